@@ -1,0 +1,114 @@
+/**
+ * The event store port. Every engine (SQLite, EventStoreDB) implements exactly this, and the
+ * contract suite in test/contract checks each one against the same rules.
+ *
+ * Positions are global-log positions: strictly increasing along the log, compared as bigint.
+ * A position handed to readAll/subscribeToAll is exclusive: reading "from p" yields events after p.
+ * START (0n) means "from the beginning".
+ */
+
+export type StreamName = string;
+
+/** The revision the caller believes the stream is at: an exact revision, or a state of the stream. */
+export type ExpectedRevision = bigint | 'no_stream' | 'stream_exists' | 'any';
+
+export const START: bigint = 0n;
+
+export interface EventToAppend {
+  /** A uuid. Deterministic (uuid v5 of the command's idempotency key and the event index) so retries dedupe. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface RecordedEvent {
+  readonly id: string;
+  readonly streamName: StreamName;
+  /** 0-based revision of the event inside its stream. */
+  readonly revision: bigint;
+  /** Position in the global log. */
+  readonly position: bigint;
+  readonly type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** When the store committed it (ISO-8601 UTC). The ledger's own time lives in the event data. */
+  readonly recordedAt: string;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream: pass it as expectedRevision for the next append. */
+  readonly nextExpectedRevision: bigint;
+  /** Global position of the last event appended (or of the already-stored event when the append was a replay). */
+  readonly position: bigint;
+}
+
+export interface ReadStreamOptions {
+  /** First revision to read (inclusive). Default: start for forwards, end for backwards. */
+  readonly fromRevision?: bigint;
+  readonly direction?: 'forwards' | 'backwards';
+  readonly maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: events strictly after this position. Default START. */
+  readonly fromPosition?: bigint;
+  readonly maxCount?: number;
+}
+
+/** What a subscription yields: events in log order, and (on engines with server-side filtering) checkpoints. */
+export type SubscriptionItem =
+  | { readonly kind: 'event'; readonly event: RecordedEvent }
+  | { readonly kind: 'checkpoint'; readonly position: bigint };
+
+export interface Subscription extends AsyncIterable<SubscriptionItem> {
+  /** Ends the iteration; pending `for await` loops finish. */
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  /**
+   * Appends atomically, or not at all. Resolves only when the events are durable.
+   * An append whose event ids are all already stored at that place in the stream is an idempotent
+   * replay: it appends nothing and resolves with the original result.
+   * @throws WrongExpectedVersionError when the stream is not at the expected revision.
+   */
+  appendToStream(
+    stream: StreamName,
+    events: readonly EventToAppend[],
+    options: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult>;
+
+  /** @throws StreamNotFoundError when the stream has no events. */
+  readStream(stream: StreamName, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+
+  /** Events of the global log after `fromPosition`, in order. */
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /** Catch up from `fromPosition` (exclusive), then stay live until closed. */
+  subscribeToAll(options?: { readonly fromPosition?: bigint }): Subscription;
+
+  /** Position of the last event in the global log (START when empty). */
+  headPosition(): Promise<bigint>;
+
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  constructor(
+    readonly stream: StreamName,
+    readonly expected: ExpectedRevision,
+    /** The stream's current revision, or 'no_stream'. */
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`stream ${stream}: expected revision ${String(expected)}, actual ${String(actual)}`);
+    this.name = 'WrongExpectedVersionError';
+  }
+}
+
+export class StreamNotFoundError extends Error {
+  constructor(readonly stream: StreamName) {
+    super(`stream ${stream} not found`);
+    this.name = 'StreamNotFoundError';
+  }
+}
