@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../auth/roles.decorator';
+import { CLOCK, ClockError, SimulatedClock, type Clock } from '../clock/clock';
+import { invalidRequest } from '../http/validation';
+import { AdvanceClockDto } from './clock.dto';
+
+@ApiTags('admin')
+@Controller('v1/admin/clock')
+export class ClockController {
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+
+  @Post()
+  @Roles('admin')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Move the simulated clock (LEDGER_CLOCK=simulated only; never backwards). 404 otherwise.',
+  })
+  move(@Body() dto: AdvanceClockDto): { now: string } {
+    if (!(this.clock instanceof SimulatedClock))
+      throw new NotFoundException('the ledger runs on the system clock');
+    if (dto.advanceMs !== undefined && dto.now !== undefined) {
+      throw invalidRequest([{ field: 'now', message: 'give either advanceMs or now, not both' }]);
+    }
+    try {
+      const now =
+        dto.now !== undefined
+          ? this.clock.set(Date.parse(dto.now))
+          : this.clock.advanceBy(dto.advanceMs ?? 0);
+      return { now: new Date(now).toISOString() };
+    } catch (error) {
+      if (error instanceof ClockError)
+        throw invalidRequest([
+          { field: dto.now !== undefined ? 'now' : 'advanceMs', message: error.message },
+        ]);
+      throw error;
+    }
+  }
+}

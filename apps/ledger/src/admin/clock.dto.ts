@@ -1,0 +1,23 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsISO8601, IsString, Max, Min, ValidateIf } from 'class-validator';
+
+export class AdvanceClockDto {
+  @ApiPropertyOptional({
+    description: 'Move the simulated clock forward by this many milliseconds.',
+    example: 18000000,
+  })
+  @ValidateIf((dto: AdvanceClockDto) => dto.now === undefined)
+  @IsInt()
+  @Min(0)
+  @Max(10 * 365 * 86_400_000)
+  advanceMs?: number;
+
+  @ApiPropertyOptional({
+    description: 'Set the simulated clock to this time (never backwards).',
+    format: 'date-time',
+  })
+  @ValidateIf((dto: AdvanceClockDto) => dto.advanceMs === undefined)
+  @IsString()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  now?: string;
+}

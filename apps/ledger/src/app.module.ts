@@ -1,0 +1,41 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { LoggerModule } from 'nestjs-pino';
+import { AccountsModule } from './accounts/accounts.module';
+import { AdminModule } from './admin/admin.module';
+import { AuthModule } from './auth/auth.module';
+import type { LedgerConfig } from './config/ledger-config';
+import { LedgerCoreModule } from './core/ledger-core.module';
+import { CreditsModule } from './credits/credits.module';
+import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
+import { UsageModule } from './usage/usage.module';
+
+/** The HTTP ledger: the core (store, clock, rate card, command handling) plus one module per feature. */
+@Module({})
+export class AppModule {
+  static forConfig(config: LedgerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            // Per-request lines cost throughput at thousands of requests a second: opt in with LOG_LEVEL=debug.
+            autoLogging: config.logLevel === 'debug' || config.logLevel === 'trace',
+            redact: ['req.headers.authorization'],
+          },
+        }),
+        CqrsModule.forRoot(),
+        LedgerCoreModule.forConfig(config),
+        AuthModule,
+        HealthModule,
+        AccountsModule,
+        UsageModule,
+        CreditsModule,
+        LimitsModule,
+        AdminModule,
+      ],
+    };
+  }
+}

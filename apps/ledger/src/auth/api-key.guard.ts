@@ -1,0 +1,38 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ApiKeyRing, type Principal, type Role } from './api-keys';
+import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly ring: ApiKeyRing,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const principal = match ? this.ring.authenticate(match[1]) : undefined;
+    if (!principal)
+      throw new UnauthorizedException('a valid API key is required: Authorization: Bearer <key>');
+    const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
+    if (!allowed.some((role) => principal.roles.has(role))) {
+      throw new ForbiddenException(`this endpoint needs one of the roles: ${allowed.join(', ') || '(none)'}`);
+    }
+    request.principal = principal;
+    return true;
+  }
+}

@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Everything the ledger reads from its environment, parsed once at start (API.md "Running"). */
+export interface LedgerConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** `role:key` entries; undefined when LEDGER_API_KEYS is unset (keys are then generated on first start). */
+  readonly apiKeys?: string;
+  readonly rateCardPath: string;
+  readonly clock: { readonly mode: 'system' } | { readonly mode: 'simulated'; readonly start?: string };
+  readonly eventStoreConnectionString?: string;
+  readonly logLevel: string;
+  /** How often the scheduler writes off expired credits. */
+  readonly expirySweepMs: number;
+}
+
+export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
+
+/** The shipped rate card, found from the project root whether we run from source (tests) or from dist/. */
+export const DEFAULT_RATE_CARD_PATH = path.join(projectRoot(__dirname), 'config', 'rate-card.json');
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
+  const port = integer(env.PORT ?? '3000', 'PORT', 0, 65_535);
+  const clockMode = env.LEDGER_CLOCK ?? 'system';
+  if (clockMode !== 'system' && clockMode !== 'simulated') {
+    throw new ConfigError(`LEDGER_CLOCK must be "system" or "simulated", got "${clockMode}"`);
+  }
+  const clockStart = env.LEDGER_CLOCK_START;
+  if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
+    throw new ConfigError(`LEDGER_CLOCK_START must be an ISO-8601 time, got "${clockStart}"`);
+  }
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: path.resolve(env.LEDGER_DATA_DIR ?? './data'),
+    apiKeys:
+      env.LEDGER_API_KEYS === undefined || env.LEDGER_API_KEYS.trim() === ''
+        ? undefined
+        : env.LEDGER_API_KEYS,
+    rateCardPath: env.LEDGER_RATE_CARD ? path.resolve(env.LEDGER_RATE_CARD) : DEFAULT_RATE_CARD_PATH,
+    clock: clockMode === 'simulated' ? { mode: 'simulated', start: clockStart } : { mode: 'system' },
+    eventStoreConnectionString: env.EVENTSTORE_CONNECTION_STRING || undefined,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    expirySweepMs: integer(env.LEDGER_EXPIRY_SWEEP_MS ?? '60000', 'LEDGER_EXPIRY_SWEEP_MS', 100, 86_400_000),
+  };
+}
+
+function integer(value: string, name: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be an integer, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}

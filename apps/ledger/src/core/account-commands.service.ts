@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  accountStreamName,
+  decide,
+  foldAccount,
+  initialState,
+  snapshotOf,
+  stateFromSnapshot,
+  type AccountCommand,
+  type AccountEvent,
+  type AccountState,
+  type Decision,
+  type RateCard,
+} from '@ledger/domain';
+import {
+  StreamCommandHandler,
+  type EventStore,
+  type EventToAppend,
+  type LoadedStream,
+  type SnapshotStore,
+} from '@ledger/event-store';
+import { CLOCK, type Clock } from '../clock/clock';
+import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { EVENT_STORE, SNAPSHOT_STORE } from '../store/store.tokens';
+import { eventId, fingerprintOf } from './command-identity';
+import type { CommandOutcome, PositionedEvent } from './command-outcome';
+import { LimitsResetsService } from './limits-resets.service';
+import { RATE_CARD } from './tokens';
+
+/** A command as the HTTP layer hands it over: the shell adds time, fingerprint and actor. */
+export type AccountCommandInput = {
+  [C in AccountCommand as C['type']]: { readonly type: C['type']; readonly data: C['data'] };
+}[AccountCommand['type']];
+
+/** Bump when AccountState or its snapshot format changes: older snapshots are then ignored. */
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v1';
+
+/**
+ * Runs account commands: read the account (cache, snapshot + tail), decide with the ledger's clock
+ * and the current global resets, append with the exact expected revision, retry on conflict.
+ */
+@Injectable()
+export class AccountCommandsService {
+  private readonly handler: StreamCommandHandler<AccountState>;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SNAPSHOT_STORE) snapshots: SnapshotStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RATE_CARD) private readonly rateCard: RateCard,
+    private readonly resets: LimitsResetsService,
+    private readonly metrics: LedgerMetrics,
+  ) {
+    this.handler = new StreamCommandHandler<AccountState>(store, {
+      initialState,
+      fold: (state, events) => foldAccount(events as readonly AccountEvent[], state),
+      snapshot: {
+        store: snapshots,
+        version: ACCOUNT_SNAPSHOT_VERSION,
+        every: 500,
+        toJson: snapshotOf,
+        fromJson: stateFromSnapshot,
+      },
+    });
+  }
+
+  async execute(input: AccountCommandInput, actor: string): Promise<CommandOutcome<AccountEvent>> {
+    const stream = accountStreamName(input.data.accountId);
+    const fingerprint = fingerprintOf({ type: input.type, ...input.data });
+    const resets = await this.resets.current();
+    const handled = await this.handler.handle<Decision>(stream, (loaded) => {
+      const command = { ...input, metadata: { now: this.clock.now(), fingerprint, actor } } as AccountCommand;
+      const decision = decide(command, loaded.state, { rateCard: this.rateCard, resets });
+      if (decision.kind !== 'events') return { events: [], result: decision };
+      const key = idempotencyKeyOf(input, loaded);
+      const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
+        id: eventId(key, index),
+        type: event.type,
+        data: event.data,
+        metadata: { command: input.type, idempotencyKey: key, actor },
+      }));
+      return { events: toAppend, result: decision };
+    });
+    const decision = handled.result;
+    this.metrics.versionConflicts.inc(handled.attempts - 1);
+    const outcome = await this.outcomeOf(stream, decision, handled.appended, handled.stream);
+    this.metrics.commands.inc({
+      command: input.type,
+      outcome: outcome.kind === 'error' ? outcome.error.code : outcome.kind,
+    });
+    return outcome;
+  }
+
+  /** Resolves when every command accepted so far has finished (graceful shutdown). */
+  drain(): Promise<void> {
+    return this.handler.drain();
+  }
+
+  /** The account's folded state, brought up to date with the log (for views and dry runs). */
+  async load(accountId: string): Promise<AccountState> {
+    return (await this.handler.load(accountStreamName(accountId))).state;
+  }
+
+  private async outcomeOf(
+    stream: string,
+    decision: Decision,
+    appended: { position: bigint; nextExpectedRevision: bigint } | undefined,
+    loaded: LoadedStream<AccountState>,
+  ): Promise<CommandOutcome<AccountEvent>> {
+    if (decision.kind === 'error') return decision;
+    if (decision.kind === 'replay') {
+      const [event] = await this.store.readStream(stream, {
+        fromRevision: BigInt(decision.revision),
+        maxCount: 1,
+      });
+      return {
+        kind: 'replayed',
+        events: [
+          {
+            event: { type: event.type, data: event.data } as AccountEvent,
+            revision: event.revision,
+            position: event.position,
+          },
+        ],
+      };
+    }
+    if (!appended) {
+      const head =
+        loaded.revision === 'no_stream' ? undefined : await this.positionOf(stream, loaded.revision);
+      return { kind: 'unchanged', position: head ?? (await this.store.headPosition()) };
+    }
+    const count = decision.events.length;
+    // The store reports the last event's position; read the appended events back only when there are several.
+    const events: PositionedEvent<AccountEvent>[] =
+      count === 1
+        ? [
+            {
+              event: decision.events[0],
+              revision: appended.nextExpectedRevision,
+              position: appended.position,
+            },
+          ]
+        : (
+            await this.store.readStream(stream, {
+              fromRevision: appended.nextExpectedRevision - BigInt(count - 1),
+              maxCount: count,
+            })
+          ).map((e, i) => ({ event: decision.events[i], revision: e.revision, position: e.position }));
+    return { kind: 'appended', events };
+  }
+
+  private async positionOf(stream: string, revision: bigint): Promise<bigint | undefined> {
+    const [event] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
+    return event?.position;
+  }
+}
+
+/**
+ * The key event ids derive from. Keyed commands use their id; the others (plan change, cap,
+ * expiry sweep) use the revision they were decided at, so a retry of the same append dedupes.
+ */
+function idempotencyKeyOf(input: AccountCommandInput, loaded: LoadedStream<AccountState>): string {
+  const d = input.data as Record<string, unknown>;
+  const id = d.usageId ?? d.purchaseId ?? d.grantId ?? d.refundId ?? d.resetId;
+  if (typeof id === 'string') return `${input.type}:${input.data.accountId}:${id}`;
+  const at = loaded.revision === 'no_stream' ? 'new' : loaded.revision.toString();
+  return `${input.type}:${input.data.accountId}@${at}`;
+}

@@ -1,0 +1,1 @@
+export const RATE_CARD = Symbol('RATE_CARD');

@@ -1,0 +1,43 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from '../app.module';
+import { type LedgerConfig, loadLedgerConfig } from '../config/ledger-config';
+import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { recordRequestMetrics } from './request-metrics';
+import { strictValidationPipe } from './validation';
+
+/** Largest body accepted: a batch of 1,000 usage records fits many times over. */
+export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** Builds the HTTP application (not yet listening). Shared by main.ts and the e2e tests. */
+export async function createLedgerApp(
+  config: LedgerConfig = loadLedgerConfig(),
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
+    bufferLogs: true,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(strictValidationPipe());
+  app.enableShutdownHooks();
+  recordRequestMetrics(app.getHttpAdapter().getInstance(), app.get(LedgerMetrics));
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Credits Ledger')
+      .setDescription('Usage allowance, credits and their audit trail. Contract: shared/API.md.')
+      .setVersion('1')
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'API key of a role: service, admin, finance or support',
+      })
+      .addSecurityRequirements('bearer')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
+  return app;
+}

@@ -1,0 +1,67 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsISO8601, IsOptional, IsString, Matches, MaxLength, type ValidationOptions } from 'class-validator';
+
+/** API.md: an id is 1–128 chars of [A-Za-z0-9._:-]. */
+export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** API.md: a credit amount is a positive decimal string ≤ 1,000,000,000 with ≤ 6 fractional digits. */
+export const CREDITS_PATTERN = /^(?:1000000000(?:\.0{1,6})?|[1-9]\d{0,8}(?:\.\d{1,6})?|0\.\d{1,6})$/;
+
+export function IdField(description: string, options: { optional?: boolean | 'when' } = {}) {
+  const doc = { description, example: 'acct-1', pattern: ID_PATTERN.source };
+  const presence =
+    options.optional === 'when'
+      ? [ApiPropertyOptional(doc)]
+      : options.optional
+        ? [IsOptional(), ApiPropertyOptional(doc)]
+        : [ApiProperty(doc)];
+  return applyDecorators(
+    ...presence,
+    IsString(),
+    Matches(ID_PATTERN, { message: '$property must be 1–128 characters of A-Z a-z 0-9 . _ : -' }),
+  );
+}
+
+/** A positive credit amount; "0", "0.0" and "1e3" are refused, and so is anything over 1e9 credits. */
+export function CreditsField(description: string, validation: ValidationOptions = {}) {
+  return applyDecorators(
+    ApiProperty({ description, example: '12.5', type: String, pattern: CREDITS_PATTERN.source }),
+    IsString(validation),
+    Matches(/^(?!0+(?:\.0+)?$)/, { ...validation, message: '$property must be greater than zero' }),
+    Matches(CREDITS_PATTERN, {
+      ...validation,
+      message: '$property must be a decimal string, at most 1000000000, with at most 6 fractional digits',
+    }),
+  );
+}
+
+export function TimeField(description: string) {
+  return applyDecorators(
+    ApiPropertyOptional({ description, example: '2026-11-24T12:00:00Z', format: 'date-time' }),
+    IsOptional(),
+    IsString(),
+    IsISO8601({ strict: true, strictSeparator: true }, { message: '$property must be an ISO-8601 time' }),
+  );
+}
+
+/** `optional: 'when'` documents the field as optional and leaves presence to the caller's own ValidateIf. */
+export function NameField(
+  description: string,
+  example: string,
+  options: { optional?: boolean | 'when' } = {},
+) {
+  const doc = { description, example };
+  if (options.optional === 'when') return applyDecorators(ApiPropertyOptional(doc), ...nameRules());
+  return applyDecorators(
+    ...(options.optional ? [IsOptional(), ApiPropertyOptional(doc)] : [ApiProperty(doc)]),
+    ...nameRules(),
+  );
+}
+
+function nameRules() {
+  return [
+    IsString(),
+    MaxLength(128),
+    Matches(/^[A-Za-z0-9._:-]+$/, { message: '$property must be a name of A-Z a-z 0-9 . _ : -' }),
+  ];
+}

@@ -1,0 +1,11 @@
+import { IdField } from './fields';
+
+export class AccountIdParam {
+  @IdField('The billing account.')
+  accountId!: string;
+}
+
+export class PurchaseParams extends AccountIdParam {
+  @IdField('The purchase to refund.')
+  purchaseId!: string;
+}

@@ -1,0 +1,2 @@
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const SNAPSHOT_STORE = Symbol('SNAPSHOT_STORE');

@@ -1,0 +1,109 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import {
+  usageOutcomeOf,
+  type AccountEvent,
+  type UsageOutcome,
+  type UsageRecorded,
+  type UsageRejected,
+} from '@ledger/domain';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { AccountCommandsService } from '../core/account-commands.service';
+import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
+import { httpErrorOf } from '../http/command-response';
+import { fieldErrors } from '../http/validation';
+import { RecordUsageDto } from './usage.dto';
+
+export type PositionedUsageOutcome = UsageOutcome & { readonly position: string };
+
+export class RecordUsageCommand {
+  constructor(
+    readonly usage: RecordUsageDto,
+    readonly actor: string,
+  ) {}
+}
+
+export class RecordUsageBatchCommand {
+  constructor(
+    readonly records: readonly unknown[],
+    readonly actor: string,
+  ) {}
+}
+
+/** One item of a batch answer: the status the record would have had alone, and its outcome or error. */
+export type BatchItem =
+  | ({ readonly status: number; readonly replayed?: true } & PositionedUsageOutcome)
+  | { readonly status: number; readonly usageId: string | null; readonly error: unknown };
+
+export function usageBody(events: readonly PositionedEvent<AccountEvent>[]): PositionedUsageOutcome {
+  const last = events[events.length - 1];
+  const event = last.event as UsageRecorded | UsageRejected;
+  return { ...usageOutcomeOf(event), position: last.position.toString() };
+}
+
+/** 201 accepted, 402 rejected; a replay keeps the original status class (200 for accepted, 402 for rejected). */
+export function usageStatus(body: PositionedUsageOutcome, replayed: boolean): number {
+  if (body.outcome === 'rejected') return 402;
+  return replayed ? 200 : 201;
+}
+
+@CommandHandler(RecordUsageCommand)
+export class RecordUsageHandler implements ICommandHandler<RecordUsageCommand, CommandOutcome<AccountEvent>> {
+  constructor(private readonly accounts: AccountCommandsService) {}
+
+  execute({ usage, actor }: RecordUsageCommand): Promise<CommandOutcome<AccountEvent>> {
+    return this.accounts.execute({ type: 'RecordUsage', data: { ...usage } }, actor);
+  }
+}
+
+/**
+ * Each record is validated and decided on its own, all concurrently (the store commits them in
+ * shared transactions); one bad record never fails the others; results keep the input order.
+ */
+@CommandHandler(RecordUsageBatchCommand)
+export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatchCommand, BatchItem[]> {
+  constructor(private readonly accounts: AccountCommandsService) {}
+
+  execute({ records, actor }: RecordUsageBatchCommand): Promise<BatchItem[]> {
+    return Promise.all(records.map((record) => this.one(record, actor)));
+  }
+
+  private async one(record: unknown, actor: string): Promise<BatchItem> {
+    const usageId = usageIdOf(record);
+    const dto = plainToInstance(RecordUsageDto, record);
+    const errors = await validate(dto, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+    });
+    if (errors.length > 0) {
+      return {
+        status: 400,
+        usageId,
+        error: { statusCode: 400, error: 'Bad Request', fields: fieldErrors(errors) },
+      };
+    }
+    try {
+      const outcome = await this.accounts.execute({ type: 'RecordUsage', data: { ...dto } }, actor);
+      if (outcome.kind === 'error') {
+        const http = httpErrorOf(outcome.error);
+        return { status: http.getStatus(), usageId, error: http.getResponse() };
+      }
+      if (outcome.kind === 'unchanged') throw new Error('RecordUsage always appends or replays');
+      const body = usageBody(outcome.events);
+      const replayed = outcome.kind === 'replayed';
+      return {
+        status: usageStatus(body, replayed),
+        ...(replayed ? { replayed: true as const } : {}),
+        ...body,
+      };
+    } catch (error) {
+      return { status: 500, usageId, error: { statusCode: 500, message: (error as Error).message } };
+    }
+  }
+}
+
+function usageIdOf(record: unknown): string | null {
+  const id = (record as { usageId?: unknown } | null)?.usageId;
+  return typeof id === 'string' ? id : null;
+}

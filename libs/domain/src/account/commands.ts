@@ -1,0 +1,91 @@
+import type { JsonObject } from '../ids';
+
+/** Supplied by the shell, never by the caller: the ledger's clock, the payload fingerprint, who asked. */
+export interface CommandMetadata {
+  /** Ledger time, epoch ms, from the injected (system or simulated) clock. */
+  readonly now: number;
+  /** Hash of the canonical payload, computed by the shell; equal payloads ⇔ equal fingerprints. */
+  readonly fingerprint: string;
+  readonly actor: string;
+}
+
+interface Command<T extends string, D> {
+  readonly type: T;
+  readonly data: Readonly<D>;
+  readonly metadata: CommandMetadata;
+}
+
+export interface MoneyPaid {
+  /** Integer minor units (cents). */
+  readonly amountMinor: number;
+  /** ISO 4217, e.g. "USD". */
+  readonly currency: string;
+}
+
+export interface RecordUsageData {
+  readonly usageId: string;
+  readonly accountId: string;
+  readonly product: string;
+  readonly operation: string;
+  readonly quantity: number;
+  readonly surface?: string;
+  /** Caller's time, ISO; informational only (windows count by the ledger's clock). */
+  readonly occurredAt?: string;
+  readonly metadata?: JsonObject;
+}
+
+export type OpenAccount = Command<'OpenAccount', { accountId: string; plan: string }>;
+export type ChangePlan = Command<'ChangePlan', { accountId: string; plan: string }>;
+export type RecordUsage = Command<'RecordUsage', RecordUsageData>;
+export type PurchaseCredits = Command<
+  'PurchaseCredits',
+  {
+    purchaseId: string;
+    accountId: string;
+    credits: string;
+    amountPaid: MoneyPaid;
+    expiresAt?: string;
+    products?: readonly string[];
+  }
+>;
+export type GrantCredits = Command<
+  'GrantCredits',
+  {
+    grantId: string;
+    accountId: string;
+    credits: string;
+    reason: string;
+    expiresAt?: string;
+    priority?: number;
+    products?: readonly string[];
+  }
+>;
+export type RefundPurchase = Command<
+  'RefundPurchase',
+  { refundId: string; accountId: string; purchaseId: string; reason: string }
+>;
+export type SetSpendingCap = Command<'SetSpendingCap', { accountId: string; creditsPerMonth: string | null }>;
+/** Issued by the expiry scheduler: writes off expired remainders and nothing else. */
+export type ExpireCredits = Command<'ExpireCredits', { accountId: string }>;
+/** The account-scoped reset lives in the account stream; scopes all/plan live in `limits-resets`. */
+export type ResetAccountLimits = Command<
+  'ResetAccountLimits',
+  { resetId: string; accountId: string; product?: string; reason: string }
+>;
+
+export type AccountCommand =
+  | OpenAccount
+  | ChangePlan
+  | RecordUsage
+  | PurchaseCredits
+  | GrantCredits
+  | RefundPurchase
+  | SetSpendingCap
+  | ExpireCredits
+  | ResetAccountLimits;
+
+export type AccountCommandType = AccountCommand['type'];
+
+export function accountStreamName(accountId: string): string {
+  return `account-${accountId}`;
+}

@@ -1,0 +1,78 @@
+import { formatCredits } from '../credits';
+import { invalid, notFound } from '../errors';
+import { grantsToWriteOff } from '../expiry';
+import { isoOf } from '../time';
+import type { AccountCommand } from './commands';
+import {
+  decideChangePlan,
+  decideOpenAccount,
+  decideResetAccountLimits,
+  decideSetSpendingCap,
+} from './decide-account';
+import { decideGrantCredits, decidePurchaseCredits, decideRefundPurchase } from './decide-credits';
+import { decideRecordUsage } from './decide-usage';
+import { events, failure, stampOf, type Decision, type DecisionContext } from './decision';
+import type { CreditsExpired, EventStamp } from './events';
+import { evolve, initialState, type AccountState } from './state';
+
+/**
+ * The account decider: `decide(command, state, context)` over the folded `account-<id>` stream.
+ * Order of checks: account open → (keyed commands) idempotency → field validation → rules.
+ * Any command that appends first writes off expired credits (lazy expiry); a replay or an error
+ * appends nothing, expiry included.
+ */
+export function decide(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
+  if (command.type === 'OpenAccount') return decideOpenAccount(command, state, context);
+  if (state.accountId === null) {
+    return failure(notFound(`account "${command.data.accountId}" is not open`));
+  }
+  if (command.data.accountId !== state.accountId) {
+    return failure(invalid([{ field: 'accountId', message: 'does not match the account stream' }]));
+  }
+  const expired = expiryEvents(
+    state,
+    stampOf(state.accountId, command.metadata, context),
+    command.metadata.now,
+  );
+  const afterExpiry = expired.reduce<AccountState>(evolve, state);
+  const decision = decideAfterExpiry(command, afterExpiry, context);
+  return decision.kind === 'events' ? events(...expired, ...decision.events) : decision;
+}
+
+function decideAfterExpiry(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
+  switch (command.type) {
+    case 'OpenAccount':
+      return decideOpenAccount(command, state, context);
+    case 'ChangePlan':
+      return decideChangePlan(command, state, context);
+    case 'RecordUsage':
+      return decideRecordUsage(command, state, context);
+    case 'PurchaseCredits':
+      return decidePurchaseCredits(command, state, context);
+    case 'GrantCredits':
+      return decideGrantCredits(command, state, context);
+    case 'RefundPurchase':
+      return decideRefundPurchase(command, state, context);
+    case 'SetSpendingCap':
+      return decideSetSpendingCap(command, state, context);
+    case 'ExpireCredits':
+      return events(); // the write-offs were already prepended: that is the whole command
+    case 'ResetAccountLimits':
+      return decideResetAccountLimits(command, state, context);
+  }
+}
+
+/** One CreditsExpired per grant whose expiry has passed and which still holds credits. */
+export function expiryEvents(state: AccountState, stamp: EventStamp, now: number): CreditsExpired[] {
+  return grantsToWriteOff(state.grants, now).map((grant) => ({
+    type: 'CreditsExpired',
+    data: {
+      ...stamp,
+      grantId: grant.grantId,
+      credits: formatCredits(grant.remaining),
+      expiresAt: isoOf(grant.expiresAt as number),
+    },
+  }));
+}
+
+export const accountDecider = { initialState, evolve, decide } as const;

@@ -1,0 +1,66 @@
+import { creditsFromStored, formatCredits } from '../credits';
+import type { IdempotencyEntry } from '../idempotency';
+import type { AccountState, GrantState, OpenWindow } from './state';
+
+/**
+ * Snapshots let the shell skip folding a long stream. The format is versioned; a snapshot of
+ * another format (or a corrupted one) throws, and the shell must then fold from revision 0.
+ * Credits become decimal strings and the idempotency index a list of [key, fingerprint, revision]
+ * triples — the compact part that grows with every keyed command.
+ */
+export const SNAPSHOT_FORMAT = 1;
+
+type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
+
+export interface AccountSnapshot {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly version: number;
+  readonly accountId: string | null;
+  readonly plan: string | null;
+  readonly windows: readonly OpenWindow[];
+  readonly grants: readonly GrantJson[];
+  readonly spendingCap: string | null;
+  readonly monthSpend: { readonly month: number; readonly credits: string };
+  readonly idempotency: readonly (readonly [string, string, number])[];
+}
+
+export function snapshotOf(state: AccountState): AccountSnapshot {
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: state.version,
+    accountId: state.accountId,
+    plan: state.plan,
+    windows: state.windows,
+    grants: state.grants.map((g) => ({
+      ...g,
+      credits: formatCredits(g.credits),
+      remaining: formatCredits(g.remaining),
+    })),
+    spendingCap: state.spendingCap === null ? null : formatCredits(state.spendingCap),
+    monthSpend: { month: state.monthSpend.month, credits: formatCredits(state.monthSpend.credits) },
+    idempotency: [...state.idempotency].map(([key, e]) => [key, e.fingerprint, e.revision] as const),
+  };
+}
+
+export function stateFromSnapshot(json: unknown): AccountState {
+  const s = json as AccountSnapshot;
+  if (typeof s !== 'object' || s === null || s.format !== SNAPSHOT_FORMAT || !Array.isArray(s.idempotency)) {
+    throw new RangeError('not an account snapshot of format 1: fold the stream from revision 0');
+  }
+  return {
+    version: s.version,
+    accountId: s.accountId,
+    plan: s.plan,
+    windows: s.windows.map((w) => ({ ...w })),
+    grants: s.grants.map((g) => ({
+      ...g,
+      credits: creditsFromStored(g.credits),
+      remaining: creditsFromStored(g.remaining),
+    })),
+    spendingCap: s.spendingCap === null ? null : creditsFromStored(s.spendingCap),
+    monthSpend: { month: s.monthSpend.month, credits: creditsFromStored(s.monthSpend.credits) },
+    idempotency: new Map<string, IdempotencyEntry>(
+      s.idempotency.map(([key, fingerprint, revision]) => [key, { fingerprint, revision }]),
+    ),
+  };
+}

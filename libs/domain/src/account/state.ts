@@ -1,0 +1,203 @@
+import { creditsFromStored, type Credits } from '../credits';
+import { idempotencyKeys, type IdempotencyEntry, type IdempotencyIndex } from '../idempotency';
+import { msFromStored, utcMonthOf, type EpochMs } from '../time';
+import type { MoneyPaid } from './commands';
+import type { AccountEvent } from './events';
+
+/** A window that has been opened by usage. Limits are not stored: they come from the current plan. */
+export interface OpenWindow {
+  readonly product: string;
+  readonly name: string;
+  readonly startedAt: EpochMs;
+  readonly resetsAt: EpochMs;
+  readonly used: number;
+}
+
+export interface GrantState {
+  readonly grantId: string;
+  readonly kind: 'purchase' | 'promotional';
+  readonly credits: Credits;
+  readonly remaining: Credits;
+  readonly expiresAt: EpochMs | null;
+  /** null = every product. */
+  readonly products: readonly string[] | null;
+  readonly priority: number;
+  readonly grantedAt: EpochMs;
+  /** 'written_off' = a CreditsExpired event took the remainder; a grant past expiry but not yet written off is still 'open'. */
+  readonly status: 'open' | 'written_off' | 'refunded';
+  /** Purchases only: what was paid, for pro-rata refunds. */
+  readonly amountPaid: MoneyPaid | null;
+}
+
+export interface AccountState {
+  /**
+   * Number of events folded, which is the stream revision the next event will get. Tracking it
+   * here keeps `evolve(state, event)` two-argument; the shell must fold from revision 0 (or from
+   * a snapshot, which carries it).
+   */
+  readonly version: number;
+  readonly accountId: string | null;
+  readonly plan: string | null;
+  readonly windows: readonly OpenWindow[];
+  readonly grants: readonly GrantState[];
+  readonly spendingCap: Credits | null;
+  /** Credits charged in `month` (UTC months since year 0): enough for the calendar-month cap. */
+  readonly monthSpend: { readonly month: number; readonly credits: Credits };
+  readonly idempotency: IdempotencyIndex;
+}
+
+export function initialState(): AccountState {
+  return {
+    version: 0,
+    accountId: null,
+    plan: null,
+    windows: [],
+    grants: [],
+    spendingCap: null,
+    monthSpend: { month: 0, credits: 0n },
+    idempotency: new Map(),
+  };
+}
+
+type Draft = { -readonly [K in keyof AccountState]: AccountState[K] } & {
+  idempotency: Map<string, IdempotencyEntry>;
+};
+
+/**
+ * Pure: returns a new state and leaves `state` untouched (the timeline keeps every state). The
+ * idempotency map is copied only by events that add a key; use `foldAccount` for long streams.
+ */
+export function evolve(state: AccountState, event: AccountEvent): AccountState {
+  const draft: Draft = { ...state, idempotency: state.idempotency as Map<string, IdempotencyEntry> };
+  if (keyOf(event) !== null) draft.idempotency = new Map(state.idempotency);
+  apply(draft, event);
+  return draft;
+}
+
+/** Folds a whole stream (or the tail after a snapshot) copying the index once, not per event. */
+export function foldAccount(
+  events: Iterable<AccountEvent>,
+  from: AccountState = initialState(),
+): AccountState {
+  const draft: Draft = { ...from, idempotency: new Map(from.idempotency) };
+  for (const event of events) apply(draft, event);
+  return draft;
+}
+
+/** The idempotency key an event answers for, if any. */
+function keyOf(event: AccountEvent): string | null {
+  switch (event.type) {
+    case 'UsageRecorded':
+    case 'UsageRejected':
+      return idempotencyKeys.usage(event.data.usageId);
+    case 'CreditsPurchased':
+      return idempotencyKeys.purchase(event.data.purchaseId);
+    case 'CreditsGranted':
+      return idempotencyKeys.grant(event.data.grantId);
+    case 'PurchaseRefunded':
+      return idempotencyKeys.refund(event.data.refundId);
+    case 'AccountLimitsReset':
+      return idempotencyKeys.reset(event.data.resetId);
+    default:
+      return null;
+  }
+}
+
+function apply(draft: Draft, event: AccountEvent): void {
+  const revision = draft.version;
+  draft.version = revision + 1;
+  const key = keyOf(event);
+  if (key !== null && 'fingerprint' in event.data) {
+    draft.idempotency.set(key, { fingerprint: event.data.fingerprint, revision });
+  }
+  switch (event.type) {
+    case 'AccountOpened':
+      draft.accountId = event.data.accountId;
+      draft.plan = event.data.plan;
+      return;
+    case 'PlanChanged':
+      draft.plan = event.data.to;
+      return;
+    case 'UsageRecorded': {
+      const { product, windows, allocations, creditsCharged, recordedAt } = event.data;
+      // The event holds the product's windows after the decision, so evolve needs no rate card.
+      const opened = windows.flatMap((w): OpenWindow[] =>
+        w.startedAt === null || w.resetsAt === null
+          ? []
+          : [
+              {
+                product,
+                name: w.window,
+                startedAt: msFromStored(w.startedAt),
+                resetsAt: msFromStored(w.resetsAt),
+                used: w.used,
+              },
+            ],
+      );
+      draft.windows = [...draft.windows.filter((w) => w.product !== product), ...opened];
+      const drawn = new Map(allocations.map((a) => [a.grantId, creditsFromStored(a.credits)]));
+      draft.grants = draft.grants.map((g) => {
+        const credits = drawn.get(g.grantId);
+        return credits === undefined ? g : { ...g, remaining: g.remaining - credits };
+      });
+      const month = utcMonthOf(msFromStored(recordedAt));
+      const charged = creditsFromStored(creditsCharged);
+      draft.monthSpend = {
+        month,
+        credits: (draft.monthSpend.month === month ? draft.monthSpend.credits : 0n) + charged,
+      };
+      return;
+    }
+    case 'UsageRejected':
+      return;
+    case 'CreditsPurchased':
+    case 'CreditsGranted': {
+      const d = event.data;
+      const credits = creditsFromStored(d.credits);
+      const purchase = event.type === 'CreditsPurchased' ? event.data : null;
+      draft.grants = [
+        ...draft.grants,
+        {
+          grantId: purchase !== null ? purchase.purchaseId : (d as { grantId: string }).grantId,
+          kind: purchase !== null ? 'purchase' : 'promotional',
+          credits,
+          remaining: credits,
+          expiresAt: d.expiresAt === null ? null : msFromStored(d.expiresAt),
+          products: d.products,
+          priority: d.priority,
+          grantedAt: msFromStored(d.recordedAt),
+          status: 'open',
+          amountPaid: purchase !== null ? purchase.amountPaid : null,
+        },
+      ];
+      return;
+    }
+    case 'PurchaseRefunded':
+      draft.grants = replaceGrant(draft.grants, event.data.purchaseId, 'refunded');
+      return;
+    case 'CreditsExpired':
+      draft.grants = replaceGrant(draft.grants, event.data.grantId, 'written_off');
+      return;
+    case 'SpendingCapSet':
+      draft.spendingCap =
+        event.data.creditsPerMonth === null ? null : creditsFromStored(event.data.creditsPerMonth);
+      return;
+    case 'AccountLimitsReset': {
+      const { product } = event.data;
+      draft.windows = product === null ? [] : draft.windows.filter((w) => w.product !== product);
+      return;
+    }
+  }
+}
+
+function replaceGrant(
+  grants: readonly GrantState[],
+  grantId: string,
+  status: GrantState['status'],
+): GrantState[] {
+  return grants.map((g) => (g.grantId === grantId ? { ...g, remaining: 0n, status } : g));
+}
+
+export function grantOf(state: AccountState, grantId: string): GrantState | undefined {
+  return state.grants.find((g) => g.grantId === grantId);
+}

@@ -1,0 +1,139 @@
+import { balanceOf } from '../allocate-credits';
+import { formatCredits } from '../credits';
+import { notFound, type DomainError } from '../errors';
+import { isExpired } from '../expiry';
+import { planOf } from '../rate-card';
+import { spentThisMonth } from '../spending-cap';
+import { isoOf, type EpochMs } from '../time';
+import { liveWindows, windowSnapshot } from '../windows';
+import type { RecordUsageData } from './commands';
+import type { DecisionContext } from './decision';
+import { evaluateUsage } from './decide-usage';
+import type { RejectionReason } from './events';
+import type { AccountState, GrantState } from './state';
+import { windowView, type UsageOutcome, type WindowView } from './usage-outcome';
+
+export type GrantStatus = 'active' | 'exhausted' | 'expired' | 'refunded';
+
+export interface GrantView {
+  readonly grantId: string;
+  readonly kind: 'purchase' | 'promotional';
+  readonly credits: string;
+  /** What can still be drawn: 0 once expired or refunded. */
+  readonly remaining: string;
+  readonly expiresAt: string | null;
+  readonly products: readonly string[] | null;
+  readonly priority: number;
+  readonly status: GrantStatus;
+}
+
+/** API.md `GET /v1/accounts/{id}`, computed from the decider state at ledger time `now`. */
+export interface AccountView {
+  readonly accountId: string;
+  readonly plan: string;
+  readonly windows: readonly WindowView[];
+  readonly credits: { readonly balance: string; readonly grants: readonly GrantView[] };
+  readonly spendingCap: { readonly creditsPerMonth: string | null; readonly spentThisMonth: string };
+}
+
+export function grantStatus(grant: GrantState, now: EpochMs): GrantStatus {
+  if (grant.status === 'refunded') return 'refunded';
+  if (grant.status === 'written_off' || isExpired(grant, now)) return 'expired';
+  return grant.remaining === 0n ? 'exhausted' : 'active';
+}
+
+/** Null when the account is not open. Windows cover every product the plan has windows for. */
+export function accountView(state: AccountState, now: EpochMs, context: DecisionContext): AccountView | null {
+  if (state.accountId === null || state.plan === null) return null;
+  const plan = state.plan;
+  const entries = Object.entries(planOf(context.rateCard, plan)?.products ?? {});
+  const windows = entries.flatMap(([product, entry]) =>
+    liveWindows(state.windows, product, entry.windows, plan, now, context.resets).map((w) =>
+      windowView(windowSnapshot(w)),
+    ),
+  );
+  const grants = state.grants.map((g): GrantView => {
+    const status = grantStatus(g, now);
+    return {
+      grantId: g.grantId,
+      kind: g.kind,
+      credits: formatCredits(g.credits),
+      remaining: formatCredits(status === 'active' ? g.remaining : 0n),
+      expiresAt: g.expiresAt === null ? null : isoOf(g.expiresAt),
+      products: g.products,
+      priority: g.priority,
+      status,
+    };
+  });
+  return {
+    accountId: state.accountId,
+    plan,
+    windows,
+    credits: { balance: formatCredits(balanceOf(state.grants, now)), grants },
+    spendingCap: {
+      creditsPerMonth: state.spendingCap === null ? null : formatCredits(state.spendingCap),
+      spentThisMonth: formatCredits(spentThisMonth(state, now)),
+    },
+  };
+}
+
+/** API.md `GET …/entitlements`: what recording this usage now would do. */
+export interface Entitlement {
+  readonly allowed: boolean;
+  readonly outcome: 'accepted' | 'rejected';
+  readonly reason: RejectionReason | null;
+  readonly charged: UsageOutcome['charged'];
+  readonly requiredCredits: string | null;
+  readonly resetsAt: string | null;
+}
+
+/**
+ * The dry run: the same evaluation `decide` makes for RecordUsage, with no idempotency and no
+ * events. A usageId is not needed; validation of product, operation and quantity still applies.
+ */
+export function entitlement(
+  state: AccountState,
+  usage: Pick<RecordUsageData, 'product' | 'operation' | 'quantity'>,
+  now: EpochMs,
+  context: DecisionContext,
+):
+  | { readonly ok: true; readonly entitlement: Entitlement }
+  | { readonly ok: false; readonly error: DomainError } {
+  if (state.accountId === null) return { ok: false, error: notFound('account is not open') };
+  const result = evaluateUsage(
+    state,
+    { ...usage, usageId: 'dry-run', accountId: state.accountId },
+    now,
+    context,
+  );
+  if (!result.ok) return result;
+  const e = result.evaluation;
+  if (!e.accepted) {
+    return {
+      ok: true,
+      entitlement: {
+        allowed: false,
+        outcome: 'rejected',
+        reason: e.reason,
+        charged: { allowanceUnits: 0, credits: '0', allocations: [] },
+        requiredCredits: formatCredits(e.price.overageCredits),
+        resetsAt: e.resetsAt === null ? null : isoOf(e.resetsAt),
+      },
+    };
+  }
+  return {
+    ok: true,
+    entitlement: {
+      allowed: true,
+      outcome: 'accepted',
+      reason: null,
+      charged: {
+        allowanceUnits: e.price.allowanceUnits,
+        credits: formatCredits(e.price.overageCredits),
+        allocations: e.allocations.map((a) => ({ grantId: a.grantId, credits: formatCredits(a.credits) })),
+      },
+      requiredCredits: null,
+      resetsAt: null,
+    },
+  };
+}

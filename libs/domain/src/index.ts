@@ -1,0 +1,24 @@
+/** @ledger/domain — pure billing rules. Everything public is exported here. */
+export * from './credits';
+export * from './time';
+export * from './ids';
+export * from './errors';
+export * from './idempotency';
+export * from './rate-card';
+export * from './windows';
+export * from './allocate-credits';
+export * from './expiry';
+export * from './spending-cap';
+export * from './usage-pricing';
+export * from './refund';
+export * from './account/commands';
+export * from './account/events';
+export * from './account/state';
+export type { Decision, DecisionContext } from './account/decision';
+export * from './account/decide';
+export * from './account/decide-usage';
+export { DEFAULT_PRIORITY } from './account/decide-credits';
+export * from './account/snapshot';
+export * from './account/usage-outcome';
+export * from './account/view';
+export * from './limits-resets/limits-resets';

@@ -1,0 +1,3 @@
+export * from './keyed-serializer';
+export * from './lru-cache';
+export * from './stream-command-handler';

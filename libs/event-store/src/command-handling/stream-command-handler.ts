@@ -1,0 +1,195 @@
+import {
+  EventStore,
+  EventToAppend,
+  RecordedEvent,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  type AppendResult,
+} from '../event-store';
+import type { SnapshotStore } from '../snapshots/snapshot-store';
+import { KeyedSerializer } from './keyed-serializer';
+import { LruCache } from './lru-cache';
+
+/** The stream's folded state and the revision it reflects ('no_stream' before the first event). */
+export interface LoadedStream<State> {
+  readonly state: State;
+  readonly revision: bigint | 'no_stream';
+}
+
+/** What a decision asks the handler to do: append these events (maybe none) and return `result`. */
+export interface StreamDecision<R> {
+  readonly events: readonly EventToAppend[];
+  readonly result: R;
+}
+
+export interface HandledCommand<State, R> {
+  readonly result: R;
+  /** The append, when events were appended. */
+  readonly appended?: AppendResult;
+  /** State after the command. */
+  readonly stream: LoadedStream<State>;
+  /** How many attempts the command took (1 when no version conflict happened). */
+  readonly attempts: number;
+}
+
+export interface StreamCommandHandlerOptions<State> {
+  readonly initialState: () => State;
+  /** Folds events (in stream order, starting at the state's revision + 1) into the state. */
+  readonly fold: (state: State, events: readonly { type: string; data: unknown }[]) => State;
+  readonly snapshot?: {
+    readonly store: SnapshotStore;
+    /** Bump when the state's shape or evolve changes: older snapshots are then ignored. */
+    readonly version: string;
+    readonly every: number;
+    readonly toJson: (state: State) => unknown;
+    readonly fromJson: (json: unknown) => State;
+  };
+  /** Version conflicts retried before giving up (another process wrote the stream meanwhile). */
+  readonly maxAttempts?: number;
+  readonly cacheCapacity?: number;
+  readonly readPageSize?: number;
+}
+
+export class TooManyConflictsError extends Error {
+  constructor(
+    readonly stream: string,
+    attempts: number,
+  ) {
+    super(`stream ${stream}: gave up after ${attempts} version conflicts`);
+    this.name = 'TooManyConflictsError';
+  }
+}
+
+/**
+ * Read (or take from cache) → decide → append with the exact expected revision → retry, bounded,
+ * on a version conflict. The cost of a command does not grow with the stream's history: the
+ * folded state is cached, and loaded from the latest snapshot plus the events after it.
+ */
+export class StreamCommandHandler<State> {
+  private readonly serializer = new KeyedSerializer();
+  private readonly cache: LruCache<string, LoadedStream<State>>;
+  private readonly maxAttempts: number;
+  private readonly pageSize: number;
+  private readonly eventsSinceSnapshot = new Map<string, number>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: StreamCommandHandlerOptions<State>,
+  ) {
+    this.cache = new LruCache(options.cacheCapacity ?? 50_000);
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.pageSize = options.readPageSize ?? 1_000;
+  }
+
+  handle<R>(
+    stream: string,
+    decide: (loaded: LoadedStream<State>) => StreamDecision<R>,
+  ): Promise<HandledCommand<State, R>> {
+    return this.serializer.run(stream, () => this.decideAndAppend(stream, decide));
+  }
+
+  /** The stream's current state, read through the cache (brought up to date with the log). */
+  load(stream: string): Promise<LoadedStream<State>> {
+    return this.serializer.run(stream, () => this.catchUp(stream, this.cache.get(stream)));
+  }
+
+  /** Drops cached state (e.g. after a rebuild); the next command reloads from snapshot + log. */
+  forget(stream?: string): void {
+    if (stream === undefined) this.cache.clear();
+    else this.cache.delete(stream);
+  }
+
+  drain(): Promise<void> {
+    return this.serializer.drain();
+  }
+
+  private async decideAndAppend<R>(
+    stream: string,
+    decide: (loaded: LoadedStream<State>) => StreamDecision<R>,
+  ): Promise<HandledCommand<State, R>> {
+    let loaded = this.cache.get(stream) ?? (await this.loadCold(stream));
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const decision = decide(loaded);
+      if (decision.events.length === 0) {
+        return { result: decision.result, stream: loaded, attempts: attempt };
+      }
+      try {
+        const appended = await this.store.appendToStream(stream, decision.events, {
+          expectedRevision: loaded.revision,
+        });
+        loaded = this.apply(loaded, decision.events);
+        this.cache.set(stream, loaded);
+        this.maybeSnapshot(stream, loaded, decision.events.length);
+        return { result: decision.result, appended, stream: loaded, attempts: attempt };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        // Someone else (another process) wrote the stream: bring the state up to date and decide again.
+        loaded = await this.catchUp(stream, loaded);
+      }
+    }
+    this.cache.delete(stream);
+    throw new TooManyConflictsError(stream, this.maxAttempts);
+  }
+
+  private apply(loaded: LoadedStream<State>, events: readonly EventToAppend[]): LoadedStream<State> {
+    const revision = (loaded.revision === 'no_stream' ? -1n : loaded.revision) + BigInt(events.length);
+    return { state: this.options.fold(loaded.state, events), revision };
+  }
+
+  private async loadCold(stream: string): Promise<LoadedStream<State>> {
+    const snap = this.options.snapshot;
+    let start: LoadedStream<State> = { state: this.options.initialState(), revision: 'no_stream' };
+    if (snap) {
+      const saved = await snap.store.load(stream);
+      if (saved && saved.version === snap.version) {
+        start = { state: snap.fromJson(saved.state), revision: saved.revision };
+      }
+    }
+    const loaded = await this.catchUp(stream, start);
+    this.cache.set(stream, loaded);
+    const folded = revisionNumber(loaded.revision) - revisionNumber(start.revision);
+    // A long tail after the snapshot makes every cold load slow: store a fresh snapshot right away.
+    if (snap && folded >= snap.every) this.maybeSnapshot(stream, loaded, snap.every);
+    return loaded;
+  }
+
+  /** Folds the events after `from` (or everything, when nothing is known) into the state. */
+  private async catchUp(stream: string, from: LoadedStream<State> | undefined): Promise<LoadedStream<State>> {
+    let loaded = from ?? { state: this.options.initialState(), revision: 'no_stream' as const };
+    for (;;) {
+      const fromRevision = loaded.revision === 'no_stream' ? 0n : loaded.revision + 1n;
+      let page: RecordedEvent[];
+      try {
+        page = await this.store.readStream(stream, { fromRevision, maxCount: this.pageSize });
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return loaded;
+        throw error;
+      }
+      if (page.length > 0) {
+        loaded = { state: this.options.fold(loaded.state, page), revision: page[page.length - 1].revision };
+      }
+      if (page.length < this.pageSize) break;
+    }
+    this.cache.set(stream, loaded);
+    return loaded;
+  }
+
+  private maybeSnapshot(stream: string, loaded: LoadedStream<State>, appended: number): void {
+    const snap = this.options.snapshot;
+    if (!snap || loaded.revision === 'no_stream') return;
+    const count = (this.eventsSinceSnapshot.get(stream) ?? 0) + appended;
+    if (count < snap.every) {
+      this.eventsSinceSnapshot.set(stream, count);
+      return;
+    }
+    this.eventsSinceSnapshot.delete(stream);
+    // A snapshot is only a cache: failing to write one must never fail the command.
+    void snap.store
+      .save(stream, loaded.revision, snap.toJson(loaded.state), snap.version)
+      .catch(() => undefined);
+  }
+}
+
+function revisionNumber(revision: bigint | 'no_stream'): number {
+  return revision === 'no_stream' ? -1 : Number(revision);
+}
