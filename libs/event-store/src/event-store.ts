@@ -61,6 +61,7 @@ export type SubscriptionItem =
   | { readonly kind: 'event'; readonly event: RecordedEvent }
   | { readonly kind: 'checkpoint'; readonly position: bigint };
 
+/** Iterated by one consumer; positions strictly increasing, none of the log skipped. */
 export interface Subscription extends AsyncIterable<SubscriptionItem> {
   /** Ends the iteration; pending `for await` loops finish. */
   close(): Promise<void>;
@@ -70,7 +71,8 @@ export interface EventStore {
   /**
    * Appends atomically, or not at all. Resolves only when the events are durable.
    * An append whose event ids are all already stored at that place in the stream is an idempotent
-   * replay: it appends nothing and resolves with the original result.
+   * replay: it appends nothing and resolves with the original result. Ids matching only part of an
+   * earlier append are refused. `events` is non-empty.
    * @throws WrongExpectedVersionError when the stream is not at the expected revision.
    */
   appendToStream(
@@ -91,6 +93,7 @@ export interface EventStore {
   /** Position of the last event in the global log (START when empty). */
   headPosition(): Promise<bigint>;
 
+  /** Settles the appends already made, ends open subscriptions, then releases the engine. Idempotent. */
   close(): Promise<void>;
 }
 

@@ -1,0 +1,266 @@
+/**
+ * EventStoreDB adapter of the EventStore port, on @eventstore/db-client 6.2.1.
+ *
+ * - Created from a connection string (single node `esdb://host:2113?tls=false`, cluster
+ *   `esdb://a:2113,b:2113,c:2113?…`, discovery `esdb+discover://…`, TLS or not): the client parses it.
+ * - Event ids come from the caller (EventToAppend.id, uuid v5 of the command's idempotency key), so a
+ *   retried append is recognised by the server's idempotency check and writes nothing twice.
+ * - Global positions: one bigint per {commit, prepare}, see ./positions.ts for the mapping and its limits.
+ * - System events ($-prefixed types) never reach the ledger: subscriptions filter them on the server
+ *   (`excludeSystemEvents()`); `readAll` has no filter option in client 6.2.1 (ReadAllOptions), so
+ *   readAll/headPosition drop them on this side with the same rule (type not matching `^[^$]`).
+ */
+import {
+  type AllStreamResolvedEvent,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  excludeSystemEvents,
+  FORWARDS,
+  jsonEvent,
+  type JSONType,
+  type Position,
+  type ResolvedEvent,
+  START as ESDB_START,
+  StreamNotFoundError as EsdbStreamNotFoundError,
+  WrongExpectedVersionError as EsdbWrongExpectedVersionError,
+} from '@eventstore/db-client';
+import {
+  type AppendResult,
+  type EventStore,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  START,
+  type StreamName,
+  StreamNotFoundError,
+  type Subscription,
+  type SubscriptionItem,
+  WrongExpectedVersionError,
+} from '../event-store';
+import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription';
+import { comparePositions, decodePosition, encodeEventPosition } from './positions';
+
+export interface EsdbEventStoreOptions {
+  /** Checkpoint every `multiplier × 32` events the server considers (client `checkpointInterval`). */
+  readonly checkpointIntervalMultiplier?: number;
+  readonly reconnect?: Partial<ReconnectPolicy>;
+  /** Records per $all page in readAll/headPosition (system events included, dropped here). */
+  readonly readPageSize?: number;
+}
+
+/** The same test as the client's excludeSystemEvents() regex `^[^$].*`, applied on this side. */
+const isUserEvent = (type: string): boolean => /^[^$]/.test(type);
+
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+  private readonly checkpointInterval: number;
+  private readonly reconnect: ReconnectPolicy;
+  private readonly pageSize: number;
+  private readonly subscriptions = new Set<Subscription>();
+  /** Operations started before close(): close waits for them, so an acknowledged append is settled. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing: Promise<void> | undefined;
+
+  constructor(connectionString: string, options: EsdbEventStoreOptions = {}) {
+    this.client = EventStoreDBClient.connectionString(connectionString);
+    this.checkpointInterval = options.checkpointIntervalMultiplier ?? 1;
+    this.reconnect = { initialDelayMs: 100, maxDelayMs: 5_000, ...options.reconnect };
+    this.pageSize = options.readPageSize ?? 256;
+  }
+
+  appendToStream(
+    stream: StreamName,
+    events: readonly EventToAppend[],
+    options: { readonly expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult> {
+    return this.track(() => this.append(stream, events, options.expectedRevision));
+  }
+
+  readStream(stream: StreamName, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.track(() => this.readOneStream(stream, options));
+  }
+
+  readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.track(() => this.readAllEvents(options));
+  }
+
+  headPosition(): Promise<bigint> {
+    return this.track(() => this.readHeadPosition());
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.allSettled([...this.inFlight]);
+      await Promise.all([...this.subscriptions].map((s) => s.close()));
+      await this.client.dispose();
+    })();
+    return this.closing;
+  }
+
+  private async append(
+    stream: StreamName,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
+    try {
+      // The port's expected revisions are the client's own vocabulary: bigint | 'no_stream' | 'stream_exists' | 'any'.
+      const result = await this.client.appendToStream(
+        stream,
+        events.map((e) =>
+          jsonEvent({
+            id: e.id,
+            type: e.type,
+            data: e.data as JSONType,
+            ...(e.metadata ? { metadata: e.metadata as JSONType } : {}),
+          }),
+        ),
+        { expectedRevision: expected },
+      );
+      if (!result.position) return this.emptyAppendResult(stream, result.nextExpectedRevision);
+      // For a replayed append the server answers with the ORIGINAL last event's revision and position.
+      return {
+        nextExpectedRevision: result.nextExpectedRevision,
+        position: encodeEventPosition(result.position),
+      };
+    } catch (error) {
+      if (error instanceof EsdbWrongExpectedVersionError) {
+        const actual = error.actualVersion;
+        throw new WrongExpectedVersionError(
+          stream,
+          expected,
+          typeof actual === 'bigint' ? actual : 'no_stream',
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async readOneStream(stream: StreamName, options: ReadStreamOptions): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    const out: RecordedEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, {
+        direction: backwards ? BACKWARDS : FORWARDS,
+        fromRevision: options.fromRevision ?? (backwards ? END : ESDB_START),
+        // A zero count still tells us whether the stream exists (StreamNotFound comes first).
+        maxCount: Math.max(options.maxCount ?? Number.MAX_SAFE_INTEGER, 1),
+      });
+      for await (const resolved of read) out.push(toRecordedEvent(resolved));
+    } catch (error) {
+      if (error instanceof EsdbStreamNotFoundError) throw new StreamNotFoundError(stream);
+      throw error;
+    }
+    return options.maxCount === 0 ? [] : out;
+  }
+
+  private async readAllEvents(options: ReadAllOptions): Promise<RecordedEvent[]> {
+    const after = options.fromPosition ?? START;
+    const max = options.maxCount ?? Number.POSITIVE_INFINITY;
+    const out: RecordedEvent[] = [];
+    // $all reads include their start position and the port's exclude it; pages restart at the last
+    // record read. So: keep only user events strictly after `after`, and records past the last one seen.
+    let cursor = decodePosition(after);
+    let lastSeen: Position | undefined;
+    while (out.length < max) {
+      const page = await this.readAllPage(FORWARDS, cursor);
+      for (const resolved of page) {
+        const record = resolved.event;
+        if (!record?.position || (lastSeen && comparePositions(record.position, lastSeen) <= 0)) continue;
+        lastSeen = record.position;
+        if (!isUserEvent(record.type)) continue;
+        const event = toRecordedEvent(resolved);
+        if (event.position > after && out.length < max) out.push(event);
+      }
+      if (page.length < this.pageSize || !lastSeen) break;
+      cursor = lastSeen;
+    }
+    return out;
+  }
+
+  subscribeToAll(options: { readonly fromPosition?: bigint } = {}): Subscription {
+    if (this.closing) throw new Error('EsdbEventStore is closed');
+    const subscription = new EsdbSubscription(
+      {
+        open: (from, onCheckpoint) => {
+          const fromPosition = decodePosition(from);
+          const filter = excludeSystemEvents({
+            checkpointInterval: this.checkpointInterval,
+            checkpointReached: (_subscription, position) => onCheckpoint(position),
+          });
+          return this.client.subscribeToAll({ fromPosition, filter });
+        },
+        toItem: (resolved): SubscriptionItem | undefined =>
+          resolved.event && isUserEvent(resolved.event.type)
+            ? { kind: 'event', event: toRecordedEvent(resolved) }
+            : undefined,
+      },
+      options.fromPosition ?? START,
+      this.reconnect,
+      () => this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private async readHeadPosition(): Promise<bigint> {
+    // Backwards from the end (a backwards position is exclusive), skipping trailing system events.
+    let cursor: Position | 'end' = END;
+    for (;;) {
+      const page = await this.readAllPage(BACKWARDS, cursor);
+      const last = page.find((r) => r.event && isUserEvent(r.event.type));
+      if (last) return toRecordedEvent(last).position;
+      const next = page.at(-1)?.event?.position;
+      if (page.length < this.pageSize || !next) return START;
+      cursor = next;
+    }
+  }
+
+  private track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new Error('EsdbEventStore is closed'));
+    const promise = operation();
+    this.inFlight.add(promise);
+    const forget = (): void => void this.inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  }
+
+  private async readAllPage(direction: typeof FORWARDS | typeof BACKWARDS, from: Position | 'start' | 'end') {
+    const page: AllStreamResolvedEvent[] = [];
+    for await (const resolved of this.client.readAll({
+      direction,
+      fromPosition: from,
+      maxCount: this.pageSize,
+    })) {
+      page.push(resolved);
+    }
+    return page;
+  }
+
+  /** An append of zero events has no position of its own: report where the stream stands. */
+  private async emptyAppendResult(stream: StreamName, nextExpectedRevision: bigint): Promise<AppendResult> {
+    if (nextExpectedRevision < 0n) return { nextExpectedRevision, position: await this.readHeadPosition() };
+    const [last] = await this.readOneStream(stream, { direction: 'backwards', maxCount: 1 });
+    return { nextExpectedRevision, position: last.position };
+  }
+}
+
+function toRecordedEvent(resolved: ResolvedEvent | AllStreamResolvedEvent): RecordedEvent {
+  const record = resolved.event;
+  if (!record)
+    throw new Error('EventStoreDB returned an unresolved link; the ledger reads with resolveLinkTos off');
+  if (!record.isJson) throw new Error(`event ${record.id} in ${record.streamId} is not JSON`);
+  return {
+    id: record.id,
+    streamName: record.streamId,
+    revision: record.revision,
+    position: encodeEventPosition(record.position),
+    type: record.type,
+    data: record.data as Record<string, unknown>,
+    metadata: (record.metadata ?? {}) as Record<string, unknown>,
+    // `created` is the server's commit timestamp (.NET ticks, truncated to ms by the client).
+    recordedAt: record.created.toISOString(),
+  };
+}

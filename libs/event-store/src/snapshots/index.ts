@@ -1,0 +1,3 @@
+export * from './snapshot-codec';
+export * from './snapshot-store';
+export * from './sqlite-snapshot-store';

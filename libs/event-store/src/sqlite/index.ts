@@ -1,0 +1,3 @@
+export * from './duplicate-event-id-error';
+export * from './sqlite-database';
+export * from './sqlite-event-store';
