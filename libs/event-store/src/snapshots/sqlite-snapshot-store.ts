@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StreamName } from '../event-store';
-import { openSqliteDatabase, SqliteConnectionOptions } from '../sqlite/sqlite-database';
+import { createSchema, openSqliteDatabase, SqliteConnectionOptions } from '../sqlite/sqlite-database';
 import { decodeState, encodeState } from './snapshot-codec';
 import { Snapshot, SnapshotStore } from './snapshot-store';
 
@@ -21,14 +21,17 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   constructor(options: SqliteConnectionOptions) {
     this.db = openSqliteDatabase(options, 'NORMAL');
-    this.db.exec(`
+    createSchema(
+      this.db,
+      `
       CREATE TABLE IF NOT EXISTS snapshots (
         stream   TEXT    PRIMARY KEY,
         revision INTEGER NOT NULL,
         version  TEXT    NOT NULL,
         state    TEXT    NOT NULL,
         saved_at TEXT    NOT NULL
-      )`);
+      )`,
+    );
     this.select = this.db
       .prepare<[string], SnapshotRow>(`SELECT revision, state, version FROM snapshots WHERE stream = ?`)
       .safeIntegers(true);

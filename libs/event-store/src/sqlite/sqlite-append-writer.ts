@@ -160,9 +160,8 @@ function matchesExpectedRevision(expected: ExpectedRevision, head: bigint | unde
 }
 
 function isDuplicateId(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error as Error & { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' &&
-    error.message.includes('events.id')
-  );
+  // Duck-typed, not `instanceof Error`: the native addon builds its errors in the realm that loaded
+  // it first, which under jest (one VM context per test file) is not always this module's realm.
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string' && message.includes('events.id');
 }

@@ -41,11 +41,7 @@ export function openSqliteDatabase(
   const db = new Database(options.path, { timeout: busyTimeoutMs });
   try {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
-    if (options.path !== ':memory:') {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
-      if (mode !== 'wal')
-        throw new Error(`${options.path}: cannot switch to WAL (journal_mode=${String(mode)})`);
-    }
+    if (options.path !== ':memory:') switchToWal(db, options.path, busyTimeoutMs);
     db.pragma(`synchronous = ${synchronous}`);
     // Event ids are random uuids, so each insert dirties a random page of the id index. A larger
     // page cache and fewer, larger checkpoints keep a group commit from rewriting the same pages
@@ -60,6 +56,34 @@ export function openSqliteDatabase(
   }
 }
 
+/**
+ * Switching a new file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once
+ * there instead of calling the busy handler: two processes opening a fresh file together would
+ * fail (seen in the crash test). So retry with backoff up to the busy timeout. Start-up only.
+ */
+function switchToWal(db: Database.Database, path: string, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`${path}: cannot switch to WAL (journal_mode=${String(mode)})`);
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+    }
+  }
+}
+
 export function createEventsSchema(db: Database.Database): void {
-  db.exec(EVENTS_DDL);
+  createSchema(db, EVENTS_DDL);
+}
+
+/**
+ * In a BEGIN IMMEDIATE transaction: "IF NOT EXISTS" reads the schema and then writes, and a reader
+ * turned writer after another process committed gets SQLITE_BUSY at once, busy timeout or not.
+ */
+export function createSchema(db: Database.Database, ddl: string): void {
+  db.transaction(() => db.exec(ddl)).immediate();
 }
