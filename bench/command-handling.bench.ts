@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseRateCard, type RateCard } from '@ledger/domain';
 import {
   SqliteEventStore,
+  SqliteIdempotencyKeyStore,
   SqliteSnapshotStore,
   createEventsSchema,
   openSqliteDatabase,
@@ -47,8 +48,17 @@ interface Ledger {
 function openLedger(dir: string, rateCard: RateCard, clock: SimulatedClock): Ledger {
   const store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
   const snapshots = new SqliteSnapshotStore({ path: path.join(dir, 'snapshots.sqlite') });
+  const keys = new SqliteIdempotencyKeyStore({ path: path.join(dir, 'snapshots.sqlite') });
   const resets = new LimitsResetsService(store, clock, rateCard);
-  const accounts = new AccountCommandsService(store, snapshots, clock, rateCard, resets, new LedgerMetrics());
+  const accounts = new AccountCommandsService(
+    store,
+    snapshots,
+    keys,
+    clock,
+    rateCard,
+    resets,
+    new LedgerMetrics(),
+  );
   return {
     accounts,
     store,
@@ -57,6 +67,7 @@ function openLedger(dir: string, rateCard: RateCard, clock: SimulatedClock): Led
       await accounts.drain();
       await store.close();
       await snapshots.close();
+      await keys.close();
     },
   };
 }

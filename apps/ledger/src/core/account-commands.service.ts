@@ -3,6 +3,7 @@ import {
   accountStreamName,
   decide,
   foldAccount,
+  idempotencyKeyOf,
   initialState,
   snapshotOf,
   stateFromSnapshot,
@@ -16,12 +17,13 @@ import {
   StreamCommandHandler,
   type EventStore,
   type EventToAppend,
+  type IdempotencyKeyStore,
   type LoadedStream,
   type SnapshotStore,
 } from '@ledger/event-store';
 import { CLOCK, type Clock } from '../clock/clock';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
-import { EVENT_STORE, SNAPSHOT_STORE } from '../store/store.tokens';
+import { EVENT_STORE, IDEMPOTENCY_KEYS, SNAPSHOT_STORE } from '../store/store.tokens';
 import { eventId, fingerprintOf } from './command-identity';
 import type { CommandOutcome, PositionedEvent } from './command-outcome';
 import { LimitsResetsService } from './limits-resets.service';
@@ -32,8 +34,11 @@ export type AccountCommandInput = {
   [C in AccountCommand as C['type']]: { readonly type: C['type']; readonly data: C['data'] };
 }[AccountCommand['type']];
 
-/** Bump when AccountState or its snapshot format changes: older snapshots are then ignored. */
-const ACCOUNT_SNAPSHOT_VERSION = 'account-v1';
+/**
+ * Bump when AccountState or its snapshot format changes: older snapshots are then ignored.
+ * v2: idempotency keys live in their own index (IdempotencyKeyStore), not in the snapshot.
+ */
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v2';
 
 /**
  * Runs account commands: read the account (cache, snapshot + tail), decide with the ledger's clock
@@ -46,6 +51,7 @@ export class AccountCommandsService {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SNAPSHOT_STORE) snapshots: SnapshotStore,
+    @Inject(IDEMPOTENCY_KEYS) private readonly keys: IdempotencyKeyStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RATE_CARD) private readonly rateCard: RateCard,
     private readonly resets: LimitsResetsService,
@@ -60,6 +66,12 @@ export class AccountCommandsService {
         every: 500,
         toJson: snapshotOf,
         fromJson: stateFromSnapshot,
+        // Keys move to their own index before each snapshot, so neither the snapshot nor the cached
+        // state grows with history: a cold load and a command cost the same after 100 or 100,000 events.
+        beforeSave: async (stream, state) => {
+          await this.keys.saveMany(stream, state.idempotency);
+          return { ...state, idempotency: new Map() };
+        },
       },
     });
   }
@@ -68,19 +80,26 @@ export class AccountCommandsService {
     const stream = accountStreamName(input.data.accountId);
     const fingerprint = fingerprintOf({ type: input.type, ...input.data });
     const resets = await this.resets.current();
-    const handled = await this.handler.handle<Decision>(stream, (loaded) => {
-      const command = { ...input, metadata: { now: this.clock.now(), fingerprint, actor } } as AccountCommand;
-      const decision = decide(command, loaded.state, { rateCard: this.rateCard, resets });
-      if (decision.kind !== 'events') return { events: [], result: decision };
-      const key = idempotencyKeyOf(input, loaded);
-      const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
-        id: eventId(key, index),
-        type: event.type,
-        data: event.data,
-        metadata: { command: input.type, idempotencyKey: key, actor },
-      }));
-      return { events: toAppend, result: decision };
-    });
+    const handled = await this.handler.handle<Decision>(
+      stream,
+      (loaded) => {
+        const command = {
+          ...input,
+          metadata: { now: this.clock.now(), fingerprint, actor },
+        } as AccountCommand;
+        const decision = decide(command, loaded.state, { rateCard: this.rateCard, resets });
+        if (decision.kind !== 'events') return { events: [], result: decision };
+        const key = eventIdKeyOf(input, loaded);
+        const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
+          id: eventId(key, index),
+          type: event.type,
+          data: event.data,
+          metadata: { command: input.type, idempotencyKey: key, actor },
+        }));
+        return { events: toAppend, result: decision };
+      },
+      (loaded) => this.withOwnKey(stream, input, loaded),
+    );
     const decision = handled.result;
     this.metrics.versionConflicts.inc(handled.attempts - 1);
     const outcome = await this.outcomeOf(stream, decision, handled.appended, handled.stream);
@@ -149,6 +168,20 @@ export class AccountCommandsService {
     return { kind: 'appended', events };
   }
 
+  /** Puts this command's idempotency entry into the state when it is only in the key index. */
+  private async withOwnKey(
+    stream: string,
+    input: AccountCommandInput,
+    loaded: LoadedStream<AccountState>,
+  ): Promise<LoadedStream<AccountState>> {
+    const key = idempotencyKeyOf(input);
+    if (key === null || loaded.state.idempotency.has(key)) return loaded;
+    const entry = await this.keys.lookup(stream, key);
+    if (entry === undefined) return loaded;
+    const idempotency = new Map(loaded.state.idempotency).set(key, entry);
+    return { state: { ...loaded.state, idempotency }, revision: loaded.revision };
+  }
+
   private async positionOf(stream: string, revision: bigint): Promise<bigint | undefined> {
     const [event] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
     return event?.position;
@@ -159,7 +192,7 @@ export class AccountCommandsService {
  * The key event ids derive from. Keyed commands use their id; the others (plan change, cap,
  * expiry sweep) use the revision they were decided at, so a retry of the same append dedupes.
  */
-function idempotencyKeyOf(input: AccountCommandInput, loaded: LoadedStream<AccountState>): string {
+function eventIdKeyOf(input: AccountCommandInput, loaded: LoadedStream<AccountState>): string {
   const d = input.data as Record<string, unknown>;
   const id = d.usageId ?? d.purchaseId ?? d.grantId ?? d.refundId ?? d.resetId;
   if (typeof id === 'string') return `${input.type}:${input.data.accountId}:${id}`;

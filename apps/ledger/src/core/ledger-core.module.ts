@@ -12,7 +12,7 @@ import { CLOCK, SimulatedClock, SystemClock, type Clock } from '../clock/clock';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { openStores, type Stores } from '../store/event-store.factory';
-import { EVENT_STORE, SNAPSHOT_STORE } from '../store/store.tokens';
+import { EVENT_STORE, IDEMPOTENCY_KEYS, SNAPSHOT_STORE } from '../store/store.tokens';
 import { AccountCommandsService } from './account-commands.service';
 import { LimitsResetsService } from './limits-resets.service';
 import { loadRateCard } from './rate-card.loader';
@@ -46,6 +46,7 @@ export class LedgerCoreModule implements OnModuleInit, OnApplicationShutdown {
         { provide: STORES, useFactory: () => openStores(config) },
         { provide: EVENT_STORE, useFactory: (stores: Stores) => stores.events, inject: [STORES] },
         { provide: SNAPSHOT_STORE, useFactory: (stores: Stores) => stores.snapshots, inject: [STORES] },
+        { provide: IDEMPOTENCY_KEYS, useFactory: (stores: Stores) => stores.keys, inject: [STORES] },
         LedgerMetrics,
         LimitsResetsService,
         AccountCommandsService,
@@ -74,6 +75,7 @@ export class LedgerCoreModule implements OnModuleInit, OnApplicationShutdown {
     await this.accounts.drain();
     await this.stores.events.close();
     await this.stores.snapshots.close();
+    await this.stores.keys.close();
   }
 }
 

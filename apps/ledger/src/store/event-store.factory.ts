@@ -3,8 +3,10 @@ import * as path from 'node:path';
 import {
   EsdbEventStore,
   SqliteEventStore,
+  SqliteIdempotencyKeyStore,
   SqliteSnapshotStore,
   type EventStore,
+  type IdempotencyKeyStore,
   type SnapshotStore,
 } from '@ledger/event-store';
 import type { LedgerConfig } from '../config/ledger-config';
@@ -12,26 +14,24 @@ import type { LedgerConfig } from '../config/ledger-config';
 export interface Stores {
   readonly events: EventStore;
   readonly snapshots: SnapshotStore & { close(): Promise<void> };
+  readonly keys: IdempotencyKeyStore;
   readonly engine: 'sqlite' | 'eventstoredb';
 }
 
 /**
  * EventStoreDB when EVENTSTORE_CONNECTION_STRING is set; otherwise the embedded SQLite log under the
- * data dir. Snapshots are a local cache either way (a node can drop them and rebuild from the log).
+ * data dir. Snapshots and their idempotency-key index are a local cache either way: a node can drop the file
+ * while it is stopped and rebuild from the log (not while it runs: cached states rely on the index).
  */
 export function openStores(config: LedgerConfig): Stores {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const snapshots = new SqliteSnapshotStore({ path: path.join(config.dataDir, 'snapshots.sqlite') });
+  const cache = path.join(config.dataDir, 'snapshots.sqlite');
+  const snapshots = new SqliteSnapshotStore({ path: cache });
+  const keys = new SqliteIdempotencyKeyStore({ path: cache });
   if (config.eventStoreConnectionString) {
-    return {
-      events: new EsdbEventStore(config.eventStoreConnectionString),
-      snapshots,
-      engine: 'eventstoredb',
-    };
+    const events = new EsdbEventStore(config.eventStoreConnectionString);
+    return { events, snapshots, keys, engine: 'eventstoredb' };
   }
-  return {
-    events: new SqliteEventStore({ path: path.join(config.dataDir, 'events.sqlite') }),
-    snapshots,
-    engine: 'sqlite',
-  };
+  const events = new SqliteEventStore({ path: path.join(config.dataDir, 'events.sqlite') });
+  return { events, snapshots, keys, engine: 'sqlite' };
 }

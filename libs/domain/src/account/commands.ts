@@ -1,3 +1,4 @@
+import { idempotencyKeys } from '../idempotency';
 import type { JsonObject } from '../ids';
 
 /** Supplied by the shell, never by the caller: the ledger's clock, the payload fingerprint, who asked. */
@@ -88,4 +89,26 @@ export type AccountCommandType = AccountCommand['type'];
 
 export function accountStreamName(accountId: string): string {
   return `account-${accountId}`;
+}
+
+/**
+ * The idempotency key `decide` consults for a command, or null for commands that are idempotent by
+ * value. The shell uses it to fetch that one key's entry when the state holds only recent keys.
+ */
+export function idempotencyKeyOf(command: Pick<AccountCommand, 'type' | 'data'>): string | null {
+  const { type, data } = command as AccountCommand;
+  switch (type) {
+    case 'RecordUsage':
+      return idempotencyKeys.usage(data.usageId);
+    case 'PurchaseCredits':
+      return idempotencyKeys.purchase(data.purchaseId);
+    case 'GrantCredits':
+      return idempotencyKeys.grant(data.grantId);
+    case 'RefundPurchase':
+      return idempotencyKeys.refund(data.refundId);
+    case 'ResetAccountLimits':
+      return idempotencyKeys.reset(data.resetId);
+    default:
+      return null;
+  }
 }

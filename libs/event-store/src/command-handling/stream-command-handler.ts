@@ -43,6 +43,11 @@ export interface StreamCommandHandlerOptions<State> {
     readonly every: number;
     readonly toJson: (state: State) => unknown;
     readonly fromJson: (json: unknown) => State;
+    /**
+     * Runs before a snapshot is saved and returns the state to keep: lets the caller move the
+     * part of the state that grows with history (idempotency keys) to an index of its own first.
+     */
+    readonly beforeSave?: (stream: string, state: State) => Promise<State>;
   };
   /** Version conflicts retried before giving up (another process wrote the stream meanwhile). */
   readonly maxAttempts?: number;
@@ -81,11 +86,16 @@ export class StreamCommandHandler<State> {
     this.pageSize = options.readPageSize ?? 1_000;
   }
 
+  /**
+   * `prepare` runs inside the stream's turn, before each decision (and again after a conflict):
+   * the place to fetch what the decision needs besides the folded state.
+   */
   handle<R>(
     stream: string,
     decide: (loaded: LoadedStream<State>) => StreamDecision<R>,
+    prepare?: (loaded: LoadedStream<State>) => Promise<LoadedStream<State>>,
   ): Promise<HandledCommand<State, R>> {
-    return this.serializer.run(stream, () => this.decideAndAppend(stream, decide));
+    return this.serializer.run(stream, () => this.decideAndAppend(stream, decide, prepare));
   }
 
   /** The stream's current state, read through the cache (brought up to date with the log). */
@@ -106,9 +116,11 @@ export class StreamCommandHandler<State> {
   private async decideAndAppend<R>(
     stream: string,
     decide: (loaded: LoadedStream<State>) => StreamDecision<R>,
+    prepare: ((loaded: LoadedStream<State>) => Promise<LoadedStream<State>>) | undefined,
   ): Promise<HandledCommand<State, R>> {
     let loaded = this.cache.get(stream) ?? (await this.loadCold(stream));
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (prepare) loaded = await prepare(loaded);
       const decision = decide(loaded);
       if (decision.events.length === 0) {
         return { result: decision.result, stream: loaded, attempts: attempt };
@@ -117,9 +129,12 @@ export class StreamCommandHandler<State> {
         const appended = await this.store.appendToStream(stream, decision.events, {
           expectedRevision: loaded.revision,
         });
-        loaded = this.apply(loaded, decision.events);
+        loaded = await this.maybeSnapshot(
+          stream,
+          this.apply(loaded, decision.events),
+          decision.events.length,
+        );
         this.cache.set(stream, loaded);
-        this.maybeSnapshot(stream, loaded, decision.events.length);
         return { result: decision.result, appended, stream: loaded, attempts: attempt };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
@@ -145,11 +160,11 @@ export class StreamCommandHandler<State> {
         start = { state: snap.fromJson(saved.state), revision: saved.revision };
       }
     }
-    const loaded = await this.catchUp(stream, start);
-    this.cache.set(stream, loaded);
+    let loaded = await this.catchUp(stream, start);
     const folded = revisionNumber(loaded.revision) - revisionNumber(start.revision);
     // A long tail after the snapshot makes every cold load slow: store a fresh snapshot right away.
-    if (snap && folded >= snap.every) this.maybeSnapshot(stream, loaded, snap.every);
+    if (snap && folded >= snap.every) loaded = await this.maybeSnapshot(stream, loaded, snap.every);
+    this.cache.set(stream, loaded);
     return loaded;
   }
 
@@ -174,19 +189,28 @@ export class StreamCommandHandler<State> {
     return loaded;
   }
 
-  private maybeSnapshot(stream: string, loaded: LoadedStream<State>, appended: number): void {
+  /** Saves a snapshot every `every` events; returns the state to keep (see `beforeSave`). */
+  private async maybeSnapshot(
+    stream: string,
+    loaded: LoadedStream<State>,
+    appended: number,
+  ): Promise<LoadedStream<State>> {
     const snap = this.options.snapshot;
-    if (!snap || loaded.revision === 'no_stream') return;
+    if (!snap || loaded.revision === 'no_stream') return loaded;
     const count = (this.eventsSinceSnapshot.get(stream) ?? 0) + appended;
     if (count < snap.every) {
       this.eventsSinceSnapshot.set(stream, count);
-      return;
+      return loaded;
     }
     this.eventsSinceSnapshot.delete(stream);
-    // A snapshot is only a cache: failing to write one must never fail the command.
-    void snap.store
-      .save(stream, loaded.revision, snap.toJson(loaded.state), snap.version)
-      .catch(() => undefined);
+    try {
+      const state = snap.beforeSave ? await snap.beforeSave(stream, loaded.state) : loaded.state;
+      await snap.store.save(stream, loaded.revision, snap.toJson(state), snap.version);
+      return { state, revision: loaded.revision };
+    } catch {
+      // A snapshot is only a cache: failing to write one must never fail the command.
+      return loaded;
+    }
   }
 }
 

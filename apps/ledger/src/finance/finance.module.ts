@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { FinanceController } from './finance.controller';
+import { JournalController } from './journal.controller';
+
+/** Finance's read endpoints: journal, trial balance, export, verification; served from the read models. */
+@Module({ controllers: [JournalController, FinanceController] })
+export class FinanceModule {}

@@ -1,0 +1,47 @@
+import type { EventStore } from '@ledger/event-store';
+import type { CommitProgress, LedgerReadSide } from '@ledger/projections';
+import { Counter, Gauge } from 'prom-client';
+import type { LedgerMetrics } from '../metrics/ledger-metrics';
+
+/** Batches smaller than this say little about speed (a live trickle), so they do not move the gauge. */
+const SPEED_SAMPLE_MIN_EVENTS = 1_000;
+
+/**
+ * Projection position, lag and rebuild speed on the ledger's registry: position on every commit,
+ * lag from the log's head (refreshed on a timer: the head is an async read), speed from the last
+ * large batch, which is what a catch-up or rebuild writes.
+ */
+export class ProjectionMetrics {
+  private readonly applied: Counter;
+  private readonly speed: Gauge;
+
+  constructor(private readonly metrics: LedgerMetrics) {
+    this.applied = new Counter({
+      name: 'ledger_projection_events_applied_total',
+      help: 'Log events applied to the read models (rate() of it is the projection throughput)',
+      registers: [metrics.registry],
+    });
+    this.speed = new Gauge({
+      name: 'ledger_projection_rebuild_events_per_second',
+      help: `Events per second of the last batch of at least ${SPEED_SAMPLE_MIN_EVENTS} events (catch-up / rebuild speed)`,
+      registers: [metrics.registry],
+    });
+  }
+
+  onCommit(progress: CommitProgress): void {
+    for (const [projection, position] of progress.positions) {
+      this.metrics.projectionPosition.set({ projection }, Number(position));
+    }
+    this.applied.inc(progress.events);
+    if (progress.events >= SPEED_SAMPLE_MIN_EVENTS && progress.durationMs > 0) {
+      this.speed.set(Math.round((progress.events * 1000) / progress.durationMs));
+    }
+  }
+
+  async refreshLag(store: EventStore, readSide: LedgerReadSide): Promise<void> {
+    const head = await store.headPosition();
+    for (const [projection, position] of readSide.runner.positions()) {
+      this.metrics.projectionLag.set({ projection }, Number(head > position ? head - position : 0n));
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { TimeField } from '../http/fields';
+
+const CURSOR = /^\d{1,19}$/;
+const LIMIT = /^(?:[1-9]\d{0,2}|1000)$/;
+
+/** Cursor pagination shared by the timeline and the journal: a position cursor, never an offset. */
+export class PageQueryDto {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', example: '42' })
+  @IsOptional()
+  @IsString()
+  @Matches(CURSOR, { message: '$property must be a nextCursor returned by a previous page' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ description: 'Items per page, 1–1000 (default 100)', example: '100' })
+  @IsOptional()
+  @IsString()
+  @Matches(LIMIT, { message: '$property must be an integer from 1 to 1000' })
+  limit?: string;
+}
+
+export class TimelineQueryDto extends PageQueryDto {
+  @TimeField('The timeline up to this instant, and `stateAsOf`: the account as it stood then')
+  asOf?: string;
+}
+
+export class TimeRangeQueryDto {
+  @TimeField('Entries recorded at or after this instant')
+  from?: string;
+
+  @TimeField('Entries recorded before this instant')
+  to?: string;
+}
+
+export class JournalQueryDto extends PageQueryDto {
+  @TimeField('Entries recorded at or after this instant')
+  from?: string;
+
+  @TimeField('Entries recorded before this instant')
+  to?: string;
+}
+
+export class ExportQueryDto extends TimeRangeQueryDto {
+  @ApiPropertyOptional({ enum: ['csv', 'jsonl'], description: 'Default jsonl' })
+  @IsOptional()
+  @IsIn(['csv', 'jsonl'])
+  format?: 'csv' | 'jsonl';
+}

@@ -1,0 +1,85 @@
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import type { EventStore } from '@ledger/event-store';
+import { LedgerReadSide, READ_MODELS_FILE } from '@ledger/projections';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config';
+import { FinanceModule } from '../finance/finance.module';
+import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { EVENT_STORE } from '../store/store.tokens';
+import { SupportModule } from '../support/support.module';
+import { MinPositionInterceptor } from './min-position.interceptor';
+import { ProjectionMetrics } from './projection-metrics';
+
+/** How often projection lag is refreshed for /metrics. */
+const LAG_REFRESH_MS = 1_000;
+
+/**
+ * The read side of this node: its read-model file under the data dir, the runner that follows
+ * the log from bootstrap to shutdown, `?minPosition=` on every GET, and the support and finance
+ * query endpoints. `LedgerReadSide` is exported for the accounts controller (`accounts.account`).
+ */
+@Global()
+@Module({
+  imports: [SupportModule, FinanceModule],
+  providers: [
+    {
+      provide: ProjectionMetrics,
+      useFactory: (metrics: LedgerMetrics) => new ProjectionMetrics(metrics),
+      inject: [LedgerMetrics],
+    },
+    {
+      provide: LedgerReadSide,
+      useFactory: (config: LedgerConfig, store: EventStore, metrics: ProjectionMetrics) => {
+        mkdirSync(config.dataDir, { recursive: true });
+        const logger = new Logger('ReadSide');
+        return LedgerReadSide.open({
+          store,
+          databasePath: join(config.dataDir, READ_MODELS_FILE),
+          onCommit: (progress) => metrics.onCommit(progress),
+          onError: (error) => logger.error(`projection runner: ${error.message}`, error.stack),
+        });
+      },
+      inject: [LEDGER_CONFIG, EVENT_STORE, ProjectionMetrics],
+    },
+    { provide: APP_INTERCEPTOR, useClass: MinPositionInterceptor },
+  ],
+  exports: [LedgerReadSide],
+})
+export class ReadSideModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ReadSide');
+  private lagTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly readSide: LedgerReadSide,
+    private readonly metrics: ProjectionMetrics,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.readSide.rebuiltOnOpen.length > 0) {
+      this.logger.log(
+        `rebuilding from position 0 (code version changed): ${this.readSide.rebuiltOnOpen.join(', ')}`,
+      );
+    }
+    this.readSide.start();
+    this.lagTimer = setInterval(() => {
+      this.metrics.refreshLag(this.store, this.readSide).catch(() => undefined);
+    }, LAG_REFRESH_MS);
+    this.lagTimer.unref();
+  }
+
+  /** Before the core closes the event store: the runner must stop reading it first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.lagTimer);
+    await this.readSide.close();
+  }
+}
