@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { loadLedgerConfig } from '../../apps/ledger/src/config/ledger-config';
 import { createLedgerApp } from '../../apps/ledger/src/http/create-app';
-import { startEsdbDouble } from './esdb-double/esdb-double';
+import { startEsdbDouble, type EsdbDouble } from './esdb-double/esdb-double';
 
 /** The event store engines every e2e suite runs on: embedded SQLite, and EventStoreDB through its real client to the gRPC double. */
 export const ENGINES = ['sqlite', 'eventstoredb'] as const;
@@ -32,6 +32,8 @@ export interface TestLedger {
     put(url: string, body?: unknown): request.Test;
   };
   advanceClock(ms: number): Promise<void>;
+  /** Stops the app and starts a new one on the same data dir (and the same EventStoreDB double). */
+  restart(): Promise<TestLedger>;
   close(): Promise<void>;
 }
 
@@ -41,10 +43,10 @@ export interface TestLedger {
  */
 export async function startTestLedger(
   env: Record<string, string> = {},
-  options: { dataDir?: string; engine?: Engine } = {},
+  options: { dataDir?: string; engine?: Engine; double?: EsdbDouble } = {},
 ): Promise<TestLedger> {
   const dir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-e2e-'));
-  const double = options.engine === 'eventstoredb' ? await startEsdbDouble() : undefined;
+  const double = options.double ?? (options.engine === 'eventstoredb' ? await startEsdbDouble() : undefined);
   const config = loadLedgerConfig({
     ...(double ? { EVENTSTORE_CONNECTION_STRING: double.connectionString } : {}),
     LEDGER_DATA_DIR: dir,
@@ -83,6 +85,10 @@ export async function startTestLedger(
     as,
     advanceClock: async (ms: number) => {
       await as('admin').post('/v1/admin/clock', { advanceMs: ms }).expect(200);
+    },
+    restart: async () => {
+      await app.close();
+      return startTestLedger(env, { dataDir: dir, engine: options.engine, double });
     },
     close: async () => {
       await app.close();

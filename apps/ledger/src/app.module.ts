@@ -7,8 +7,10 @@ import { AuthModule } from './auth/auth.module';
 import type { LedgerConfig } from './config/ledger-config';
 import { LedgerCoreModule } from './core/ledger-core.module';
 import { CreditsModule } from './credits/credits.module';
+import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
 import { LimitsModule } from './limits/limits.module';
+import { ReadSideModule } from './read-side/read-side.module';
 import { UsageModule } from './usage/usage.module';
 
 /** The HTTP ledger: the core (store, clock, rate card, command handling) plus one module per feature. */
@@ -29,6 +31,8 @@ export class AppModule {
         CqrsModule.forRoot(),
         LedgerCoreModule.forConfig(config),
         AuthModule,
+        ReadSideModule,
+        ExpiryModule,
         HealthModule,
         AccountsModule,
         UsageModule,

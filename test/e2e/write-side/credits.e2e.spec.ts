@@ -128,4 +128,35 @@ describe.each(ENGINES)('credits (e2e) [%s]', (engine) => {
       .expect(201);
     expect(ok.body.charged.credits).toBe('1.5');
   });
+
+  it('writes off expired credits of an idle account when time passes (scheduler), visible in the account and timeline', async () => {
+    const expiresAt = new Date(Date.parse('2026-11-01T00:00:00Z') + 3 * 86_400_000).toISOString();
+    await ledger.as('service').post('/v1/accounts', { accountId: 'acct-exp', plan: 'plus' }).expect(201);
+    await ledger
+      .as('admin')
+      .post('/v1/accounts/acct-exp/credits/grants', {
+        grantId: 'g-exp',
+        credits: '7.25',
+        reason: 'trial',
+        expiresAt,
+      })
+      .expect(201);
+    await ledger.advanceClock(4 * 86_400_000);
+    const account = await ledger.as('support').get('/v1/accounts/acct-exp').expect(200);
+    expect(account.body.credits.balance).toBe('0');
+    expect(account.body.credits.grants[0]).toMatchObject({
+      grantId: 'g-exp',
+      status: 'expired',
+      remaining: '0',
+    });
+    const head = (await ledger.http().get('/health').expect(200)).body.position as string;
+    const timeline = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-exp/timeline?minPosition=${head}`)
+      .expect(200);
+    const expired = (timeline.body.items as { type: string; data: { credits: string } }[]).find(
+      (i) => i.type === 'CreditsExpired',
+    );
+    expect(expired?.data.credits).toBe('7.25');
+  });
 });

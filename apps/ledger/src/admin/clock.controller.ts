@@ -2,13 +2,17 @@ import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@ne
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
 import { CLOCK, ClockError, SimulatedClock, type Clock } from '../clock/clock';
+import { ExpiryScheduler } from '../expiry/expiry-scheduler';
 import { invalidRequest } from '../http/validation';
 import { AdvanceClockDto } from './clock.dto';
 
 @ApiTags('admin')
 @Controller('v1/admin/clock')
 export class ClockController {
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly expiry: ExpiryScheduler,
+  ) {}
 
   @Post()
   @Roles('admin')
@@ -16,7 +20,7 @@ export class ClockController {
   @ApiOperation({
     summary: 'Move the simulated clock (LEDGER_CLOCK=simulated only; never backwards). 404 otherwise.',
   })
-  move(@Body() dto: AdvanceClockDto): { now: string } {
+  async move(@Body() dto: AdvanceClockDto): Promise<{ now: string }> {
     if (!(this.clock instanceof SimulatedClock))
       throw new NotFoundException('the ledger runs on the system clock');
     if (dto.advanceMs !== undefined && dto.now !== undefined) {
@@ -27,6 +31,8 @@ export class ClockController {
         dto.now !== undefined
           ? this.clock.set(Date.parse(dto.now))
           : this.clock.advanceBy(dto.advanceMs ?? 0);
+      // Time jumped: credits that expired meanwhile are written off now, as the scheduler would have.
+      await this.expiry.sweep();
       return { now: new Date(now).toISOString() };
     } catch (error) {
       if (error instanceof ClockError)

@@ -62,7 +62,20 @@ export class LedgerMetrics {
     registers: [this.registry],
   });
 
+  private readonly scrapeHooks: (() => Promise<void>)[] = [];
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Registers work to do before each scrape (values that need an async read, like projection lag). */
+  beforeScrape(hook: () => Promise<void>): void {
+    this.scrapeHooks.push(hook);
+  }
+
+  /** The Prometheus text, with every scrape hook run first (a failing hook leaves its last values). */
+  async render(): Promise<string> {
+    await Promise.all(this.scrapeHooks.map((hook) => hook().catch(() => undefined)));
+    return this.registry.metrics();
   }
 }

@@ -8,7 +8,7 @@ const SPEED_SAMPLE_MIN_EVENTS = 1_000;
 
 /**
  * Projection position, lag and rebuild speed on the ledger's registry: position on every commit,
- * lag from the log's head (refreshed on a timer: the head is an async read), speed from the last
+ * lag from the log's head (refreshed at each scrape: the head is an async read), speed from the last
  * large batch, which is what a catch-up or rebuild writes.
  */
 export class ProjectionMetrics {

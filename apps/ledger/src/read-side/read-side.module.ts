@@ -19,9 +19,6 @@ import { SupportModule } from '../support/support.module';
 import { MinPositionInterceptor } from './min-position.interceptor';
 import { ProjectionMetrics } from './projection-metrics';
 
-/** How often projection lag is refreshed for /metrics. */
-const LAG_REFRESH_MS = 1_000;
-
 /**
  * The read side of this node: its read-model file under the data dir, the runner that follows
  * the log from bootstrap to shutdown, `?minPosition=` on every GET, and the support and finance
@@ -56,11 +53,11 @@ const LAG_REFRESH_MS = 1_000;
 })
 export class ReadSideModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ReadSide');
-  private lagTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly readSide: LedgerReadSide,
     private readonly metrics: ProjectionMetrics,
+    private readonly ledgerMetrics: LedgerMetrics,
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
@@ -71,15 +68,12 @@ export class ReadSideModule implements OnApplicationBootstrap, BeforeApplication
       );
     }
     this.readSide.start();
-    this.lagTimer = setInterval(() => {
-      this.metrics.refreshLag(this.store, this.readSide).catch(() => undefined);
-    }, LAG_REFRESH_MS);
-    this.lagTimer.unref();
+    // Lag needs the log's head (an async read): computed when Prometheus scrapes, never stale.
+    this.ledgerMetrics.beforeScrape(() => this.metrics.refreshLag(this.store, this.readSide));
   }
 
   /** Before the core closes the event store: the runner must stop reading it first. */
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.lagTimer);
     await this.readSide.close();
   }
 }

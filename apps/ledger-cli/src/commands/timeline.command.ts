@@ -1,0 +1,149 @@
+import type { TimelineStateView } from '@ledger/projections';
+import type { CliContext } from '../cli-context';
+import { catchUpReadModels } from '../read-models/read-models-catch-up';
+import {
+  accountTimeline,
+  globalResets,
+  type AccountHistoryItem,
+  type GlobalResetItem,
+} from '../read-models/account-history';
+import { describeEvent, describeGlobalReset, windowsText } from '../output/event-description';
+import { FixedWidthTable, keyValueLines, shortTime } from '../output/text-format';
+import { isoOf } from '@ledger/domain';
+
+export interface TimelineArguments {
+  readonly accountId: string;
+  readonly asOf?: number;
+  readonly json: boolean;
+}
+
+const TABLE = new FixedWidthTable([
+  { title: 'pos', width: 5, align: 'right' },
+  { title: 'recorded at (UTC)', width: 19 },
+  { title: 'event', width: 18 },
+  { title: 'what happened', width: 58 },
+  { title: 'allowance', width: 9, align: 'right' },
+  { title: 'credits', width: 16 },
+  { title: 'balance', width: 9, align: 'right' },
+  { title: 'windows after (used/limit)' },
+]);
+
+/** `ledger timeline <accountId> [--as-of <time>] [--json]`: the account's billing history, event by event. */
+export async function timelineCommand(context: CliContext, args: TimelineArguments): Promise<void> {
+  await catchUpReadModels(context.readModels);
+  const asOf = args.asOf === undefined ? undefined : isoOf(args.asOf);
+  const resets = (await globalResets(context.store)).filter(
+    (r) => args.asOf === undefined || Date.parse(r.event.data.resetAt) <= args.asOf,
+  );
+  if (args.json) return printJson(context, args.accountId, asOf, resets);
+
+  const out = context.io.stdout;
+  let pending = [...resets];
+  let previous: AccountHistoryItem | undefined;
+  let count = 0;
+  let stateAsOf: TimelineStateView | null | undefined;
+  for await (const { items, page } of accountTimeline(context, args.accountId, asOf)) {
+    if (count === 0) {
+      out.write(`Timeline of ${args.accountId}${asOf ? ` up to ${shortTime(asOf)} UTC` : ''}\n\n`);
+      out.write(TABLE.header());
+    }
+    for (const item of items) {
+      pending = writeResetsBefore(context, pending, BigInt(item.position), previous);
+      out.write(`${TABLE.row(rowOf(item))}\n`);
+      previous = item;
+      count += 1;
+    }
+    stateAsOf = page.stateAsOf;
+  }
+  writeResetsBefore(context, pending, undefined, previous);
+  out.write(`\n${count} event${count === 1 ? '' : 's'}.\n`);
+  if (asOf !== undefined) writeStateAsOf(context, asOf, stateAsOf ?? null);
+}
+
+function rowOf(item: AccountHistoryItem): string[] {
+  const charge = describeEvent(item.event);
+  return [
+    item.position,
+    shortTime(item.recordedAt),
+    item.type,
+    charge.what,
+    charge.allowanceUnits,
+    charge.credits,
+    item.stateAfter.balance,
+    windowsText(item.stateAfter.windows),
+  ];
+}
+
+/** Prints the global resets that came before `position` (all left when undefined) and applied to the account. */
+function writeResetsBefore(
+  context: CliContext,
+  resets: readonly GlobalResetItem[],
+  position: bigint | undefined,
+  previous: AccountHistoryItem | undefined,
+): GlobalResetItem[] {
+  const due = resets.filter((r) => position === undefined || BigInt(r.position) < position);
+  for (const reset of due) {
+    const { scope, plan, resetAt } = reset.event.data;
+    const applies = previous !== undefined && (scope === 'all' || plan === previous.stateAfter.plan);
+    if (!applies) continue;
+    context.io.stdout.write(
+      `${TABLE.row([
+        reset.position,
+        shortTime(resetAt),
+        'LimitsReset',
+        describeGlobalReset(reset.event),
+        '',
+        '',
+        previous.stateAfter.balance,
+        'windows started before are void',
+      ])}\n`,
+    );
+  }
+  return resets.filter((r) => !due.includes(r));
+}
+
+function writeStateAsOf(context: CliContext, asOf: string, state: TimelineStateView | null): void {
+  const out = context.io.stdout;
+  out.write(`\nState as of ${shortTime(asOf)} UTC:\n`);
+  if (state === null) {
+    out.write('  the account was not open yet\n');
+    return;
+  }
+  const windows = state.windows.map(
+    (w) =>
+      [
+        `${w.product} ${w.window}`,
+        `${w.used}/${w.limit} used, ${w.remaining} left${w.resetsAt ? `, resets ${shortTime(w.resetsAt)}` : ' (not started)'}`,
+      ] as const,
+  );
+  out.write(
+    keyValueLines([
+      ['plan', state.plan ?? '—'],
+      ['balance', `${state.balance} credits`],
+      ['grants', state.grants.map((g) => `${g.grantId} ${g.remaining}`).join(', ') || '—'],
+      ['spending cap', state.spendingCap === null ? 'none' : `${state.spendingCap} credits/month`],
+      ...windows,
+    ]),
+  );
+}
+
+async function printJson(
+  context: CliContext,
+  accountId: string,
+  asOf: string | undefined,
+  resets: readonly GlobalResetItem[],
+): Promise<void> {
+  const items: AccountHistoryItem[] = [];
+  let stateAsOf: TimelineStateView | null | undefined;
+  for await (const { items: pageItems, page } of accountTimeline(context, accountId, asOf)) {
+    items.push(...pageItems);
+    stateAsOf = page.stateAsOf;
+  }
+  const body = {
+    accountId,
+    ...(asOf === undefined ? {} : { asOf, stateAsOf: stateAsOf ?? null }),
+    items: items.map(({ event: _event, ...item }) => item),
+    globalResets: resets.map((r) => ({ position: r.position, ...r.event.data })),
+  };
+  context.io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+}

@@ -1,0 +1,95 @@
+import type { AccountEvent, Allocation, LimitsReset, WindowSnapshot } from '@ledger/domain';
+import { shortTime } from './text-format';
+
+/** One event as a timeline row: what happened, what it charged. */
+export interface EventCharge {
+  readonly what: string;
+  readonly allowanceUnits: string;
+  readonly credits: string;
+}
+
+export function money(amountMinor: number, currency: string): string {
+  return `${currency} ${(amountMinor / 100).toFixed(2)}`;
+}
+
+export function allocationsText(allocations: readonly Allocation[]): string {
+  return allocations.map((a) => `${a.grantId} ${a.credits}`).join(', ');
+}
+
+/** `codex 5h 150/150` for each window that has been used. */
+export function windowsText(windows: readonly WindowSnapshot[]): string {
+  const used = windows.filter((w) => w.used > 0);
+  if (used.length === 0) return '—';
+  return used.map((w) => `${w.product} ${w.window} ${w.used}/${w.limit}`).join(', ');
+}
+
+export function describeEvent(event: AccountEvent): EventCharge {
+  const none = { allowanceUnits: '', credits: '' };
+  switch (event.type) {
+    case 'AccountOpened':
+      return { what: `opened on plan ${event.data.plan}`, ...none };
+    case 'PlanChanged':
+      return { what: `plan ${event.data.from} → ${event.data.to}`, ...none };
+    case 'UsageRecorded': {
+      const d = event.data;
+      const credits = d.creditsCharged === '0' ? '' : `-${d.creditsCharged} (${allocationsText(d.allocations)})`;
+      return {
+        what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}]`,
+        allowanceUnits: d.allowanceUnits === 0 ? '' : `${d.allowanceUnits} u`,
+        credits,
+      };
+    }
+    case 'UsageRejected': {
+      const d = event.data;
+      const retry = d.resetsAt === null ? '' : `, allowance back ${shortTime(d.resetsAt)}`;
+      return {
+        what: `REJECTED ${d.product} ${d.operation} ×${d.quantity} [${d.usageId}]: ${d.reason}, needs ${d.requiredCredits} cr${retry}`,
+        ...none,
+      };
+    }
+    case 'CreditsPurchased': {
+      const d = event.data;
+      const expiry = d.expiresAt === null ? '' : `, expires ${shortTime(d.expiresAt)}`;
+      return {
+        what: `bought ${d.purchaseId} for ${money(d.amountPaid.amountMinor, d.amountPaid.currency)}${expiry}`,
+        allowanceUnits: '',
+        credits: `+${d.credits}`,
+      };
+    }
+    case 'CreditsGranted': {
+      const d = event.data;
+      const expiry = d.expiresAt === null ? '' : `, expires ${shortTime(d.expiresAt)}`;
+      return { what: `promo ${d.grantId} "${d.reason}"${expiry}`, allowanceUnits: '', credits: `+${d.credits}` };
+    }
+    case 'PurchaseRefunded': {
+      const d = event.data;
+      return {
+        what: `refund of ${d.purchaseId}: ${money(d.amountRefunded.amountMinor, d.amountRefunded.currency)} back ("${d.reason}")`,
+        allowanceUnits: '',
+        credits: `-${d.credits} (${d.purchaseId})`,
+      };
+    }
+    case 'SpendingCapSet':
+      return {
+        what: `spending cap ${event.data.creditsPerMonth ?? 'none'} credits/month`,
+        ...none,
+      };
+    case 'CreditsExpired':
+      return {
+        what: `${event.data.grantId} expired (${shortTime(event.data.expiresAt)})`,
+        allowanceUnits: '',
+        credits: `-${event.data.credits} (${event.data.grantId})`,
+      };
+    case 'AccountLimitsReset':
+      return {
+        what: `limits reset${event.data.product ? ` (${event.data.product})` : ''}: "${event.data.reason}"`,
+        ...none,
+      };
+  }
+}
+
+export function describeGlobalReset(reset: LimitsReset): string {
+  const d = reset.data;
+  const who = d.scope === 'all' ? 'every user' : `plan ${d.plan ?? '?'}`;
+  return `operator reset ${who}'s limits${d.product ? ` (${d.product})` : ''}: "${d.reason}"`;
+}

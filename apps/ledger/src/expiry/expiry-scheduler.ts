@@ -1,0 +1,81 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { EventStore } from '@ledger/event-store';
+import { LedgerReadSide } from '@ledger/projections';
+import { CLOCK, type Clock } from '../clock/clock';
+import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config';
+import { AccountCommandsService } from '../core/account-commands.service';
+import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { EVENT_STORE } from '../store/store.tokens';
+
+/** Accounts written off per sweep: a bound, so one sweep never holds the ledger up. */
+const SWEEP_LIMIT = 1_000;
+const CATCH_UP_WAIT_MS = 5_000;
+
+/**
+ * Writes off expired credits on idle accounts (`CreditsExpired`), so balances and the journal show
+ * expiry without waiting for the account's next command (which would write them off lazily too).
+ * Candidates come from the credit-balances read model; the decider re-checks each one against the
+ * account stream, so a stale read model can only cause a no-op, never a wrong write-off.
+ */
+@Injectable()
+export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Expiry');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly readSide: LedgerReadSide,
+    private readonly accounts: AccountCommandsService,
+    private readonly metrics: LedgerMetrics,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep().catch(() => undefined), this.config.expirySweepMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; concurrent callers share it. Resolves to the number of accounts that had credits written off. */
+  sweep(): Promise<number> {
+    this.running ??= this.sweepOnce().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    const now = this.clock.now();
+    // Candidates come from the read model: let it catch up with the log first (bounded wait).
+    await this.readSide.waitForPosition(await this.store.headPosition(), CATCH_UP_WAIT_MS);
+    const due = this.readSide.accounts.accountsWithExpiredCredits(now, SWEEP_LIMIT);
+    let written = 0;
+    for (const accountId of due) {
+      try {
+        const outcome = await this.accounts.execute(
+          { type: 'ExpireCredits', data: { accountId } },
+          'system:expiry',
+        );
+        if (outcome.kind === 'appended') written++;
+      } catch (error) {
+        this.metrics.creditsExpiredSweeps.inc({ result: 'error' });
+        this.logger.error(`writing off expired credits of ${accountId}: ${(error as Error).message}`);
+      }
+    }
+    this.metrics.creditsExpiredSweeps.inc({ result: 'ok' });
+    if (written > 0) this.logger.log(`wrote off expired credits on ${written} account(s)`);
+    return written;
+  }
+}

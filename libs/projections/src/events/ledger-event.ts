@@ -1,0 +1,53 @@
+import {
+  ACCOUNT_EVENT_TYPES,
+  LIMITS_RESETS_STREAM,
+  type AccountEvent,
+  type LimitsReset,
+} from '@ledger/domain';
+import type { RecordedEvent } from '@ledger/event-store';
+
+/** Where an event sits in the log: what every read model keys its rows and cursors by. */
+export interface LogCoordinates {
+  readonly eventId: string;
+  readonly position: bigint;
+  readonly revision: bigint;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+/** The events projections understand: an account's own events, and global limit resets. */
+export type ProjectedEvent =
+  | (LogCoordinates & {
+      readonly stream: 'account';
+      readonly accountId: string;
+      readonly event: AccountEvent;
+    })
+  | (LogCoordinates & { readonly stream: 'limits-resets'; readonly event: LimitsReset });
+
+const ACCOUNT_STREAM_PREFIX = 'account-';
+const ACCOUNT_TYPES: ReadonlySet<string> = new Set(ACCOUNT_EVENT_TYPES);
+
+/**
+ * Recognises ledger events by stream and type. Anything else in the log (snapshots, future event
+ * types) is skipped rather than failing the runner: the checkpoint still moves past it.
+ * The data is trusted as the decider wrote it: the log is the ledger's own output.
+ */
+export function decodeLedgerEvent(recorded: RecordedEvent): ProjectedEvent | null {
+  const { id: eventId, position, revision, metadata } = recorded;
+  if (recorded.streamName.startsWith(ACCOUNT_STREAM_PREFIX) && ACCOUNT_TYPES.has(recorded.type)) {
+    const event = { type: recorded.type, data: recorded.data } as AccountEvent;
+    return {
+      eventId,
+      position,
+      revision,
+      metadata,
+      stream: 'account',
+      accountId: event.data.accountId,
+      event,
+    };
+  }
+  if (recorded.streamName === LIMITS_RESETS_STREAM && recorded.type === 'LimitsReset') {
+    const event = { type: 'LimitsReset', data: recorded.data } as LimitsReset;
+    return { eventId, position, revision, metadata, stream: 'limits-resets', event };
+  }
+  return null;
+}

@@ -1,0 +1,148 @@
+import {
+  creditsFromStored,
+  msFromStored,
+  type AccountEvent,
+  type Credits,
+  type EpochMs,
+} from '@ledger/domain';
+import type { ProjectedEvent } from '../events/ledger-event';
+import { LedgerAccounts } from './chart-of-accounts';
+
+export interface Posting {
+  readonly ledgerAccount: string;
+  /** Micro-credits; positive = debit, negative = credit. */
+  readonly amount: Credits;
+  /** The grant the credits came from or went to, so finance can tie spending to purchases. */
+  readonly grantId: string | null;
+}
+
+/** One journal entry per ledger event; events that move no credit have no postings. */
+export interface JournalEntry {
+  readonly entryId: string;
+  readonly position: bigint;
+  /** Null for global events (a reset of everyone's limits). */
+  readonly accountId: string | null;
+  readonly recordedAt: EpochMs;
+  readonly type: string;
+  readonly actor: string;
+  readonly reason: string | null;
+  readonly rateCardVersion: string;
+  /** The idempotency key of the command that caused it (usageId, purchaseId, …), when it has one. */
+  readonly commandId: string | null;
+  readonly postings: readonly Posting[];
+  /** The customer's credits account before and after the entry (null for global entries). */
+  readonly startingBalance: Credits | null;
+  readonly endingBalance: Credits | null;
+  /** What else the event says, minus what the columns above already hold. */
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
+/** Pure: the entry an event makes, given the customer's credits balance before it. */
+export function journalEntryOf(projected: ProjectedEvent, startingBalance: Credits): JournalEntry {
+  const { event } = projected;
+  const data = event.data as Readonly<Record<string, unknown>>;
+  const accountId = projected.stream === 'account' ? projected.accountId : null;
+  const postings = projected.stream === 'account' ? postingsOf(projected.event, projected.accountId) : [];
+  const customer = accountId === null ? null : LedgerAccounts.customerCredits(accountId);
+  const delta = postings.reduce((sum, p) => (p.ledgerAccount === customer ? sum + p.amount : sum), 0n);
+  return {
+    entryId: projected.eventId,
+    position: projected.position,
+    accountId,
+    recordedAt: msFromStored(event.data.recordedAt),
+    type: event.type,
+    actor: event.data.actor,
+    reason: typeof data.reason === 'string' ? data.reason : null,
+    rateCardVersion: event.data.rateCardVersion,
+    commandId: commandIdOf(event, projected.metadata),
+    postings,
+    startingBalance: accountId === null ? null : startingBalance,
+    endingBalance: accountId === null ? null : startingBalance + delta,
+    details: detailsOf(data),
+  };
+}
+
+function postingsOf(event: AccountEvent, accountId: string): Posting[] {
+  const customer = LedgerAccounts.customerCredits(accountId);
+  const pair = (to: string, from: string, amount: Credits, grantId: string | null): Posting[] =>
+    amount === 0n
+      ? []
+      : [
+          { ledgerAccount: to, amount, grantId },
+          { ledgerAccount: from, amount: -amount, grantId },
+        ];
+  switch (event.type) {
+    case 'CreditsPurchased':
+      return pair(
+        customer,
+        LedgerAccounts.deferredRevenue,
+        creditsFromStored(event.data.credits),
+        event.data.purchaseId,
+      );
+    case 'CreditsGranted':
+      return pair(
+        customer,
+        LedgerAccounts.promotional,
+        creditsFromStored(event.data.credits),
+        event.data.grantId,
+      );
+    case 'UsageRecorded':
+      return event.data.allocations.flatMap((a) =>
+        pair(LedgerAccounts.consumed, customer, creditsFromStored(a.credits), a.grantId),
+      );
+    case 'CreditsExpired':
+      return pair(
+        LedgerAccounts.expired,
+        customer,
+        creditsFromStored(event.data.credits),
+        event.data.grantId,
+      );
+    case 'PurchaseRefunded':
+      return pair(
+        LedgerAccounts.refunded,
+        customer,
+        creditsFromStored(event.data.credits),
+        event.data.purchaseId,
+      );
+    default:
+      return [];
+  }
+}
+
+function commandIdOf(
+  event: ProjectedEvent['event'],
+  metadata: Readonly<Record<string, unknown>>,
+): string | null {
+  switch (event.type) {
+    case 'UsageRecorded':
+    case 'UsageRejected':
+      return event.data.usageId;
+    case 'CreditsPurchased':
+      return event.data.purchaseId;
+    case 'CreditsGranted':
+      return event.data.grantId;
+    case 'PurchaseRefunded':
+      return event.data.refundId;
+    case 'AccountLimitsReset':
+    case 'LimitsReset':
+      return event.data.resetId;
+    default:
+      // Commands without an idempotency key of their own (open, plan, cap, expiry sweep).
+      return typeof metadata.commandId === 'string' ? metadata.commandId : null;
+  }
+}
+
+/** The event data minus what the entry's columns already hold (and the windows: the timeline has them). */
+function detailsOf(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const {
+    accountId: _accountId,
+    recordedAt: _recordedAt,
+    rateCardVersion: _rateCardVersion,
+    actor: _actor,
+    fingerprint: _fingerprint,
+    reason: _reason,
+    windows: _windows,
+    ...details
+  } = data;
+  return details;
+}

@@ -1,0 +1,13 @@
+import { allowanceWindowsProjection } from './allowance-windows/allowance-windows.projection';
+import { creditBalancesProjection } from './credit-balances/credit-balances.projection';
+import { journalProjection } from './journal/journal.projection';
+import type { Projection } from './runner/projection';
+import { timelineProjection } from './timeline/timeline.projection';
+
+/** Every read model of the ledger, in the order they are applied within a batch. */
+export const LEDGER_PROJECTIONS: readonly Projection[] = [
+  allowanceWindowsProjection,
+  creditBalancesProjection,
+  journalProjection,
+  timelineProjection,
+];

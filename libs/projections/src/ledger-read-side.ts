@@ -1,0 +1,102 @@
+import type { EventStore } from '@ledger/event-store';
+import { LEDGER_PROJECTIONS } from './ledger-projections';
+import { AccountQuery } from './queries/account-query';
+import { JournalExport } from './queries/journal-export';
+import { JournalQuery } from './queries/journal-query';
+import { TimelineQuery } from './queries/timeline-query';
+import { openReadModelDatabase, type ReadModelDatabase } from './read-store/read-model-database';
+import type { Projection } from './runner/projection';
+import { ProjectionBatchApplier } from './runner/projection-batch-applier';
+import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
+import { verifyProjections, type VerifyReport } from './verify/verify-projections';
+
+export interface LedgerReadSideOptions extends ProjectionRunnerOptions {
+  readonly store: EventStore;
+  /** The read-model file (`<dataDir>/read-models.sqlite`), or ':memory:' in tests. */
+  readonly databasePath: string;
+  /** Default: every ledger projection. */
+  readonly projections?: readonly Projection[];
+}
+
+/**
+ * Everything the read side of one node is: its read-model file, the runner that keeps it up to
+ * date with the log, and the queries over it. Framework-free, so the HTTP app and the CLI share it.
+ */
+export class LedgerReadSide {
+  readonly runner: ProjectionRunner;
+  readonly accounts: AccountQuery;
+  readonly timelines: TimelineQuery;
+  readonly journals: JournalQuery;
+  readonly journalExport: JournalExport;
+  /** Projections rebuilt at open because their code version changed. */
+  readonly rebuiltOnOpen: readonly string[];
+  private readonly projections: readonly Projection[];
+
+  private constructor(
+    readonly db: ReadModelDatabase,
+    private readonly store: EventStore,
+    options: LedgerReadSideOptions,
+  ) {
+    this.projections = options.projections ?? LEDGER_PROJECTIONS;
+    const applier = new ProjectionBatchApplier(db, this.projections);
+    this.rebuiltOnOpen = applier.rebuiltOnOpen;
+    this.runner = new ProjectionRunner(store, applier, options);
+    this.accounts = new AccountQuery(db);
+    this.timelines = new TimelineQuery(db);
+    this.journals = new JournalQuery(db);
+    this.journalExport = new JournalExport(db);
+  }
+
+  static open(options: LedgerReadSideOptions): LedgerReadSide {
+    const db = openReadModelDatabase(options.databasePath);
+    try {
+      return new LedgerReadSide(db, options.store, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  start(): void {
+    this.runner.start();
+  }
+
+  /** The position every read model has reached. */
+  position(): bigint {
+    return this.runner.position();
+  }
+
+  /** `?minPosition=`: true once the read models reached `position`, false after `timeoutMs`. */
+  waitForPosition(position: bigint, timeoutMs: number): Promise<boolean> {
+    return this.runner.waitForPosition(position, timeoutMs);
+  }
+
+  /** Waits until the read models have applied the whole log as it is now (CLI, tests, bench). */
+  async catchUp(timeoutMs = 60_000): Promise<boolean> {
+    return this.runner.waitForPosition(await this.store.headPosition(), timeoutMs);
+  }
+
+  verify(maxMismatches?: number): Promise<VerifyReport> {
+    return verifyProjections({
+      store: this.store,
+      live: {
+        db: this.db,
+        positions: () => this.runner.positions(),
+        pause: () => this.runner.pause(),
+        resume: () => this.runner.resume(),
+      },
+      projections: this.projections,
+      maxMismatches,
+    });
+  }
+
+  rebuild(names?: readonly string[]): Promise<void> {
+    return this.runner.rebuild(names);
+  }
+
+  /** Stops the runner (answering pending waiters) and closes the read-model file. The store stays open. */
+  async close(): Promise<void> {
+    await this.runner.close();
+    if (this.db.open) this.db.close();
+  }
+}

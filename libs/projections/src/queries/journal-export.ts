@@ -1,0 +1,114 @@
+import { Readable } from 'node:stream';
+import {
+  journalEntryView,
+  postingsBetween,
+  type JournalEntryRow,
+  type JournalEntryView,
+} from '../journal/journal-rows';
+import { CheckpointTable } from '../read-store/checkpoints';
+import type { ReadModelDatabase } from '../read-store/read-model-database';
+import { InvalidQueryError, parseInstant } from './query-input';
+
+export type ExportFormat = 'csv' | 'jsonl';
+
+export interface ExportParams {
+  readonly from?: string;
+  readonly to?: string;
+  readonly format?: string;
+  /** Entries read per query. Default 2000. */
+  readonly chunkSize?: number;
+}
+
+export const CSV_HEADER =
+  'entry_id,position,recorded_at,type,account_id,line,ledger_account,amount,grant_id,starting_balance,ending_balance,actor,reason,rate_card_version,command_id\n';
+
+/**
+ * The whole journal (or a time range) as CSV (one line per posting; an entry without postings
+ * gets one line with empty posting fields) or JSONL (one entry per line). Constant memory for any
+ * size: entries are read in chunks by position (keyset), each chunk's statement finished before
+ * it is handed on, so the connection is never held across the stream's pauses and the runner
+ * keeps writing. The export stops at the journal's position when it began: a consistent cut.
+ */
+export class JournalExport {
+  private readonly selectChunk;
+  private readonly postings;
+  private readonly checkpoints: CheckpointTable;
+
+  constructor(db: ReadModelDatabase) {
+    this.selectChunk = db
+      .prepare<[bigint, bigint, number, number, number], JournalEntryRow>(
+        `SELECT * FROM journal_entries WHERE position > ? AND position <= ?
+         AND recorded_at >= ? AND recorded_at < ? ORDER BY position LIMIT ?`,
+      )
+      .safeIntegers(true);
+    this.postings = postingsBetween(db);
+    this.checkpoints = new CheckpointTable(db);
+  }
+
+  /** @throws InvalidQueryError for a bad from, to or format (before anything is streamed). */
+  stream(params: ExportParams): { readonly format: ExportFormat; readonly body: Readable } {
+    const format = params.format ?? 'jsonl';
+    if (format !== 'csv' && format !== 'jsonl')
+      throw new InvalidQueryError('format', 'must be "csv" or "jsonl"');
+    const from = parseInstant('from', params.from) ?? Number.MIN_SAFE_INTEGER;
+    const to = parseInstant('to', params.to) ?? Number.MAX_SAFE_INTEGER;
+    const upTo = this.checkpoints.read('journal')?.position ?? 0n;
+    const chunkSize = params.chunkSize ?? 2_000;
+    const chunks = this.chunks(format, from, to, upTo, chunkSize);
+    return { format, body: Readable.from(chunks, { objectMode: false }) };
+  }
+
+  private *chunks(
+    format: ExportFormat,
+    from: number,
+    to: number,
+    upTo: bigint,
+    chunkSize: number,
+  ): Generator<string> {
+    if (format === 'csv') yield CSV_HEADER;
+    let after = 0n;
+    for (;;) {
+      const rows = this.selectChunk.all(after, upTo, from, to, chunkSize);
+      if (rows.length === 0) return;
+      const postings = this.postings(after, rows[rows.length - 1].position);
+      const lines = rows.map((row) => {
+        const entry = journalEntryView(row, postings.get(row.position) ?? []);
+        return format === 'csv' ? csvLines(entry) : `${JSON.stringify(entry)}\n`;
+      });
+      yield lines.join('');
+      if (rows.length < chunkSize) return;
+      after = rows[rows.length - 1].position;
+    }
+  }
+}
+
+function csvLines(entry: JournalEntryView): string {
+  const common = (line: string, account: string, amount: string, grantId: string | null) =>
+    [
+      entry.entryId,
+      entry.position,
+      entry.recordedAt,
+      entry.type,
+      entry.accountId,
+      line,
+      account,
+      amount,
+      grantId,
+      entry.startingBalance,
+      entry.endingBalance,
+      entry.actor,
+      entry.reason,
+      entry.rateCardVersion,
+      entry.commandId,
+    ]
+      .map(csvField)
+      .join(',') + '\n';
+  if (entry.postings.length === 0) return common('', '', '', null);
+  return entry.postings.map((p, i) => common(String(i), p.ledgerAccount, p.amount, p.grantId)).join('');
+}
+
+/** RFC 4180: quote fields holding a comma, quote or line break; double inner quotes. */
+function csvField(value: string | null): string {
+  if (value === null) return '';
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}

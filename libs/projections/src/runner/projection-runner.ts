@@ -1,0 +1,251 @@
+import type { EventStore, RecordedEvent, Subscription } from '@ledger/event-store';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { PositionWaiters } from './position-waiters';
+import type { ProjectionBatchApplier } from './projection-batch-applier';
+
+export interface CommitProgress {
+  readonly positions: ReadonlyMap<string, bigint>;
+  readonly events: number;
+  readonly durationMs: number;
+}
+
+export interface ProjectionRunnerOptions {
+  /** Most events written in one transaction. Default 5000: large enough to amortise the commit. */
+  readonly batchSize?: number;
+  /** Pause before resubscribing after the event store failed. Default 1000 ms. */
+  readonly retryDelayMs?: number;
+  readonly onCommit?: (progress: CommitProgress) => void;
+  readonly onError?: (error: Error) => void;
+}
+
+export interface RunnerStatus {
+  readonly running: boolean;
+  readonly position: bigint;
+  readonly positions: ReadonlyMap<string, bigint>;
+  /** Set when a projection threw on an event: the runner stops rather than skip or loop on it. */
+  readonly failure: Error | undefined;
+}
+
+/**
+ * Feeds the global log to the projections: catch up, then live, through ONE subscription from the
+ * lowest checkpoint. Events are gathered while the subscription delivers them and committed in
+ * batches: when a batch is full, or at the next turn of the event loop (so a live event is
+ * visible within one tick, and a catch-up writes thousands per transaction). Never through the
+ * in-process EventBus: the log is the only source, so what a node shows is what the log says.
+ */
+export class ProjectionRunner {
+  private readonly waiters: PositionWaiters;
+  private readonly batchSize: number;
+  private pending: RecordedEvent[] = [];
+  private pendingUpTo = 0n;
+  private commitScheduled = false;
+  private loop: Promise<void> | undefined;
+  private subscription: Subscription | undefined;
+  private stopping = false;
+  private pauses = 0;
+  private resumeWaiters: (() => void)[] = [];
+  private failure: Error | undefined;
+  private wakeRetry: (() => void) | undefined;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly applier: ProjectionBatchApplier,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 5_000;
+    this.waiters = new PositionWaiters(() => this.applier.minPosition());
+  }
+
+  start(): void {
+    if (this.loop !== undefined) return;
+    this.stopping = false;
+    this.failure = undefined;
+    this.loop = this.run().finally(() => (this.loop = undefined));
+  }
+
+  /** Stops reading the log; events already received are committed. Waiters keep waiting (see close). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeRetry?.();
+    await this.subscription?.close();
+    this.releasePauses();
+    await this.loop;
+    if (this.pauses === 0) this.commitPending();
+  }
+
+  /** Stops for good: pending `waitForPosition` callers are answered false at once. */
+  async close(): Promise<void> {
+    await this.stop();
+    this.waiters.cancelAll();
+  }
+
+  /** The position every projection has reached. */
+  position(): bigint {
+    return this.applier.minPosition();
+  }
+
+  positions(): ReadonlyMap<string, bigint> {
+    return this.applier.positions();
+  }
+
+  status(): RunnerStatus {
+    return {
+      running: this.loop !== undefined,
+      position: this.applier.minPosition(),
+      positions: this.applier.positions(),
+      failure: this.failure,
+    };
+  }
+
+  waitForPosition(position: bigint, timeoutMs: number): Promise<boolean> {
+    return this.waiters.waitFor(position, timeoutMs);
+  }
+
+  /**
+   * Holds commits (events keep queueing, bounded by one batch) until `resume`: verification reads
+   * live rows and checkpoints at one position without stopping the subscription.
+   */
+  pause(): void {
+    this.pauses += 1;
+  }
+
+  resume(): void {
+    if (this.pauses === 0) return;
+    this.pauses -= 1;
+    if (this.pauses === 0) {
+      this.releasePauses();
+      this.scheduleCommit();
+    }
+  }
+
+  /** Drops the named projections (default: all) and replays the log into them from position 0. */
+  async rebuild(names: readonly string[] = this.applier.projectionNames()): Promise<void> {
+    const wasRunning = this.loop !== undefined;
+    await this.stop();
+    for (const name of names) this.applier.rebuild(name);
+    if (wasRunning) this.start();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.pending = [];
+      try {
+        await this.catchUpInPages();
+      } catch (error) {
+        if (!this.stopping) this.options.onError?.(error as Error);
+        await this.retryDelay();
+        continue;
+      }
+      // stop() may have come while catching up, before there was a subscription to close.
+      if (this.stopping) break;
+      this.pendingUpTo = this.applier.minPosition();
+      const subscription = this.store.subscribeToAll({ fromPosition: this.pendingUpTo });
+      this.subscription = subscription;
+      try {
+        for await (const item of subscription) {
+          if (this.stopping) break;
+          if (item.kind === 'event') {
+            this.pending.push(item.event);
+            this.pendingUpTo = item.event.position;
+          } else if (item.position > this.pendingUpTo) {
+            this.pendingUpTo = item.position;
+          }
+          if (this.pending.length < this.batchSize) {
+            this.scheduleCommit();
+            continue;
+          }
+          await this.whileNotPaused();
+          this.commitPending();
+          // Let HTTP requests in between batches of a long catch-up.
+          await yieldToEventLoop();
+        }
+      } catch (error) {
+        if (!this.stopping) this.options.onError?.(error as Error);
+      } finally {
+        await subscription.close();
+      }
+      if (!this.stopping) await this.retryDelay();
+    }
+  }
+
+  /**
+   * A long way behind (a rebuild, a new node), whole pages read with `readAll` cost less than
+   * event-by-event delivery; once a page comes back short the log is nearly caught up and the
+   * live subscription takes over from the checkpoint.
+   */
+  private async catchUpInPages(): Promise<void> {
+    for (;;) {
+      if (this.stopping || this.failure !== undefined) return;
+      await this.whileNotPaused();
+      const page = await this.store.readAll({
+        fromPosition: this.applier.minPosition(),
+        maxCount: this.batchSize,
+      });
+      if (page.length === 0 || this.stopping) return;
+      this.pending = page;
+      this.pendingUpTo = page[page.length - 1].position;
+      this.commitPending();
+      if (page.length < this.batchSize) return;
+      await yieldToEventLoop();
+    }
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      if (this.pauses === 0) this.commitPending();
+    });
+  }
+
+  private commitPending(): void {
+    if (this.failure !== undefined) return;
+    const events = this.pending;
+    if (events.length === 0 && this.pendingUpTo <= this.applier.minPosition()) return;
+    this.pending = [];
+    const started = performance.now();
+    try {
+      this.applier.apply(events, this.pendingUpTo);
+    } catch (error) {
+      this.fail(error as Error);
+      return;
+    }
+    this.options.onCommit?.({
+      positions: this.applier.positions(),
+      events: events.length,
+      durationMs: performance.now() - started,
+    });
+    this.waiters.notify();
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    this.stopping = true;
+    this.pending = [];
+    this.options.onError?.(error);
+    void this.subscription?.close();
+  }
+
+  private whileNotPaused(): Promise<void> {
+    if (this.pauses === 0 || this.stopping) return Promise.resolve();
+    return new Promise((resolve) => this.resumeWaiters.push(resolve));
+  }
+
+  private releasePauses(): void {
+    const waiting = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  private async retryDelay(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.options.retryDelayMs ?? 1_000);
+      this.wakeRetry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeRetry = undefined;
+  }
+}
