@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { printFigure, saveReport, type Figure } from './bench-report';
 import { benchCommandHandling } from './command-handling.bench';
+import { projectionsBench } from './projections.bench';
 
 /**
  * `npm run bench` (full sizes) or `npm run bench -- --quick`: every figure from one run, side by
@@ -24,6 +25,14 @@ async function main(): Promise<void> {
         ? { accounts: 1_000, commands: 20_000, coldSmall: 1_000, coldLarge: 10_000 }
         : { accounts: 10_000, commands: 200_000, coldSmall: 1_000, coldLarge: 100_000 },
     ),
+  );
+  add(
+    (await projectionsBench(quick ? { events: 100_000, timelineEvents: 20_000 } : {})).map((f) => ({
+      ...f,
+      note: f.name.startsWith('timeline')
+        ? 'first page + asOf on one account'
+        : 'rebuild of all four read models from position 0',
+    })),
   );
   saveReport(root, figures, quick ? 'quick' : 'full');
 }
