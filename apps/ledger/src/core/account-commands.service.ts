@@ -47,6 +47,11 @@ const ACCOUNT_SNAPSHOT_VERSION = 'account-v2';
 @Injectable()
 export class AccountCommandsService {
   private readonly handler: StreamCommandHandler<AccountState>;
+  /**
+   * Streams whose state in this process holds only the keys since a snapshot (the rest are in the
+   * key index). For all others the state's index is complete, and a new key needs no lookup.
+   */
+  private readonly keysOutsideState = new Set<string>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -65,11 +70,16 @@ export class AccountCommandsService {
         version: ACCOUNT_SNAPSHOT_VERSION,
         every: 500,
         toJson: snapshotOf,
-        fromJson: stateFromSnapshot,
+        fromJson: (json) => {
+          const state = stateFromSnapshot(json);
+          if (state.accountId !== null) this.keysOutsideState.add(accountStreamName(state.accountId));
+          return state;
+        },
         // Keys move to their own index before each snapshot, so neither the snapshot nor the cached
         // state grows with history: a cold load and a command cost the same after 100 or 100,000 events.
         beforeSave: async (stream, state) => {
           await this.keys.saveMany(stream, state.idempotency);
+          this.keysOutsideState.add(stream);
           return { ...state, idempotency: new Map() };
         },
       },
@@ -175,7 +185,8 @@ export class AccountCommandsService {
     loaded: LoadedStream<AccountState>,
   ): Promise<LoadedStream<AccountState>> {
     const key = idempotencyKeyOf(input);
-    if (key === null || loaded.state.idempotency.has(key)) return loaded;
+    if (key === null || loaded.state.idempotency.has(key) || !this.keysOutsideState.has(stream))
+      return loaded;
     const entry = await this.keys.lookup(stream, key);
     if (entry === undefined) return loaded;
     const idempotency = new Map(loaded.state.idempotency).set(key, entry);
