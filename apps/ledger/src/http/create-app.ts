@@ -1,10 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LedgerReadSide } from '@ledger/projections';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
 import { type LedgerConfig, loadLedgerConfig } from '../config/ledger-config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { installMinPosition } from '../read-side/min-position.hook';
 import { recordRequestMetrics } from './request-metrics';
 import { strictValidationPipe } from './validation';
 
@@ -23,7 +25,9 @@ export async function createLedgerApp(
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();
-  recordRequestMetrics(app.getHttpAdapter().getInstance(), app.get(LedgerMetrics));
+  const fastify = app.getHttpAdapter().getInstance();
+  recordRequestMetrics(fastify, app.get(LedgerMetrics));
+  installMinPosition(fastify, app.get(LedgerReadSide));
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -6,7 +6,6 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { EventStore } from '@ledger/event-store';
 import { LedgerReadSide, READ_MODELS_FILE } from '@ledger/projections';
 import { mkdirSync } from 'node:fs';
@@ -16,12 +15,11 @@ import { FinanceModule } from '../finance/finance.module';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { EVENT_STORE } from '../store/store.tokens';
 import { SupportModule } from '../support/support.module';
-import { MinPositionInterceptor } from './min-position.interceptor';
 import { ProjectionMetrics } from './projection-metrics';
 
 /**
  * The read side of this node: its read-model file under the data dir, the runner that follows
- * the log from bootstrap to shutdown, `?minPosition=` on every GET, and the support and finance
+ * the log from bootstrap to shutdown, and the support and finance
  * query endpoints. `LedgerReadSide` is exported for the accounts controller (`accounts.account`).
  */
 @Global()
@@ -47,7 +45,6 @@ import { ProjectionMetrics } from './projection-metrics';
       },
       inject: [LEDGER_CONFIG, EVENT_STORE, ProjectionMetrics],
     },
-    { provide: APP_INTERCEPTOR, useClass: MinPositionInterceptor },
   ],
   exports: [LedgerReadSide],
 })
