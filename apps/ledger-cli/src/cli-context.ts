@@ -26,11 +26,13 @@ export interface CliContext {
   readonly readModels: CliReadModels;
 }
 
-/** Nest's own log lines stay off stdout (it carries the command's output); problems go to stderr. */
+/**
+ * Nest's own log lines stay off stdout (it carries the command's output). Warnings go to stderr;
+ * errors are not printed here: each one reaches `runCli`, which prints it once with its exit code.
+ */
 function stderrLogger(io: CliIo): LoggerService {
-  const print = (level: string) => (message: unknown) =>
-    io.stderr.write(`ledger: ${level}: ${message instanceof Error ? message.message : String(message)}\n`);
-  return { log: () => undefined, warn: print('warning'), error: print('error') };
+  const warn = (message: unknown) => io.stderr.write(`ledger: warning: ${String(message)}\n`);
+  return { log: () => undefined, warn, error: () => undefined };
 }
 
 /**

@@ -20,13 +20,14 @@ export interface TimelineArguments {
 const TABLE = new FixedWidthTable([
   { title: 'pos', width: 5, align: 'right' },
   { title: 'recorded at (UTC)', width: 19 },
-  { title: 'event', width: 18 },
-  { title: 'what happened', width: 58 },
+  { title: 'event', width: 16 },
   { title: 'allowance', width: 9, align: 'right' },
-  { title: 'credits', width: 16 },
-  { title: 'balance', width: 9, align: 'right' },
-  { title: 'windows after (used/limit)' },
+  { title: 'credits', width: 10, align: 'right' },
+  { title: 'balance', width: 10, align: 'right' },
+  { title: 'windows after (used/limit)', width: 0 },
 ]);
+/** The second line of a row, under the event column: what happened, in words. */
+const DETAIL_INDENT = ' '.repeat(5 + 2 + 19 + 2);
 
 /** `ledger timeline <accountId> [--as-of <time>] [--json]`: the account's billing history, event by event. */
 export async function timelineCommand(context: CliContext, args: TimelineArguments): Promise<void> {
@@ -49,7 +50,7 @@ export async function timelineCommand(context: CliContext, args: TimelineArgumen
     }
     for (const item of items) {
       pending = writeResetsBefore(context, pending, BigInt(item.position), previous);
-      out.write(`${TABLE.row(rowOf(item))}\n`);
+      out.write(rowOf(item));
       previous = item;
       count += 1;
     }
@@ -60,18 +61,18 @@ export async function timelineCommand(context: CliContext, args: TimelineArgumen
   if (asOf !== undefined) writeStateAsOf(context, asOf, stateAsOf ?? null);
 }
 
-function rowOf(item: AccountHistoryItem): string[] {
+function rowOf(item: AccountHistoryItem): string {
   const charge = describeEvent(item.event);
-  return [
+  const cells = [
     item.position,
     shortTime(item.recordedAt),
     item.type,
-    charge.what,
     charge.allowanceUnits,
     charge.credits,
     item.stateAfter.balance,
     windowsText(item.stateAfter.windows),
   ];
+  return `${TABLE.row(cells)}\n${DETAIL_INDENT}↳ ${charge.what}\n`;
 }
 
 /** Prints the global resets that came before `position` (all left when undefined) and applied to the account. */
@@ -83,20 +84,21 @@ function writeResetsBefore(
 ): GlobalResetItem[] {
   const due = resets.filter((r) => position === undefined || BigInt(r.position) < position);
   for (const reset of due) {
-    const { scope, plan, resetAt } = reset.event.data;
+    const { scope, plan, product, resetAt } = reset.event.data;
     const applies = previous !== undefined && (scope === 'all' || plan === previous.stateAfter.plan);
     if (!applies) continue;
+    const untouched = previous.stateAfter.windows.filter((w) => product !== null && w.product !== product);
+    const cells = [
+      reset.position,
+      shortTime(resetAt),
+      'LimitsReset',
+      '',
+      '',
+      previous.stateAfter.balance,
+      windowsText(untouched),
+    ];
     context.io.stdout.write(
-      `${TABLE.row([
-        reset.position,
-        shortTime(resetAt),
-        'LimitsReset',
-        describeGlobalReset(reset.event),
-        '',
-        '',
-        previous.stateAfter.balance,
-        'windows started before are void',
-      ])}\n`,
+      `${TABLE.row(cells)}\n${DETAIL_INDENT}↳ ${describeGlobalReset(reset.event)}: windows started before are void\n`,
     );
   }
   return resets.filter((r) => !due.includes(r));

@@ -16,11 +16,14 @@ export function allocationsText(allocations: readonly Allocation[]): string {
   return allocations.map((a) => `${a.grantId} ${a.credits}`).join(', ');
 }
 
-/** `codex 5h 150/150` for each window that has been used. */
+/** `codex 5h 150/150 · weekly 150/1500` for the windows in use, grouped by product. */
 export function windowsText(windows: readonly WindowSnapshot[]): string {
-  const used = windows.filter((w) => w.used > 0);
-  if (used.length === 0) return '—';
-  return used.map((w) => `${w.product} ${w.window} ${w.used}/${w.limit}`).join(', ');
+  const byProduct = new Map<string, string[]>();
+  for (const w of windows.filter((w) => w.used > 0)) {
+    byProduct.set(w.product, [...(byProduct.get(w.product) ?? []), `${w.window} ${w.used}/${w.limit}`]);
+  }
+  if (byProduct.size === 0) return '—';
+  return [...byProduct].map(([product, used]) => `${product} ${used.join(' · ')}`).join('; ');
 }
 
 export function describeEvent(event: AccountEvent): EventCharge {
@@ -32,18 +35,18 @@ export function describeEvent(event: AccountEvent): EventCharge {
       return { what: `plan ${event.data.from} → ${event.data.to}`, ...none };
     case 'UsageRecorded': {
       const d = event.data;
-      const credits = d.creditsCharged === '0' ? '' : `-${d.creditsCharged} (${allocationsText(d.allocations)})`;
+      const paid = d.allocations.length === 0 ? '' : `, paid by ${allocationsText(d.allocations)}`;
       return {
-        what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}]`,
+        what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}]${paid}`,
         allowanceUnits: d.allowanceUnits === 0 ? '' : `${d.allowanceUnits} u`,
-        credits,
+        credits: d.creditsCharged === '0' ? '' : `-${d.creditsCharged}`,
       };
     }
     case 'UsageRejected': {
       const d = event.data;
       const retry = d.resetsAt === null ? '' : `, allowance back ${shortTime(d.resetsAt)}`;
       return {
-        what: `REJECTED ${d.product} ${d.operation} ×${d.quantity} [${d.usageId}]: ${d.reason}, needs ${d.requiredCredits} cr${retry}`,
+        what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}] refused: ${d.reason}, needs ${d.requiredCredits} credits${retry}`,
         ...none,
       };
     }
@@ -59,14 +62,18 @@ export function describeEvent(event: AccountEvent): EventCharge {
     case 'CreditsGranted': {
       const d = event.data;
       const expiry = d.expiresAt === null ? '' : `, expires ${shortTime(d.expiresAt)}`;
-      return { what: `promo ${d.grantId} "${d.reason}"${expiry}`, allowanceUnits: '', credits: `+${d.credits}` };
+      return {
+        what: `promo ${d.grantId} "${d.reason}"${expiry}`,
+        allowanceUnits: '',
+        credits: `+${d.credits}`,
+      };
     }
     case 'PurchaseRefunded': {
       const d = event.data;
       return {
         what: `refund of ${d.purchaseId}: ${money(d.amountRefunded.amountMinor, d.amountRefunded.currency)} back ("${d.reason}")`,
         allowanceUnits: '',
-        credits: `-${d.credits} (${d.purchaseId})`,
+        credits: `-${d.credits}`,
       };
     }
     case 'SpendingCapSet':
@@ -76,9 +83,9 @@ export function describeEvent(event: AccountEvent): EventCharge {
       };
     case 'CreditsExpired':
       return {
-        what: `${event.data.grantId} expired (${shortTime(event.data.expiresAt)})`,
+        what: `${event.data.grantId} expired at ${shortTime(event.data.expiresAt)}: its remainder is written off`,
         allowanceUnits: '',
-        credits: `-${event.data.credits} (${event.data.grantId})`,
+        credits: `-${event.data.credits}`,
       };
     case 'AccountLimitsReset':
       return {

@@ -25,6 +25,7 @@ export class ProgressReporter {
   constructor(
     private readonly stream: OutputStream,
     private readonly label: string,
+    private readonly unit: string = 'events',
     private readonly now: () => number = () => performance.now(),
   ) {}
 
@@ -36,7 +37,8 @@ export class ProgressReporter {
     this.events = 0;
     this.startedAt = this.now();
     this.lastDrawAt = 0;
-    this.lastPercentLine = -1;
+    // Plain lines start at the first 10%: a "0%" line says nothing in a log.
+    this.lastPercentLine = 0;
     this.active = true;
     this.draw(true);
   }
@@ -82,6 +84,6 @@ export class ProgressReporter {
     const elapsed = now - this.startedAt;
     const rate = elapsed > 0 ? (this.events * 1000) / elapsed : 0;
     const eta = fraction >= 1 ? 0 : fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Infinity;
-    return `${count(this.events)} events  ${count(Math.round(rate))} ev/s  ETA ${duration(eta)}`;
+    return `${count(this.events)} ${this.unit}  ${count(Math.round(rate))}/s  ETA ${duration(eta)}`;
   }
 }

@@ -1,9 +1,9 @@
 /** Small renderers for terminal output: times, counts and durations the way a person reads them. */
 
-/** `2026-11-03 14:00:00` (UTC; the header says so once). */
+/** `2026-11-03 14:00` (UTC; the header says so once), with seconds only when they are not zero. */
 export function shortTime(iso: string | null): string {
   if (iso === null) return '—';
-  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  return iso.replace('T', ' ').replace(/(?::00)?(?:\.\d+)?Z$/, '');
 }
 
 export function count(n: number | bigint): string {

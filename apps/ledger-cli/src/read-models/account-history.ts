@@ -50,7 +50,10 @@ export async function globalResets(store: EventStore): Promise<GlobalResetItem[]
     const events = await store.readStream(LIMITS_RESETS_STREAM);
     return events
       .filter((e) => e.type === 'LimitsReset')
-      .map((e) => ({ position: String(e.position), event: { type: 'LimitsReset', data: e.data } as LimitsReset }));
+      .map((e) => ({
+        position: String(e.position),
+        event: { type: 'LimitsReset', data: e.data } as LimitsReset,
+      }));
   } catch (error) {
     if (error instanceof StreamNotFoundError) return [];
     throw error;

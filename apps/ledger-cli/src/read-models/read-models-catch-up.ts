@@ -48,10 +48,10 @@ export async function rebuildReadModels(
   models: CliReadModels,
   names: readonly string[] | undefined,
   progress?: ProgressReporter,
-): Promise<void> {
+): Promise<number> {
   const readSide = await models.reopen();
   await readSide.rebuild(names);
-  await applyUpTo(models, await models.store.headPosition(), progress);
+  return applyUpTo(models, await models.store.headPosition(), progress);
 }
 
 async function anotherProcessReaches(models: CliReadModels, head: bigint): Promise<boolean> {
@@ -69,12 +69,17 @@ async function anotherProcessReaches(models: CliReadModels, head: bigint): Promi
   return false;
 }
 
-async function applyUpTo(models: CliReadModels, head: bigint, progress?: ProgressReporter): Promise<void> {
+/** Runs the projection runner until `head`; answers the number of events applied. */
+async function applyUpTo(models: CliReadModels, head: bigint, progress?: ProgressReporter): Promise<number> {
   const readSide = samePositions(models.readSide, models.committedPositions())
     ? models.readSide
     : await models.reopen();
   progress?.start(readSide.position(), head);
-  models.onCommit((commit: CommitProgress) => progress?.advance(lowest(commit.positions), commit.events));
+  let applied = 0;
+  models.onCommit((commit: CommitProgress) => {
+    applied += commit.events;
+    progress?.advance(lowest(commit.positions), commit.events);
+  });
   try {
     readSide.start();
     while (!(await readSide.waitForPosition(head, FAILURE_CHECK_MS))) {
@@ -83,6 +88,7 @@ async function applyUpTo(models: CliReadModels, head: bigint, progress?: Progres
       if (!running) throw new Error('the projection runner stopped before reaching the head of the log');
     }
     progress?.finish();
+    return applied;
   } finally {
     models.onCommit(undefined);
     await readSide.runner.stop();

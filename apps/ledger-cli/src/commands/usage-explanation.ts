@@ -1,0 +1,175 @@
+import {
+  creditsFromStored,
+  formatCredits,
+  operationOf,
+  type AccountEvent,
+  type CreditsGranted,
+  type CreditsPurchased,
+  type MoneyPaid,
+  type RateCard,
+  type UsageRecorded,
+  type UsageRejected,
+} from '@ledger/domain';
+import type { AccountHistoryItem } from '../read-models/account-history';
+
+export interface GrantFacts {
+  readonly grantId: string;
+  readonly kind: 'purchase' | 'promotional';
+  readonly credits: string;
+  readonly grantedAt: string;
+  readonly expiresAt: string | null;
+  readonly amountPaid: MoneyPaid | null;
+}
+
+export interface WindowChange {
+  readonly product: string;
+  readonly window: string;
+  readonly limit: number;
+  readonly usedBefore: number;
+  readonly usedAfter: number;
+  readonly resetsAt: string | null;
+}
+
+/** Everything needed to answer "why was this usage charged (or refused) what it was?". */
+export interface UsageExplanation {
+  readonly accountId: string;
+  readonly usageId: string;
+  readonly outcome: 'accepted' | 'rejected';
+  readonly position: string;
+  readonly recordedAt: string;
+  readonly occurredAt: string | null;
+  readonly surface: string | null;
+  readonly plan: string;
+  readonly request: { product: string; operation: string; quantity: number; units: number };
+  readonly rateCard: {
+    version: string;
+    unitsPerQuantity: number;
+    creditsPerQuantity: string;
+    /** Today's card, when it prices this operation differently (history keeps the old price). */
+    today: { version: string; unitsPerQuantity: number; creditsPerQuantity: string } | null;
+  };
+  readonly allowanceUnits: number;
+  readonly overageUnits: number;
+  readonly overageQuantity: number;
+  readonly creditsCharged: string;
+  readonly balanceBefore: string;
+  readonly balanceAfter: string;
+  readonly paidBy: readonly (GrantFacts & { readonly drawn: string })[];
+  readonly windows: readonly WindowChange[];
+  readonly rejection: {
+    reason: UsageRejected['data']['reason'];
+    requiredCredits: string;
+    /** When the allowance would next have covered it; null when waiting cannot help on this plan. */
+    allowanceBackAt: string | null;
+    spendingCap: string | null;
+  } | null;
+}
+
+type UsageEvent = UsageRecorded | UsageRejected;
+
+export function isUsageEvent(event: AccountEvent, usageId: string): event is UsageEvent {
+  return (event.type === 'UsageRecorded' || event.type === 'UsageRejected') && event.data.usageId === usageId;
+}
+
+/** Grants in the account's history so far, by id (what each allocation drew from). */
+export function grantFactsOf(event: AccountEvent): GrantFacts | null {
+  if (event.type === 'CreditsPurchased') return purchaseFacts(event);
+  if (event.type === 'CreditsGranted') return promotionFacts(event);
+  return null;
+}
+
+export function explainUsage(
+  usage: AccountHistoryItem & { readonly event: UsageEvent },
+  grants: ReadonlyMap<string, GrantFacts>,
+  previous: AccountHistoryItem | undefined,
+  rateCard: RateCard,
+): UsageExplanation {
+  const d = usage.event.data;
+  const accepted = usage.event.type === 'UsageRecorded';
+  const allowanceUnits = usage.event.type === 'UsageRecorded' ? usage.event.data.allowanceUnits : 0;
+  const creditsCharged = usage.event.type === 'UsageRecorded' ? usage.event.data.creditsCharged : '0';
+  const allocations = usage.event.type === 'UsageRecorded' ? usage.event.data.allocations : [];
+  const today = operationOf(rateCard, d.product, d.operation);
+  const todayPrice = today && {
+    version: rateCard.version,
+    unitsPerQuantity: today.unitsPerQuantity,
+    creditsPerQuantity: formatCredits(today.creditsPerQuantity),
+  };
+  const samePrice =
+    todayPrice !== undefined &&
+    todayPrice.unitsPerQuantity === d.unitsPerQuantity &&
+    todayPrice.creditsPerQuantity === d.creditsPerQuantity;
+  return {
+    accountId: d.accountId,
+    usageId: d.usageId,
+    outcome: accepted ? 'accepted' : 'rejected',
+    position: usage.position,
+    recordedAt: d.recordedAt,
+    occurredAt: d.occurredAt,
+    surface: d.surface,
+    plan: d.plan,
+    request: { product: d.product, operation: d.operation, quantity: d.quantity, units: d.units },
+    rateCard: {
+      version: d.rateCardVersion,
+      unitsPerQuantity: d.unitsPerQuantity,
+      creditsPerQuantity: d.creditsPerQuantity,
+      today: samePrice ? null : (todayPrice ?? null),
+    },
+    allowanceUnits,
+    overageUnits: d.overageUnits,
+    overageQuantity: d.unitsPerQuantity === 0 ? d.quantity : d.overageUnits / d.unitsPerQuantity,
+    creditsCharged,
+    balanceBefore: formatCredits(creditsFromStored(d.balanceAfter) + creditsFromStored(creditsCharged)),
+    balanceAfter: d.balanceAfter,
+    paidBy: allocations.map((a) => ({
+      ...(grants.get(a.grantId) ?? unknownGrant(a.grantId)),
+      drawn: a.credits,
+    })),
+    // Allowance is counted against every window of the product, so each one moved by the same units.
+    windows: d.windows.map((w) => ({
+      product: w.product,
+      window: w.window,
+      limit: w.limit,
+      usedBefore: w.used - allowanceUnits,
+      usedAfter: w.used,
+      resetsAt: w.resetsAt,
+    })),
+    rejection:
+      usage.event.type === 'UsageRejected'
+        ? {
+            reason: usage.event.data.reason,
+            requiredCredits: usage.event.data.requiredCredits,
+            allowanceBackAt: usage.event.data.resetsAt,
+            spendingCap: previous?.stateAfter.spendingCap ?? null,
+          }
+        : null,
+  };
+}
+
+function purchaseFacts(event: CreditsPurchased): GrantFacts {
+  const d = event.data;
+  return {
+    grantId: d.purchaseId,
+    kind: 'purchase',
+    credits: d.credits,
+    grantedAt: d.recordedAt,
+    expiresAt: d.expiresAt,
+    amountPaid: d.amountPaid,
+  };
+}
+
+function promotionFacts(event: CreditsGranted): GrantFacts {
+  const d = event.data;
+  return {
+    grantId: d.grantId,
+    kind: 'promotional',
+    credits: d.credits,
+    grantedAt: d.recordedAt,
+    expiresAt: d.expiresAt,
+    amountPaid: null,
+  };
+}
+
+function unknownGrant(grantId: string): GrantFacts {
+  return { grantId, kind: 'purchase', credits: '?', grantedAt: '?', expiresAt: null, amountPaid: null };
+}
