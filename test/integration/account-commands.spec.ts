@@ -72,6 +72,10 @@ describe('AccountCommandsService on SQLite (integration)', () => {
     await first.close();
 
     const second = open(dir, clock);
+    // A cold load starts from the latest snapshot: it folds only the tail, and the old keys stay in the index.
+    const loaded = await second.service.load('acct-1');
+    expect(loaded.version).toBe(1_201);
+    expect(loaded.idempotency.size).toBeLessThan(500);
     const head = await second.store.headPosition();
     const replayCold = await second.service.execute(usage('u-0'), 'test');
     expect(replayCold.kind).toBe('replayed');

@@ -100,7 +100,10 @@ export class StreamCommandHandler<State> {
 
   /** The stream's current state, read through the cache (brought up to date with the log). */
   load(stream: string): Promise<LoadedStream<State>> {
-    return this.serializer.run(stream, () => this.catchUp(stream, this.cache.get(stream)));
+    return this.serializer.run(stream, () => {
+      const cached = this.cache.get(stream);
+      return cached ? this.catchUp(stream, cached) : this.loadCold(stream);
+    });
   }
 
   /** Drops cached state (e.g. after a rebuild); the next command reloads from snapshot + log. */
