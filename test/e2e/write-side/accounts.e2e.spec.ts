@@ -118,4 +118,18 @@ describe.each(ENGINES)('accounts (e2e) [%s]', (engine) => {
       .expect(400);
     expect(await head()).toBe(before);
   });
+
+  it('serves ids of the full 128 characters, and refuses a body nested deeper than 32 levels with 400', async () => {
+    const accountId = 'L'.repeat(128);
+    await ledger.as('service').post('/v1/accounts', { accountId, plan: 'plus' }).expect(201);
+    await ledger.as('support').get(`/v1/accounts/${accountId}`).expect(200);
+    const deep = `{"accountId":"deep","plan":"plus","x":${'['.repeat(2_000)}${']'.repeat(2_000)}}`;
+    const refused = await ledger
+      .as('service')
+      .post('/v1/accounts')
+      .set('content-type', 'application/json')
+      .send(deep)
+      .expect(400);
+    expect(refused.body.message).toContain('deeper than 32');
+  });
 });

@@ -12,6 +12,9 @@ export class SystemClock implements Clock {
   }
 }
 
+/** Far enough from year 9999 for every time the ledger derives from `now` (expiries) to keep four digits. */
+export const LATEST_SIMULATED_TIME = Date.UTC(9000, 0, 1);
+
 export class ClockError extends Error {
   override readonly name = 'ClockError';
 }
@@ -39,6 +42,8 @@ export class SimulatedClock implements Clock {
 
   set(to: number): number {
     if (!Number.isSafeInteger(to)) throw new ClockError('now must be a valid time');
+    // Events hold four-digit-year ISO times, and grants expire years after `now`.
+    if (to > LATEST_SIMULATED_TIME) throw new ClockError('the simulated clock stops at 9000-01-01');
     if (to < this.current) throw new ClockError('the simulated clock never moves backwards');
     this.current = to;
     return this.current;

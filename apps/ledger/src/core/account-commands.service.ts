@@ -14,6 +14,7 @@ import {
   type RateCard,
 } from '@ledger/domain';
 import {
+  EsdbEventStore,
   StreamCommandHandler,
   type EventStore,
   type EventToAppend,
@@ -63,6 +64,8 @@ export class AccountCommandsService {
     private readonly metrics: LedgerMetrics,
   ) {
     this.handler = new StreamCommandHandler<AccountState>(store, {
+      // Several nodes share an EventStoreDB log, and the server dedupes by event id alone.
+      readBeforeDecide: store instanceof EsdbEventStore,
       initialState,
       fold: (state, events) => foldAccount(events as readonly AccountEvent[], state),
       snapshot: {
@@ -112,7 +115,7 @@ export class AccountCommandsService {
     );
     const decision = handled.result;
     this.metrics.versionConflicts.inc(handled.attempts - 1);
-    const outcome = await this.outcomeOf(stream, decision, handled.appended, handled.stream);
+    const outcome = await this.outcomeOf(input, stream, decision, handled.appended, handled.stream);
     this.metrics.commands.inc({
       command: input.type,
       outcome: outcome.kind === 'error' ? outcome.error.code : outcome.kind,
@@ -131,6 +134,7 @@ export class AccountCommandsService {
   }
 
   private async outcomeOf(
+    input: AccountCommandInput,
     stream: string,
     decision: Decision,
     appended: { position: bigint; nextExpectedRevision: bigint } | undefined,
@@ -157,6 +161,11 @@ export class AccountCommandsService {
       const head =
         loaded.revision === 'no_stream' ? undefined : await this.positionOf(stream, loaded.revision);
       return { kind: 'unchanged', position: head ?? (await this.store.headPosition()) };
+    }
+    // A no-op by value (same plan, same cap) that only wrote off expired credits on its way is still a
+    // no-op to its caller: the answer is about the plan or cap, not about the write-off.
+    if (input.type !== 'ExpireCredits' && decision.events.every((e) => e.type === 'CreditsExpired')) {
+      return { kind: 'unchanged', position: appended.position };
     }
     const count = decision.events.length;
     // The store reports the last event's position; read the appended events back only when there are several.

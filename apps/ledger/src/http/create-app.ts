@@ -7,6 +7,7 @@ import { AppModule } from '../app.module';
 import { type LedgerConfig, loadLedgerConfig } from '../config/ledger-config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { installMinPosition } from '../read-side/min-position.hook';
+import { installJsonBodyParser } from './json-body';
 import { recordRequestMetrics } from './request-metrics';
 import { strictValidationPipe } from './validation';
 
@@ -17,15 +18,23 @@ export const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 export async function createLedgerApp(
   config: LedgerConfig = loadLedgerConfig(),
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, return503OnClosing: true });
+  // maxParamLength: API.md ids are up to 128 chars (Fastify's default of 100 answered 414).
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 256 },
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
     bufferLogs: true,
+    // Our own JSON parser (depth-limited, see json-body.ts) replaces the one Nest would register.
+    bodyParser: false,
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(strictValidationPipe());
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
+  installJsonBodyParser(fastify);
   recordRequestMetrics(fastify, app.get(LedgerMetrics));
   installMinPosition(fastify, app.get(LedgerReadSide));
   const document = SwaggerModule.createDocument(

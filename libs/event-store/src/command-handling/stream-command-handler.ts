@@ -53,6 +53,12 @@ export interface StreamCommandHandlerOptions<State> {
   readonly maxAttempts?: number;
   readonly cacheCapacity?: number;
   readonly readPageSize?: number;
+  /**
+   * Read the stream's tail before every decision, even on a cache hit: for logs shared by several
+   * nodes whose store cannot tell a replay of our own append from another node's append with the
+   * same (deterministic) event ids — EventStoreDB compares ids only.
+   */
+  readonly readBeforeDecide?: boolean;
 }
 
 export class TooManyConflictsError extends Error {
@@ -121,7 +127,12 @@ export class StreamCommandHandler<State> {
     decide: (loaded: LoadedStream<State>) => StreamDecision<R>,
     prepare: ((loaded: LoadedStream<State>) => Promise<LoadedStream<State>>) | undefined,
   ): Promise<HandledCommand<State, R>> {
-    let loaded = this.cache.get(stream) ?? (await this.loadCold(stream));
+    const cached = this.cache.get(stream);
+    let loaded = cached
+      ? this.options.readBeforeDecide
+        ? await this.catchUp(stream, cached)
+        : cached
+      : await this.loadCold(stream);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (prepare) loaded = await prepare(loaded);
       const decision = decide(loaded);

@@ -23,6 +23,8 @@ interface StoredEventPlace {
   readonly stream: string;
   readonly revision: bigint;
   readonly position: bigint;
+  readonly type: string;
+  readonly data: string;
 }
 
 /**
@@ -54,7 +56,9 @@ export class SqliteAppendWriter {
       .pluck()
       .safeIntegers(true);
     this.findEvent = db
-      .prepare<[string], StoredEventPlace>(`SELECT stream, revision, position FROM events WHERE id = ?`)
+      .prepare<[string], StoredEventPlace>(
+        `SELECT stream, revision, position, type, data FROM events WHERE id = ?`,
+      )
       .safeIntegers(true);
     // A transaction function called inside another transaction runs as a SAVEPOINT in better-sqlite3.
     this.appendInSavepoint = db.transaction((request: AppendRequest, at: string) => this.apply(request, at));
@@ -128,12 +132,15 @@ export class SqliteAppendWriter {
 
   /**
    * An append is a replay when all its ids are stored, in order, in this stream, at the revisions
-   * this expected revision would have given them: the original result, nothing appended.
+   * this expected revision would have given them, with the same type and data: the original result,
+   * nothing appended. Same ids with other content are not a replay but another decision under the
+   * same idempotency key (a writer deciding on a stale state): a version conflict, so that writer
+   * reads the stream again instead of believing its own events were stored.
    */
   private replayedResult(request: AppendRequest): AppendResult | undefined {
     const { stream, expectedRevision, events } = request;
     const first = this.findEvent.get(events[0].id);
-    if (first === undefined || first.stream !== stream) return undefined;
+    if (first === undefined || first.stream !== stream || !sameContent(first, events[0])) return undefined;
     if (typeof expectedRevision === 'bigint' && first.revision !== expectedRevision + 1n) return undefined;
     if (expectedRevision === 'no_stream' && first.revision !== 0n) return undefined;
     let last = first;
@@ -142,7 +149,8 @@ export class SqliteAppendWriter {
       if (
         stored === undefined ||
         stored.stream !== stream ||
-        stored.revision !== first.revision + BigInt(i)
+        stored.revision !== first.revision + BigInt(i) ||
+        !sameContent(stored, events[i])
       ) {
         return undefined;
       }
@@ -150,6 +158,10 @@ export class SqliteAppendWriter {
     }
     return { nextExpectedRevision: last.revision, position: last.position };
   }
+}
+
+function sameContent(stored: StoredEventPlace, event: SerializedEvent): boolean {
+  return stored.type === event.type && stored.data === event.data;
 }
 
 function matchesExpectedRevision(expected: ExpectedRevision, head: bigint | undefined): boolean {

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+
+/** No request of API.md nests deeper than 4; 32 leaves room and stops stack-deep bodies early. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Nesting depth of a JSON text, counting only brackets outside strings. JSON.parse copes with deep
+ * bodies, but the validation that follows (class-transformer) recurses and overflows the stack:
+ * a 4 KB body of nested arrays was a 500. Refusing it before parsing makes it a clear 400.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \\ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 /* [ */ || c === 123 /* { */) max = Math.max(max, ++depth);
+    else if (c === 93 /* ] */ || c === 125 /* } */) depth--;
+  }
+  return max;
+}
+
+class BodyError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Replaces Fastify's JSON parser with one that refuses over-deep bodies (400) before parsing them. */
+export function installJsonBodyParser(fastify: FastifyInstance): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (jsonDepth(text) > MAX_JSON_DEPTH) {
+      done(new BodyError(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`, 400), undefined);
+      return;
+    }
+    try {
+      done(null, text.length === 0 ? undefined : JSON.parse(text));
+    } catch (error) {
+      done(new BodyError(`the body is not valid JSON: ${(error as Error).message}`, 400), undefined);
+    }
+  });
+}
