@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { printFigure, saveReport, type Figure } from './bench-report';
 import { benchCommandHandling } from './command-handling.bench';
+import { benchHttp, HTTP_FULL, HTTP_QUICK } from './http.bench';
+import { benchEmmettRecordUsage } from './peer-emmett/emmett-record-usage.bench';
+import { ensurePeerInstalled } from './peer-emmett/install-peer';
 import { projectionsBench } from './projections.bench';
 
 /**
@@ -12,6 +15,8 @@ import { projectionsBench } from './projections.bench';
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const root = projectRoot(__dirname);
+  // Before any figure: a peer that cannot be installed fails the run in seconds, not after it.
+  ensurePeerInstalled(root);
   const figures: Figure[] = [];
   const add = (list: Figure[]) => {
     for (const figure of list) {
@@ -19,13 +24,28 @@ async function main(): Promise<void> {
       figures.push(figure);
     }
   };
-  add(
-    await benchCommandHandling(
-      quick
-        ? { accounts: 1_000, commands: 20_000, coldSmall: 1_000, coldLarge: 10_000 }
-        : { accounts: 10_000, commands: 200_000, coldSmall: 1_000, coldLarge: 100_000 },
-    ),
-  );
+  const commandSizes = quick
+    ? { accounts: 1_000, commands: 20_000, coldSmall: 1_000, coldLarge: 10_000 }
+    : { accounts: 10_000, commands: 200_000, coldSmall: 1_000, coldLarge: 100_000 };
+  const commandFigures = await benchCommandHandling(commandSizes);
+  add(commandFigures);
+  const emmett = await benchEmmettRecordUsage(root, {
+    accounts: commandSizes.accounts,
+    commands: commandSizes.commands,
+    ledgerInFlight: 2_048, // as record_usage_per_s runs it (command-handling.bench.ts)
+    maxSeconds: quick ? 5 : 60,
+  });
+  const recordUsage = commandFigures.find((f) => f.name === 'record_usage_per_s');
+  if (recordUsage === undefined) throw new Error('record_usage_per_s missing from the command bench');
+  add([
+    emmett,
+    {
+      name: 'record_usage_vs_emmett',
+      value: recordUsage.value / emmett.value,
+      unit: 'ratio',
+      note: 'record_usage_per_s / peer_emmett_record_usage_per_s, same run',
+    },
+  ]);
   add(
     (await projectionsBench(quick ? { events: 100_000, timelineEvents: 20_000 } : {})).map((f) => ({
       ...f,
@@ -34,6 +54,7 @@ async function main(): Promise<void> {
         : 'rebuild of all four read models from position 0',
     })),
   );
+  add(await benchHttp(root, quick ? HTTP_QUICK : HTTP_FULL));
   saveReport(root, figures, quick ? 'quick' : 'full');
 }
 

@@ -1,0 +1,85 @@
+import { fork } from 'node:child_process';
+import * as path from 'node:path';
+import type { LoadJob, LoadReply, LoadResult } from './load-job';
+
+/** Beyond the job's own length: process start, a slow drain of in-flight requests. */
+const GRACE_MS = 60_000;
+
+/** Runs one job in a fresh load-generator process and waits (bounded) for its figures. */
+export function runLoad(job: LoadJob): Promise<LoadResult> {
+  // Same extension as this file: .js when compiled, .ts under the register-ts hook (inherited execArgv).
+  const entry = path.join(__dirname, `load-generator${path.extname(__filename)}`);
+  const child = fork(entry, [], { stdio: ['ignore', 2, 2, 'ipc'] });
+  const limitMs = (job.durationS ?? 0) * 1000 + (job.amount ?? 0) + GRACE_MS;
+  return new Promise<LoadResult>((resolve, reject) => {
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(() => reject(new Error(`load generator did not answer within ${limitMs} ms`)));
+    }, limitMs);
+    child.once('message', (reply: LoadReply) =>
+      finish(() => (reply.ok ? resolve(reply.result) : reject(new Error(reply.error)))),
+    );
+    child.once('exit', (code) =>
+      finish(() => reject(new Error(`load generator exited with code ${code} before answering`))),
+    );
+    child.send(job);
+  });
+}
+
+/**
+ * Opens accounts `acct-0` … `acct-{count-1}` with a bounded number in flight, checking each answer:
+ * a run against accounts that failed to open would measure 404s.
+ */
+export async function openAccounts(url: string, apiKey: string, count: number, inFlight = 32): Promise<void> {
+  let next = 0;
+  const openOne = async (i: number) => {
+    const response = await fetch(`${url}/v1/accounts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ accountId: `acct-${i}`, plan: 'pro' }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (response.status !== 201 && response.status !== 200) {
+      throw new Error(`opening acct-${i} answered ${response.status}: ${await response.text()}`);
+    }
+    await response.arrayBuffer();
+  };
+  const worker = async () => {
+    while (next < count) await openOne(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
+}
+
+/**
+ * A batch answers 200 whatever its items' fates, so the load run cannot tell accepted records from
+ * refused ones: one small batch of the same shape, checked item by item, first.
+ */
+export async function probeBatch(url: string, apiKey: string, accounts: number): Promise<void> {
+  const records = [0, 1].map((i) => ({
+    usageId: `probe-${i}`,
+    accountId: `acct-${i % accounts}`,
+    product: 'codex',
+    operation: 'local_message',
+    quantity: 1,
+  }));
+  const response = await fetch(`${url}/v1/usage/batch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ records }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  const statuses = response.ok
+    ? (JSON.parse(text) as { results: { status: number }[] }).results.map((r) => r.status)
+    : [];
+  if (statuses.length !== records.length || statuses.some((s) => s !== 201)) {
+    throw new Error(`probe batch answered ${response.status}: ${text.slice(0, 500)}`);
+  }
+}
