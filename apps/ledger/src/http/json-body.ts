@@ -24,6 +24,23 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
+/**
+ * Keys that class-transformer skips (so the unknown-field whitelist never sees them) or that could
+ * poison prototypes: refused outright, as Fastify's own parser refused the first two.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const FORBIDDEN_KEY_HINT = /"(?:__proto__|constructor|prototype)"/;
+
+function forbiddenKeyIn(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) return key;
+    const inner = forbiddenKeyIn((value as Record<string, unknown>)[key]);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
 class BodyError extends Error {
   constructor(
     message: string,
@@ -43,7 +60,16 @@ export function installJsonBodyParser(fastify: FastifyInstance): void {
       return;
     }
     try {
-      done(null, text.length === 0 ? undefined : JSON.parse(text));
+      const body: unknown = text.length === 0 ? undefined : JSON.parse(text);
+      const forbidden = FORBIDDEN_KEY_HINT.test(text) ? forbiddenKeyIn(body) : undefined;
+      if (forbidden !== undefined) {
+        done(
+          new BodyError(`the JSON body has a field named "${forbidden}", which no request accepts`, 400),
+          undefined,
+        );
+        return;
+      }
+      done(null, body);
     } catch (error) {
       done(new BodyError(`the body is not valid JSON: ${(error as Error).message}`, 400), undefined);
     }

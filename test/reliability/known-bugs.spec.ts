@@ -1,0 +1,109 @@
+import { CLOCK, type SimulatedClock } from '../../apps/ledger/src/clock/clock';
+import { removeDir, startTestLedger, type TestLedger } from '../support/ledger-app';
+
+// Bugs the reliability suite found, outside test/reliability (docs/RELIABILITY.md "Findings").
+// The first four were `it.failing` reproductions, fixed in 37af8aa: plain tests now, guarding the
+// fixes. `it.failing` marks a bug still open: that test turns red the day it is fixed.
+describe('known bugs found by the reliability suite (in-process ledger)', () => {
+  let ledger: TestLedger;
+  beforeEach(async () => {
+    ledger = await startTestLedger();
+    expect((await ledger.as('service').post('/v1/accounts', { accountId: 'a1', plan: 'plus' })).status).toBe(
+      201,
+    );
+  });
+  afterEach(async () => {
+    await ledger.close();
+    removeDir(ledger.dataDir);
+  });
+
+  const head = async () => (await ledger.http().get('/health')).body.position as string;
+
+  // Bug: class-transformer's recursive plainToInstance (ValidationPipe, transform: true) overflows
+  // the stack on a body nested ~2,000 levels deep (≈ 4 KB, far under the 2 MiB body limit): 500.
+  it('refuses a deeply nested body with a 4xx, not a 500', async () => {
+    const deep = `{"accountId":"a2","plan":"plus","x":${'['.repeat(2_000)}${']'.repeat(2_000)}}`;
+    const answer = await ledger
+      .as('service')
+      .post('/v1/accounts')
+      .set('content-type', 'application/json')
+      .send(deep);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+  });
+
+  // Bug: a no-op PUT (same plan, same cap) on an account with an expired grant appends only the
+  // CreditsExpired write-off, and the controllers build the answer from that event: plan "" and
+  // previousPlan null; creditsPerMonth missing. (With the system clock, grants expire between two
+  // sweeps of the expiry scheduler; the clock is moved here without the admin endpoint, which sweeps.)
+  it('answers a same-value PUT with the account’s plan and cap, even when it wrote off expired credits', async () => {
+    const purchase = {
+      purchaseId: 'p1',
+      credits: '10',
+      amountPaid: { amountMinor: 100, currency: 'USD' },
+      expiresAt: '2026-11-01T01:00:00Z',
+    };
+    const purchase2 = { ...purchase, purchaseId: 'p2', expiresAt: '2026-11-01T02:00:00Z' };
+    for (const body of [purchase, purchase2]) {
+      expect((await ledger.as('service').post('/v1/accounts/a1/credits/purchases', body)).status).toBe(201);
+    }
+    const clock = ledger.app.get<SimulatedClock>(CLOCK);
+    clock.advanceBy(3_600_000);
+    const plan = await ledger.as('service').put('/v1/accounts/a1/plan', { plan: 'plus' });
+    expect(plan.body).toMatchObject({ accountId: 'a1', plan: 'plus', previousPlan: 'plus' });
+    clock.advanceBy(3_600_000);
+    const cap = await ledger.as('service').put('/v1/accounts/a1/spending-cap', { creditsPerMonth: null });
+    expect(cap.body).toMatchObject({ accountId: 'a1', creditsPerMonth: null });
+  });
+
+  // Bug: API.md allows ids of 1–128 chars, but Fastify's default maxParamLength is 100: an account
+  // opened with a 101–128-char id answers 414 on every /v1/accounts/{accountId}/… route.
+  it('serves an account whose id is 128 characters long', async () => {
+    const accountId = 'L'.repeat(128);
+    expect((await ledger.as('service').post('/v1/accounts', { accountId, plan: 'plus' })).status).toBe(201);
+    expect((await ledger.as('support').get(`/v1/accounts/${accountId}`)).status).toBe(200);
+  });
+
+  // Bug: the simulated clock accepts any time up to year 275760, but isoOf() writes years past
+  // 9999 as "+010000-…" and msFromStored() refuses them: the purchase (default expiry one year
+  // later) is appended and answered 500, and every later command on the account is a 500, even
+  // after a restart — one admin call poisons the stream.
+  it('never appends an event it cannot read back (clock near year 10000)', async () => {
+    // The fix may refuse the clock move itself (4xx) or keep every later command sound.
+    const moved = await ledger.as('admin').post('/v1/admin/clock', { now: '9999-12-31T00:00:00Z' });
+    expect(moved.status).toBeLessThan(500);
+    const before = await head();
+    const purchase = { purchaseId: 'p9', credits: '10', amountPaid: { amountMinor: 100, currency: 'USD' } };
+    const answer = await ledger.as('service').post('/v1/accounts/a1/credits/purchases', purchase);
+    expect(answer.status === 201 || (answer.status < 500 && (await head()) === before)).toBe(true);
+    const usage = {
+      usageId: 'u1',
+      accountId: 'a1',
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 1,
+    };
+    expect((await ledger.as('service').post('/v1/usage', usage)).status).toBeLessThan(500);
+  });
+
+  // Unknown fields named "__proto__", "constructor" or "prototype" are accepted and appended,
+  // although API.md refuses unknown fields (400). class-transformer's plainToInstance (ValidationPipe,
+  // transform: true) skips "__proto__" and "constructor" keys, so the whitelist never sees them;
+  // Fastify's secure-json-parse used to refuse the first two, but 37af8aa replaced it with plain
+  // JSON.parse (apps/ledger/src/http/json-body.ts). "prototype" is accepted too (found by the fuzz
+  // run of 100,000 requests on /v1/usage and /v1/limits/resets). Fixed: the parser refuses all three.
+  it.each([
+    ['__proto__', '{"__proto__":{"isAdmin":true},'],
+    ['constructor', '{"constructor":{"prototype":{"x":1}},'],
+    ['prototype', '{"prototype":true,'],
+  ])('refuses a body with a "%s" key and appends nothing', async (_key, prefix) => {
+    const before = await head();
+    const body = JSON.stringify({ grantId: 'g-proto', credits: '5', reason: 'fuzz' }).replace(/^{/, prefix);
+    const answer = await ledger
+      .as('admin')
+      .post('/v1/accounts/a1/credits/grants')
+      .set('content-type', 'application/json')
+      .send(body);
+    expect({ status: answer.status, head: await head() }).toEqual({ status: 400, head: before });
+  });
+});

@@ -1,0 +1,182 @@
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AccountEvent, LimitsReset } from '@ledger/domain';
+import { CLOCK, type SimulatedClock } from '../../../apps/ledger/src/clock/clock';
+import { loadLedgerConfig } from '../../../apps/ledger/src/config/ledger-config';
+import {
+  AccountCommandsService,
+  type AccountCommandInput,
+} from '../../../apps/ledger/src/core/account-commands.service';
+import type { CommandOutcome } from '../../../apps/ledger/src/core/command-outcome';
+import { LedgerCoreModule } from '../../../apps/ledger/src/core/ledger-core.module';
+import { LimitsResetsService } from '../../../apps/ledger/src/core/limits-resets.service';
+import type { Outcome, SimOp, Summary } from './sim-types';
+
+/**
+ * The system under test without HTTP: the ledger core (the real command services over the real
+ * SQLite store, snapshots and all) as a Nest application context, on a simulated clock.
+ * `restart()` closes it and builds a new one on the same files, as a process restart would: every
+ * cache is dropped and later commands load from snapshots + log. The clock survives restarts.
+ */
+export class SimulatedLedger {
+  private context!: INestApplicationContext;
+  private accounts!: AccountCommandsService;
+  private resets!: LimitsResetsService;
+  private clock!: SimulatedClock;
+
+  private constructor(private readonly dir: string) {}
+
+  static async start(dir: string, start: number): Promise<SimulatedLedger> {
+    const ledger = new SimulatedLedger(dir);
+    await ledger.open(start);
+    return ledger;
+  }
+
+  private async open(now: number): Promise<void> {
+    const config = loadLedgerConfig({
+      LEDGER_DATA_DIR: this.dir,
+      LEDGER_CLOCK: 'simulated',
+      LEDGER_CLOCK_START: new Date(now).toISOString(),
+      LOG_LEVEL: 'error',
+    });
+    this.context = await NestFactory.createApplicationContext(LedgerCoreModule.forConfig(config), {
+      logger: false,
+    });
+    this.accounts = this.context.get(AccountCommandsService);
+    this.resets = this.context.get(LimitsResetsService);
+    this.clock = this.context.get<SimulatedClock>(CLOCK);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  advanceBy(ms: number): void {
+    this.clock.advanceBy(ms);
+  }
+
+  async restart(): Promise<void> {
+    const now = this.clock.now();
+    await this.close();
+    await this.open(now);
+  }
+
+  close(): Promise<void> {
+    return this.context.close();
+  }
+
+  async run(op: SimOp): Promise<Outcome> {
+    if (op.kind === 'global') {
+      return observed(await this.resets.execute({ data: op.data as never }, 'sim'));
+    }
+    return observed(
+      await this.accounts.execute({ type: op.type, data: op.data } as AccountCommandInput, 'sim'),
+    );
+  }
+}
+
+function observed(outcome: CommandOutcome<AccountEvent | LimitsReset>): Outcome {
+  switch (outcome.kind) {
+    case 'error':
+      return { kind: 'error', code: outcome.error.code };
+    case 'unchanged':
+      return { kind: 'unchanged' };
+    case 'replayed':
+      return { kind: 'replayed', event: summaryOf(outcome.events[outcome.events.length - 1].event) };
+    case 'appended':
+      return { kind: 'appended', events: outcome.events.map((e) => summaryOf(e.event)) };
+  }
+}
+
+/** The facts of an event that the reference model predicts, in the model's shape. */
+export function summaryOf(event: AccountEvent | LimitsReset): Summary {
+  switch (event.type) {
+    case 'AccountOpened':
+      return { type: event.type, plan: event.data.plan };
+    case 'PlanChanged':
+      return { type: event.type, from: event.data.from, to: event.data.to };
+    case 'UsageRecorded': {
+      const d = event.data;
+      return {
+        type: event.type,
+        usageId: d.usageId,
+        allowanceUnits: d.allowanceUnits,
+        creditsCharged: d.creditsCharged,
+        allocations: d.allocations.map(({ grantId, credits }) => ({ grantId, credits })),
+        windows: windowsOf(d.windows),
+        balanceAfter: d.balanceAfter,
+      };
+    }
+    case 'UsageRejected': {
+      const d = event.data;
+      return {
+        type: event.type,
+        usageId: d.usageId,
+        reason: d.reason,
+        requiredCredits: d.requiredCredits,
+        resetsAt: d.resetsAt,
+        windows: windowsOf(d.windows),
+        balanceAfter: d.balanceAfter,
+      };
+    }
+    case 'CreditsPurchased':
+    case 'CreditsGranted': {
+      const d = event.data;
+      const id = event.type === 'CreditsPurchased' ? event.data.purchaseId : event.data.grantId;
+      return {
+        type: event.type,
+        id,
+        credits: d.credits,
+        expiresAt: d.expiresAt,
+        products: d.products,
+        priority: d.priority,
+      };
+    }
+    case 'PurchaseRefunded':
+      return {
+        type: event.type,
+        refundId: event.data.refundId,
+        purchaseId: event.data.purchaseId,
+        credits: event.data.credits,
+        amountMinor: event.data.amountRefunded.amountMinor,
+      };
+    case 'SpendingCapSet':
+      return { type: event.type, creditsPerMonth: event.data.creditsPerMonth };
+    case 'CreditsExpired':
+      return { type: event.type, grantId: event.data.grantId, credits: event.data.credits };
+    case 'AccountLimitsReset':
+      return { type: event.type, resetId: event.data.resetId, product: event.data.product };
+    case 'LimitsReset': {
+      const d = event.data;
+      return {
+        type: event.type,
+        resetId: d.resetId,
+        scope: d.scope,
+        plan: d.plan,
+        product: d.product,
+        resetAt: d.resetAt,
+      };
+    }
+  }
+}
+
+function windowsOf(
+  windows: readonly {
+    window: string;
+    used: number;
+    limit: number;
+    remaining: number;
+    startedAt: string | null;
+    resetsAt: string | null;
+  }[],
+) {
+  return windows.map(({ window, used, limit, remaining, startedAt, resetsAt }) => ({
+    window,
+    used,
+    limit,
+    remaining,
+    startedAt,
+    resetsAt,
+  }));
+}
