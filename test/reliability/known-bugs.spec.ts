@@ -2,8 +2,8 @@ import { CLOCK, type SimulatedClock } from '../../apps/ledger/src/clock/clock';
 import { removeDir, startTestLedger, type TestLedger } from '../support/ledger-app';
 
 // Bugs the reliability suite found, outside test/reliability (docs/RELIABILITY.md "Findings").
-// The first four were `it.failing` reproductions, fixed in 37af8aa: plain tests now, guarding the
-// fixes. `it.failing` marks a bug still open: that test turns red the day it is fixed.
+// Each was an `it.failing` reproduction; all are fixed (37af8aa, a27c8c0), so they are plain tests
+// now and guard the fixes. An open bug gets `it.failing`: it turns red the day the bug is fixed.
 describe('known bugs found by the reliability suite (in-process ledger)', () => {
   let ledger: TestLedger;
   beforeEach(async () => {

@@ -42,17 +42,23 @@ export interface ServerOptions {
 
 /** A ledger server as a child process: started, polled until healthy, killed -9 or stopped. */
 export class LedgerServer {
-  readonly client: LedgerHttpClient;
+  private http: LedgerHttpClient;
+  private currentPort: number;
   private child?: ChildProcess;
   private exited?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private stderr = '';
 
   constructor(readonly options: ServerOptions) {
-    this.client = new LedgerHttpClient(options.port);
+    this.currentPort = options.port;
+    this.http = new LedgerHttpClient(options.port);
+  }
+
+  get client(): LedgerHttpClient {
+    return this.http;
   }
 
   get port(): number {
-    return this.options.port;
+    return this.currentPort;
   }
 
   /** What the process logged at level error or wrote on stderr (a crash's stack trace ends up here). */
@@ -60,13 +66,34 @@ export class LedgerServer {
     return this.stderr;
   }
 
+  /**
+   * Spawns and waits until healthy. The port was free when picked, but another process on this
+   * shared machine may take it first: then the server dies (EADDRINUSE) or a foreign server answers
+   * /health, so up to 3 ports are tried.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.spawnOnce();
+        return;
+      } catch (error) {
+        if (attempt >= 3 || !/EADDRINUSE|not ours/.test(this.stderr + (error as Error).message)) throw error;
+        await this.kill();
+        this.http.close();
+        this.currentPort = await freePort();
+        this.http = new LedgerHttpClient(this.currentPort);
+        this.stderr = '';
+      }
+    }
+  }
+
+  private async spawnOnce(): Promise<void> {
     const child = spawn(process.execPath, serverArgs(), {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
-        PORT: String(this.options.port),
+        PORT: String(this.currentPort),
         HOST: '127.0.0.1',
         LEDGER_DATA_DIR: this.options.dataDir,
         LEDGER_API_KEYS: apiKeysEnv(),
@@ -94,14 +121,21 @@ export class LedgerServer {
     while (Date.now() < deadline && !dead) {
       try {
         const answer = await this.client.send({ method: 'GET', path: '/health', timeoutMs: 2_000 });
-        if (answer.status === 200) return;
-      } catch {
+        if (answer.status === 200) return await this.checkOurs();
+      } catch (error) {
+        if (/not ours/.test((error as Error).message)) throw error;
         // Not listening yet.
       }
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     this.child?.kill('SIGKILL');
     throw new Error(`server on port ${this.port} not healthy (exited: ${dead}); stderr:\n${this.stderr}`);
+  }
+
+  /** Our keys open our server's doors: a foreign server on this port answers 401. */
+  private async checkOurs(): Promise<void> {
+    const answer = await this.client.as('support')({ method: 'GET', path: '/v1/accounts/reliability-probe' });
+    if (answer.status === 401) throw new Error(`port ${this.port}: the server answering is not ours`);
   }
 
   /** kill -9: no shutdown hook runs, nothing is flushed that was not already durable. */
