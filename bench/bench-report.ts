@@ -49,3 +49,11 @@ export function saveReport(root: string, figures: readonly Figure[], mode: strin
     `\n## ${when} (${mode})\n\nMachine: ${machine}.\n\n| figure | value | unit | what |\n|---|---|---|---|\n${rows}\n`,
   );
 }
+
+/** The directory holding package.json, from a compiled or a source file. */
+export function projectRoot(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return process.cwd();
+}

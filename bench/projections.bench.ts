@@ -62,8 +62,8 @@ export async function projectionsBench(
     const rebuildSeconds = (performance.now() - started) / 1000;
 
     const timelineStarted = performance.now();
-    const page = readSide.timelines.timeline('hot', { limit: 100 }, RATE_CARD);
-    const asOf = readSide.timelines.timeline(
+    const page = await readSide.timelines.timeline('hot', { limit: 100 }, RATE_CARD);
+    const asOf = await readSide.timelines.timeline(
       'hot',
       { limit: 100, asOf: new Date(T0 + timelineEvents / 2).toISOString() },
       RATE_CARD,
@@ -91,7 +91,11 @@ export async function projectionsBench(
  * million commands would measure the write side, not the projections). One "hot" account gets
  * `hotEvents`; the rest are spread over 10,000 accounts.
  */
-async function writeSyntheticLog(store: SqliteEventStore, total: number, hotEvents: number): Promise<void> {
+export async function writeSyntheticLog(
+  store: SqliteEventStore,
+  total: number,
+  hotEvents: number,
+): Promise<void> {
   const accounts = 10_000;
   const batch: Promise<unknown>[] = [];
   const revisions = new Map<string, number>();

@@ -1,6 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { printFigure, saveReport, type Figure } from './bench-report';
+import { printFigure, projectRoot, saveReport, type Figure } from './bench-report';
 import { benchCommandHandling } from './command-handling.bench';
 import { benchHttp, HTTP_FULL, HTTP_QUICK } from './http.bench';
 import { benchEmmettRecordUsage } from './peer-emmett/emmett-record-usage.bench';
@@ -56,13 +54,6 @@ async function main(): Promise<void> {
   );
   add(await benchHttp(root, quick ? HTTP_QUICK : HTTP_FULL));
   saveReport(root, figures, quick ? 'quick' : 'full');
-}
-
-function projectRoot(from: string): string {
-  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-  }
-  return process.cwd();
 }
 
 main().catch((error: unknown) => {

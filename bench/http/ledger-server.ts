@@ -32,7 +32,9 @@ export async function startLedgerServer(root: string): Promise<RunningLedger> {
   const port = await freePort();
   const env = { ...process.env };
   for (const name of INHERITED_SETTINGS_TO_DROP) delete env[name];
-  const child = spawn(process.execPath, serverArgs(root), {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof": profile the server under load.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, ...serverArgs(root)], {
     cwd: root,
     env: {
       ...env,

@@ -91,11 +91,11 @@ describe('read-model queries', () => {
     ]);
   });
 
-  it('pages the timeline by cursor and shows the state after each event and as of any instant', () => {
-    const first = f.readSide.timelines.timeline(ALICE, { limit: 3 }, rateCard);
+  it('pages the timeline by cursor and shows the state after each event and as of any instant', async () => {
+    const first = await f.readSide.timelines.timeline(ALICE, { limit: 3 }, rateCard);
     expect(first?.items.map((i) => i.type)).toEqual(['AccountOpened', 'CreditsPurchased', 'CreditsGranted']);
     expect(first?.items[1].stateAfter.balance).toBe('100');
-    const rest = f.readSide.timelines.timeline(
+    const rest = await f.readSide.timelines.timeline(
       ALICE,
       { cursor: first?.nextCursor ?? undefined, limit: 100 },
       rateCard,
@@ -114,7 +114,7 @@ describe('read-model queries', () => {
       usedPercent: 100,
     });
 
-    const asOf = f.readSide.timelines.timeline(ALICE, { asOf: iso(T0 + 4) }, rateCard);
+    const asOf = await f.readSide.timelines.timeline(ALICE, { asOf: iso(T0 + 4) }, rateCard);
     expect(asOf?.items.map((i) => i.type)).toHaveLength(5);
     expect(asOf?.stateAsOf).toMatchObject({ plan: 'plus', balance: '100' });
     expect(asOf?.stateAsOf?.windows.find((w) => w.window === '5h')).toMatchObject({
@@ -122,9 +122,9 @@ describe('read-model queries', () => {
       limit: 10,
       remaining: 0,
     });
-    const afterReset = f.readSide.timelines.timeline(ALICE, { asOf: iso(T0 + HOUR + 1) }, rateCard);
+    const afterReset = await f.readSide.timelines.timeline(ALICE, { asOf: iso(T0 + HOUR + 1) }, rateCard);
     expect(afterReset?.stateAsOf?.windows.every((w) => w.used === 0)).toBe(true);
-    expect(f.readSide.timelines.timeline(ALICE, { asOf: iso(T0 - 1) }, rateCard)).toEqual({
+    expect(await f.readSide.timelines.timeline(ALICE, { asOf: iso(T0 - 1) }, rateCard)).toEqual({
       items: [],
       nextCursor: null,
       stateAsOf: null,
@@ -193,10 +193,12 @@ describe('read-model queries', () => {
     expect(f.readSide.journals.journal('nobody', {})).toBeNull();
   });
 
-  it('refuses malformed cursors, limits and instants', () => {
+  it('refuses malformed cursors, limits and instants', async () => {
     expect(() => f.readSide.journals.journal(ALICE, { cursor: 'abc' })).toThrow(InvalidQueryError);
-    expect(() => f.readSide.timelines.timeline(ALICE, { limit: 0 }, rateCard)).toThrow(InvalidQueryError);
-    expect(() => f.readSide.timelines.timeline(ALICE, { asOf: 'yesterday' }, rateCard)).toThrow(
+    await expect(f.readSide.timelines.timeline(ALICE, { limit: 0 }, rateCard)).rejects.toThrow(
+      InvalidQueryError,
+    );
+    await expect(f.readSide.timelines.timeline(ALICE, { asOf: 'yesterday' }, rateCard)).rejects.toThrow(
       InvalidQueryError,
     );
     expect(() => f.readSide.journalExport.stream({ format: 'xml' })).toThrow(InvalidQueryError);

@@ -149,7 +149,7 @@ describe('projections are a fold of the log (property)', () => {
               await s.run(f.ledger, now);
             }
             expect(await f.readSide.waitForPosition(f.ledger.lastPosition, 10_000)).toBe(true);
-            checkAgainstFold(f.readSide, f.ledger, now);
+            await checkAgainstFold(f.readSide, f.ledger, now);
             const trial = f.readSide.journals.trialBalance();
             expect(trial.total).toBe('0');
             const report = await f.readSide.verify();
@@ -167,11 +167,11 @@ describe('projections are a fold of the log (property)', () => {
   });
 });
 
-function checkAgainstFold(
+async function checkAgainstFold(
   readSide: ReturnType<typeof readSideFixture>['readSide'],
   ledger: LedgerSimulation,
   end: number,
-): void {
+): Promise<void> {
   const trial = readSide.journals.trialBalance();
   for (const [accountId, events] of ledger.eventsByAccount) {
     const state = foldAccount(events);
@@ -193,7 +193,7 @@ function checkAgainstFold(
     expect(formatCredits(journalSum.reduce((a, b) => a + b, 0n))).toBe(held);
     expect(entries[entries.length - 1]?.endingBalance).toBe(held);
     // The timeline's state after the last event renders the decider's balance at any later instant.
-    const last = readSide.timelines.rawStateAt(accountId, end);
+    const last = await readSide.timelines.rawStateAt(accountId, end);
     expect(last).not.toBeNull();
     if (last !== null) {
       const view = renderTimelineState(last, end + 6 * HOUR, rateCard, ledger.resets);

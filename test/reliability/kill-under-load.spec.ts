@@ -37,6 +37,7 @@ describe(`kill -9 under HTTP load (seed ${SEED})`, () => {
         requests: 0,
         loadSeconds: 0,
         inFlightAtKill: 0,
+        contended503: 0,
         replaysChecked: 0,
         verifyRuns: 0,
         foldChecks: 0,
@@ -72,15 +73,22 @@ describe(`kill -9 under HTTP load (seed ${SEED})`, () => {
         );
         const sent = await loadUntil(servers, accounts, random, 12, ids, killed);
         await killed;
+        // 503 + Retry-After: the two servers' writers collided on one account past the bounded
+        // retries and nothing was recorded; the client retries it, like a request cut by the kill.
+        for (const command of sent) {
+          if (command.answer?.status !== 503) continue;
+          command.answer = undefined;
+          figures.contended503 += 1;
+        }
         figures.kills += servers.length;
         figures.loadSeconds += (Date.now() - started) / 1000;
         figures.requests += sent.length;
-        // The two servers' read-model runners share one file and may stop on each other ("UNIQUE
-        // constraint failed", "database is locked": the open bug of known-bugs-multiprocess.spec.ts);
-        // any other error line counts. The next cycle's checks run on a server alone, which catches up.
-        expect(
-          servers[0].errors.split('\n').filter((line) => line !== '' && !line.includes('projection runner:')),
-        ).toEqual([]);
+        // Any error line is a finding (the two servers share one read-model file; their runners
+        // skip each other's batches: known-bugs-multiprocess.spec.ts).
+        expect(servers.map((server) => server.errors.split('\n').filter((line) => line !== ''))).toEqual([
+          [],
+          [],
+        ]);
         const answered = sent.filter((c) => c.answer !== undefined);
         // A refused or failed answer is a finding: shown with what each server logged meanwhile.
         const refused = answered.filter((c) => !isAcknowledged(c));

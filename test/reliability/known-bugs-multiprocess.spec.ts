@@ -11,8 +11,9 @@ import { freePort, LedgerServer } from './support/server-process';
 // answers 201 with its own decision (not the logged one) and folds its own events into its cache.
 // The cache then differs from the log, and the next command is decided on a state the log never
 // had. Fixed in 37af8aa (a stale writer's colliding append is a conflict, not a replay): the first
-// two tests were `it.failing` reproductions and now guard the fix. The third is still open.
-// See docs/RELIABILITY.md "Findings".
+// two tests were `it.failing` reproductions and now guard the fix; so is the third since the
+// runner re-reads its checkpoints in each batch's transaction. The servers start at the same
+// instant (a node used to die at boot on SQLITE_BUSY). See docs/RELIABILITY.md "Findings" 1, 7, 8.
 describe('known bugs found by the reliability suite (two server processes, one file)', () => {
   let dir: string;
   let a: LedgerServer;
@@ -29,10 +30,8 @@ describe('known bugs found by the reliability suite (two server processes, one f
     const env = { LEDGER_CLOCK: 'simulated', LEDGER_CLOCK_START: '2026-11-01T00:00:00.000Z' };
     a = new LedgerServer({ dataDir: dir, port: await freePort(), env });
     b = new LedgerServer({ dataDir: dir, port: await freePort(), env });
-    // One after the other: started at the same instant, a node can die at boot on SQLITE_BUSY
-    // (docs/RELIABILITY.md "Findings"), which is not what these tests are about.
-    await a.start();
-    await b.start();
+    // At the same instant, on purpose: booting together on one data dir must not fail (Finding 8).
+    await Promise.all([a.start(), b.start()]);
     expect(
       (
         await a.client.as('service')({
@@ -92,25 +91,44 @@ describe('known bugs found by the reliability suite (two server processes, one f
     expect(logViolations(readLedgerLog(dir))).toEqual([]);
   }, 60_000);
 
-  // Bug (apps/ledger/src/read-side/read-side.module.ts: the read models live at
-  // <LEDGER_DATA_DIR>/READ_MODELS_FILE, so every node on one SQLite log shares one read-model file;
-  // libs/projections runner applies a batch without re-reading the checkpoint another process may
-  // have moved): a runner fails with "UNIQUE constraint failed: journal_entries.position" or
-  // "database is locked" and stops; that node then answers 503 to every ?minPosition read.
-  it.failing(
-    'serves read-your-writes reads on every server sharing one data dir',
-    async () => {
-      for (let i = 0; i < 40; i += 1) {
-        const server = i % 2 === 0 ? a : b;
-        await server.client.as('service')(usage(`r${i}`, 1));
-      }
-      const head = await a.client.position();
-      for (const server of [a, b]) {
-        const path = `/v1/accounts/x1?minPosition=${head}`;
-        const answer = await server.client.as('support')({ method: 'GET', path });
-        expect({ status: answer.status, errors: server.errors }).toEqual({ status: 200, errors: '' });
-      }
-    },
-    60_000,
-  );
+  // Was a bug (Finding 7): every node on one SQLite log shares <LEDGER_DATA_DIR>/read-models.sqlite,
+  // and a runner applied a batch without re-reading the checkpoint another process had moved: it
+  // failed on "UNIQUE constraint failed: journal_entries.position" or "database is locked" and
+  // stopped, and its node answered 503 to every ?minPosition read. Now each batch takes the write
+  // lock, re-reads the checkpoints and skips what the other node applied.
+  it('serves read-your-writes reads on every server sharing one data dir', async () => {
+    for (let i = 0; i < 40; i += 1) {
+      const server = i % 2 === 0 ? a : b;
+      await server.client.as('service')(usage(`r${i}`, 1));
+    }
+    const head = await a.client.position();
+    for (const server of [a, b]) {
+      const path = `/v1/accounts/x1?minPosition=${head}`;
+      const answer = await server.client.as('support')({ method: 'GET', path });
+      expect({ status: answer.status, errors: server.errors }).toEqual({ status: 200, errors: '' });
+    }
+  }, 60_000);
+
+  // Was Finding 9: a malformed body went through Nest's ExceptionsHandler and was logged at level
+  // error although answered 400, so any client could fill the error log. Client errors raised
+  // before Nest sees the request are now answered by LedgerErrorFilter and logged at debug.
+  it('answers malformed, oversized and mistyped bodies with a 4xx and logs no error', async () => {
+    const post = (rawBody: string | Buffer, contentType = 'application/json') =>
+      a.client.as('service')({
+        method: 'POST',
+        path: '/v1/usage',
+        rawBody,
+        headers: { 'content-type': contentType },
+      });
+    const answers = [
+      await post('{"usageId": "m1", '),
+      await post('{"usageId": "m1", "__proto__": {}}'),
+      await post(Buffer.alloc(3 * 1024 * 1024, 0x20)),
+      await post('usageId=m1', 'application/x-www-form-urlencoded'),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 413, 415]);
+    for (const answer of answers)
+      expect(answer.json).toMatchObject({ statusCode: answer.status, message: expect.any(String) as string });
+    expect(a.errors).toBe('');
+  }, 60_000);
 });

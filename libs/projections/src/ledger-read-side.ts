@@ -42,7 +42,7 @@ export class LedgerReadSide {
     this.rebuiltOnOpen = applier.rebuiltOnOpen;
     this.runner = new ProjectionRunner(store, applier, options);
     this.accounts = new AccountQuery(db);
-    this.timelines = new TimelineQuery(db);
+    this.timelines = new TimelineQuery(db, store);
     this.journals = new JournalQuery(db);
     this.journalExport = new JournalExport(db);
   }

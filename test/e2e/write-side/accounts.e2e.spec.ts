@@ -32,6 +32,26 @@ describe.each(ENGINES)('accounts (e2e) [%s]', (engine) => {
     expect(await head()).toBe(before);
   });
 
+  it('POST /v1/accounts retried after a plan change answers the original opening; with the new plan 409', async () => {
+    const first = await ledger
+      .as('service')
+      .post('/v1/accounts', { accountId: 'acct-late-retry', plan: 'plus' })
+      .expect(201);
+    await ledger.as('service').put('/v1/accounts/acct-late-retry/plan', { plan: 'pro' }).expect(200);
+    const before = await head();
+    const retry = await ledger
+      .as('service')
+      .post('/v1/accounts', { accountId: 'acct-late-retry', plan: 'plus' })
+      .expect(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    await ledger
+      .as('service')
+      .post('/v1/accounts', { accountId: 'acct-late-retry', plan: 'pro' })
+      .expect(409);
+    expect(await head()).toBe(before);
+  });
+
   it('POST /v1/accounts refuses bad bodies with 400 naming each field, and appends nothing', async () => {
     const before = await head();
     const bad = await ledger

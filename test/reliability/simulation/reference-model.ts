@@ -57,8 +57,9 @@ export class ReferenceLedger {
 
   private open(accountId: string, account: ModelAccount | undefined, plan: string): Outcome {
     if (account !== undefined) {
-      // RULES.md: idempotent by value (the current plan); the replay is the opening event itself.
-      return account.plan === plan
+      // RULES.md: idempotent by the opening payload (the plan it was opened with, whatever the
+      // plan is now); the replay is the opening event itself.
+      return account.openedPlan === plan
         ? { kind: 'replayed', event: { type: 'AccountOpened', plan: account.openedPlan } }
         : error('conflict');
     }

@@ -30,7 +30,11 @@ export async function* accountTimeline(
   const timelines = context.readModels.readSide.timelines;
   let cursor: string | undefined;
   do {
-    const page = timelines.timeline(accountId, { asOf, cursor, limit: MAX_PAGE_SIZE }, context.rateCard);
+    const page = await timelines.timeline(
+      accountId,
+      { asOf, cursor, limit: MAX_PAGE_SIZE },
+      context.rateCard,
+    );
     if (page === null) throw accountNotFound(accountId);
     yield { items: page.items.map(historyItemOf), page };
     cursor = page.nextCursor ?? undefined;

@@ -39,7 +39,7 @@ export type AccountCommandInput = {
  * Bump when AccountState or its snapshot format changes: older snapshots are then ignored.
  * v2: idempotency keys live in their own index (IdempotencyKeyStore), not in the snapshot.
  */
-const ACCOUNT_SNAPSHOT_VERSION = 'account-v2';
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v3';
 
 /**
  * Runs account commands: read the account (cache, snapshot + tail), decide with the ledger's clock

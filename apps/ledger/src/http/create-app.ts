@@ -7,6 +7,7 @@ import { AppModule } from '../app.module';
 import { type LedgerConfig, loadLedgerConfig } from '../config/ledger-config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { installMinPosition } from '../read-side/min-position.hook';
+import { LedgerErrorFilter } from './error-filter';
 import { installJsonBodyParser } from './json-body';
 import { recordRequestMetrics } from './request-metrics';
 import { strictValidationPipe } from './validation';
@@ -32,6 +33,7 @@ export async function createLedgerApp(
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(strictValidationPipe());
+  app.useGlobalFilters(new LedgerErrorFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);

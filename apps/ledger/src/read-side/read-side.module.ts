@@ -41,6 +41,7 @@ import { ProjectionMetrics } from './projection-metrics';
           databasePath: join(config.dataDir, READ_MODELS_FILE),
           onCommit: (progress) => metrics.onCommit(progress),
           onError: (error) => logger.error(`projection runner: ${error.message}`, error.stack),
+          onReread: (reason) => logger.warn(`projection runner: reading the log again: ${reason.message}`),
         });
       },
       inject: [LEDGER_CONFIG, EVENT_STORE, ProjectionMetrics],

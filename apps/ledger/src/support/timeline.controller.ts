@@ -5,7 +5,7 @@ import { LedgerReadSide, type TimelinePage } from '@ledger/projections';
 import { Roles } from '../auth/roles.decorator';
 import { RATE_CARD } from '../core/tokens';
 import { AccountIdParam } from '../http/params';
-import { answerQuery } from '../read-side/query-answer';
+import { answerAsyncQuery } from '../read-side/query-answer';
 import { TimelineQueryDto } from '../read-side/query.dto';
 
 @ApiTags('support')
@@ -22,8 +22,8 @@ export class TimelineController {
     summary:
       "An account's events in order, each with the state after it; with asOf, the state at that instant",
   })
-  timeline(@Param() { accountId }: AccountIdParam, @Query() query: TimelineQueryDto): TimelinePage {
-    return answerQuery(`account "${accountId}" has no events`, () =>
+  timeline(@Param() { accountId }: AccountIdParam, @Query() query: TimelineQueryDto): Promise<TimelinePage> {
+    return answerAsyncQuery(`account "${accountId}" has no events`, () =>
       this.readSide.timelines.timeline(accountId, query, this.rateCard),
     );
   }

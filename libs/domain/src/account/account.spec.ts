@@ -35,6 +35,18 @@ describe('accounts (SPEC §2 Accounts)', () => {
       .thenError('conflict');
   });
 
+  it('OpenAccount retried after a plan change replays AccountOpened; with the current plan it is a conflict', () => {
+    const changed = history([open('plus'), changePlan('pro')]);
+    spec()
+      .given(changed)
+      .when(open('plus', T0 + 2))
+      .thenReplay(0);
+    spec()
+      .given(changed)
+      .when(open('pro', T0 + 2))
+      .thenError('conflict');
+  });
+
   it('OpenAccount with an unknown plan is invalid', () => {
     spec().given([]).when(open('platinum')).thenError('invalid', ['plan']);
   });

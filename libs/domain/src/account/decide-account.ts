@@ -7,7 +7,11 @@ import { events, failure, repeatOf, stampOf, type Decision, type DecisionContext
 import type { AccountState } from './state';
 import { checkId, checkText, type Faults } from './validate';
 
-/** Idempotent by value: opening again with the same plan replays AccountOpened (revision 0). */
+/**
+ * Idempotent by the opening payload: opening again with the plan the account was opened with
+ * replays AccountOpened (revision 0), even after plan changes (a late retry gets the original
+ * answer); any other plan is a conflict, the current one included (it was not this command).
+ */
 export function decideOpenAccount(
   command: OpenAccount,
   state: AccountState,
@@ -15,9 +19,11 @@ export function decideOpenAccount(
 ): Decision {
   const { data, metadata } = command;
   if (state.accountId !== null) {
-    return state.plan === data.plan
+    return state.openedWithPlan === data.plan
       ? { kind: 'replay', revision: 0 }
-      : failure(conflict(`account "${state.accountId}" already exists with plan "${state.plan}"`));
+      : failure(
+          conflict(`account "${state.accountId}" was already opened with plan "${state.openedWithPlan}"`),
+        );
   }
   const faults: Faults = [];
   checkId(faults, 'accountId', data.accountId);

@@ -8,7 +8,7 @@ import type { AccountState, GrantState, OpenWindow } from './state';
  * Credits become decimal strings and the idempotency index a list of [key, fingerprint, revision]
  * triples — the compact part that grows with every keyed command.
  */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 
@@ -17,6 +17,7 @@ export interface AccountSnapshot {
   readonly version: number;
   readonly accountId: string | null;
   readonly plan: string | null;
+  readonly openedWithPlan: string | null;
   readonly windows: readonly OpenWindow[];
   readonly grants: readonly GrantJson[];
   readonly spendingCap: string | null;
@@ -30,6 +31,7 @@ export function snapshotOf(state: AccountState): AccountSnapshot {
     version: state.version,
     accountId: state.accountId,
     plan: state.plan,
+    openedWithPlan: state.openedWithPlan,
     windows: state.windows,
     grants: state.grants.map((g) => ({
       ...g,
@@ -45,12 +47,15 @@ export function snapshotOf(state: AccountState): AccountSnapshot {
 export function stateFromSnapshot(json: unknown): AccountState {
   const s = json as AccountSnapshot;
   if (typeof s !== 'object' || s === null || s.format !== SNAPSHOT_FORMAT || !Array.isArray(s.idempotency)) {
-    throw new RangeError('not an account snapshot of format 1: fold the stream from revision 0');
+    throw new RangeError(
+      `not an account snapshot of format ${SNAPSHOT_FORMAT}: fold the stream from revision 0`,
+    );
   }
   return {
     version: s.version,
     accountId: s.accountId,
     plan: s.plan,
+    openedWithPlan: s.openedWithPlan,
     windows: s.windows.map((w) => ({ ...w })),
     grants: s.grants.map((g) => ({
       ...g,

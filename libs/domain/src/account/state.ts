@@ -38,6 +38,8 @@ export interface AccountState {
   readonly version: number;
   readonly accountId: string | null;
   readonly plan: string | null;
+  /** The plan of AccountOpened: a retried OpenAccount is compared with it, not the current plan. */
+  readonly openedWithPlan: string | null;
   readonly windows: readonly OpenWindow[];
   readonly grants: readonly GrantState[];
   readonly spendingCap: Credits | null;
@@ -51,6 +53,7 @@ export function initialState(): AccountState {
     version: 0,
     accountId: null,
     plan: null,
+    openedWithPlan: null,
     windows: [],
     grants: [],
     spendingCap: null,
@@ -114,6 +117,7 @@ function apply(draft: Draft, event: AccountEvent): void {
     case 'AccountOpened':
       draft.accountId = event.data.accountId;
       draft.plan = event.data.plan;
+      draft.openedWithPlan = event.data.plan;
       return;
     case 'PlanChanged':
       draft.plan = event.data.to;

@@ -51,6 +51,12 @@ export interface StreamCommandHandlerOptions<State> {
   };
   /** Version conflicts retried before giving up (another process wrote the stream meanwhile). */
   readonly maxAttempts?: number;
+  /**
+   * Longest pause before deciding again after a conflict, in ms (default 50). The pause is random
+   * and grows with each attempt (1, 2, 4 … ms up to this), so writers that collided once do not
+   * collide again in lockstep: two servers hammering one account used to exhaust 8 attempts.
+   */
+  readonly conflictBackoffMs?: number;
   readonly cacheCapacity?: number;
   readonly readPageSize?: number;
   /**
@@ -153,11 +159,17 @@ export class StreamCommandHandler<State> {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         // Someone else (another process) wrote the stream: bring the state up to date and decide again.
+        if (attempt < this.maxAttempts) await this.backOff(attempt);
         loaded = await this.catchUp(stream, loaded);
       }
     }
     this.cache.delete(stream);
     throw new TooManyConflictsError(stream, this.maxAttempts);
+  }
+
+  private backOff(attempt: number): Promise<void> {
+    const ceiling = Math.min(2 ** (attempt - 1), this.options.conflictBackoffMs ?? 50);
+    return new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
   }
 
   private apply(loaded: LoadedStream<State>, events: readonly EventToAppend[]): LoadedStream<State> {

@@ -61,7 +61,7 @@ export function openSqliteDatabase(
  * there instead of calling the busy handler: two processes opening a fresh file together would
  * fail (seen in the crash test). So retry with backoff up to the busy timeout. Start-up only.
  */
-function switchToWal(db: Database.Database, path: string, busyTimeoutMs: number): void {
+export function switchToWal(db: Database.Database, path: string, busyTimeoutMs: number): void {
   const deadline = Date.now() + busyTimeoutMs;
   for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
     try {

@@ -8,16 +8,17 @@ import {
   StreamNotFoundError,
 } from '../event-store';
 
-interface EventRow {
-  readonly position: bigint;
-  readonly id: string;
-  readonly stream: string;
-  readonly revision: bigint;
-  readonly type: string;
-  readonly data: string;
-  readonly metadata: string;
-  readonly recorded_at: string;
-}
+/** A row as SQLite returns it in raw mode (an array: no per-row object keys to build). */
+type EventRow = [
+  position: bigint,
+  id: string,
+  stream: string,
+  revision: bigint,
+  type: string,
+  data: string,
+  metadata: string,
+  recorded_at: string,
+];
 
 const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_at';
 /** SQLite's LIMIT -1 means "no limit". */
@@ -34,14 +35,15 @@ export class SqliteEventReader {
 
   constructor(db: Database.Database) {
     const prepare = <P extends unknown[], R>(sql: string) => db.prepare<P, R>(sql).safeIntegers(true);
-    this.forwards = prepare(
+    const prepareRows = <P extends unknown[]>(sql: string) => prepare<P, EventRow>(sql).raw(true);
+    this.forwards = prepareRows(
       `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
     );
-    this.backwards = prepare(
+    this.backwards = prepareRows(
       `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
     );
     this.streamExists = prepare<[string], number>(`SELECT 1 FROM events WHERE stream = ? LIMIT 1`).pluck();
-    this.afterPosition = prepare(
+    this.afterPosition = prepareRows(
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     );
     this.lastPosition = prepare<[], bigint | null>(`SELECT MAX(position) FROM events`).pluck();
@@ -72,16 +74,26 @@ export class SqliteEventReader {
   }
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+function toRecordedEvent([
+  position,
+  id,
+  stream,
+  revision,
+  type,
+  data,
+  metadata,
+  recordedAt,
+]: EventRow): RecordedEvent {
   return {
-    id: row.id,
-    streamName: row.stream,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    metadata: JSON.parse(row.metadata) as Record<string, unknown>,
-    recordedAt: row.recorded_at,
+    id,
+    streamName: stream,
+    revision,
+    position,
+    type,
+    data: JSON.parse(data) as Record<string, unknown>,
+    // Most events carry no metadata beyond "{}": skip the parse for them.
+    metadata: metadata === '{}' ? {} : (JSON.parse(metadata) as Record<string, unknown>),
+    recordedAt,
   };
 }
 

@@ -105,6 +105,8 @@ export class AccountQuery {
       version: 0,
       accountId,
       plan,
+      // Only the decider reads it (a retried OpenAccount); the read models do not keep it.
+      openedWithPlan: null,
       windows: this.selectWindows.all(accountId).map((w) => ({
         product: w.product,
         name: w.window_name,

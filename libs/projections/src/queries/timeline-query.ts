@@ -1,6 +1,8 @@
-import { isoOf, type EpochMs, type RateCard } from '@ledger/domain';
+import { accountStreamName, isoOf, type EpochMs, type RateCard } from '@ledger/domain';
+import type { EventStore } from '@ledger/event-store';
+import { decodeLedgerEvent } from '../events/ledger-event';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
-import type { TimelineState } from '../timeline/timeline-state';
+import { EMPTY_TIMELINE_STATE, evolveTimelineState, type TimelineState } from '../timeline/timeline-state';
 import { renderTimelineState, type TimelineStateView } from '../timeline/timeline-view';
 import { GlobalResetsReader } from './global-resets';
 import { parseCursor, parseInstant, parseLimit } from './query-input';
@@ -33,7 +35,10 @@ interface TimelineRow {
   revision: number;
   type: string;
   recorded_at: number;
-  data: string;
+}
+
+interface StateRow {
+  revision: number;
   state_after: string;
 }
 
@@ -41,22 +46,32 @@ const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER;
 
 /**
  * Support's replay of one account. A page is one seek on (account_id, position); `asOf` is one
- * seek on (account_id, recorded_at), whatever the account's history length.
+ * seek on (account_id, recorded_at), whatever the account's history length. The event bodies come
+ * from the log (one read of the account's stream per page), and the state after each event is
+ * folded from the nearest stored state (at most STATE_EVERY - 1 events before the page).
  */
 export class TimelineQuery {
   private readonly selectPage;
   private readonly selectLastAt;
+  private readonly selectStateAtOrBefore;
   private readonly selectExists;
   private readonly resets: GlobalResetsReader;
 
-  constructor(db: ReadModelDatabase) {
+  constructor(
+    db: ReadModelDatabase,
+    private readonly store: EventStore,
+  ) {
     this.selectPage = db.prepare<[string, bigint, number, number], TimelineRow>(
-      `SELECT position, revision, type, recorded_at, data, state_after FROM timeline_events
+      `SELECT position, revision, type, recorded_at FROM timeline_events
        WHERE account_id = ? AND position > ? AND position <= ? ORDER BY position LIMIT ?`,
     );
-    this.selectLastAt = db.prepare<[string, number], { position: number; state_after: string }>(
-      `SELECT position, state_after FROM timeline_events WHERE account_id = ? AND recorded_at <= ?
-       ORDER BY recorded_at DESC, position DESC LIMIT 1`,
+    this.selectLastAt = db.prepare<[string, number], TimelineRow>(
+      `SELECT position, revision, type, recorded_at FROM timeline_events
+       WHERE account_id = ? AND recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1`,
+    );
+    this.selectStateAtOrBefore = db.prepare<[string, number], StateRow>(
+      `SELECT revision, state_after FROM timeline_events
+       WHERE account_id = ? AND position <= ? AND state_after IS NOT NULL ORDER BY position DESC LIMIT 1`,
     );
     this.selectExists = db
       .prepare<[string], number>('SELECT 1 FROM timeline_events WHERE account_id = ? LIMIT 1')
@@ -65,7 +80,11 @@ export class TimelineQuery {
   }
 
   /** Null when the account has no events. @throws InvalidQueryError for a bad cursor, limit or asOf. */
-  timeline(accountId: string, params: TimelineParams, rateCard: RateCard): TimelinePage | null {
+  async timeline(
+    accountId: string,
+    params: TimelineParams,
+    rateCard: RateCard,
+  ): Promise<TimelinePage | null> {
     const after = parseCursor(params.cursor);
     const limit = parseLimit(params.limit);
     const asOf = parseInstant('asOf', params.asOf);
@@ -74,29 +93,68 @@ export class TimelineQuery {
     const lastAt = asOf === undefined ? undefined : this.selectLastAt.get(accountId, asOf);
     // With asOf, the timeline ends at the last event recorded by then.
     const upTo = asOf === undefined ? NO_UPPER_BOUND : (lastAt?.position ?? 0);
-    const rows = this.selectPage.all(accountId, after, upTo, limit + 1);
-    const items = rows.slice(0, limit).map((row): TimelineItem => ({
+    const found = this.selectPage.all(accountId, after, upTo, limit + 1);
+    const rows = found.slice(0, limit);
+    const states = await this.statesAfter(accountId, rows);
+    const items = rows.map((row, i): TimelineItem => ({
       position: String(row.position),
       revision: row.revision,
       type: row.type,
       recordedAt: isoOf(row.recorded_at),
-      data: JSON.parse(row.data) as unknown,
-      stateAfter: renderTimelineState(stateOf(row.state_after), row.recorded_at, rateCard, resets),
+      data: states[i].data,
+      stateAfter: renderTimelineState(states[i].state, row.recorded_at, rateCard, resets),
     }));
-    const nextCursor = rows.length > limit ? items[items.length - 1].position : null;
+    const nextCursor = found.length > limit ? items[items.length - 1].position : null;
     if (asOf === undefined) return { items, nextCursor };
-    const stateAsOf =
-      lastAt === undefined ? null : renderTimelineState(stateOf(lastAt.state_after), asOf, rateCard, resets);
-    return { items, nextCursor, stateAsOf };
+    if (lastAt === undefined) return { items, nextCursor, stateAsOf: null };
+    const [atLast] = await this.statesAfter(accountId, [lastAt]);
+    return { items, nextCursor, stateAsOf: renderTimelineState(atLast.state, asOf, rateCard, resets) };
   }
 
-  /** The stored state right after the account's last event at or before `at` (for tests and the CLI). */
-  rawStateAt(accountId: string, at: EpochMs): TimelineState | null {
+  /** The state right after the account's last event at or before `at` (for tests and the CLI). */
+  async rawStateAt(accountId: string, at: EpochMs): Promise<TimelineState | null> {
     const row = this.selectLastAt.get(accountId, at);
-    return row === undefined ? null : stateOf(row.state_after);
+    if (row === undefined) return null;
+    const [atRow] = await this.statesAfter(accountId, [row]);
+    return atRow.state;
   }
-}
 
-function stateOf(json: string): TimelineState {
-  return JSON.parse(json) as TimelineState;
+  /**
+   * The event body and the state after each row (rows in position order, one account): one read
+   * of the stream from the nearest stored state to the last row, folded forward.
+   */
+  private async statesAfter(
+    accountId: string,
+    rows: readonly TimelineRow[],
+  ): Promise<{ readonly data: unknown; readonly state: TimelineState }[]> {
+    if (rows.length === 0) return [];
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const stored = this.selectStateAtOrBefore.get(accountId, first.position);
+    // Without a stored state at or before the page (none kept yet), fold from the account's start.
+    const storedRevision = stored?.revision ?? -1;
+    let state =
+      stored === undefined ? EMPTY_TIMELINE_STATE : (JSON.parse(stored.state_after) as TimelineState);
+    const fromRevision = Math.max(storedRevision, 0);
+    const events = await this.store.readStream(accountStreamName(accountId), {
+      fromRevision: BigInt(fromRevision),
+      maxCount: last.revision - fromRevision + 1,
+    });
+    const byRevision = new Map<number, { position: bigint; data: unknown; state: TimelineState }>();
+    for (const recorded of events) {
+      const decoded = decodeLedgerEvent(recorded);
+      if (decoded === null || decoded.stream !== 'account') continue;
+      const revision = Number(recorded.revision);
+      if (revision > storedRevision) state = evolveTimelineState(state, decoded.event);
+      byRevision.set(revision, { position: recorded.position, data: decoded.event.data, state });
+    }
+    return rows.map((row) => {
+      const found = byRevision.get(row.revision);
+      if (found === undefined || found.position !== BigInt(row.position))
+        throw new Error(
+          `timeline of "${accountId}": the event at position ${row.position} is not in the log at revision ${row.revision}`,
+        );
+      return found;
+    });
+  }
 }

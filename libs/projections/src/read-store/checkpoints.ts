@@ -18,11 +18,14 @@ export class CheckpointTable {
   private readonly remove;
 
   constructor(db: ReadModelDatabase) {
-    db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
-      projection TEXT PRIMARY KEY,
-      version    INTEGER NOT NULL,
-      position   INTEGER NOT NULL
-    ) WITHOUT ROWID`);
+    // IMMEDIATE: "IF NOT EXISTS" reads, then writes; another process may be creating it too.
+    db.transaction(() =>
+      db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+        projection TEXT PRIMARY KEY,
+        version    INTEGER NOT NULL,
+        position   INTEGER NOT NULL
+      ) WITHOUT ROWID`),
+    ).immediate();
     this.selectOne = db
       .prepare<[string], { version: bigint; position: bigint }>(
         'SELECT version, position FROM projection_checkpoints WHERE projection = ?',

@@ -12,10 +12,25 @@ interface ProjectionSlot {
 }
 
 /**
+ * The read models went back behind the batch in hand (another process sharing the file rebuilt
+ * them): the runner must read the log again from the stored checkpoint. Nothing was written.
+ */
+export class CheckpointMovedBackError extends Error {
+  constructor(readonly projection: string) {
+    super(`projection "${projection}" was reset by another process: reading again from its checkpoint`);
+    this.name = 'CheckpointMovedBackError';
+  }
+}
+
+/**
  * Applies batches of log events to a set of projections in ONE SQLite transaction per batch:
  * every projection's rows and its checkpoint commit together or not at all, so each event is
  * applied exactly once, in order, whatever crashes in between. Each projection keeps its own
  * checkpoint, so one being rebuilt from 0 catches up while the others skip what they already have.
+ *
+ * Several nodes on one data dir share the read-model file, so each batch starts by taking the
+ * write lock (BEGIN IMMEDIATE) and re-reading the checkpoints: events another process already
+ * applied are skipped, and a projection whose rows another process wrote forgets its cached rows.
  */
 export class ProjectionBatchApplier {
   private readonly checkpoints: CheckpointTable;
@@ -34,7 +49,7 @@ export class ProjectionBatchApplier {
     this.slots = projections.map((projection) => {
       const stored = this.checkpoints.read(projection.name);
       const current = stored !== undefined && stored.version === projection.version;
-      if (current) projection.createSchema(db);
+      if (current) db.transaction(() => projection.createSchema(db)).immediate();
       else this.resetTables(projection);
       if (stored !== undefined && !current) rebuilt.push(projection.name);
       return { projection, writer: projection.openWriter(db), position: current ? stored.position : 0n };
@@ -64,29 +79,55 @@ export class ProjectionBatchApplier {
       events.length > 0 && events[events.length - 1].position > upTo
         ? events[events.length - 1].position
         : upTo;
-    const behind = this.slots.filter((slot) => slot.position < target);
-    if (behind.length === 0) return;
+    if (this.slots.every((slot) => slot.position >= target)) return;
+    let applied: ProjectionSlot[] = [];
     try {
-      this.db.transaction(() => {
-        for (const recorded of events) {
-          const decoded = decodeLedgerEvent(recorded);
-          if (decoded === null) continue;
-          for (const slot of behind) if (slot.position < recorded.position) slot.writer.apply(decoded);
-        }
-        for (const slot of behind) {
-          slot.writer.flush();
-          this.checkpoints.write({
-            projection: slot.projection.name,
-            version: slot.projection.version,
-            position: target,
-          });
-        }
-      })();
+      this.db
+        .transaction(() => {
+          this.syncWithStoredCheckpoints();
+          applied = this.slots.filter((slot) => slot.position < target);
+          if (applied.length === 0) return;
+          for (const recorded of events) {
+            const decoded = decodeLedgerEvent(recorded);
+            if (decoded === null) continue;
+            for (const slot of applied) if (slot.position < recorded.position) slot.writer.apply(decoded);
+          }
+          for (const slot of applied) {
+            slot.writer.flush();
+            this.checkpoints.write({
+              projection: slot.projection.name,
+              version: slot.projection.version,
+              position: target,
+            });
+          }
+        })
+        .immediate();
     } catch (error) {
-      for (const slot of behind) slot.writer.discard();
+      for (const slot of applied) slot.writer.discard();
       throw error;
     }
-    for (const slot of behind) slot.position = target;
+    for (const slot of applied) slot.position = target;
+  }
+
+  /**
+   * Inside the batch's transaction: a checkpoint that is not where this process left it was moved
+   * by another process. Ahead: its events are skipped and the cached rows (now stale) forgotten.
+   * Behind (a rebuild elsewhere): the batch in hand does not follow on; read the log again.
+   */
+  private syncWithStoredCheckpoints(): void {
+    for (const slot of this.slots) {
+      const stored = this.checkpoints.read(slot.projection.name);
+      if (stored !== undefined && stored.version !== slot.projection.version)
+        throw new Error(
+          `projection "${slot.projection.name}": another process wrote version ${stored.version} of it into this file; this one is version ${slot.projection.version}`,
+        );
+      const position = stored?.position ?? 0n;
+      if (position === slot.position) continue;
+      slot.writer.discard();
+      const before = slot.position;
+      slot.position = position;
+      if (position < before) throw new CheckpointMovedBackError(slot.projection.name);
+    }
   }
 
   /** Drops the projection's rows and checkpoint: it starts again from position 0. */
@@ -100,11 +141,13 @@ export class ProjectionBatchApplier {
   }
 
   private resetTables(projection: Projection): void {
-    this.db.transaction(() => {
-      for (const table of projection.tables) this.db.exec(`DROP TABLE IF EXISTS "${table.name}"`);
-      projection.createSchema(this.db);
-      this.checkpoints.write({ projection: projection.name, version: projection.version, position: 0n });
-    })();
+    this.db
+      .transaction(() => {
+        for (const table of projection.tables) this.db.exec(`DROP TABLE IF EXISTS "${table.name}"`);
+        projection.createSchema(this.db);
+        this.checkpoints.write({ projection: projection.name, version: projection.version, position: 0n });
+      })
+      .immediate();
   }
 
   private maxPosition(): bigint {

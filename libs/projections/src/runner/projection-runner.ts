@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent, Subscription } from '@ledger/event-store';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { PositionWaiters } from './position-waiters';
-import type { ProjectionBatchApplier } from './projection-batch-applier';
+import { CheckpointMovedBackError, type ProjectionBatchApplier } from './projection-batch-applier';
 
 export interface CommitProgress {
   readonly positions: ReadonlyMap<string, bigint>;
@@ -10,12 +10,25 @@ export interface CommitProgress {
 }
 
 export interface ProjectionRunnerOptions {
-  /** Most events written in one transaction. Default 5000: large enough to amortise the commit. */
+  /** Most live events written in one transaction. Default 5000: large enough to amortise the commit. */
   readonly batchSize?: number;
+  /**
+   * Events per transaction while catching up from far behind (a rebuild, a new node). Default
+   * 20,000: rows of an account touched several times in one page are written once (measured on a
+   * 200k-event rebuild: 5,000 → 15.6k ev/s, 20,000 → 17.3k, 50,000 → 20.3k, at ~3 KB of memory per
+   * event held). When only batchSize is given, catch-up uses it too.
+   */
+  readonly catchUpPageSize?: number;
   /** Pause before resubscribing after the event store failed. Default 1000 ms. */
   readonly retryDelayMs?: number;
   readonly onCommit?: (progress: CommitProgress) => void;
   readonly onError?: (error: Error) => void;
+  /**
+   * A batch was not written and the log will be read again from the checkpoints: another process
+   * sharing the read-model file held the write lock past the busy timeout, or rebuilt a projection.
+   * Expected when several nodes share a data dir; nothing is lost.
+   */
+  readonly onReread?: (reason: Error) => void;
 }
 
 export interface RunnerStatus {
@@ -36,6 +49,7 @@ export interface RunnerStatus {
 export class ProjectionRunner {
   private readonly waiters: PositionWaiters;
   private readonly batchSize: number;
+  private readonly catchUpPageSize: number;
   private pending: RecordedEvent[] = [];
   private pendingUpTo = 0n;
   private commitScheduled = false;
@@ -46,6 +60,8 @@ export class ProjectionRunner {
   private resumeWaiters: (() => void)[] = [];
   private failure: Error | undefined;
   private wakeRetry: (() => void) | undefined;
+  /** Set when a batch could not be written for now: the runner reads the log again from the checkpoints. */
+  private rereadError: Error | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -53,6 +69,7 @@ export class ProjectionRunner {
     private readonly options: ProjectionRunnerOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 5_000;
+    this.catchUpPageSize = options.catchUpPageSize ?? options.batchSize ?? 20_000;
     this.waiters = new PositionWaiters(() => this.applier.minPosition());
   }
 
@@ -129,10 +146,11 @@ export class ProjectionRunner {
   private async run(): Promise<void> {
     while (!this.stopping) {
       this.pending = [];
+      this.rereadError = undefined;
       try {
         await this.catchUpInPages();
       } catch (error) {
-        if (!this.stopping) this.options.onError?.(error as Error);
+        if (!this.stopping && error !== this.rereadError) this.options.onError?.(error as Error);
         await this.retryDelay();
         continue;
       }
@@ -156,6 +174,7 @@ export class ProjectionRunner {
           }
           await this.whileNotPaused();
           this.commitPending();
+          if (this.rereadError !== undefined) break;
           // Let HTTP requests in between batches of a long catch-up.
           await yieldToEventLoop();
         }
@@ -179,13 +198,14 @@ export class ProjectionRunner {
       await this.whileNotPaused();
       const page = await this.store.readAll({
         fromPosition: this.applier.minPosition(),
-        maxCount: this.batchSize,
+        maxCount: this.catchUpPageSize,
       });
       if (page.length === 0 || this.stopping) return;
       this.pending = page;
       this.pendingUpTo = page[page.length - 1].position;
       this.commitPending();
-      if (page.length < this.batchSize) return;
+      if (this.rereadError !== undefined) throw this.rereadError;
+      if (page.length < this.catchUpPageSize) return;
       await yieldToEventLoop();
     }
   }
@@ -200,7 +220,9 @@ export class ProjectionRunner {
   }
 
   private commitPending(): void {
-    if (this.failure !== undefined) return;
+    // After a failure, or until the log is read again from the checkpoints: events in hand may not
+    // follow on from where the read models are.
+    if (this.failure !== undefined || this.rereadError !== undefined) return;
     const events = this.pending;
     if (events.length === 0 && this.pendingUpTo <= this.applier.minPosition()) return;
     this.pending = [];
@@ -208,7 +230,8 @@ export class ProjectionRunner {
     try {
       this.applier.apply(events, this.pendingUpTo);
     } catch (error) {
-      this.fail(error as Error);
+      if (mustReadAgain(error)) this.readAgain(error as Error);
+      else this.fail(error as Error);
       return;
     }
     this.options.onCommit?.({
@@ -217,6 +240,17 @@ export class ProjectionRunner {
       durationMs: performance.now() - started,
     });
     this.waiters.notify();
+  }
+
+  /**
+   * Another process sharing the read-model file holds the write lock past the busy timeout, or
+   * rebuilt a projection: drop what is in hand and read the log again from the checkpoints.
+   */
+  private readAgain(error: Error): void {
+    this.rereadError = error;
+    if (!this.stopping) this.options.onReread?.(error);
+    this.pending = [];
+    void this.subscription?.close();
   }
 
   private fail(error: Error): void {
@@ -248,4 +282,10 @@ export class ProjectionRunner {
     });
     this.wakeRetry = undefined;
   }
+}
+
+function mustReadAgain(error: unknown): boolean {
+  if (error instanceof CheckpointMovedBackError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
