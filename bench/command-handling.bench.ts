@@ -2,17 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRateCard, type RateCard } from '@ledger/domain';
-import {
-  SqliteEventStore,
-  SqliteIdempotencyKeyStore,
-  SqliteSnapshotStore,
-  createEventsSchema,
-  openSqliteDatabase,
-} from '@ledger/event-store';
+import { createEventsSchema, openSqliteDatabase } from '@ledger/event-store';
 import { SimulatedClock } from '../apps/ledger/src/clock/clock';
-import { AccountCommandsService } from '../apps/ledger/src/core/account-commands.service';
-import { LimitsResetsService } from '../apps/ledger/src/core/limits-resets.service';
-import { LedgerMetrics } from '../apps/ledger/src/metrics/ledger-metrics';
+import { openCommandPath, type CommandPath } from '../apps/ledger/src/core/command-path';
 import type { Figure } from './bench-report';
 
 const START = Date.parse('2026-11-02T09:00:00.000Z');
@@ -37,39 +29,9 @@ function loadShippedRateCard(): RateCard {
   return parsed.rateCard;
 }
 
-interface Ledger {
-  readonly accounts: AccountCommandsService;
-  readonly store: SqliteEventStore;
-  readonly snapshots: SqliteSnapshotStore;
-  close(): Promise<void>;
-}
-
 /** The command path exactly as the HTTP app wires it, minus HTTP: durable SQLite store, snapshots, cache. */
-function openLedger(dir: string, rateCard: RateCard, clock: SimulatedClock): Ledger {
-  const store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-  const snapshots = new SqliteSnapshotStore({ path: path.join(dir, 'snapshots.sqlite') });
-  const keys = new SqliteIdempotencyKeyStore({ path: path.join(dir, 'snapshots.sqlite') });
-  const resets = new LimitsResetsService(store, clock, rateCard);
-  const accounts = new AccountCommandsService(
-    store,
-    snapshots,
-    keys,
-    clock,
-    rateCard,
-    resets,
-    new LedgerMetrics(),
-  );
-  return {
-    accounts,
-    store,
-    snapshots,
-    close: async () => {
-      await accounts.drain();
-      await store.close();
-      await snapshots.close();
-      await keys.close();
-    },
-  };
+function openLedger(dir: string, rateCard: RateCard, clock: SimulatedClock): CommandPath {
+  return openCommandPath({ dataDir: dir, clock, rateCard });
 }
 
 /** Runs `count` tasks with at most `inFlight` pending: many accounts' commands share each group commit. */
@@ -111,7 +73,7 @@ export async function benchCommandHandling(sizes: CommandBenchSizes): Promise<Fi
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const recordUsagePerS = sizes.commands / seconds;
     const sampleRows = (
-      await ledger.store.readAll({ fromPosition: BigInt(sizes.accounts), maxCount: 1000 })
+      await ledger.stores.events.readAll({ fromPosition: BigInt(sizes.accounts), maxCount: 1000 })
     ).map((e) => ({
       stream: e.streamName,
       type: e.type,

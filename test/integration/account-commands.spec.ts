@@ -2,11 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseRateCard, type RateCard } from '@ledger/domain';
-import { SqliteEventStore, SqliteIdempotencyKeyStore, SqliteSnapshotStore } from '@ledger/event-store';
 import { SimulatedClock } from '../../apps/ledger/src/clock/clock';
-import { AccountCommandsService } from '../../apps/ledger/src/core/account-commands.service';
-import { LimitsResetsService } from '../../apps/ledger/src/core/limits-resets.service';
-import { LedgerMetrics } from '../../apps/ledger/src/metrics/ledger-metrics';
+import { openCommandPath } from '../../apps/ledger/src/core/command-path';
 
 const rateCard: RateCard = (() => {
   const parsed = parseRateCard(
@@ -18,28 +15,8 @@ const rateCard: RateCard = (() => {
 
 /** The command path as the app wires it, on real SQLite files: opened anew = a restarted process (cold cache). */
 function open(dir: string, clock: SimulatedClock) {
-  const store = new SqliteEventStore({ path: path.join(dir, 'events.sqlite') });
-  const snapshots = new SqliteSnapshotStore({ path: path.join(dir, 'snapshots.sqlite') });
-  const keys = new SqliteIdempotencyKeyStore({ path: path.join(dir, 'snapshots.sqlite') });
-  const resets = new LimitsResetsService(store, clock, rateCard);
-  const service = new AccountCommandsService(
-    store,
-    snapshots,
-    keys,
-    clock,
-    rateCard,
-    resets,
-    new LedgerMetrics(),
-  );
-  return {
-    store,
-    service,
-    snapshots,
-    close: async () => {
-      await service.drain();
-      await Promise.all([store.close(), snapshots.close(), keys.close()]);
-    },
-  };
+  const path = openCommandPath({ dataDir: dir, clock, rateCard });
+  return { ...path, service: path.accounts, store: path.stores.events, snapshots: path.stores.snapshots };
 }
 
 const usage = (usageId: string, quantity = 1) =>

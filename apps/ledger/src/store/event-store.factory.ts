@@ -23,7 +23,7 @@ export interface Stores {
  * data dir. Snapshots and their idempotency-key index are a local cache either way: a node can drop the file
  * while it is stopped and rebuild from the log (not while it runs: cached states rely on the index).
  */
-export function openStores(config: LedgerConfig): Stores {
+export function openStores(config: Pick<LedgerConfig, 'dataDir' | 'eventStoreConnectionString'>): Stores {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const cache = path.join(config.dataDir, 'snapshots.sqlite');
   const snapshots = new SqliteSnapshotStore({ path: cache });
