@@ -83,3 +83,23 @@ export async function probeBatch(url: string, apiKey: string, accounts: number):
     throw new Error(`probe batch answered ${response.status}: ${text.slice(0, 500)}`);
   }
 }
+
+/**
+ * Waits until the read models have applied the whole log as it is now (a GET with ?minPosition= of
+ * the head answers 503 after 5 s while they are behind), and returns how long that took: the next
+ * scenario then measures the server serving, not the server catching up with the last one's backlog.
+ */
+export async function waitForReadModels(url: string, apiKey: string, timeoutMs = 300_000): Promise<number> {
+  const started = Date.now();
+  const health = (await (await fetch(`${url}/health`)).json()) as { position: string };
+  for (;;) {
+    const response = await fetch(`${url}/v1/accounts/acct-0?minPosition=${health.position}`, {
+      headers: { authorization: `Bearer ${apiKey}` },
+      signal: AbortSignal.timeout(30_000),
+    });
+    await response.arrayBuffer();
+    if (response.status === 200) return Date.now() - started;
+    if (response.status !== 503) throw new Error(`waiting for the read models: ${response.status}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`read models still behind after ${timeoutMs} ms`);
+  }
+}
