@@ -92,10 +92,17 @@ describe('known bugs found by the reliability suite (in-process ledger)', () => 
   // Fastify's secure-json-parse used to refuse the first two, but 37af8aa replaced it with plain
   // JSON.parse (apps/ledger/src/http/json-body.ts). "prototype" is accepted too (found by the fuzz
   // run of 100,000 requests on /v1/usage and /v1/limits/resets). Fixed: the parser refuses all three.
+  // The next long fuzz run (session 2) found the same with "toString" and "valueOf" on every command:
+  // class-validator looks fields up in a plain object, so every name Object.prototype has passed.
+  // The parser now refuses each of those names too.
   it.each([
     ['__proto__', '{"__proto__":{"isAdmin":true},'],
     ['constructor', '{"constructor":{"prototype":{"x":1}},'],
     ['prototype', '{"prototype":true,'],
+    ['toString', '{"toString":null,'],
+    ['valueOf', '{"valueOf":-4.2e-239,'],
+    ['hasOwnProperty', '{"hasOwnProperty":[],'],
+    ['toLocaleString', '{"toLocaleString":"x",'],
   ])('refuses a body with a "%s" key and appends nothing', async (_key, prefix) => {
     const before = await head();
     const body = JSON.stringify({ grantId: 'g-proto', credits: '5', reason: 'fuzz' }).replace(/^{/, prefix);
@@ -106,4 +113,20 @@ describe('known bugs found by the reliability suite (in-process ledger)', () => 
       .send(body);
     expect({ status: answer.status, head: await head() }).toEqual({ status: 400, head: before });
   });
+
+  // Same hole in query strings: GET …/entitlements?…&toString=x answered 200 (unknown query fields
+  // are a 400 everywhere else). The query keys are checked against the same names before validation.
+  it.each(['toString=x', 'valueOf=1', 'constructor=1', '__proto__=1', 'hasOwnProperty=1'])(
+    'refuses a query naming "%s" with 400 naming the field',
+    async (query) => {
+      const entitlement = await ledger
+        .as('service')
+        .get(`/v1/accounts/a1/entitlements?product=codex&operation=local_message&quantity=1&${query}`);
+      const timeline = await ledger.as('support').get(`/v1/accounts/a1/timeline?${query}`);
+      for (const answer of [entitlement, timeline]) {
+        expect(answer.status).toBe(400);
+        expect(answer.body).toMatchObject({ fields: [{ field: query.split('=')[0] }] });
+      }
+    },
+  );
 });

@@ -8,6 +8,7 @@ import { type LedgerConfig, loadLedgerConfig } from '../config/ledger-config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { installMinPosition } from '../read-side/min-position.hook';
 import { LedgerErrorFilter } from './error-filter';
+import { installForbiddenQueryFields } from './forbidden-fields';
 import { installJsonBodyParser } from './json-body';
 import { recordRequestMetrics } from './request-metrics';
 import { strictValidationPipe } from './validation';
@@ -37,6 +38,7 @@ export async function createLedgerApp(
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
+  installForbiddenQueryFields(fastify);
   recordRequestMetrics(fastify, app.get(LedgerMetrics));
   installMinPosition(fastify, app.get(LedgerReadSide));
   const document = SwaggerModule.createDocument(

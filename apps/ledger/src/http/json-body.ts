@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { FORBIDDEN_FIELD_NAMES } from './forbidden-fields';
 
 /** No request of API.md nests deeper than 4; 32 leaves room and stops stack-deep bodies early. */
 export const MAX_JSON_DEPTH = 32;
@@ -24,17 +25,13 @@ export function jsonDepth(text: string): number {
   return max;
 }
 
-/**
- * Keys that class-transformer skips (so the unknown-field whitelist never sees them) or that could
- * poison prototypes: refused outright, as Fastify's own parser refused the first two.
- */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const FORBIDDEN_KEY_HINT = /"(?:__proto__|constructor|prototype)"/;
+/** A cheap test on the text first: most bodies name none of them, and are not walked. */
+const FORBIDDEN_KEY_HINT = new RegExp(`"(?:${[...FORBIDDEN_FIELD_NAMES].join('|')})"`);
 
 function forbiddenKeyIn(value: unknown): string | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key)) return key;
+    if (FORBIDDEN_FIELD_NAMES.has(key)) return key;
     const inner = forbiddenKeyIn((value as Record<string, unknown>)[key]);
     if (inner !== undefined) return inner;
   }

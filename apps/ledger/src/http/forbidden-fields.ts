@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Field names no request of API.md has, which the unknown-field whitelist cannot see or which could
+ * poison prototypes: refused outright wherever they appear (JSON bodies, query strings).
+ * class-transformer skips `__proto__` and `constructor`; class-validator looks fields up in a plain
+ * object, so every name that object inherits (`toString`, `valueOf`, `hasOwnProperty`, … — found by
+ * the fuzz suite) passed as a known field.
+ */
+export const FORBIDDEN_FIELD_NAMES: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype),
+  'prototype',
+]);
+
+/** Refuses a query string naming a forbidden field (400, the shape of every validation error). */
+export function installForbiddenQueryFields(fastify: FastifyInstance): void {
+  fastify.addHook('preValidation', async (request, reply) => {
+    const query = request.query as object | undefined;
+    if (query === undefined || query === null) return;
+    const forbidden = Object.getOwnPropertyNames(query).find((name) => FORBIDDEN_FIELD_NAMES.has(name));
+    if (forbidden === undefined) return;
+    return reply.code(400).send({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `invalid request: ${forbidden}`,
+      fields: [{ field: forbidden, message: `no request accepts a field named "${forbidden}"` }],
+    });
+  });
+}
