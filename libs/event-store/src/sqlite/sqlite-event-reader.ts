@@ -47,9 +47,19 @@ export class SqliteEventReader {
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
     );
     this.lastPosition = prepare<[], bigint | null>(`SELECT MAX(position) FROM events`).pluck();
+    this.readStream = db.transaction((stream: StreamName, options?: ReadStreamOptions) =>
+      this.readStreamUnlocked(stream, options),
+    );
   }
 
-  readStream(stream: StreamName, options: ReadStreamOptions = {}): RecordedEvent[] {
+  /**
+   * One read transaction for the page and, when it is empty, the existence check: each implicit
+   * transaction takes and releases the WAL read lock (two fcntl calls, dear in some sandboxes), and
+   * an empty page is the common case (a cached account brought up to date before a decision).
+   */
+  readonly readStream: (stream: StreamName, options?: ReadStreamOptions) => RecordedEvent[];
+
+  private readStreamUnlocked(stream: StreamName, options: ReadStreamOptions = {}): RecordedEvent[] {
     const limit = checkedLimit(options.maxCount);
     const rows =
       options.direction === 'backwards'
