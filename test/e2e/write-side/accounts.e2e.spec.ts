@@ -3,6 +3,8 @@ import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../supp
 describe.each(ENGINES)('accounts (e2e) [%s]', (engine) => {
   let ledger: TestLedger;
   const head = async () => (await ledger.http().get('/health').expect(200)).body.position as string;
+  const open = (role: 'service' | 'admin', accountId: string, plan: string, status: number) =>
+    ledger.as(role).post('/v1/accounts', { accountId, plan }).expect(status);
 
   beforeAll(async () => {
     ledger = await startTestLedger({}, { engine });
@@ -13,15 +15,9 @@ describe.each(ENGINES)('accounts (e2e) [%s]', (engine) => {
   });
 
   it('POST /v1/accounts opens an account (201), a repeat answers 200 with the same body and Idempotent-Replayed', async () => {
-    const first = await ledger
-      .as('service')
-      .post('/v1/accounts', { accountId: 'acct-open', plan: 'plus' })
-      .expect(201);
+    const first = await open('service', 'acct-open', 'plus', 201);
     expect(first.body).toMatchObject({ accountId: 'acct-open', plan: 'plus' });
-    const again = await ledger
-      .as('admin')
-      .post('/v1/accounts', { accountId: 'acct-open', plan: 'plus' })
-      .expect(200);
+    const again = await open('admin', 'acct-open', 'plus', 200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(first.body);
   });
@@ -33,22 +29,13 @@ describe.each(ENGINES)('accounts (e2e) [%s]', (engine) => {
   });
 
   it('POST /v1/accounts retried after a plan change answers the original opening; with the new plan 409', async () => {
-    const first = await ledger
-      .as('service')
-      .post('/v1/accounts', { accountId: 'acct-late-retry', plan: 'plus' })
-      .expect(201);
+    const first = await open('service', 'acct-late-retry', 'plus', 201);
     await ledger.as('service').put('/v1/accounts/acct-late-retry/plan', { plan: 'pro' }).expect(200);
     const before = await head();
-    const retry = await ledger
-      .as('service')
-      .post('/v1/accounts', { accountId: 'acct-late-retry', plan: 'plus' })
-      .expect(200);
+    const retry = await open('service', 'acct-late-retry', 'plus', 200);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(retry.body).toEqual(first.body);
-    await ledger
-      .as('service')
-      .post('/v1/accounts', { accountId: 'acct-late-retry', plan: 'pro' })
-      .expect(409);
+    await open('service', 'acct-late-retry', 'pro', 409);
     expect(await head()).toBe(before);
   });
 
