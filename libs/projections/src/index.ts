@@ -5,6 +5,8 @@ export * from './read-store/checkpoints';
 export * from './runner/projection';
 export * from './runner/projection-batch-applier';
 export * from './runner/projection-runner';
+export * from './runner/read-model-runner';
+export * from './runner/position-waiters';
 export * from './allowance-windows/allowance-state';
 export * from './allowance-windows/allowance-windows.projection';
 export * from './credit-balances/credit-state';

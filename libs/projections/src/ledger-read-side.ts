@@ -8,6 +8,7 @@ import { openReadModelDatabase, type ReadModelDatabase } from './read-store/read
 import type { Projection } from './runner/projection';
 import { ProjectionBatchApplier } from './runner/projection-batch-applier';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
+import type { ReadModelRunner } from './runner/read-model-runner';
 import { verifyProjections, type VerifyReport } from './verify/verify-projections';
 
 export interface LedgerReadSideOptions extends ProjectionRunnerOptions {
@@ -16,6 +17,12 @@ export interface LedgerReadSideOptions extends ProjectionRunnerOptions {
   readonly databasePath: string;
   /** Default: every ledger projection. */
   readonly projections?: readonly Projection[];
+  /**
+   * Keeps the read models up to date from elsewhere (the server's worker thread) instead of a
+   * runner on this thread; this side then only queries the file. The runner's side creates the
+   * schema: open this after it reported ready.
+   */
+  readonly runner?: ReadModelRunner;
 }
 
 /**
@@ -23,7 +30,7 @@ export interface LedgerReadSideOptions extends ProjectionRunnerOptions {
  * date with the log, and the queries over it. Framework-free, so the HTTP app and the CLI share it.
  */
 export class LedgerReadSide {
-  readonly runner: ProjectionRunner;
+  readonly runner: ReadModelRunner;
   readonly accounts: AccountQuery;
   readonly timelines: TimelineQuery;
   readonly journals: JournalQuery;
@@ -38,9 +45,14 @@ export class LedgerReadSide {
     options: LedgerReadSideOptions,
   ) {
     this.projections = options.projections ?? LEDGER_PROJECTIONS;
-    const applier = new ProjectionBatchApplier(db, this.projections);
-    this.rebuiltOnOpen = applier.rebuiltOnOpen;
-    this.runner = new ProjectionRunner(store, applier, options);
+    if (options.runner !== undefined) {
+      this.runner = options.runner;
+      this.rebuiltOnOpen = [];
+    } else {
+      const applier = new ProjectionBatchApplier(db, this.projections);
+      this.rebuiltOnOpen = applier.rebuiltOnOpen;
+      this.runner = new ProjectionRunner(store, applier, options);
+    }
     this.accounts = new AccountQuery(db);
     this.timelines = new TimelineQuery(db, store);
     this.journals = new JournalQuery(db);

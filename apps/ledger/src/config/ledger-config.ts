@@ -14,6 +14,8 @@ export interface LedgerConfig {
   readonly logLevel: string;
   /** How often the scheduler writes off expired credits. */
   readonly expirySweepMs: number;
+  /** Where the projection runner runs: its own worker thread (default), or the request thread. */
+  readonly projectionsThread: 'worker' | 'main';
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -38,6 +40,10 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
   if (clockMode !== 'system' && clockMode !== 'simulated') {
     throw new ConfigError(`LEDGER_CLOCK must be "system" or "simulated", got "${clockMode}"`);
   }
+  const projectionsThread = env.LEDGER_PROJECTIONS_THREAD ?? 'worker';
+  if (projectionsThread !== 'worker' && projectionsThread !== 'main') {
+    throw new ConfigError(`LEDGER_PROJECTIONS_THREAD must be "worker" or "main", got "${projectionsThread}"`);
+  }
   const clockStart = env.LEDGER_CLOCK_START;
   if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
     throw new ConfigError(`LEDGER_CLOCK_START must be an ISO-8601 time, got "${clockStart}"`);
@@ -55,6 +61,7 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
     eventStoreConnectionString: env.EVENTSTORE_CONNECTION_STRING || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     expirySweepMs: integer(env.LEDGER_EXPIRY_SWEEP_MS ?? '60000', 'LEDGER_EXPIRY_SWEEP_MS', 100, 86_400_000),
+    projectionsThread,
   };
 }
 

@@ -13,9 +13,11 @@ import { join } from 'node:path';
 import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config';
 import { FinanceModule } from '../finance/finance.module';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { EVENTS_FILE } from '../store/event-store.factory';
 import { EVENT_STORE } from '../store/store.tokens';
 import { SupportModule } from '../support/support.module';
 import { ProjectionMetrics } from './projection-metrics';
+import { WorkerProjectionRunner } from './worker-projection-runner';
 
 /**
  * The read side of this node: its read-model file under the data dir, the runner that follows
@@ -33,21 +35,43 @@ import { ProjectionMetrics } from './projection-metrics';
     },
     {
       provide: LedgerReadSide,
-      useFactory: (config: LedgerConfig, store: EventStore, metrics: ProjectionMetrics) => {
+      useFactory: async (config: LedgerConfig, store: EventStore, metrics: ProjectionMetrics) => {
         mkdirSync(config.dataDir, { recursive: true });
         const logger = new Logger('ReadSide');
-        return LedgerReadSide.open({
-          store,
-          databasePath: join(config.dataDir, READ_MODELS_FILE),
-          // The runner shares the event loop with HTTP: a batch is applied in one synchronous
-          // transaction (≈ 50–70 µs an event), so batches stay small enough not to stall requests
-          // for long: ≈ 60 ms live, ≈ 300 ms per catch-up page. The CLI rebuilds in larger pages.
-          batchSize: 1_000,
-          catchUpPageSize: 5_000,
-          onCommit: (progress) => metrics.onCommit(progress),
-          onError: (error) => logger.error(`projection runner: ${error.message}`, error.stack),
-          onReread: (reason) => logger.warn(`projection runner: reading the log again: ${reason.message}`),
-        });
+        const databasePath = join(config.dataDir, READ_MODELS_FILE);
+        // The runner shares the event loop with HTTP when on the request thread: a batch is applied
+        // in one synchronous transaction (≈ 50–70 µs an event), so batches stay small enough not to
+        // stall requests for long: ≈ 60 ms live, ≈ 300 ms per catch-up page.
+        const sizes = { batchSize: 1_000, catchUpPageSize: 5_000 };
+        if (config.projectionsThread === 'main') {
+          return LedgerReadSide.open({
+            store,
+            databasePath,
+            ...sizes,
+            onCommit: (progress) => metrics.onCommit(progress),
+            onError: (error) => logger.error(`projection runner: ${error.message}`, error.stack),
+            onReread: (reason) => logger.warn(`projection runner: reading the log again: ${reason.message}`),
+          });
+        }
+        // Default: the runner on its own thread, with its own connections; this thread only queries.
+        const { runner, rebuiltOnOpen } = await WorkerProjectionRunner.spawn(
+          {
+            ...(config.eventStoreConnectionString === undefined
+              ? { eventsPath: join(config.dataDir, EVENTS_FILE) }
+              : { eventStoreConnectionString: config.eventStoreConnectionString }),
+            databasePath,
+            batchSize: 5_000,
+            catchUpPageSize: 20_000,
+          },
+          {
+            onCommit: (progress) => metrics.onCommit(progress),
+            onLog: (level, message, stack) =>
+              level === 'error' ? logger.error(message, stack) : logger.warn(message),
+          },
+        );
+        if (rebuiltOnOpen.length > 0)
+          logger.log(`rebuilding from position 0 (code version changed): ${rebuiltOnOpen.join(', ')}`);
+        return LedgerReadSide.open({ store, databasePath, runner });
       },
       inject: [LEDGER_CONFIG, EVENT_STORE, ProjectionMetrics],
     },

@@ -11,6 +11,9 @@ import {
 } from '@ledger/event-store';
 import type { LedgerConfig } from '../config/ledger-config';
 
+/** `<dataDir>/events.sqlite`: the embedded log. */
+export const EVENTS_FILE = 'events.sqlite';
+
 export interface Stores {
   readonly events: EventStore;
   readonly snapshots: SnapshotStore & { close(): Promise<void> };
@@ -32,6 +35,6 @@ export function openStores(config: Pick<LedgerConfig, 'dataDir' | 'eventStoreCon
     const events = new EsdbEventStore(config.eventStoreConnectionString);
     return { events, snapshots, keys, engine: 'eventstoredb' };
   }
-  const events = new SqliteEventStore({ path: path.join(config.dataDir, 'events.sqlite') });
+  const events = new SqliteEventStore({ path: path.join(config.dataDir, EVENTS_FILE) });
   return { events, snapshots, keys, engine: 'sqlite' };
 }

@@ -24,23 +24,45 @@ export function diffTables(
   replayedFile: string,
   projections: readonly Projection[],
   maxMismatches: number,
-): { mismatches: VerifyMismatch[]; truncated: boolean } {
+  atPosition: bigint,
+): { mismatches: VerifyMismatch[]; truncated: boolean } | null {
   live.prepare('ATTACH DATABASE ? AS replayed').run(replayedFile);
   try {
-    const mismatches: VerifyMismatch[] = [];
-    let truncated = false;
-    for (const projection of projections) {
-      for (const table of projection.tables) {
-        const room = maxMismatches - mismatches.length;
-        const keys = differingKeys(live, table, room + 1);
-        if (keys.length > room) truncated = true;
-        for (const key of keys.slice(0, room)) mismatches.push(describe(live, projection.name, table, key));
-      }
-    }
-    return { mismatches, truncated };
+    // One read transaction: a runner on another thread or process may commit meanwhile, and the
+    // live rows compared must be those of the checkpoints read here.
+    return live.transaction(() => {
+      if (!liveCheckpointsAt(live, projections, atPosition)) return null;
+      return compare(live, projections, maxMismatches);
+    })();
   } finally {
     live.exec(`DETACH DATABASE ${REPLAYED}`);
   }
+}
+
+function liveCheckpointsAt(live: ReadModelDatabase, projections: readonly Projection[], at: bigint): boolean {
+  const select = live
+    .prepare<[string], bigint>('SELECT position FROM main.projection_checkpoints WHERE projection = ?')
+    .pluck()
+    .safeIntegers(true);
+  return projections.every((projection) => select.get(projection.name) === at);
+}
+
+function compare(
+  live: ReadModelDatabase,
+  projections: readonly Projection[],
+  maxMismatches: number,
+): { mismatches: VerifyMismatch[]; truncated: boolean } {
+  const mismatches: VerifyMismatch[] = [];
+  let truncated = false;
+  for (const projection of projections) {
+    for (const table of projection.tables) {
+      const room = maxMismatches - mismatches.length;
+      const keys = differingKeys(live, table, room + 1);
+      if (keys.length > room) truncated = true;
+      for (const key of keys.slice(0, room)) mismatches.push(describe(live, projection.name, table, key));
+    }
+  }
+  return { mismatches, truncated };
 }
 
 function differingKeys(

@@ -42,7 +42,8 @@ const CHASE_ROUNDS = 2;
  * Finance's proof (SPEC §5): replays the whole log into fresh projections in a temporary SQLite
  * file and compares every row with the live read models, at the same position. The replay chases
  * the live checkpoint; if writes keep it moving, live commits are held (not the log, not the API)
- * for the last stretch. The comparison itself is synchronous, so no commit can slip in mid-way.
+ * for the last stretch. The comparison runs in one read transaction that first checks the live
+ * checkpoints are at the replayed position, so a commit from another thread cannot slip in mid-way.
  */
 export async function verifyProjections(options: VerifyOptions): Promise<VerifyReport> {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-verify-'));
@@ -57,28 +58,33 @@ export async function verifyProjections(options: VerifyOptions): Promise<VerifyR
       if (target !== null) {
         eventsReplayed += await replayUpTo(options.store, fresh, target, options.readPageSize ?? 5_000);
         if (commonPosition(options.live.positions()) === target) {
-          freshDb.close();
-          const { mismatches, truncated } = diffTables(
+          const diff = diffTables(
             options.live.db,
             file,
             options.projections,
             options.maxMismatches ?? 1_000,
+            target,
           );
-          return {
-            ok: mismatches.length === 0,
-            eventsReplayed,
-            mismatches,
-            position: String(target),
-            truncated,
-          };
+          if (diff !== null) {
+            return {
+              ok: diff.mismatches.length === 0,
+              eventsReplayed,
+              mismatches: diff.mismatches,
+              position: String(target),
+              truncated: diff.truncated,
+            };
+          }
         }
       }
       if (round >= CHASE_ROUNDS && !paused) {
         options.live.pause();
         paused = true;
       }
-      // A projection still rebuilding has no common position yet: let the runner advance.
+      // A projection still rebuilding has no common position yet: let the runner advance. Otherwise
+      // the live models moved on meanwhile: yield a whole turn of the event loop, so that a runner on
+      // another thread can report its new positions (reading the log may resolve without one).
       if (target === null) await new Promise((resolve) => setTimeout(resolve, 50));
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     if (paused) options.live.resume();

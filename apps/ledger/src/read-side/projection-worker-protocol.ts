@@ -1,0 +1,42 @@
+/** Messages between the server's thread and its projection worker (plain data: structured clone). */
+
+export interface ProjectionWorkerData {
+  /** The embedded log's file, or the EventStoreDB connection string. */
+  readonly eventsPath?: string;
+  readonly eventStoreConnectionString?: string;
+  readonly databasePath: string;
+  readonly batchSize: number;
+  readonly catchUpPageSize: number;
+}
+
+export type ToWorker =
+  | { readonly kind: 'start' | 'stop' | 'pause' | 'resume' | 'close'; readonly id: number }
+  | { readonly kind: 'rebuild'; readonly id: number; readonly names?: readonly string[] };
+
+export type FromWorker =
+  | { readonly kind: 'ready'; readonly rebuiltOnOpen: readonly string[]; readonly positions: Positions }
+  | {
+      readonly kind: 'commit';
+      readonly positions: Positions;
+      readonly events: number;
+      readonly durationMs: number;
+    }
+  | { readonly kind: 'done'; readonly id: number; readonly positions: Positions; readonly error?: string }
+  | {
+      readonly kind: 'log';
+      readonly level: 'error' | 'warn';
+      readonly message: string;
+      readonly stack?: string;
+    }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/** Positions as decimal strings: bigints cross the thread boundary, but keep the protocol plain. */
+export type Positions = readonly (readonly [string, string])[];
+
+export function positionsOf(map: ReadonlyMap<string, bigint>): Positions {
+  return [...map].map(([name, position]) => [name, position.toString()] as const);
+}
+
+export function positionsFrom(positions: Positions): Map<string, bigint> {
+  return new Map(positions.map(([name, position]) => [name, BigInt(position)]));
+}
