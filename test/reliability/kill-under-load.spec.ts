@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { seededRandom } from '../crash/seeded-random';
 import { isAcknowledged, loadUntil, type SentCommand } from './support/kill-load';
-import { logViolations, readLedgerLog, usageKey, viewFromLog, type LedgerLog } from './support/ledger-log';
+import {
+  expectReadsToFoldTheLog,
+  logViolations,
+  readLedgerLog,
+  usageKey,
+  type LedgerLog,
+} from './support/ledger-log';
 import { RELIABILITY, reportFigures } from './support/reliability-env';
 import { freePort, LedgerServer } from './support/server-process';
 
@@ -176,15 +182,8 @@ async function checkAfterRestart(
 ): Promise<void> {
   // Reads wait for the read models to reach the log's head (read-your-writes), then must equal
   // the log's own fold; finance verification (replay from 0 vs live read models) must be clean.
-  for (const accountId of accounts) {
-    const path = `/v1/accounts/${accountId}?minPosition=${log.head}`;
-    const answer = await server.client.as('support')({ method: 'GET', path });
-    expect({ status: answer.status, body: answer.json }).toEqual({
-      status: 200,
-      body: viewFromLog(log, accountId, Date.now()),
-    });
-    figures.foldChecks += 1;
-  }
+  await expectReadsToFoldTheLog(server, log, accounts);
+  figures.foldChecks += accounts.length;
   const verify = await server.client.as('finance')({
     method: 'POST',
     path: '/v1/finance/verify',

@@ -18,6 +18,7 @@ import {
 } from '@ledger/domain';
 import { loadRateCard } from '../../../apps/ledger/src/core/rate-card.loader';
 import { DEFAULT_RATE_CARD_PATH } from '../../../apps/ledger/src/config/ledger-config';
+import type { LedgerServer } from './server-process';
 
 /** The log as a reader finds it on disk: every account stream's events in revision order. */
 export interface LedgerLog {
@@ -140,4 +141,23 @@ export function logViolations(log: LedgerLog): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * Every account read on `server`, once its read models reached the log's head (read-your-writes),
+ * must equal the log's own fold of that account.
+ */
+export async function expectReadsToFoldTheLog(
+  server: LedgerServer,
+  log: LedgerLog,
+  accounts: readonly string[],
+): Promise<void> {
+  for (const accountId of accounts) {
+    const path = `/v1/accounts/${accountId}?minPosition=${log.head}`;
+    const answer = await server.client.as('support')({ method: 'GET', path });
+    expect({ status: answer.status, body: answer.json }).toEqual({
+      status: 200,
+      body: viewFromLog(log, accountId, Date.now()),
+    });
+  }
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger } from '@nestjs
 import { BaseExceptionFilter } from '@nestjs/core';
 import { TooManyConflictsError } from '@ledger/event-store';
 import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 
 /** Seconds a client should wait before retrying a command that lost to concurrent writers. */
 const CONTENTION_RETRY_AFTER_S = 1;
@@ -38,7 +39,9 @@ export class LedgerErrorFilter extends BaseExceptionFilter {
     if (status === undefined) return super.catch(exception, host);
     const message = (exception as Error).message;
     this.logger.debug(`${status}: ${message}`);
-    void reply.code(status).send({ statusCode: status, error: reasonOf(status), message });
+    void reply
+      .code(status)
+      .send({ statusCode: status, error: STATUS_CODES[status] ?? 'Client Error', message });
   }
 }
 
@@ -46,14 +49,4 @@ function clientErrorStatus(exception: unknown): number | undefined {
   if (!(exception instanceof Error)) return undefined;
   const status = (exception as { statusCode?: unknown }).statusCode;
   return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
-}
-
-function reasonOf(status: number): string {
-  const name = HttpStatus[status] as string | undefined;
-  if (name === undefined) return 'Client Error';
-  return name
-    .toLowerCase()
-    .split('_')
-    .map((word) => word[0].toUpperCase() + word.slice(1))
-    .join(' ');
 }

@@ -4,9 +4,8 @@ export interface ProjectionWorkerData {
   /** The embedded log's file, or the EventStoreDB connection string. */
   readonly eventsPath?: string;
   readonly eventStoreConnectionString?: string;
+  /** The runner's own batch sizes apply (5,000 live, 20,000 per catch-up page): off the request thread. */
   readonly databasePath: string;
-  readonly batchSize: number;
-  readonly catchUpPageSize: number;
 }
 
 export type ToWorker =

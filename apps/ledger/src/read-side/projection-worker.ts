@@ -23,8 +23,6 @@ function main(): void {
   const readSide = LedgerReadSide.open({
     store,
     databasePath: data.databasePath,
-    batchSize: data.batchSize,
-    catchUpPageSize: data.catchUpPageSize,
     onCommit: (progress) =>
       post({
         kind: 'commit',

@@ -60,8 +60,6 @@ import { WorkerProjectionRunner } from './worker-projection-runner';
               ? { eventsPath: join(config.dataDir, EVENTS_FILE) }
               : { eventStoreConnectionString: config.eventStoreConnectionString }),
             databasePath,
-            batchSize: 5_000,
-            catchUpPageSize: 20_000,
           },
           {
             onCommit: (progress) => metrics.onCommit(progress),

@@ -1,3 +1,4 @@
+import { createSchema } from '@ledger/event-store/sqlite';
 import type { ReadModelDatabase } from './read-model-database';
 
 export interface Checkpoint {
@@ -18,14 +19,15 @@ export class CheckpointTable {
   private readonly remove;
 
   constructor(db: ReadModelDatabase) {
-    // IMMEDIATE: "IF NOT EXISTS" reads, then writes; another process may be creating it too.
-    db.transaction(() =>
-      db.exec(`CREATE TABLE IF NOT EXISTS projection_checkpoints (
+    // In BEGIN IMMEDIATE: another process may be creating it too.
+    createSchema(
+      db,
+      `CREATE TABLE IF NOT EXISTS projection_checkpoints (
         projection TEXT PRIMARY KEY,
         version    INTEGER NOT NULL,
         position   INTEGER NOT NULL
-      ) WITHOUT ROWID`),
-    ).immediate();
+      ) WITHOUT ROWID`,
+    );
     this.selectOne = db
       .prepare<[string], { version: bigint; position: bigint }>(
         'SELECT version, position FROM projection_checkpoints WHERE projection = ?',
