@@ -112,7 +112,7 @@ function figuresOf(
       name: 'entitlement_p99_ms',
       value: entitlement.latencyMs.p99,
       unit: 'ms',
-      note: `GET entitlements (codex local_message x1) at ${sizes.entitlementRate} req/s (achieved ${achievedRate}), ${shape}, ${sizes.entitlementConnections} connections; p50 ${entitlement.latencyMs.p50.toFixed(2)} ms, autocannon p99 ${entitlement.autocannonP99Ms} ms (whole ms, coordinated-omission corrected); started once the read models had applied the batch phase's events (${(catchUpMs / 1000).toFixed(1)} s after it ended)`,
+      note: `GET entitlements (codex local_message x1) at ${sizes.entitlementRate} req/s evenly spaced (achieved ${achievedRate}; open loop from a second process, latency from each request's due time, at most ${sizes.entitlementConnections} in flight), ${sizes.accounts} accounts, ${sizes.durationS} s; p50 ${entitlement.latencyMs.p50.toFixed(2)} ms, max ${entitlement.latencyMs.max.toFixed(1)} ms; started once the read models had applied the batch phase's events (${(catchUpMs / 1000).toFixed(1)} s after it ended)`,
     },
   ];
 }

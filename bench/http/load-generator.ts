@@ -1,10 +1,12 @@
+import * as http from 'node:http';
 import type { LoadJob, LoadReply, LoadResult, LoadScenario } from './load-job';
 
 /**
- * The load generator: a forked process that runs one autocannon job and answers with its figures.
- * It runs apart from the bench so the ledger server gets a core of its own and the load's CPU
- * never counts against the server. Request bodies are made here, request by request, because
- * functions cannot cross the IPC channel.
+ * The load generator: a forked process that runs one job and answers with its figures. It runs
+ * apart from the bench so the ledger server gets a core of its own and the load's CPU never counts
+ * against the server. Request bodies are made here, request by request, because functions cannot
+ * cross the IPC channel. Closed-loop jobs (as fast as the server answers) run on autocannon; jobs
+ * at a set rate run on the paced sender below (see runPaced for why not autocannon's rate).
  */
 
 interface AutocannonRequest {
@@ -96,6 +98,10 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 function runJob(job: LoadJob): Promise<LoadResult> {
+  return job.overallRate === undefined ? runClosedLoop(job) : runPaced(job, job.overallRate);
+}
+
+function runClosedLoop(job: LoadJob): Promise<LoadResult> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${job.apiKey}`,
     'content-type': 'application/json',
@@ -144,7 +150,6 @@ function runJob(job: LoadJob): Promise<LoadResult> {
             p99: percentile(sorted, 99),
             max: sorted.length > 0 ? sorted[sorted.length - 1] : 0,
           },
-          autocannonP99Ms: result.latency.p99,
         });
       },
     );
@@ -153,6 +158,85 @@ function runJob(job: LoadJob): Promise<LoadResult> {
         latencies.push(responseTimeMs);
       }
     });
+  });
+}
+
+/**
+ * Open loop at a steady rate: request n is due at start + n / rate, whatever happened to the
+ * requests before it, and its latency runs from that due time to the end of its response — so a
+ * server (or client) stall delays every request due during it, and they all count (no coordinated
+ * omission). autocannon's overallRate is not this: each connection sends back to back until it has
+ * used its share of the second, then idles until the next second, so "1,000 req/s over 10
+ * connections" is a burst of 10 concurrent requests at full speed for part of each second — a
+ * measure of queueing under saturation, not of latency at a rate.
+ */
+function runPaced(job: LoadJob, rate: number): Promise<LoadResult> {
+  const url = new URL(job.url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
+  const headers = { authorization: `Bearer ${job.apiKey}`, 'content-type': 'application/json' };
+  const total = job.amount ?? Math.round(rate * (job.durationS ?? 10));
+  const intervalMs = 1000 / rate;
+  const latencies: number[] = [];
+  const statusCounts: Record<string, number> = {};
+  let responses = 0;
+  let errors = 0;
+  let sent = 0;
+  let settled = 0;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const finish = () => {
+      agent.destroy();
+      const sorted = Float64Array.from(latencies).sort();
+      const ok = Object.entries(statusCounts)
+        .filter(([status]) => status.startsWith('2'))
+        .reduce((sum, [, count]) => sum + count, 0);
+      resolve({
+        responses,
+        ok,
+        statusCounts,
+        errors,
+        timeouts: 0,
+        durationS: (performance.now() - started) / 1000,
+        latencyMs: {
+          p50: percentile(sorted, 50),
+          p99: percentile(sorted, 99),
+          max: sorted.length > 0 ? sorted[sorted.length - 1] : 0,
+        },
+      });
+    };
+    const settle = () => {
+      settled += 1;
+      if (settled === total) finish();
+    };
+    const send = (n: number, dueAt: number) => {
+      const { method, path, body } = requestOf(job.scenario, n);
+      const request = http.request(
+        { host: url.hostname, port: url.port, method, path, headers, agent, timeout: 30_000 },
+        (response) => {
+          response.on('data', () => undefined);
+          response.on('end', () => {
+            responses += 1;
+            const status = String(response.statusCode);
+            statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+            if (status.startsWith('2') && latencies.length < MAX_LATENCY_SAMPLES)
+              latencies.push(performance.now() - dueAt);
+            settle();
+          });
+        },
+      );
+      request.on('error', () => {
+        errors += 1;
+        settle();
+      });
+      request.end(body);
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor((performance.now() - started) / intervalMs) + 1);
+      for (; sent < due; sent++) send(sent, started + sent * intervalMs);
+      if (sent < total) setTimeout(tick, Math.max(0, started + sent * intervalMs - performance.now()));
+    };
+    if (total === 0) finish();
+    else tick();
   });
 }
 

@@ -22,7 +22,10 @@ export interface LoadJob {
   readonly durationS?: number;
   /** Exact number of requests, then stop. */
   readonly amount?: number;
-  /** Requests per second over all connections (open loop); unset: as fast as the server answers. */
+  /**
+   * Requests per second, evenly spaced (open loop, latency from each request's due time, at most
+   * `connections` in flight); unset: closed loop on autocannon, as fast as the server answers.
+   */
   readonly overallRate?: number;
 }
 
@@ -34,12 +37,10 @@ export interface LoadResult {
   readonly statusCounts: Readonly<Record<string, number>>;
   readonly errors: number;
   readonly timeouts: number;
-  /** Wall time of the run as autocannon measured it. */
+  /** Wall time of the run. */
   readonly durationS: number;
   /** From each 2xx response's own time (autocannon's histogram keeps whole milliseconds only). */
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
-  /** Autocannon's p99 (whole ms; corrected for coordinated omission when a rate is set). */
-  readonly autocannonP99Ms: number;
 }
 
 export type LoadReply =
