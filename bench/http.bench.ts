@@ -1,4 +1,5 @@
 import type { Figure } from './bench-report';
+import { cpuPerUnit, sampleCpu } from './http/cpu-usage';
 import { openAccounts, probeBatch, runLoad, waitForReadModels } from './http/load-client';
 import type { LoadJob, LoadResult } from './http/load-job';
 import { BENCH_SERVICE_KEY, startLedgerServer } from './http/ledger-server';
@@ -46,31 +47,35 @@ export async function benchHttp(root: string, sizes: HttpBenchSizes): Promise<Fi
       ...extra,
     });
     const usage = (runTag: string) => ({ kind: 'usage', accounts: sizes.accounts, runTag }) as const;
+    // Where the CPU goes during a phase (server threads, load generator): what bounds the figure.
+    const measured = async (label: string, load: LoadJob, unitsPerRequest = 1): Promise<Measured> => {
+      const before = sampleCpu(server.pid);
+      const result = allOk(label, await runLoad(load));
+      const cpu = cpuPerUnit(before, sampleCpu(server.pid), result.ok * unitsPerRequest, result.cpuMs);
+      return { result, cpu };
+    };
     allOk('usage warm-up', await runLoad(job(usage('warm'), { durationS: sizes.warmupS })));
-    const single = allOk('usage', await runLoad(job(usage('run'), {})));
+    const single = await measured('usage', job(usage('run'), {}));
     await probeBatch(server.url, BENCH_SERVICE_KEY, sizes.accounts);
-    const batch = allOk(
+    const batch = await measured(
       'batch',
-      await runLoad(
-        job(
-          {
-            kind: 'batch',
-            accounts: sizes.accounts,
-            runTag: 'batch',
-            recordsPerRequest: sizes.recordsPerBatch,
-          },
-          { connections: sizes.batchConnections },
-        ),
+      job(
+        {
+          kind: 'batch',
+          accounts: sizes.accounts,
+          runTag: 'batch',
+          recordsPerRequest: sizes.recordsPerBatch,
+        },
+        { connections: sizes.batchConnections },
       ),
+      sizes.recordsPerBatch,
     );
     const catchUpMs = await waitForReadModels(server.url, BENCH_SERVICE_KEY);
-    const entitlement = allOk(
+    const entitlement = await measured(
       'entitlement',
-      await runLoad(
-        job(
-          { kind: 'entitlement', accounts: sizes.accounts },
-          { connections: sizes.entitlementConnections, overallRate: sizes.entitlementRate },
-        ),
+      job(
+        { kind: 'entitlement', accounts: sizes.accounts },
+        { connections: sizes.entitlementConnections, overallRate: sizes.entitlementRate },
       ),
     );
     return figuresOf(sizes, single, batch, entitlement, catchUpMs);
@@ -79,13 +84,19 @@ export async function benchHttp(root: string, sizes: HttpBenchSizes): Promise<Fi
   }
 }
 
+interface Measured {
+  readonly result: LoadResult;
+  readonly cpu: string;
+}
+
 function figuresOf(
   sizes: HttpBenchSizes,
-  single: LoadResult,
-  batch: LoadResult,
-  entitlement: LoadResult,
+  usage: Measured,
+  batchRun: Measured,
+  entitlementRun: Measured,
   catchUpMs: number,
 ): Figure[] {
+  const [single, batch, entitlement] = [usage.result, batchRun.result, entitlementRun.result];
   const shape = `${sizes.accounts} accounts, autocannon in a second process, ${sizes.durationS} s`;
   const usageNote = `POST /v1/usage, one new usageId per request, ${shape}, ${sizes.usageConnections} connections (after ${sizes.warmupS} s warm-up)`;
   const achievedRate = Math.round(entitlement.ok / entitlement.durationS);
@@ -94,7 +105,7 @@ function figuresOf(
       name: 'http_usage_per_s',
       value: Math.round(single.ok / single.durationS),
       unit: 'req/s',
-      note: usageNote,
+      note: `${usageNote}; ${usage.cpu}`,
     },
     {
       name: 'http_usage_p99_ms',
@@ -106,13 +117,13 @@ function figuresOf(
       name: 'http_batch_records_per_s',
       value: Math.round((batch.ok * sizes.recordsPerBatch) / batch.durationS),
       unit: 'records/s',
-      note: `POST /v1/usage/batch, ${sizes.recordsPerBatch} new records per request, ${shape}, ${sizes.batchConnections} connections; p99 ${batch.latencyMs.p99.toFixed(1)} ms per request`,
+      note: `POST /v1/usage/batch, ${sizes.recordsPerBatch} new records per request, ${shape}, ${sizes.batchConnections} connections; p99 ${batch.latencyMs.p99.toFixed(1)} ms per request; ${batchRun.cpu} (a record)`,
     },
     {
       name: 'entitlement_p99_ms',
       value: entitlement.latencyMs.p99,
       unit: 'ms',
-      note: `GET entitlements (codex local_message x1) at ${sizes.entitlementRate} req/s evenly spaced (achieved ${achievedRate}; open loop from a second process, latency from each request's due time, at most ${sizes.entitlementConnections} in flight), ${sizes.accounts} accounts, ${sizes.durationS} s; p50 ${entitlement.latencyMs.p50.toFixed(2)} ms, max ${entitlement.latencyMs.max.toFixed(1)} ms; started once the read models had applied the batch phase's events (${(catchUpMs / 1000).toFixed(1)} s after it ended)`,
+      note: `GET entitlements (codex local_message x1) at ${sizes.entitlementRate} req/s evenly spaced (achieved ${achievedRate}; open loop from a second process, latency from each request's due time, at most ${sizes.entitlementConnections} in flight), ${sizes.accounts} accounts, ${sizes.durationS} s; p50 ${entitlement.latencyMs.p50.toFixed(2)} ms, max ${entitlement.latencyMs.max.toFixed(1)} ms; started once the read models had applied the batch phase's events (${(catchUpMs / 1000).toFixed(1)} s after it ended); ${entitlementRun.cpu}`,
     },
   ];
 }

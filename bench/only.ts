@@ -11,9 +11,15 @@ async function main(): Promise<void> {
   if (group === 'projections') {
     const events = Number(size ?? 1_000_000);
     const figures = await projectionsBench({ events, timelineEvents: Math.min(100_000, events / 5) });
-    figures.forEach((figure) => printFigure(figure));
+    for (const figure of figures) {
+      printFigure(figure);
+      if (figure.note !== undefined) console.log(`  ${figure.note}`);
+    }
   } else if (group === 'http') {
-    (await benchHttp(projectRoot(__dirname), HTTP_FULL)).forEach((figure) => printFigure(figure));
+    for (const figure of await benchHttp(projectRoot(__dirname), HTTP_FULL)) {
+      printFigure(figure);
+      if (figure.note !== undefined) console.log(`  ${figure.note}`);
+    }
   } else {
     throw new Error('usage: only.js projections [events] | http');
   }

@@ -47,9 +47,7 @@ async function main(): Promise<void> {
   add(
     (await projectionsBench(quick ? { events: 100_000, timelineEvents: 20_000 } : {})).map((f) => ({
       ...f,
-      note: f.name.startsWith('timeline')
-        ? 'first page + asOf on one account'
-        : 'rebuild of all four read models from position 0',
+      note: f.note ?? 'first page + asOf on one account',
     })),
   );
   add(await benchHttp(root, quick ? HTTP_QUICK : HTTP_FULL));

@@ -20,6 +20,8 @@ const INHERITED_SETTINGS_TO_DROP = [
 
 export interface RunningLedger {
   readonly url: string;
+  /** The server's process id (for CPU accounting). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -58,7 +60,7 @@ export async function startLedgerServer(root: string): Promise<RunningLedger> {
     await stop();
     throw error;
   }
-  return { url, stop };
+  return { url, pid: child.pid ?? 0, stop };
 }
 
 /**

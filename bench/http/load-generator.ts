@@ -97,11 +97,11 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-function runJob(job: LoadJob): Promise<LoadResult> {
+function runJob(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
   return job.overallRate === undefined ? runClosedLoop(job) : runPaced(job, job.overallRate);
 }
 
-function runClosedLoop(job: LoadJob): Promise<LoadResult> {
+function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${job.apiKey}`,
     'content-type': 'application/json',
@@ -170,7 +170,7 @@ function runClosedLoop(job: LoadJob): Promise<LoadResult> {
  * connections" is a burst of 10 concurrent requests at full speed for part of each second — a
  * measure of queueing under saturation, not of latency at a rate.
  */
-function runPaced(job: LoadJob, rate: number): Promise<LoadResult> {
+function runPaced(job: LoadJob, rate: number): Promise<Omit<LoadResult, 'cpuMs'>> {
   const url = new URL(job.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
   const headers = { authorization: `Bearer ${job.apiKey}`, 'content-type': 'application/json' };
@@ -241,8 +241,13 @@ function runPaced(job: LoadJob, rate: number): Promise<LoadResult> {
 }
 
 process.once('message', (job: LoadJob) => {
+  const cpuBefore = process.cpuUsage();
   runJob(job).then(
-    (result) => process.send?.({ ok: true, result } satisfies LoadReply, () => process.exit(0)),
+    (figures) => {
+      const cpu = process.cpuUsage(cpuBefore);
+      const result: LoadResult = { ...figures, cpuMs: (cpu.user + cpu.system) / 1000 };
+      process.send?.({ ok: true, result } satisfies LoadReply, () => process.exit(0));
+    },
     (error: unknown) =>
       process.send?.({ ok: false, error: String(error) } satisfies LoadReply, () => process.exit(1)),
   );

@@ -39,6 +39,8 @@ export interface LoadResult {
   readonly timeouts: number;
   /** Wall time of the run. */
   readonly durationS: number;
+  /** CPU the load generator itself used during the run (user + system), in ms. */
+  readonly cpuMs: number;
   /** From each 2xx response's own time (autocannon's histogram keeps whole milliseconds only). */
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
 }
