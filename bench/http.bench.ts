@@ -32,7 +32,9 @@ export const HTTP_QUICK: HttpBenchSizes = { ...HTTP_FULL, accounts: 1_000, durat
 
 /**
  * The HTTP figures: the real server (`node dist/apps/ledger/src/main.js`) in one child process,
- * autocannon in another, only on 127.0.0.1. Every request is checked: a fast 4xx is not throughput.
+ * the load generator in another (autocannon for the closed-loop scenarios, a paced open-loop sender
+ * for the one at a set rate), only on 127.0.0.1. Every request is checked: a fast 4xx is not
+ * throughput.
  */
 export async function benchHttp(root: string, sizes: HttpBenchSizes): Promise<Figure[]> {
   const server = await startLedgerServer(root);
