@@ -19,6 +19,7 @@ function countingProjection(version = 1): Projection {
     name: 'counting',
     version,
     tables: [{ name: 'counted', key: ['position'] }],
+    indexes: 'CREATE INDEX IF NOT EXISTS counted_by_type ON counted (type, position)',
     createSchema: (db) =>
       db.exec('CREATE TABLE IF NOT EXISTS counted (position INTEGER PRIMARY KEY, type TEXT NOT NULL)'),
     openWriter: (db) => {
@@ -43,10 +44,16 @@ describe('ProjectionRunner (real SQLite event store)', () => {
   let runners: ProjectionRunner[];
 
   const count = (table: string) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
-  const startRunner = (projections: readonly Projection[], batchSize = 100) => {
+  const indexed = () =>
+    db
+      .prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'counted_by_type'")
+      .pluck()
+      .get() === 1;
+  const startRunner = (projections: readonly Projection[], batchSize = 100, onCommit?: () => void) => {
     const runner = new ProjectionRunner(store, new ProjectionBatchApplier(db, projections), {
       batchSize,
       onError: () => undefined,
+      onCommit,
     });
     runners.push(runner);
     runner.start();
@@ -156,5 +163,71 @@ describe('ProjectionRunner (real SQLite event store)', () => {
     runner.resume();
     expect(await runner.waitForPosition(ledger.lastPosition, 5_000)).toBe(true);
     expect(count('counted')).toBe(4);
+  });
+
+  describe('secondary indexes of a projection rebuilt from 0', () => {
+    const commits: { rows: number; indexed: boolean }[] = [];
+    const watch = () => commits.push({ rows: count('counted'), indexed: indexed() });
+    beforeEach(() => commits.splice(0));
+
+    it('are built with the last catch-up page, not kept up row by row before it', async () => {
+      await openAccounts(250);
+      const runner = startRunner([countingProjection()], 100, watch);
+      expect(await runner.waitForPosition(ledger.lastPosition, 5_000)).toBe(true);
+      expect(commits).toEqual([
+        { rows: 100, indexed: false },
+        { rows: 200, indexed: false },
+        { rows: 250, indexed: true },
+      ]);
+      await openAccounts(2, 'live');
+      expect(await runner.waitForPosition(ledger.lastPosition, 5_000)).toBe(true);
+      expect(count('counted')).toBe(252);
+      expect(indexed()).toBe(true);
+    });
+
+    it('are built with a full page that reaches the head (a log of whole pages)', async () => {
+      await openAccounts(200);
+      const runner = startRunner([countingProjection()], 100, watch);
+      expect(await runner.waitForPosition(ledger.lastPosition, 5_000)).toBe(true);
+      // Reaching the head is reaching it indexed: no reader sees the rebuilt rows unindexed.
+      expect(commits).toEqual([
+        { rows: 100, indexed: false },
+        { rows: 200, indexed: true },
+      ]);
+    });
+
+    it('are built at once on an empty log', async () => {
+      const committed = new Promise<void>((resolve) => {
+        startRunner([countingProjection()], 100, () => {
+          watch();
+          resolve();
+        });
+      });
+      await committed;
+      expect(commits).toEqual([{ rows: 0, indexed: true }]);
+    });
+
+    it('are built on open when a process stopped mid-rebuild left rows without them', async () => {
+      await openAccounts(30);
+      const first = new ProjectionBatchApplier(db, [countingProjection()]);
+      first.apply(await store.readAll({ maxCount: 20 }), 0n);
+      expect(count('counted')).toBe(20);
+      expect(indexed()).toBe(false);
+      // A restart: the projection is current and past 0, so its rows may be queried now.
+      const reopened = new ProjectionBatchApplier(db, [countingProjection()]);
+      expect(indexed()).toBe(true);
+      expect(reopened.indexesPending()).toBe(false);
+    });
+
+    it('are dropped with the tables of a rebuild and built again at its end', async () => {
+      await openAccounts(50);
+      const runner = startRunner([countingProjection()], 100, watch);
+      expect(await runner.waitForPosition(ledger.lastPosition, 5_000)).toBe(true);
+      expect(indexed()).toBe(true);
+      commits.splice(0);
+      await runner.rebuild();
+      expect(await runner.waitForPosition(ledger.lastPosition, 5_000)).toBe(true);
+      expect(commits).toEqual([{ rows: 50, indexed: true }]);
+    });
   });
 });

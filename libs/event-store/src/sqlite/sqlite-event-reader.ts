@@ -24,11 +24,15 @@ const COLUMNS = 'position, id, stream, revision, type, data, metadata, recorded_
 /** SQLite's LIMIT -1 means "no limit". */
 const NO_LIMIT = -1;
 const MAX_REVISION = 9223372036854775807n;
+/** Distinct page sizes given a statement of their own (callers use one or two: their page, and none). */
+const MAX_PAGE_STATEMENTS = 16;
 
 /** The read side of the SQLite store: prepared once, bigint columns read as bigint. */
 export class SqliteEventReader {
   private readonly forwards: Database.Statement<[string, bigint, number], EventRow>;
   private readonly backwards: Database.Statement<[string, bigint, number], EventRow>;
+  private readonly streamPages = new Map<string, Database.Statement<[string, bigint], EventRow>>();
+  private readonly prepareRows: <P extends unknown[]>(sql: string) => Database.Statement<P, EventRow>;
   private readonly streamExists: Database.Statement<[string], number>;
   private readonly afterPosition: Database.Statement<[bigint, number], EventRow>;
   private readonly lastPosition: Database.Statement<[], bigint | null>;
@@ -36,12 +40,9 @@ export class SqliteEventReader {
   constructor(db: Database.Database) {
     const prepare = <P extends unknown[], R>(sql: string) => db.prepare<P, R>(sql).safeIntegers(true);
     const prepareRows = <P extends unknown[]>(sql: string) => prepare<P, EventRow>(sql).raw(true);
-    this.forwards = prepareRows(
-      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
-    );
-    this.backwards = prepareRows(
-      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-    );
+    this.prepareRows = prepareRows;
+    this.forwards = prepareRows(streamPageSql('forwards', '?'));
+    this.backwards = prepareRows(streamPageSql('backwards', '?'));
     this.streamExists = prepare<[string], number>(`SELECT 1 FROM events WHERE stream = ? LIMIT 1`).pluck();
     this.afterPosition = prepareRows(
       `SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
@@ -61,14 +62,35 @@ export class SqliteEventReader {
 
   private readStreamUnlocked(stream: StreamName, options: ReadStreamOptions = {}): RecordedEvent[] {
     const limit = checkedLimit(options.maxCount);
+    const backwards = options.direction === 'backwards';
+    const from = checkedRevision(options.fromRevision ?? (backwards ? MAX_REVISION : 0n));
+    const page = this.streamPage(backwards ? 'backwards' : 'forwards', limit);
     const rows =
-      options.direction === 'backwards'
-        ? this.backwards.all(stream, checkedRevision(options.fromRevision ?? MAX_REVISION), limit)
-        : this.forwards.all(stream, checkedRevision(options.fromRevision ?? 0n), limit);
+      page !== undefined
+        ? page.all(stream, from)
+        : (backwards ? this.backwards : this.forwards).all(stream, from, limit);
     // Only an empty answer needs the existence check: a stream with events is never "not found".
     if (rows.length === 0 && this.streamExists.get(stream) === undefined)
       throw new StreamNotFoundError(stream);
     return rows.map(toRecordedEvent);
+  }
+
+  /**
+   * The stream read with its page size written into the SQL: with the LIMIT bound as a parameter
+   * the same read costs ≈ 12 µs more, whatever the value (measured on better-sqlite3 12: 14.9 vs
+   * 2.5 µs for an empty page), and every catch-up read before a decision or a dry run is one.
+   */
+  private streamPage(
+    direction: 'forwards' | 'backwards',
+    limit: number,
+  ): Database.Statement<[string, bigint], EventRow> | undefined {
+    const key = `${direction} ${limit}`;
+    let statement = this.streamPages.get(key);
+    if (statement === undefined && this.streamPages.size < MAX_PAGE_STATEMENTS) {
+      statement = this.prepareRows<[string, bigint]>(streamPageSql(direction, String(limit)));
+      this.streamPages.set(key, statement);
+    }
+    return statement;
   }
 
   readAll(options: ReadAllOptions = {}): RecordedEvent[] {
@@ -82,6 +104,12 @@ export class SqliteEventReader {
   headPosition(): bigint {
     return this.lastPosition.get() ?? START;
   }
+}
+
+function streamPageSql(direction: 'forwards' | 'backwards', limit: string): string {
+  return direction === 'backwards'
+    ? `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ${limit}`
+    : `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ${limit}`;
 }
 
 function toRecordedEvent([

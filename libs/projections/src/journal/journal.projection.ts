@@ -20,7 +20,6 @@ CREATE TABLE IF NOT EXISTS journal_entries (
   ending_balance    INTEGER,
   details           TEXT    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS journal_entries_by_account ON journal_entries (account_id, position);
 CREATE TABLE IF NOT EXISTS journal_postings (
   position       INTEGER NOT NULL,
   line           INTEGER NOT NULL,
@@ -33,6 +32,9 @@ CREATE TABLE IF NOT EXISTS ledger_balances (
   ledger_account TEXT    PRIMARY KEY,
   balance        INTEGER NOT NULL
 ) WITHOUT ROWID;`;
+
+export const JOURNAL_INDEXES = `
+CREATE INDEX IF NOT EXISTS journal_entries_by_account ON journal_entries (account_id, position);`;
 
 /**
  * The double-entry journal (see chart-of-accounts.ts), one entry per event, keyed by global
@@ -48,6 +50,7 @@ export const journalProjection: Projection = {
     { name: 'ledger_balances', key: ['ledger_account'] },
   ],
   createSchema: (db) => db.exec(JOURNAL_SCHEMA),
+  indexes: JOURNAL_INDEXES,
   openWriter: (db) => new JournalWriter(db),
 };
 

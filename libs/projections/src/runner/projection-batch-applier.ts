@@ -9,6 +9,8 @@ interface ProjectionSlot {
   writer: ProjectionWriter;
   /** Last position applied, as committed. */
   position: bigint;
+  /** Rebuilding from 0 without its secondary indexes: they are built when the catch-up ends. */
+  indexesPending: boolean;
 }
 
 /**
@@ -49,10 +51,21 @@ export class ProjectionBatchApplier {
     this.slots = projections.map((projection) => {
       const stored = this.checkpoints.read(projection.name);
       const current = stored !== undefined && stored.version === projection.version;
-      if (current) db.transaction(() => projection.createSchema(db)).immediate();
+      const position = current ? stored.position : 0n;
+      // Past 0 the rows may be queried now: (re)build any index a crash mid-rebuild left missing.
+      if (current)
+        db.transaction(() => {
+          projection.createSchema(db);
+          if (position > 0n) createIndexes(db, projection);
+        }).immediate();
       else this.resetTables(projection);
       if (stored !== undefined && !current) rebuilt.push(projection.name);
-      return { projection, writer: projection.openWriter(db), position: current ? stored.position : 0n };
+      return {
+        projection,
+        writer: projection.openWriter(db),
+        position,
+        indexesPending: position === 0n && projection.indexes !== undefined,
+      };
     });
     this.rebuiltOnOpen = rebuilt;
   }
@@ -73,18 +86,23 @@ export class ProjectionBatchApplier {
   /**
    * Applies `events` (in log order, all after minPosition) and moves every checkpoint to `upTo`
    * (≥ the last event's position: subscriptions may report a checkpoint past filtered events).
+   * `endOfCatchUp`: the last page of a catch-up (the log has nothing after it for now): projections
+   * rebuilt from 0 get their secondary indexes in the same transaction, before the checkpoint moves,
+   * so a reader waiting for this position finds them indexed.
    */
-  apply(events: readonly RecordedEvent[], upTo: bigint): void {
+  apply(events: readonly RecordedEvent[], upTo: bigint, endOfCatchUp = false): void {
     const target =
       events.length > 0 && events[events.length - 1].position > upTo
         ? events[events.length - 1].position
         : upTo;
-    if (this.slots.every((slot) => slot.position >= target)) return;
+    const indexing = endOfCatchUp ? this.slots.filter((slot) => slot.indexesPending) : [];
+    if (indexing.length === 0 && this.slots.every((slot) => slot.position >= target)) return;
     let applied: ProjectionSlot[] = [];
     try {
       this.db
         .transaction(() => {
           this.syncWithStoredCheckpoints();
+          for (const slot of indexing) createIndexes(this.db, slot.projection);
           applied = this.slots.filter((slot) => slot.position < target);
           if (applied.length === 0) return;
           for (const recorded of events) {
@@ -107,6 +125,7 @@ export class ProjectionBatchApplier {
       throw error;
     }
     for (const slot of applied) slot.position = target;
+    for (const slot of indexing) slot.indexesPending = false;
   }
 
   /**
@@ -138,6 +157,7 @@ export class ProjectionBatchApplier {
     this.resetTables(slot.projection);
     slot.writer = slot.projection.openWriter(this.db);
     slot.position = 0n;
+    slot.indexesPending = slot.projection.indexes !== undefined;
   }
 
   private resetTables(projection: Projection): void {
@@ -150,7 +170,16 @@ export class ProjectionBatchApplier {
       .immediate();
   }
 
+  /** Whether any projection is being rebuilt without its secondary indexes (see `apply`). */
+  indexesPending(): boolean {
+    return this.slots.some((slot) => slot.indexesPending);
+  }
+
   private maxPosition(): bigint {
     return this.slots.reduce((max, slot) => (slot.position > max ? slot.position : max), 0n);
   }
+}
+
+function createIndexes(db: ReadModelDatabase, projection: Projection): void {
+  if (projection.indexes !== undefined) db.exec(projection.indexes);
 }

@@ -200,12 +200,18 @@ export class ProjectionRunner {
         fromPosition: this.applier.minPosition(),
         maxCount: this.catchUpPageSize,
       });
-      if (page.length === 0 || this.stopping) return;
+      if (this.stopping) return;
+      // The end of the catch-up, where rebuilt projections get their indexes: a short page, or a
+      // full one that reaches the head (else a log of whole pages would be "caught up" unindexed).
+      const last =
+        page.length < this.catchUpPageSize ||
+        page[page.length - 1].position >= (await this.store.headPosition());
+      if (this.stopping) return;
       this.pending = page;
-      this.pendingUpTo = page[page.length - 1].position;
-      this.commitPending();
+      this.pendingUpTo = page.length > 0 ? page[page.length - 1].position : this.applier.minPosition();
+      this.commitPending(last);
       if (this.rereadError !== undefined) throw this.rereadError;
-      if (page.length < this.catchUpPageSize) return;
+      if (last) return;
       await yieldToEventLoop();
     }
   }
@@ -219,16 +225,17 @@ export class ProjectionRunner {
     });
   }
 
-  private commitPending(): void {
+  private commitPending(endOfCatchUp = false): void {
     // After a failure, or until the log is read again from the checkpoints: events in hand may not
     // follow on from where the read models are.
     if (this.failure !== undefined || this.rereadError !== undefined) return;
     const events = this.pending;
-    if (events.length === 0 && this.pendingUpTo <= this.applier.minPosition()) return;
+    const indexing = endOfCatchUp && this.applier.indexesPending();
+    if (events.length === 0 && this.pendingUpTo <= this.applier.minPosition() && !indexing) return;
     this.pending = [];
     const started = performance.now();
     try {
-      this.applier.apply(events, this.pendingUpTo);
+      this.applier.apply(events, this.pendingUpTo, endOfCatchUp);
     } catch (error) {
       if (mustReadAgain(error)) this.readAgain(error as Error);
       else this.fail(error as Error);

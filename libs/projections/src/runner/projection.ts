@@ -16,8 +16,14 @@ export interface Projection {
   readonly name: string;
   readonly version: number;
   readonly tables: readonly ProjectionTable[];
-  /** Creates its tables and indexes (idempotent). */
+  /** Creates its tables (idempotent). */
   createSchema(db: ReadModelDatabase): void;
+  /**
+   * DDL of the secondary indexes its queries need (`CREATE INDEX IF NOT EXISTS …`). A projection
+   * rebuilt from position 0 gets them when its catch-up ends, in the transaction of the last page:
+   * rows loaded first and indexed once cost less than every row kept in order in every index.
+   */
+  readonly indexes?: string;
   /** Prepares its statements once; the writer is then used for every batch. */
   openWriter(db: ReadModelDatabase): ProjectionWriter;
 }

@@ -22,12 +22,14 @@ CREATE TABLE IF NOT EXISTS timeline_events (
   recorded_at INTEGER NOT NULL,
   state_after TEXT
 );
-CREATE INDEX IF NOT EXISTS timeline_by_account ON timeline_events (account_id, position);
-CREATE INDEX IF NOT EXISTS timeline_by_account_time ON timeline_events (account_id, recorded_at, position);
 CREATE TABLE IF NOT EXISTS timeline_heads (
   account_id TEXT PRIMARY KEY,
   state      TEXT NOT NULL
 ) WITHOUT ROWID;`;
+
+export const TIMELINE_INDEXES = `
+CREATE INDEX IF NOT EXISTS timeline_by_account ON timeline_events (account_id, position);
+CREATE INDEX IF NOT EXISTS timeline_by_account_time ON timeline_events (account_id, recorded_at, position);`;
 
 /** Whether the row at this account revision keeps the state after its event. */
 export function keepsState(revision: bigint): boolean {
@@ -47,6 +49,7 @@ export const timelineProjection: Projection = {
     { name: 'timeline_heads', key: ['account_id'] },
   ],
   createSchema: (db) => db.exec(TIMELINE_SCHEMA),
+  indexes: TIMELINE_INDEXES,
   openWriter: (db) => new TimelineWriter(db),
 };
 
