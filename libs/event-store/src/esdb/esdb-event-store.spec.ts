@@ -13,11 +13,15 @@ const event = (type = 'Happened') => ({ id: randomUUID(), type, data: { n: 1 } }
 async function take(subscription: Subscription, done: (items: SubscriptionItem[]) => boolean) {
   const items: SubscriptionItem[] = [];
   const timeout = setTimeout(() => void subscription.close(), 10_000);
-  for await (const item of subscription) {
-    items.push(item);
-    if (done(items)) break;
+  try {
+    for await (const item of subscription) {
+      items.push(item);
+      if (done(items)) break;
+    }
+  } finally {
+    // Also when the subscription fails: a pending 10 s timer kept jest from exiting after the run.
+    clearTimeout(timeout);
   }
-  clearTimeout(timeout);
   await subscription.close();
   return items;
 }
