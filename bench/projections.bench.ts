@@ -7,14 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Figure } from './bench-report';
 import { measureRebuildFloor } from './projection-floor';
-
-export interface BenchResult {
-  readonly name: string;
-  readonly value: number;
-  readonly unit: string;
-  readonly note?: string;
-}
 
 const T0 = Date.parse('2026-11-03T10:00:00.000Z');
 const RATE_CARD: RateCard = (() => {
@@ -48,7 +42,7 @@ const RATE_CARD: RateCard = (() => {
  */
 export async function projectionsBench(
   options: { readonly events?: number; readonly timelineEvents?: number } = {},
-): Promise<BenchResult[]> {
+): Promise<Figure[]> {
   const total = options.events ?? 1_000_000;
   const timelineEvents = options.timelineEvents ?? 100_000;
   const dir = mkdtempSync(join(tmpdir(), 'ledger-bench-projections-'));

@@ -21,7 +21,6 @@ interface AutocannonOptions {
   connections: number;
   duration?: number;
   amount?: number;
-  overallRate?: number;
   timeout: number;
   requests: {
     method: string;
@@ -101,11 +100,23 @@ function runJob(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
   return job.overallRate === undefined ? runClosedLoop(job) : runPaced(job, job.overallRate);
 }
 
-function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${job.apiKey}`,
-    'content-type': 'application/json',
+/** The headers of every request of a job. */
+function headersOf(job: LoadJob): Record<string, string> {
+  return { authorization: `Bearer ${job.apiKey}`, 'content-type': 'application/json' };
+}
+
+/** p50, p99 and max of the 2xx responses' latencies, in ms. */
+function latencySummary(latencies: readonly number[]): LoadResult['latencyMs'] {
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length > 0 ? sorted[sorted.length - 1] : 0,
   };
+}
+
+function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
+  const headers = headersOf(job);
   const first = requestOf(job.scenario, 0);
   let next = 0;
   const latencies: number[] = [];
@@ -116,7 +127,6 @@ function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
         connections: job.connections,
         duration: job.durationS,
         amount: job.amount,
-        overallRate: job.overallRate,
         timeout: 30,
         requests: [
           {
@@ -129,7 +139,6 @@ function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
       },
       (error, result) => {
         if (error) return reject(error);
-        const sorted = Float64Array.from(latencies).sort();
         const statusCounts: Record<string, number> = {};
         let responses = 0;
         let ok = 0;
@@ -145,11 +154,7 @@ function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
           errors: result.errors,
           timeouts: result.timeouts,
           durationS: result.duration,
-          latencyMs: {
-            p50: percentile(sorted, 50),
-            p99: percentile(sorted, 99),
-            max: sorted.length > 0 ? sorted[sorted.length - 1] : 0,
-          },
+          latencyMs: latencySummary(latencies),
         });
       },
     );
@@ -173,7 +178,7 @@ function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
 function runPaced(job: LoadJob, rate: number): Promise<Omit<LoadResult, 'cpuMs'>> {
   const url = new URL(job.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
-  const headers = { authorization: `Bearer ${job.apiKey}`, 'content-type': 'application/json' };
+  const headers = headersOf(job);
   const total = job.amount ?? Math.round(rate * (job.durationS ?? 10));
   const intervalMs = 1000 / rate;
   const latencies: number[] = [];
@@ -186,7 +191,6 @@ function runPaced(job: LoadJob, rate: number): Promise<Omit<LoadResult, 'cpuMs'>
   return new Promise((resolve) => {
     const finish = () => {
       agent.destroy();
-      const sorted = Float64Array.from(latencies).sort();
       const ok = Object.entries(statusCounts)
         .filter(([status]) => status.startsWith('2'))
         .reduce((sum, [, count]) => sum + count, 0);
@@ -197,11 +201,7 @@ function runPaced(job: LoadJob, rate: number): Promise<Omit<LoadResult, 'cpuMs'>
         errors,
         timeouts: 0,
         durationS: (performance.now() - started) / 1000,
-        latencyMs: {
-          p50: percentile(sorted, 50),
-          p99: percentile(sorted, 99),
-          max: sorted.length > 0 ? sorted[sorted.length - 1] : 0,
-        },
+        latencyMs: latencySummary(latencies),
       });
     };
     const settle = () => {
