@@ -115,3 +115,50 @@ export class StreamNotFoundError extends Error {
     this.name = 'StreamNotFoundError';
   }
 }
+
+/**
+ * The store cannot be reached or did not answer in time (node down, restarting, no leader, deadline
+ * passed, disk full, server-side fault). Nothing can be assumed about an append that failed this way
+ * except that it was not acknowledged: the caller retries later with the same idempotency key, and the
+ * deterministic event ids make a retry of an append that did land a replay. HTTP answers 503 with
+ * Retry-After.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(
+    /** Short machine-readable cause: 'unavailable', 'deadline-exceeded', 'not-leader', 'storage-full', … */
+    readonly reason: string,
+    detail: string,
+    /** Seconds a client should wait before retrying. */
+    readonly retryAfterSeconds = 1,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(`event store unavailable (${reason}): ${detail}`, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** The stream was deleted or tombstoned in the store (an operator's action): nothing was appended. */
+export class StreamDeletedError extends Error {
+  constructor(readonly stream: StreamName) {
+    super(`stream ${stream} was deleted in the event store`);
+    this.name = 'StreamDeletedError';
+  }
+}
+
+/**
+ * One append is larger than the store accepts at once (EventStoreDB's MaxAppendSize, 1 MiB by
+ * default). A decision is atomic, so it is refused whole, never split across appends.
+ */
+export class AppendTooLargeError extends Error {
+  constructor(
+    readonly stream: StreamName,
+    /** The store's limit in bytes, when it says. */
+    readonly maxAppendSize: number | undefined,
+  ) {
+    super(
+      `append to ${stream} exceeds the event store's maximum append size` +
+        (maxAppendSize === undefined ? '' : ` of ${maxAppendSize} bytes`),
+    );
+    this.name = 'AppendTooLargeError';
+  }
+}

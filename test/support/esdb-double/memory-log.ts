@@ -13,6 +13,8 @@
  * - the expected-version / idempotency decision is IndexWriter.CheckCommit, reproduced in `decide()`.
  */
 
+import { randomUUID } from 'node:crypto';
+
 export interface ProposedEvent {
   readonly id: string;
   readonly type: string;
@@ -37,7 +39,26 @@ export type Expected =
 
 export type AppendOutcome =
   | { kind: 'success'; currentRevision: bigint; position: bigint }
-  | { kind: 'wrong_expected_version'; current: bigint | 'no_stream' };
+  | { kind: 'wrong_expected_version'; current: bigint | 'no_stream' }
+  | { kind: 'stream_deleted' };
+
+export type DeleteOutcome =
+  | { kind: 'deleted'; position: bigint }
+  | { kind: 'wrong_expected_version'; current: bigint | 'no_stream' }
+  | { kind: 'stream_deleted' };
+
+export interface MemoryLogOptions {
+  /**
+   * How many event ids the log remembers for `any` / `stream_exists` idempotency. The server checks
+   * those against a bounded cache of recently committed ids (IndexWriter's `_committedEvents`), so an
+   * `any` append retried long after is written again; exact expected revisions are checked against
+   * the stream itself and never forget. Default 1000.
+   */
+  readonly idCacheSize?: number;
+}
+
+/** EventNumber.DeletedStream (long.MaxValue): the revision of a tombstone, and of a tombstoned stream. */
+export const DELETED_STREAM_REVISION = 2n ** 63n - 1n;
 
 /** Size of the epoch record that opens a real log; the first event lands after it. */
 const EPOCH_RECORD_SIZE = 128n;
@@ -50,7 +71,20 @@ export class MemoryLog {
   private readonly byId = new Map<string, StoredEvent>();
   private readonly positions = new Set<bigint>();
   private readonly listeners = new Set<(events: readonly StoredEvent[]) => void>();
+  private readonly deletions = new Map<string, 'soft' | 'tombstone'>();
+  /** `$tb` of soft-deleted streams: revisions below it are hidden from reads. */
+  private readonly truncateBefore = new Map<string, bigint>();
+  private readonly idCacheSize: number;
   private end = EPOCH_RECORD_SIZE;
+
+  constructor(options: MemoryLogOptions = {}) {
+    this.idCacheSize = options.idCacheSize ?? 1000;
+  }
+
+  /** 'tombstone' after Tombstone (for ever), 'soft' after Delete until the next append. */
+  deletion(name: string): 'soft' | 'tombstone' | undefined {
+    return this.deletions.get(name);
+  }
 
   /** Events of $all in log order (including system events: filters apply later). */
   get events(): readonly StoredEvent[] {
@@ -71,6 +105,13 @@ export class MemoryLog {
     return this.streams.get(name);
   }
 
+  /** What a stream read sees: nothing after a delete, then only revisions from `$tb` on. */
+  visibleStream(name: string): readonly StoredEvent[] | undefined {
+    if (this.deletions.has(name)) return undefined;
+    const tb = this.truncateBefore.get(name) ?? 0n;
+    return this.streams.get(name)?.filter((e) => e.revision >= tb);
+  }
+
   /** Live feed for subscriptions: called synchronously after each committed append. */
   onAppended(listener: (events: readonly StoredEvent[]) => void): () => void {
     this.listeners.add(listener);
@@ -78,8 +119,12 @@ export class MemoryLog {
   }
 
   append(streamName: string, expected: Expected, proposed: readonly ProposedEvent[]): AppendOutcome {
+    if (this.deletions.get(streamName) === 'tombstone') return { kind: 'stream_deleted' };
     const existing = this.streams.get(streamName) ?? [];
-    const decision = this.decide(streamName, existing, expected, proposed);
+    // A soft-deleted stream is "no stream" to expectations, but its revisions continue (the server
+    // hides revisions below $tb, it does not renumber).
+    const visible = this.deletions.get(streamName) === 'soft' ? [] : existing;
+    const decision = this.decide(streamName, visible, expected, proposed);
     if (decision.kind !== 'ok') return decision.outcome;
     if (proposed.length === 0) {
       // An empty append writes nothing the client can see; it reports the current state.
@@ -101,14 +146,70 @@ export class MemoryLog {
       this.end += RECORD_OVERHEAD + recordSize(stored);
       existing.push(stored);
       this.all.push(stored);
-      this.byId.set(stored.id, stored);
+      this.remember(stored);
       this.positions.add(stored.position);
       written.push(stored);
     }
     this.streams.set(streamName, existing);
+    this.deletions.delete(streamName);
     for (const listener of [...this.listeners]) listener(written);
     const last = written[written.length - 1];
     return { kind: 'success', currentRevision: last.revision, position: last.position };
+  }
+
+  /**
+   * Streams.Delete / Streams.Tombstone: the expected revision is checked like an append's; a soft
+   * delete writes `$metadata` with `$tb` (truncate before) to `$$stream`, a tombstone writes
+   * `$streamDeleted` at revision long.MaxValue into the stream itself. Either way the stream reads as
+   * gone; only a tombstone refuses later appends (StreamDeleted).
+   */
+  delete(streamName: string, expected: Expected, hard: boolean): DeleteOutcome {
+    if (this.deletions.get(streamName) === 'tombstone') return { kind: 'stream_deleted' };
+    const existing = this.deletions.get(streamName) === 'soft' ? [] : (this.streams.get(streamName) ?? []);
+    const current = BigInt(existing.length) - 1n;
+    const ok =
+      expected.kind === 'any' ||
+      (expected.kind === 'no_stream' && current < 0n) ||
+      (expected.kind === 'stream_exists' && current >= 0n) ||
+      (expected.kind === 'revision' && expected.revision === current);
+    if (!ok) return { kind: 'wrong_expected_version', current: current < 0n ? 'no_stream' : current };
+    const json = (value: unknown): Uint8Array => Uint8Array.from(Buffer.from(JSON.stringify(value)));
+    const marker = (stream: string, revision: bigint, type: string, data: unknown): StoredEvent => ({
+      id: randomUUID(),
+      stream,
+      revision,
+      type,
+      contentType: 'application/json',
+      data: json(data),
+      customMetadata: new Uint8Array(),
+      position: this.end,
+      createdTicks: BigInt(Date.now()) * 10_000n,
+    });
+    const all = this.streams.get(streamName) ?? [];
+    const tb = all.length === 0 ? 0n : all[all.length - 1].revision + 1n;
+    if (!hard) this.truncateBefore.set(streamName, tb);
+    const record = hard
+      ? marker(streamName, DELETED_STREAM_REVISION, '$streamDeleted', {})
+      : marker(`$$${streamName}`, BigInt(this.streams.get(`$$${streamName}`)?.length ?? 0), '$metadata', {
+          $tb: Number(tb),
+        });
+    this.end += RECORD_OVERHEAD + recordSize(record);
+    this.all.push(record);
+    this.positions.add(record.position);
+    if (!hard) this.streams.set(record.stream, [...(this.streams.get(record.stream) ?? []), record]);
+    this.deletions.set(streamName, hard ? 'tombstone' : 'soft');
+    for (const listener of [...this.listeners]) listener([record]);
+    return { kind: 'deleted', position: record.position };
+  }
+
+  /** The bounded id cache for `any` / `stream_exists` (oldest forgotten first). */
+  private remember(event: StoredEvent): void {
+    this.byId.delete(event.id);
+    this.byId.set(event.id, event);
+    while (this.byId.size > this.idCacheSize) {
+      const oldest = this.byId.keys().next().value as string;
+      this.byId.delete(oldest);
+    }
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { ReadReq, ReadResp } from '@eventstore/db-client/generated/streams_pb';
+import { rpcError } from './faults';
 import { clientFilter, defaultAllFilter, type EventPredicate } from './filters';
 import type { MemoryLog, StoredEvent } from './memory-log';
 import { subscribeToAll, subscribeToStream, type SubscriptionRegistry } from './subscriptions';
@@ -63,7 +64,14 @@ export function readHandler(log: MemoryLog, registry: SubscriptionRegistry) {
 function readStream(log: MemoryLog, call: ReadCall, options: ReadReq.Options): void {
   const streamOptions = options.getStream() as ReadReq.Options.StreamOptions;
   const name = streamNameOf(streamOptions.getStreamIdentifier());
-  const events = log.stream(name);
+  if (log.deletion(name) === 'tombstone') {
+    // Enumerator.ReadStream*: ReadStreamResult.StreamDeleted → RpcExceptions.StreamDeleted.
+    return failCall(call, grpc.status.FAILED_PRECONDITION, `Event stream '${name}' is deleted.`, {
+      exception: 'stream-deleted',
+      'stream-name': name,
+    });
+  }
+  const events = log.visibleStream(name);
   if (!events || events.length === 0) {
     // Enumerator.ReadStreamForwards/Backwards: ReadStreamResult.NoStream → a StreamNotFound message.
     call.write(streamNotFoundResponse(name));
@@ -72,16 +80,16 @@ function readStream(log: MemoryLog, call: ReadCall, options: ReadReq.Options): v
   }
   const count = countOf(options);
   const backwards = options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS;
-  const last = BigInt(events.length - 1);
+  // Revisions, not indexes: after a soft delete the visible stream starts at `$tb`.
+  const last = events[events.length - 1].revision;
   let selected: StoredEvent[];
   if (backwards) {
     const from =
       streamOptions.hasRevision() && !streamOptions.hasEnd() ? BigInt(streamOptions.getRevision()) : last;
-    const start = Number(from > last ? last : from);
-    selected = events.slice(0, start + 1).reverse();
+    selected = events.filter((e) => e.revision <= from).reverse();
   } else {
     const from = streamOptions.hasRevision() ? BigInt(streamOptions.getRevision()) : 0n;
-    selected = from > last ? [] : events.slice(Number(from));
+    selected = events.filter((e) => e.revision >= from);
   }
   for (const event of selected.slice(0, count)) call.write(eventResponse(event));
   call.end();
@@ -130,6 +138,11 @@ export function wirePosition(log: MemoryLog, position: ReadReq.Options.Position 
 }
 
 /** grpc-js turns an 'error' emitted on a server stream into the call's final status. */
-export function failCall(call: ReadCall, code: grpc.status, details: string): void {
-  call.emit('error', Object.assign(new Error(details), { code, details }));
+export function failCall(
+  call: ReadCall,
+  code: grpc.status,
+  details: string,
+  trailers?: Record<string, string>,
+): void {
+  call.emit('error', rpcError(code, details, trailers));
 }

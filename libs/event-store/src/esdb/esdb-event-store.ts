@@ -9,6 +9,12 @@
  * - System events ($-prefixed types) never reach the ledger: subscriptions filter them on the server
  *   (`excludeSystemEvents()`); `readAll` has no filter option in client 6.2.1 (ReadAllOptions), so
  *   readAll/headPosition drop them on this side with the same rule (type not matching `^[^$]`).
+ * - Every call goes to the leader (`requiresLeader`): a follower answers NotLeader instead of serving a
+ *   stream it may not have replicated yet, which a decider would then decide on. See ./esdb-faults.ts
+ *   for the retry after NotLeader and the mapping of transport failures to port errors.
+ * - Appends use the unary Streams.Append, deliberately, not BatchAppend (why: `appendOnce`).
+ * - Deadlines: appends carry the client's gRPC deadline; reads carry the adapter's own (6.2.1 ignores
+ *   a read's deadline option), so no call waits forever on a node that stopped answering.
  */
 import {
   type AllStreamResolvedEvent,
@@ -25,6 +31,7 @@ import {
   StreamNotFoundError as EsdbStreamNotFoundError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
 } from '@eventstore/db-client';
+import { append as unaryAppend } from '@eventstore/db-client/dist/streams/appendToStream/append';
 import {
   type AppendResult,
   type EventStore,
@@ -40,6 +47,7 @@ import {
   type SubscriptionItem,
   WrongExpectedVersionError,
 } from '../event-store';
+import { callLeader, collectWithDeadline, type LeaderRetryPolicy } from './esdb-faults';
 import { EsdbSubscription, type ReconnectPolicy } from './esdb-subscription';
 import { comparePositions, decodePosition, encodeEventPosition } from './positions';
 
@@ -49,6 +57,10 @@ export interface EsdbEventStoreOptions {
   readonly reconnect?: Partial<ReconnectPolicy>;
   /** Records per $all page in readAll/headPosition (system events included, dropped here). */
   readonly readPageSize?: number;
+  /** Deadline of one append, and of one read (one page of $all). Default 10 s (the client's default). */
+  readonly deadlineMs?: number;
+  /** Retries after NotLeader (the client has switched to the leader it named). Default 2 × 100 ms. */
+  readonly leaderRetry?: Partial<LeaderRetryPolicy>;
 }
 
 /** The same test as the client's excludeSystemEvents() regex `^[^$].*`, applied on this side. */
@@ -59,6 +71,8 @@ export class EsdbEventStore implements EventStore {
   private readonly checkpointInterval: number;
   private readonly reconnect: ReconnectPolicy;
   private readonly pageSize: number;
+  private readonly deadlineMs: number;
+  private readonly leaderRetry: LeaderRetryPolicy;
   private readonly subscriptions = new Set<Subscription>();
   /** Operations started before close(): close waits for them, so an acknowledged append is settled. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -69,6 +83,8 @@ export class EsdbEventStore implements EventStore {
     this.checkpointInterval = options.checkpointIntervalMultiplier ?? 1;
     this.reconnect = { initialDelayMs: 100, maxDelayMs: 5_000, ...options.reconnect };
     this.pageSize = options.readPageSize ?? 256;
+    this.deadlineMs = options.deadlineMs ?? 10_000;
+    this.leaderRetry = { attempts: 2, delayMs: 100, ...options.leaderRetry };
   }
 
   appendToStream(
@@ -106,18 +122,8 @@ export class EsdbEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     try {
-      // The port's expected revisions are the client's own vocabulary: bigint | 'no_stream' | 'stream_exists' | 'any'.
-      const result = await this.client.appendToStream(
-        stream,
-        events.map((e) =>
-          jsonEvent({
-            id: e.id,
-            type: e.type,
-            data: e.data as JSONType,
-            ...(e.metadata ? { metadata: e.metadata as JSONType } : {}),
-          }),
-        ),
-        { expectedRevision: expected },
+      const result = await callLeader(this.leaderRetry, stream, () =>
+        this.appendOnce(stream, events, expected),
       );
       if (!result.position) return this.emptyAppendResult(stream, result.nextExpectedRevision);
       // For a replayed append the server answers with the ORIGINAL last event's revision and position.
@@ -138,22 +144,58 @@ export class EsdbEventStore implements EventStore {
     }
   }
 
+  /**
+   * One Streams.Append call, through the client's own implementation of it (its error conversion and
+   * reconnect handling included). Not `client.appendToStream`: against a server that advertises
+   * BatchAppend (every server since 21.10), 6.2.1 sends appends over one long-lived BatchAppend stream
+   * per channel whose pending appends live in a process-global map; a transport error on any such
+   * stream rejects and clears every pending append of the process, and a reply that arrives after
+   * that (the old stream after a reconnect) throws `TypeError: undefined is not iterable` inside a
+   * stream 'data' handler, which crashes the process (src/streams/appendToStream/batchAppend.ts in
+   * v6.2.1: `promiseBank`; fixed upstream in KurrentDB-Client-NodeJS#523). BatchAppend also runs with
+   * `deadline: Infinity` on the gRPC call. The unary call has none of that: one call per append, its
+   * own gRPC deadline, its own failure. Throughput is not the limit here (one append per decision).
+   * `appendToStream` picks the same unary path only when `credentials` are passed per call.
+   */
+  private appendOnce(stream: StreamName, events: readonly EventToAppend[], expected: ExpectedRevision) {
+    const data = events.map((e) =>
+      jsonEvent({
+        id: e.id,
+        type: e.type,
+        data: e.data as JSONType,
+        ...(e.metadata ? { metadata: e.metadata as JSONType } : {}),
+      }),
+    );
+    // The port's expected revisions are the client's own vocabulary: bigint | 'no_stream' | 'stream_exists' | 'any'.
+    return unaryAppend.call(this.client, stream, data, {
+      expectedRevision: expected,
+      batchAppendSize: Number.MAX_SAFE_INTEGER,
+      requiresLeader: true,
+      deadline: this.deadlineMs,
+    });
+  }
+
   private async readOneStream(stream: StreamName, options: ReadStreamOptions): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards';
-    const out: RecordedEvent[] = [];
     try {
-      const read = this.client.readStream(stream, {
-        direction: backwards ? BACKWARDS : FORWARDS,
-        fromRevision: options.fromRevision ?? (backwards ? END : ESDB_START),
-        // A zero count still tells us whether the stream exists (StreamNotFound comes first).
-        maxCount: Math.max(options.maxCount ?? Number.MAX_SAFE_INTEGER, 1),
-      });
-      for await (const resolved of read) out.push(toRecordedEvent(resolved));
+      const out = await callLeader(this.leaderRetry, stream, () =>
+        collectWithDeadline(
+          this.client.readStream(stream, {
+            direction: backwards ? BACKWARDS : FORWARDS,
+            fromRevision: options.fromRevision ?? (backwards ? END : ESDB_START),
+            // A zero count still tells us whether the stream exists (StreamNotFound comes first).
+            maxCount: Math.max(options.maxCount ?? Number.MAX_SAFE_INTEGER, 1),
+            requiresLeader: true,
+          }),
+          this.deadlineMs,
+          toRecordedEvent,
+        ),
+      );
+      return options.maxCount === 0 ? [] : out;
     } catch (error) {
       if (error instanceof EsdbStreamNotFoundError) throw new StreamNotFoundError(stream);
       throw error;
     }
-    return options.maxCount === 0 ? [] : out;
   }
 
   private async readAllEvents(options: ReadAllOptions): Promise<RecordedEvent[]> {
@@ -190,7 +232,8 @@ export class EsdbEventStore implements EventStore {
             checkpointInterval: this.checkpointInterval,
             checkpointReached: (_subscription, position) => onCheckpoint(position),
           });
-          return this.client.subscribeToAll({ fromPosition, filter });
+          // The leader: positions the read side waits for are the leader's acknowledgements.
+          return this.client.subscribeToAll({ fromPosition, filter, requiresLeader: true });
         },
         toItem: (resolved): SubscriptionItem | undefined =>
           resolved.event && isUserEvent(resolved.event.type)
@@ -227,16 +270,17 @@ export class EsdbEventStore implements EventStore {
     return promise;
   }
 
-  private async readAllPage(direction: typeof FORWARDS | typeof BACKWARDS, from: Position | 'start' | 'end') {
-    const page: AllStreamResolvedEvent[] = [];
-    for await (const resolved of this.client.readAll({
-      direction,
-      fromPosition: from,
-      maxCount: this.pageSize,
-    })) {
-      page.push(resolved);
-    }
-    return page;
+  private readAllPage(
+    direction: typeof FORWARDS | typeof BACKWARDS,
+    from: Position | 'start' | 'end',
+  ): Promise<AllStreamResolvedEvent[]> {
+    return callLeader(this.leaderRetry, undefined, () =>
+      collectWithDeadline(
+        this.client.readAll({ direction, fromPosition: from, maxCount: this.pageSize, requiresLeader: true }),
+        this.deadlineMs,
+        (resolved) => resolved,
+      ),
+    );
   }
 
   /** An append of zero events has no position of its own: report where the stream stands. */

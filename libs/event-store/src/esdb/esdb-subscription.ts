@@ -35,15 +35,24 @@ export interface SubscriptionSource {
 
 /** gRPC status codes (a stable standard), so this library needs no direct dependency on grpc-js. */
 const TRANSIENT_GRPC_CODES = new Set([
-  1 /* CANCELLED */, 2 /* UNKNOWN */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */,
-  13 /* INTERNAL */, 14 /* UNAVAILABLE */,
+  1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */,
+  14 /* UNAVAILABLE */,
 ]);
+/** A fault inside the server: may pass (a node restarting), may not (a bug): retried a few times only. */
+const SERVER_FAULT_CODES = new Set([2 /* UNKNOWN */, 13 /* INTERNAL */]);
+/** Consecutive UNKNOWN/INTERNAL drops without progress before the subscription fails for good. */
+export const MAX_SERVER_FAULT_RETRIES = 3;
 
 /** Drops worth a reconnect: the node went away, restarted or lost leadership. Anything else surfaces. */
 export function isTransient(error: unknown): boolean {
   if (!(error instanceof Error) || !isCommandError(error)) return false;
   if (error.type === ErrorType.NOT_LEADER) return true;
   return typeof error.code === 'number' && TRANSIENT_GRPC_CODES.has(error.code);
+}
+
+function isServerFault(error: unknown): boolean {
+  if (!(error instanceof Error) || !isCommandError(error)) return false;
+  return typeof error.code === 'number' && SERVER_FAULT_CODES.has(error.code);
 }
 
 export class EsdbSubscription implements Subscription {
@@ -86,6 +95,7 @@ export class EsdbSubscription implements Subscription {
   private async *run(): AsyncGenerator<SubscriptionItem> {
     let position = this.fromPosition;
     let delay = this.reconnect.initialDelayMs;
+    let serverFaults = 0;
     while (!this.closed) {
       let pending: { position: Position; release: () => void } | undefined;
       const subscription = this.source.open(
@@ -118,6 +128,7 @@ export class EsdbSubscription implements Subscription {
             if (item?.kind === 'event' && item.event.position > position) {
               position = item.event.position;
               delay = this.reconnect.initialDelayMs;
+              serverFaults = 0;
               yield item;
             }
             continue;
@@ -129,6 +140,7 @@ export class EsdbSubscription implements Subscription {
             if (encoded !== undefined && encoded > position) {
               position = encoded;
               delay = this.reconnect.initialDelayMs;
+              serverFaults = 0;
               yield { kind: 'checkpoint', position: encoded };
             }
             release();
@@ -140,7 +152,11 @@ export class EsdbSubscription implements Subscription {
         }
       } catch (error) {
         if (this.closed) return;
-        if (!isTransient(error)) throw error;
+        // UNKNOWN/INTERNAL again and again is not a restart: surface it (the read side reports it)
+        // instead of reconnecting forever in silence.
+        const retry =
+          isTransient(error) || (isServerFault(error) && ++serverFaults <= MAX_SERVER_FAULT_RETRIES);
+        if (!retry) throw error;
       } finally {
         pending?.release();
         subscription.off('error', onError).off('end', onEnd).off('close', onEnd).off('readable', onReadable);
