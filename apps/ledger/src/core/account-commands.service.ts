@@ -5,6 +5,7 @@ import {
   foldAccount,
   idempotencyKeyOf,
   initialState,
+  normaliseForFingerprint,
   snapshotOf,
   stateFromSnapshot,
   type AccountCommand,
@@ -22,10 +23,11 @@ import {
   type LoadedStream,
   type SnapshotStore,
 } from '@ledger/event-store';
-import { CLOCK, type Clock } from '../clock/clock';
+import { CLOCK, decisionTime, type Clock } from '../clock/clock';
+import { ledgerTimeOf } from '../clock/ledger-time-of';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { EVENT_STORE, IDEMPOTENCY_KEYS, SNAPSHOT_STORE } from '../store/store.tokens';
-import { eventId, fingerprintOf } from './command-identity';
+import { commandKey, eventIdsOf, fingerprintOf } from './command-identity';
 import type { CommandOutcome, PositionedEvent } from './command-outcome';
 import { LimitsResetsService } from './limits-resets.service';
 import { RATE_CARD } from './tokens';
@@ -42,8 +44,9 @@ export type AccountCommandInput = {
 const ACCOUNT_SNAPSHOT_VERSION = 'account-v3';
 
 /**
- * Runs account commands: read the account (cache, snapshot + tail), decide with the ledger's clock
- * and the current global resets, append with the exact expected revision, retry on conflict.
+ * Runs account commands: read the global resets' tail and the account (cache, snapshot + tail),
+ * decide at the ledger's time (never before the stream's or the resets' latest time), append with
+ * the exact expected revision and content-addressed event ids, decide again on a conflict.
  */
 @Injectable()
 export class AccountCommandsService {
@@ -64,10 +67,12 @@ export class AccountCommandsService {
     private readonly metrics: LedgerMetrics,
   ) {
     this.handler = new StreamCommandHandler<AccountState>(store, {
-      // Several nodes share an EventStoreDB log, and the server dedupes by event id alone.
+      // Several nodes share an EventStoreDB log: decide on its latest state (fewer conflicts). Correctness
+      // does not rest on it: event ids are content-addressed, so a stale decision is a version conflict.
       readBeforeDecide: store instanceof EsdbEventStore,
       initialState,
       fold: (state, events) => foldAccount(events as readonly AccountEvent[], state),
+      timeOf: ledgerTimeOf,
       snapshot: {
         store: snapshots,
         version: ACCOUNT_SNAPSHOT_VERSION,
@@ -91,20 +96,31 @@ export class AccountCommandsService {
 
   async execute(input: AccountCommandInput, actor: string): Promise<CommandOutcome<AccountEvent>> {
     const stream = accountStreamName(input.data.accountId);
-    const fingerprint = fingerprintOf({ type: input.type, ...input.data });
-    const resets = await this.resets.current();
+    const fingerprint = fingerprintOf(normaliseForFingerprint(input.type, input.data));
+    // What older versions stored (raw values): a retry of a command recorded then still replays.
+    const legacyFingerprint = fingerprintOf({ type: input.type, ...input.data });
+    const resets = await this.resets.atHead();
     const handled = await this.handler.handle<Decision>(
       stream,
       (loaded) => {
-        const command = {
-          ...input,
-          metadata: { now: this.clock.now(), fingerprint, actor },
-        } as AccountCommand;
-        const decision = decide(command, loaded.state, { rateCard: this.rateCard, resets });
+        const now = decisionTime(this.clock, loaded.ledgerTime, resets.ledgerTime);
+        const context = { rateCard: this.rateCard, resets: resets.resets };
+        const decideWith = (print: string) =>
+          decide(
+            { ...input, metadata: { now, fingerprint: print, actor } } as AccountCommand,
+            loaded.state,
+            context,
+          );
+        let decision = decideWith(fingerprint);
+        if (decision.kind === 'error' && legacyFingerprint !== fingerprint) {
+          const legacy = decideWith(legacyFingerprint);
+          if (legacy.kind === 'replay') decision = legacy;
+        }
         if (decision.kind !== 'events') return { events: [], result: decision };
         const key = eventIdKeyOf(input, loaded);
+        const ids = eventIdsOf({ stream, key, events: decision.events });
         const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
-          id: eventId(key, index),
+          id: ids[index],
           type: event.type,
           data: event.data,
           metadata: { command: input.type, idempotencyKey: key, actor },
@@ -199,7 +215,7 @@ export class AccountCommandsService {
     const entry = await this.keys.lookup(stream, key);
     if (entry === undefined) return loaded;
     const idempotency = new Map(loaded.state.idempotency).set(key, entry);
-    return { state: { ...loaded.state, idempotency }, revision: loaded.revision };
+    return { ...loaded, state: { ...loaded.state, idempotency } };
   }
 
   private async positionOf(stream: string, revision: bigint): Promise<bigint | undefined> {
@@ -209,13 +225,14 @@ export class AccountCommandsService {
 }
 
 /**
- * The key event ids derive from. Keyed commands use their id; the others (plan change, cap,
- * expiry sweep) use the revision they were decided at, so a retry of the same append dedupes.
+ * The command key event ids derive from (with the stream and the events' content), encoded without
+ * ambiguity. Keyed commands use their id; the others (open, plan change, cap, expiry sweep) the
+ * revision they were decided at. Two different decisions under one key never share ids.
  */
 function eventIdKeyOf(input: AccountCommandInput, loaded: LoadedStream<AccountState>): string {
   const d = input.data as Record<string, unknown>;
   const id = d.usageId ?? d.purchaseId ?? d.grantId ?? d.refundId ?? d.resetId;
-  if (typeof id === 'string') return `${input.type}:${input.data.accountId}:${id}`;
+  if (typeof id === 'string') return commandKey(input.type, input.data.accountId, id);
   const at = loaded.revision === 'no_stream' ? 'new' : loaded.revision.toString();
-  return `${input.type}:${input.data.accountId}@${at}`;
+  return commandKey(input.type, input.data.accountId, '@', at);
 }

@@ -34,6 +34,7 @@ export class LedgerCoreModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RATE_CARD) private readonly rateCard: RateCard,
     private readonly accounts: AccountCommandsService,
+    private readonly resets: LimitsResetsService,
   ) {}
 
   static forConfig(config: LedgerConfig): DynamicModule {
@@ -64,7 +65,12 @@ export class LedgerCoreModule implements OnModuleInit, OnApplicationShutdown {
     };
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // A clock behind the log (a simulated clock restarted at LEDGER_CLOCK_START) continues from the
+    // log's time. If the log cannot be read now, the first command does it (it waits for this too).
+    await this.resets.clockAtLog().catch((error: unknown) => {
+      this.logger.warn(`could not read the log's time at start: ${String(error)}`);
+    });
     this.logger.log(
       `event store: ${this.stores.engine}; rate card ${this.rateCard.version}; clock: ${this.clock instanceof SimulatedClock ? 'simulated' : 'system'} ${new Date(this.clock.now()).toISOString()}`,
     );

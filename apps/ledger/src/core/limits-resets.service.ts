@@ -4,6 +4,7 @@ import {
   decideLimitsReset,
   evolveLimitsResets,
   initialLimitsResetsState,
+  normaliseForFingerprint,
   type GlobalLimitsReset,
   type LimitsReset,
   type LimitsResetsDecision,
@@ -11,29 +12,38 @@ import {
   type RateCard,
   type ResetLimits,
 } from '@ledger/domain';
-import { StreamCommandHandler, type EventStore, type EventToAppend } from '@ledger/event-store';
-import { CLOCK, type Clock } from '../clock/clock';
+import {
+  StreamCommandHandler,
+  type EventStore,
+  type EventToAppend,
+  type LoadedStream,
+} from '@ledger/event-store';
+import { CLOCK, decisionTime, type Clock } from '../clock/clock';
+import { ledgerTimeOf, raiseClockToLog } from '../clock/ledger-time-of';
 import { EVENT_STORE } from '../store/store.tokens';
-import { eventId, fingerprintOf } from './command-identity';
+import { commandKey, eventIdsOf, fingerprintOf } from './command-identity';
 import type { CommandOutcome } from './command-outcome';
 import { RATE_CARD } from './tokens';
 
-/**
- * How long the in-memory list of resets is trusted before the log is read again. A reset written by
- * this process is seen at once; one written by another process (another node on the same log) is
- * seen within this bound. Reading the stream on every command cost ~7% of a command's CPU.
- */
-export const RESETS_REFRESH_MS = 100;
+/** The global resets as of a read of the log that started after the caller asked. */
+export interface ResetsAtHead {
+  readonly resets: readonly GlobalLimitsReset[];
+  /** The latest ledger time on the resets stream (a decision after a reset is never dated before it). */
+  readonly ledgerTime: number | undefined;
+}
 
 /**
  * The global resets stream: "reset everyone" is one event, O(1) to write. Every account decision
- * reads the list of resets, kept in memory and brought up to date from the log (see RESETS_REFRESH_MS).
+ * reads it first — the tail only (from the known revision + 1), on every engine: another node or
+ * another process on the same file may have written a reset a moment ago, and a usage decided
+ * after that reset was acknowledged must be decided against it (no time-based cache).
  */
 @Injectable()
 export class LimitsResetsService {
   private readonly handler: StreamCommandHandler<LimitsResetsState>;
-  private refreshing?: Promise<readonly GlobalLimitsReset[]>;
-  private known?: { readonly resets: readonly GlobalLimitsReset[]; readonly readAt: number };
+  private reading?: Promise<ResetsAtHead>;
+  private nextRead?: Promise<ResetsAtHead>;
+  private clockRaised?: Promise<void>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -41,45 +51,86 @@ export class LimitsResetsService {
     @Inject(RATE_CARD) private readonly rateCard: RateCard,
   ) {
     this.handler = new StreamCommandHandler<LimitsResetsState>(store, {
+      // Like every command: decided on the stream as it is now, so a retry on another node replays.
+      readBeforeDecide: true,
       initialState: initialLimitsResetsState,
       fold: (state, events) => (events as readonly LimitsReset[]).reduce(evolveLimitsResets, state),
+      timeOf: ledgerTimeOf,
       cacheCapacity: 1,
     });
   }
 
-  /** The global resets, at most RESETS_REFRESH_MS behind the log. Concurrent callers share one read. */
-  current(): Promise<readonly GlobalLimitsReset[]> {
-    const known = this.known;
-    if (known !== undefined && performance.now() - known.readAt < RESETS_REFRESH_MS) {
-      return Promise.resolve(known.resets);
-    }
-    this.refreshing ??= this.handler
-      .load(LIMITS_RESETS_STREAM)
-      .then((loaded) => this.remember(loaded.state.resets))
-      .finally(() => {
-        this.refreshing = undefined;
-      });
-    return this.refreshing;
+  /**
+   * Once per process, before the first decision: a clock behind the log's head continues from the
+   * head's ledger time (SPEC §10). Every account decision and reset passes here first.
+   */
+  clockAtLog(): Promise<void> {
+    this.clockRaised ??= raiseClockToLog(this.clock, this.store).catch((error: unknown) => {
+      this.clockRaised = undefined;
+      throw error;
+    });
+    return this.clockRaised;
   }
 
-  private remember(resets: readonly GlobalLimitsReset[]): readonly GlobalLimitsReset[] {
-    this.known = { resets, readAt: performance.now() };
-    return resets;
+  /** The global resets, read from the log after this call (the tail of the stream only). */
+  async current(): Promise<readonly GlobalLimitsReset[]> {
+    return (await this.atHead()).resets;
+  }
+
+  /**
+   * Concurrent callers share reads, but never one that started before they asked (it could miss a
+   * reset acknowledged in between): a caller arriving during a read waits for the next one, which
+   * starts when that read ends and serves everyone who arrived meanwhile. At most two reads at a time.
+   */
+  atHead(): Promise<ResetsAtHead> {
+    if (this.reading === undefined) return this.startRead();
+    this.nextRead ??= this.reading.then(
+      () => this.takeNextRead(),
+      () => this.takeNextRead(),
+    );
+    return this.nextRead;
+  }
+
+  private takeNextRead(): Promise<ResetsAtHead> {
+    this.nextRead = undefined;
+    return this.startRead();
+  }
+
+  private startRead(): Promise<ResetsAtHead> {
+    const read = this.clockAtLog()
+      .then(() => this.handler.load(LIMITS_RESETS_STREAM))
+      .then(atHeadOf)
+      .finally(() => {
+        if (this.reading === read) this.reading = undefined;
+      });
+    this.reading = read;
+    return read;
   }
 
   async execute(input: Pick<ResetLimits, 'data'>, actor: string): Promise<CommandOutcome<LimitsReset>> {
-    const fingerprint = fingerprintOf({ type: 'ResetLimits', ...input.data });
+    await this.clockAtLog();
+    const normalised = normaliseForFingerprint('ResetLimits', input.data);
+    const fingerprint = fingerprintOf(normalised);
+    const legacyFingerprint = fingerprintOf({ type: 'ResetLimits', ...input.data });
     const handled = await this.handler.handle<LimitsResetsDecision>(LIMITS_RESETS_STREAM, (loaded) => {
-      const command: ResetLimits = {
-        type: 'ResetLimits',
-        data: input.data,
-        metadata: { now: this.clock.now(), fingerprint, actor },
-      };
-      const decision = decideLimitsReset(command, loaded.state, { rateCard: this.rateCard });
+      const now = decisionTime(this.clock, loaded.ledgerTime);
+      const decide = (print: string) =>
+        decideLimitsReset(
+          { type: 'ResetLimits', data: input.data, metadata: { now, fingerprint: print, actor } },
+          loaded.state,
+          { rateCard: this.rateCard },
+        );
+      let decision = decide(fingerprint);
+      if (decision.kind === 'error' && legacyFingerprint !== fingerprint) {
+        // Recorded before fingerprints were taken over the normalised command: same raw request → replay.
+        const legacy = decide(legacyFingerprint);
+        if (legacy.kind === 'replay') decision = legacy;
+      }
       if (decision.kind !== 'events') return { events: [], result: decision };
-      const key = `ResetLimits:${input.data.resetId}`;
+      const key = commandKey('ResetLimits', input.data.resetId);
+      const ids = eventIdsOf({ stream: LIMITS_RESETS_STREAM, key, events: decision.events });
       const events: EventToAppend[] = decision.events.map((event, index) => ({
-        id: eventId(key, index),
+        id: ids[index],
         type: event.type,
         data: event.data,
         metadata: { command: 'ResetLimits', idempotencyKey: key, actor },
@@ -87,7 +138,6 @@ export class LimitsResetsService {
       return { events, result: decision };
     });
     const decision = handled.result;
-    this.remember(handled.stream.state.resets);
     if (decision.kind === 'error') return decision;
     if (decision.kind === 'replay') {
       const [event] = await this.store.readStream(LIMITS_RESETS_STREAM, {
@@ -114,4 +164,8 @@ export class LimitsResetsService {
       ],
     };
   }
+}
+
+function atHeadOf(loaded: LoadedStream<LimitsResetsState>): ResetsAtHead {
+  return { resets: loaded.state.resets, ledgerTime: loaded.ledgerTime };
 }

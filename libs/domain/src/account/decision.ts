@@ -1,5 +1,5 @@
 import { conflict, type DomainError } from '../errors';
-import { checkIdempotency, type IdempotencyIndex } from '../idempotency';
+import { checkIdempotency, idempotencyConflictMessage, type IdempotencyIndex } from '../idempotency';
 import type { GlobalLimitsReset } from '../limits-resets/limits-resets';
 import type { RateCard } from '../rate-card';
 import { isoOf } from '../time';
@@ -36,7 +36,7 @@ export function repeatOf(index: IdempotencyIndex, key: string, fingerprint: stri
   const seen = checkIdempotency(index, key, fingerprint);
   if (seen.kind === 'replay') return seen;
   if (seen.kind === 'conflict') {
-    return failure(conflict(`idempotency key "${key}" was already used with a different payload`));
+    return failure(conflict(idempotencyConflictMessage(key)));
   }
   return null;
 }

@@ -2,6 +2,7 @@ import type { CommandMetadata } from '../account/commands';
 import { conflict, invalid, type DomainError, type FieldFault } from '../errors';
 import {
   checkIdempotency,
+  idempotencyConflictMessage,
   idempotencyKeys,
   type IdempotencyEntry,
   type IdempotencyIndex,
@@ -90,14 +91,10 @@ export function decideLimitsReset(
   context: { readonly rateCard: RateCard },
 ): LimitsResetsDecision {
   const { data, metadata } = command;
-  const seen = checkIdempotency(state.idempotency, idempotencyKeys.reset(data.resetId), metadata.fingerprint);
+  const key = idempotencyKeys.reset(data.resetId);
+  const seen = checkIdempotency(state.idempotency, key, metadata.fingerprint);
   if (seen.kind === 'replay') return seen;
-  if (seen.kind === 'conflict') {
-    return {
-      kind: 'error',
-      error: conflict(`resetId "${data.resetId}" was already used with another payload`),
-    };
-  }
+  if (seen.kind === 'conflict') return { kind: 'error', error: conflict(idempotencyConflictMessage(key)) };
   const faults = validate(data, context.rateCard);
   if (faults.length > 0) return { kind: 'error', error: invalid(faults) };
   const recordedAt = isoOf(metadata.now);

@@ -14,6 +14,11 @@ import { LruCache } from './lru-cache';
 export interface LoadedStream<State> {
   readonly state: State;
   readonly revision: bigint | 'no_stream';
+  /**
+   * The latest ledger time recorded on the stream (epoch ms, see `timeOf`), when known: a decision
+   * on this stream must not be given an earlier time (the log's time never runs backwards).
+   */
+  readonly ledgerTime?: number;
 }
 
 /** What a decision asks the handler to do: append these events (maybe none) and return `result`. */
@@ -36,6 +41,8 @@ export interface StreamCommandHandlerOptions<State> {
   readonly initialState: () => State;
   /** Folds events (in stream order, starting at the state's revision + 1) into the state. */
   readonly fold: (state: State, events: readonly { type: string; data: unknown }[]) => State;
+  /** The ledger time an event records (epoch ms), if any: tracked per stream as `ledgerTime`. */
+  readonly timeOf?: (event: { readonly type: string; readonly data: unknown }) => number | undefined;
   readonly snapshot?: {
     readonly store: SnapshotStore;
     /** Bump when the state's shape or evolve changes: older snapshots are then ignored. */
@@ -174,7 +181,25 @@ export class StreamCommandHandler<State> {
 
   private apply(loaded: LoadedStream<State>, events: readonly EventToAppend[]): LoadedStream<State> {
     const revision = (loaded.revision === 'no_stream' ? -1n : loaded.revision) + BigInt(events.length);
-    return { state: this.options.fold(loaded.state, events), revision };
+    return {
+      state: this.options.fold(loaded.state, events),
+      revision,
+      ledgerTime: this.latestTime(loaded.ledgerTime, events),
+    };
+  }
+
+  private latestTime(
+    known: number | undefined,
+    events: readonly { type: string; data: unknown }[],
+  ): number | undefined {
+    const timeOf = this.options.timeOf;
+    if (!timeOf) return known;
+    let latest = known;
+    for (const event of events) {
+      const t = timeOf(event);
+      if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+    }
+    return latest;
   }
 
   private async loadCold(stream: string): Promise<LoadedStream<State>> {
@@ -194,11 +219,18 @@ export class StreamCommandHandler<State> {
     return loaded;
   }
 
-  /** Folds the events after `from` (or everything, when nothing is known) into the state. */
+  /**
+   * Folds the events after `from` (or everything, when nothing is known) into the state. When the
+   * stream's ledger time is wanted but unknown (state from a snapshot), the read starts one event
+   * earlier, at the event the state already holds, only to learn its time.
+   */
   private async catchUp(stream: string, from: LoadedStream<State> | undefined): Promise<LoadedStream<State>> {
-    let loaded = from ?? { state: this.options.initialState(), revision: 'no_stream' as const };
+    let loaded: LoadedStream<State> = from ?? { state: this.options.initialState(), revision: 'no_stream' };
+    let rereadLast =
+      this.options.timeOf !== undefined && loaded.ledgerTime === undefined && loaded.revision !== 'no_stream';
     for (;;) {
-      const fromRevision = loaded.revision === 'no_stream' ? 0n : loaded.revision + 1n;
+      const fromRevision =
+        loaded.revision === 'no_stream' ? 0n : rereadLast ? loaded.revision : loaded.revision + 1n;
       let page: RecordedEvent[];
       try {
         page = await this.store.readStream(stream, { fromRevision, maxCount: this.pageSize });
@@ -206,10 +238,20 @@ export class StreamCommandHandler<State> {
         if (error instanceof StreamNotFoundError) return loaded;
         throw error;
       }
-      if (page.length > 0) {
-        loaded = { state: this.options.fold(loaded.state, page), revision: page[page.length - 1].revision };
+      const full = page.length >= this.pageSize;
+      if (rereadLast && page.length > 0 && page[0].revision === loaded.revision) {
+        loaded = { ...loaded, ledgerTime: this.latestTime(undefined, page.slice(0, 1)) };
+        page = page.slice(1);
       }
-      if (page.length < this.pageSize) break;
+      rereadLast = false;
+      if (page.length > 0) {
+        loaded = {
+          state: this.options.fold(loaded.state, page),
+          revision: page[page.length - 1].revision,
+          ledgerTime: this.latestTime(loaded.ledgerTime, page),
+        };
+      }
+      if (!full) break;
     }
     this.cache.set(stream, loaded);
     return loaded;
@@ -232,7 +274,7 @@ export class StreamCommandHandler<State> {
     try {
       const state = snap.beforeSave ? await snap.beforeSave(stream, loaded.state) : loaded.state;
       await snap.store.save(stream, loaded.revision, snap.toJson(state), snap.version);
-      return { state, revision: loaded.revision };
+      return { state, revision: loaded.revision, ledgerTime: loaded.ledgerTime };
     } catch {
       // A snapshot is only a cache: failing to write one must never fail the command.
       return loaded;
