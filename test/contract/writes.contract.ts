@@ -142,6 +142,49 @@ export function describeWrites(ctx: ContractContext): void {
       expect(await ctx.store.readStream(stream)).toHaveLength(2);
     });
 
+    it('same ids with the same content: the original result, nothing appended', async () => {
+      const stream = ctx.streamName('same-content');
+      await ctx.store.appendToStream(stream, [event('Before')], { expectedRevision: 'no_stream' });
+      const decided = [event('Used', { units: 3 }), event('Charged', { credits: '1.5' })];
+      const original = await ctx.store.appendToStream(stream, decided, { expectedRevision: 0n });
+      await ctx.store.appendToStream(stream, [event('After')], { expectedRevision: 2n });
+      const again = decided.map((e) => ({ ...e, data: { ...e.data } }));
+      await expect(ctx.store.appendToStream(stream, again, { expectedRevision: 0n })).resolves.toEqual(
+        original,
+      );
+      expect(await ctx.store.readStream(stream)).toHaveLength(4);
+    });
+
+    // Two nodes decided one command on different states: same ids (same key), other content. The
+    // second must learn it lost (a version conflict, then it reads and decides again), never take
+    // the first one's events for its own.
+    it.each([
+      ['an exact revision', 0n],
+      ['no_stream', 'no_stream' as const],
+    ])(
+      'same ids with other content, at %s already passed: a version conflict, nothing appended',
+      async (_kind, expected) => {
+        const stream = ctx.streamName('other-content');
+        if (expected !== 'no_stream')
+          await ctx.store.appendToStream(stream, [event('Before')], { expectedRevision: 'no_stream' });
+        const first = [event('Used', { units: 150 }), event('Charged', { credits: '0' })];
+        await ctx.store.appendToStream(stream, first, { expectedRevision: expected });
+        const before = await ctx.store.readStream(stream);
+        for (const other of [
+          [first[0], { ...first[1], data: { credits: '25' } }],
+          [{ ...first[0], data: { units: 145 } }, first[1]],
+          [{ ...first[0], type: 'Rejected' }, first[1]],
+        ]) {
+          const error = await rejectionOf(
+            ctx.store.appendToStream(stream, other, { expectedRevision: expected }),
+          );
+          expect(error).toBeInstanceOf(WrongExpectedVersionError);
+          expect(error).toMatchObject({ stream, actual: before[before.length - 1].revision });
+        }
+        expect(await ctx.store.readStream(stream)).toEqual(before);
+      },
+    );
+
     it('refuses a partial overlap and writes nothing', async () => {
       const stream = ctx.streamName('partial');
       const [a, b] = [event('A'), event('B')];

@@ -127,6 +127,7 @@ export class EsdbEventStore implements EventStore {
       );
       if (!result.position) return this.emptyAppendResult(stream, result.nextExpectedRevision);
       // For a replayed append the server answers with the ORIGINAL last event's revision and position.
+      await this.refuseOtherContent(stream, events, expected, result.nextExpectedRevision);
       return {
         nextExpectedRevision: result.nextExpectedRevision,
         position: encodeEventPosition(result.position),
@@ -142,6 +143,36 @@ export class EsdbEventStore implements EventStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * The server takes an append whose ids are already stored there as a replay, comparing ids only.
+   * The port promises more (as SQLite does): the same ids with other content are another decision,
+   * not a replay, and fail with a version conflict. So the appended range is read back and compared
+   * (type and data); one read per append. Ledger ids are content-addressed, so for the ledger this
+   * never fires; it keeps the port's rule on every engine.
+   */
+  private async refuseOtherContent(
+    stream: StreamName,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+    lastRevision: bigint,
+  ): Promise<void> {
+    const stored = await this.readOneStream(stream, {
+      fromRevision: lastRevision - BigInt(events.length - 1),
+      maxCount: events.length,
+    });
+    const same =
+      stored.length === events.length &&
+      stored.every(
+        (e, i) =>
+          e.id === events[i].id &&
+          e.type === events[i].type &&
+          JSON.stringify(e.data) === JSON.stringify(events[i].data),
+      );
+    if (same) return;
+    const [head] = await this.readOneStream(stream, { direction: 'backwards', maxCount: 1 });
+    throw new WrongExpectedVersionError(stream, expected, head?.revision ?? 'no_stream');
   }
 
   /**
