@@ -7,6 +7,19 @@ export type EpochMs = number;
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 86_400_000;
 
+/**
+ * SPEC §10: every ledger time lies in 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z (UTC, after the
+ * offset), so it always prints as a four-digit-year ISO string that reads back. A year-10000 instant
+ * (`9999-12-31T23:59:59-01:00`) would be written as `+010000-…` and could never be read again.
+ */
+export const EARLIEST_LEDGER_TIME: EpochMs = 0;
+export const LATEST_LEDGER_TIME: EpochMs = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+export const LEDGER_TIME_RANGE = '1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z';
+
+export function isLedgerTime(ms: number): boolean {
+  return Number.isSafeInteger(ms) && ms >= EARLIEST_LEDGER_TIME && ms <= LATEST_LEDGER_TIME;
+}
+
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -27,18 +40,28 @@ export function isoOf(ms: EpochMs): string {
   return isoMemo.get(ms) ?? remember(isoMemo, ms, new Date(ms).toISOString());
 }
 
-/** Strict ISO-8601 instant with an explicit zone; null for anything else (no locale guessing). */
-export function parseIsoInstant(s: string): EpochMs | null {
+/** The instant a strict ISO-8601 text with an explicit zone names, in or out of the ledger's range. */
+export function parseIsoFormat(s: string): EpochMs | null {
   if (!ISO_INSTANT.test(s)) return null;
   const ms = Date.parse(s);
   return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * Strict ISO-8601 instant with an explicit zone, within the ledger's range (LEDGER_TIME_RANGE);
+ * null for anything else (no locale guessing). Every time that comes in goes through this.
+ */
+export function parseIsoInstant(s: string): EpochMs | null {
+  const ms = parseIsoFormat(s);
+  return ms !== null && isLedgerTime(ms) ? ms : null;
 }
 
 /** For times this domain wrote itself: a malformed value is a corrupted log and fails loudly. */
 export function msFromStored(s: string): EpochMs {
   const known = msMemo.get(s);
   if (known !== undefined) return known;
-  const ms = parseIsoInstant(s);
+  // Format only, not range: what was stored before the bounds stays readable as it was written.
+  const ms = parseIsoFormat(s);
   if (ms === null) throw new RangeError(`corrupted timestamp in stored data: ${JSON.stringify(s)}`);
   return remember(msMemo, s, ms);
 }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsISO8601, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsString, Max, Min, ValidateIf } from 'class-validator';
+import { IsLedgerInstant } from '../http/fields';
 
 export class AdvanceClockDto {
   @ApiPropertyOptional({
@@ -18,6 +19,6 @@ export class AdvanceClockDto {
   })
   @ValidateIf((dto: AdvanceClockDto) => dto.advanceMs === undefined)
   @IsString()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsLedgerInstant()
   now?: string;
 }

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseIsoInstant } from '@ledger/domain';
+import { LATEST_SIMULATED_TIME } from '../clock/clock';
 
 /** Everything the ledger reads from its environment, parsed once at start (API.md "Running"). */
 export interface LedgerConfig {
@@ -45,9 +47,7 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
     throw new ConfigError(`LEDGER_PROJECTIONS_THREAD must be "worker" or "main", got "${projectionsThread}"`);
   }
   const clockStart = env.LEDGER_CLOCK_START;
-  if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
-    throw new ConfigError(`LEDGER_CLOCK_START must be an ISO-8601 time, got "${clockStart}"`);
-  }
+  if (clockStart !== undefined) checkClockStart(clockStart);
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
@@ -63,6 +63,19 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
     expirySweepMs: integer(env.LEDGER_EXPIRY_SWEEP_MS ?? '60000', 'LEDGER_EXPIRY_SWEEP_MS', 100, 86_400_000),
     projectionsThread,
   };
+}
+
+/**
+ * SPEC §10: an ISO-8601 instant with a zone, within the ledger's range and no later than where the
+ * simulated clock stops (so every expiry and window end derived from it stays a readable time).
+ */
+function checkClockStart(value: string): void {
+  const ms = parseIsoInstant(value);
+  if (ms === null || ms > LATEST_SIMULATED_TIME) {
+    throw new ConfigError(
+      `LEDGER_CLOCK_START must be an ISO-8601 instant with a zone between 1970-01-01T00:00:00Z and ${new Date(LATEST_SIMULATED_TIME).toISOString()}, got "${value}"`,
+    );
+  }
 }
 
 function integer(value: string, name: string, min: number, max: number): number {

@@ -10,6 +10,7 @@ import { installMinPosition } from '../read-side/min-position.hook';
 import { LedgerErrorFilter } from './error-filter';
 import { installForbiddenQueryFields } from './forbidden-fields';
 import { installJsonBodyParser } from './json-body';
+import { installPositionBounds } from './positions';
 import { recordRequestMetrics } from './request-metrics';
 import { strictValidationPipe } from './validation';
 
@@ -39,6 +40,7 @@ export async function createLedgerApp(
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
   installForbiddenQueryFields(fastify);
+  installPositionBounds(fastify);
   recordRequestMetrics(fastify, app.get(LedgerMetrics));
   installMinPosition(fastify, app.get(LedgerReadSide));
   const document = SwaggerModule.createDocument(

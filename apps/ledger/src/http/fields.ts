@@ -1,6 +1,15 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Matches, MaxLength, type ValidationOptions } from 'class-validator';
+import {
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
+import { isLedgerTime, LEDGER_TIME_RANGE, parseIsoFormat } from '@ledger/domain';
 
 /** API.md: an id is 1–128 chars of [A-Za-z0-9._:-]. */
 export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -35,12 +44,36 @@ export function CreditsField(description: string, validation: ValidationOptions 
   );
 }
 
+/**
+ * SPEC §10: an ISO-8601 instant with a zone, within 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z in
+ * UTC once its offset is applied (`9999-12-31T23:59:59-01:00` is year 10000 and refused). The domain
+ * checks the same range again; this names the field before anything is decided.
+ */
+export function IsLedgerInstant(validation: ValidationOptions = {}): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isLedgerInstant',
+      validator: {
+        validate: (value: unknown) => {
+          const ms = typeof value === 'string' ? parseIsoFormat(value) : null;
+          return ms !== null && isLedgerTime(ms);
+        },
+        defaultMessage: (args?: ValidationArguments) =>
+          typeof args?.value === 'string' && parseIsoFormat(args.value) !== null
+            ? `$property must lie within ${LEDGER_TIME_RANGE} (UTC)`
+            : '$property must be an ISO-8601 instant with a zone, e.g. 2026-11-24T12:00:00Z',
+      },
+    },
+    validation,
+  );
+}
+
 export function TimeField(description: string) {
   return applyDecorators(
     ApiPropertyOptional({ description, example: '2026-11-24T12:00:00Z', format: 'date-time' }),
     IsOptional(),
     IsString(),
-    IsISO8601({ strict: true, strictSeparator: true }, { message: '$property must be an ISO-8601 time' }),
+    IsLedgerInstant(),
   );
 }
 

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { TimeField } from '../http/fields';
+import { IsPosition } from '../http/positions';
 
-const CURSOR = /^\d{1,19}$/;
 const LIMIT = /^(?:[1-9]\d{0,2}|1000)$/;
 
 /** Cursor pagination shared by the timeline and the journal: a position cursor, never an offset. */
@@ -10,7 +10,7 @@ export class PageQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page', example: '42' })
   @IsOptional()
   @IsString()
-  @Matches(CURSOR, { message: '$property must be a nextCursor returned by a previous page' })
+  @IsPosition('cursor must be a nextCursor returned by a previous page')
   cursor?: string;
 
   @ApiPropertyOptional({ description: 'Items per page, 1–1000 (default 100)', example: '100' })

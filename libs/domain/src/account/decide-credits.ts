@@ -8,6 +8,7 @@ import { events, failure, repeatOf, stampOf, type Decision, type DecisionContext
 import { grantOf, type AccountState } from './state';
 import {
   checkCreditsAmount,
+  checkDerivedTime,
   checkExpiresAt,
   checkId,
   checkIntegerRange,
@@ -49,10 +50,14 @@ export function decidePurchaseCredits(
   checkMoney(faults, data.amountPaid);
   const expiresAt = checkExpiresAt(faults, data.expiresAt, metadata.now);
   const products = checkProducts(faults, data.products, context.rateCard);
+  const defaultExpiryDays = context.rateCard.credits.defaultExpiryDays;
+  const defaultExpiry = metadata.now + defaultExpiryDays * DAY_MS;
+  if (expiresAt === null && data.expiresAt === undefined) {
+    checkDerivedTime(faults, 'expiresAt', defaultExpiry, `the default expiry (${defaultExpiryDays} days on)`);
+  }
   if (faults.length > 0) return failure(invalid(faults));
   const taken = idTakenByOtherKind(state, data.purchaseId, 'purchase');
   if (taken !== null) return taken;
-  const defaultExpiry = metadata.now + context.rateCard.credits.defaultExpiryDays * DAY_MS;
   return events({
     type: 'CreditsPurchased',
     data: {

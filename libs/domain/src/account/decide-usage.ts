@@ -5,7 +5,7 @@ import { idempotencyKeys } from '../idempotency';
 import { MAX_QUANTITY } from '../ids';
 import { operationOf, planProductOf, productOf, type Operation } from '../rate-card';
 import { spentThisMonth, wouldPassCap } from '../spending-cap';
-import { DAY_MS, isoOf, MINUTE_MS, parseIsoInstant, type EpochMs } from '../time';
+import { DAY_MS, isoOf, MINUTE_MS, type EpochMs } from '../time';
 import { priceUsage, type UsagePrice } from '../usage-pricing';
 import {
   allowanceRemaining,
@@ -19,7 +19,7 @@ import type { RecordUsage, RecordUsageData } from './commands';
 import { events, failure, repeatOf, stampOf, type Decision, type DecisionContext } from './decision';
 import type { RejectionReason, UsageFacts } from './events';
 import type { AccountState } from './state';
-import { checkId, checkIntegerRange, type Faults } from './validate';
+import { checkDerivedTime, checkId, checkInstant, checkIntegerRange, type Faults } from './validate';
 
 /** occurredAt is the caller's clock: accepted up to 5 minutes ahead and 35 days behind the ledger's. */
 export const OCCURRED_AT_MAX_AHEAD_MS = 5 * MINUTE_MS;
@@ -91,17 +91,31 @@ export function evaluateUsage(
   }
   const allocation = allocateCredits(state.grants, usage.product, now, price.overageCredits);
   if (!allocation.ok) return reject('insufficient_credits');
+  const charged = chargeWindows(current, price.allowanceUnits, now);
+  const endFaults = windowEndFaults(charged);
+  if (endFaults.length > 0) return { ok: false, error: invalid(endFaults) };
   return {
     ok: true,
     evaluation: {
       accepted: true,
       operation,
       price,
-      windows: chargeWindows(current, price.allowanceUnits, now),
+      windows: charged,
       allocations: allocation.allocations,
       balanceAfter: balance - sumCredits(allocation.allocations.map((a) => a.credits)),
     },
   };
+}
+
+/** A window opened now must end within the ledger's range (its `resetsAt` is stored and read back). */
+function windowEndFaults(windows: readonly CurrentWindow[]): Faults {
+  const faults: Faults = [];
+  for (const w of windows) {
+    if (w.open !== null) {
+      checkDerivedTime(faults, 'product', w.open.resetsAt, `the end of the "${w.rule.name}" window`);
+    }
+  }
+  return faults;
 }
 
 function usageFaults(usage: RecordUsageData, now: EpochMs, context: DecisionContext): Faults {
@@ -122,9 +136,9 @@ function usageFaults(usage: RecordUsageData, now: EpochMs, context: DecisionCont
     faults.push({ field: 'surface', message: 'must be a string of at most 128 chars' });
   }
   if (usage.occurredAt !== undefined) {
-    const at = parseIsoInstant(usage.occurredAt);
-    if (at === null) faults.push({ field: 'occurredAt', message: 'must be an ISO-8601 instant with a zone' });
-    else if (at > now + OCCURRED_AT_MAX_AHEAD_MS) {
+    const at = checkInstant(faults, 'occurredAt', usage.occurredAt);
+    if (at === null) return faults;
+    if (at > now + OCCURRED_AT_MAX_AHEAD_MS) {
       faults.push({ field: 'occurredAt', message: 'is more than 5 minutes ahead of the ledger clock' });
     } else if (at < now - OCCURRED_AT_MAX_BEHIND_MS) {
       faults.push({ field: 'occurredAt', message: 'is more than 35 days behind the ledger clock' });

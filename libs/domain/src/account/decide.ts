@@ -1,7 +1,7 @@
 import { formatCredits } from '../credits';
 import { invalid, notFound } from '../errors';
 import { grantsToWriteOff } from '../expiry';
-import { isoOf } from '../time';
+import { isLedgerTime, isoOf, LEDGER_TIME_RANGE } from '../time';
 import type { AccountCommand } from './commands';
 import {
   decideChangePlan,
@@ -22,6 +22,12 @@ import { evolve, initialState, type AccountState } from './state';
  * appends nothing, expiry included.
  */
 export function decide(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
+  // Every event is stamped with `now`: a clock outside the ledger's range would write an unreadable time.
+  if (!isLedgerTime(command.metadata.now)) {
+    return failure(
+      invalid([{ field: 'recordedAt', message: `the ledger clock is outside ${LEDGER_TIME_RANGE}` }]),
+    );
+  }
   if (command.type === 'OpenAccount') return decideOpenAccount(command, state, context);
   if (state.accountId === null) {
     return failure(notFound(`account "${command.data.accountId}" is not open`));

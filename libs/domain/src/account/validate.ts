@@ -2,7 +2,7 @@ import { parseCreditsAmount, type Credits } from '../credits';
 import type { FieldFault } from '../errors';
 import { isValidId } from '../ids';
 import { productOf, type RateCard } from '../rate-card';
-import { parseIsoInstant, type EpochMs } from '../time';
+import { isLedgerTime, LEDGER_TIME_RANGE, parseIsoFormat, type EpochMs } from '../time';
 import type { MoneyPaid } from './commands';
 
 /**
@@ -34,12 +34,33 @@ export function checkCreditsAmount(faults: Faults, field: string, value: unknown
   return credits ?? 0n;
 }
 
+/**
+ * A time the caller gives: an ISO-8601 instant with a zone, within LEDGER_TIME_RANGE in UTC once the
+ * offset is applied (SPEC §10). Null, with a fault naming the field, for anything else.
+ */
+export function checkInstant(faults: Faults, field: string, value: unknown): EpochMs | null {
+  const ms = typeof value === 'string' ? parseIsoFormat(value) : null;
+  if (ms === null) {
+    faults.push({ field, message: 'must be an ISO-8601 instant with a zone' });
+    return null;
+  }
+  if (!isLedgerTime(ms)) {
+    faults.push({ field, message: `must lie within ${LEDGER_TIME_RANGE} (UTC)` });
+    return null;
+  }
+  return ms;
+}
+
+/** A time the ledger derives (an expiry, a window's end) must stay within range, or the command is refused. */
+export function checkDerivedTime(faults: Faults, field: string, ms: EpochMs, what: string): void {
+  if (!isLedgerTime(ms)) faults.push({ field, message: `${what} would fall outside ${LEDGER_TIME_RANGE}` });
+}
+
 /** An optional expiry must be an ISO instant strictly in the future: credits born expired are a mistake. */
 export function checkExpiresAt(faults: Faults, value: unknown, now: EpochMs): EpochMs | null {
   if (value === undefined) return null;
-  const ms = typeof value === 'string' ? parseIsoInstant(value) : null;
-  if (ms === null) faults.push({ field: 'expiresAt', message: 'must be an ISO-8601 instant with a zone' });
-  else if (ms <= now) faults.push({ field: 'expiresAt', message: 'must be after the ledger time' });
+  const ms = checkInstant(faults, 'expiresAt', value);
+  if (ms !== null && ms <= now) faults.push({ field: 'expiresAt', message: 'must be after the ledger time' });
   return ms;
 }
 

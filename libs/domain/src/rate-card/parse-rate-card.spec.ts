@@ -102,4 +102,15 @@ describe('parseRateCard', () => {
     expect(result.ok && result.rateCard.products.codex.retired).toBe(false);
     expect(result.ok && result.rateCard.plans.plus.creditsAllowed).toBe(true);
   });
+
+  it('refuses absurd window durations and effective dates beyond 9999, naming the path (SPEC §10)', () => {
+    const card = minimal();
+    card.plans.plus.products.codex.windows[0].durationMs = 8.64e15;
+    const result = parseRateCard({ ...card, effectiveFrom: '9999-12-31T23:59:59-01:00' });
+    expect(result.ok).toBe(false);
+    const paths = result.ok ? [] : result.errors.map((e) => e.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['$.plans.plus.products.codex.windows[0].durationMs', '$.effectiveFrom']),
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { parseCredits } from '../credits';
 import { isValidId } from '../ids';
-import { parseIsoInstant } from '../time';
+import { DAY_MS, parseIsoInstant } from '../time';
 import type { Operation, Plan, PlanProduct, Product, RateCard, WindowRule } from './rate-card';
 
 export interface RateCardFault {
@@ -14,6 +14,12 @@ export type ParseRateCardResult =
 
 /** Bounds units so quantity (≤ 1e9) × unitsPerQuantity stays an exact JS integer. */
 const MAX_UNITS_PER_QUANTITY = 1_000_000;
+
+/**
+ * Bounds a window (SPEC §10): ten years is far beyond any allowance window, and keeps every window's
+ * end (`now + durationMs`) a readable four-digit-year time for as long as the ledger's clock runs.
+ */
+export const MAX_WINDOW_DURATION_MS = 3_653 * DAY_MS;
 
 type Obj = Readonly<Record<string, unknown>>;
 
@@ -135,7 +141,7 @@ function parseWindows(value: unknown, path: string, fault: Fault): WindowRule[] 
     if (name === undefined) fault(`${windowPath}.name`, 'must be a non-empty string');
     else if (seen.has(name)) fault(`${windowPath}.name`, `duplicate window name "${name}"`);
     else seen.add(name);
-    const durationMs = integer(w.durationMs, `${windowPath}.durationMs`, 1, Number.MAX_SAFE_INTEGER, fault);
+    const durationMs = integer(w.durationMs, `${windowPath}.durationMs`, 1, MAX_WINDOW_DURATION_MS, fault);
     const limitUnits = integer(w.limitUnits, `${windowPath}.limitUnits`, 0, Number.MAX_SAFE_INTEGER, fault);
     return [{ name: name ?? '', durationMs, limitUnits }];
   });
