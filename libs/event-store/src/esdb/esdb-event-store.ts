@@ -57,7 +57,10 @@ export interface EsdbEventStoreOptions {
   readonly reconnect?: Partial<ReconnectPolicy>;
   /** Records per $all page in readAll/headPosition (system events included, dropped here). */
   readonly readPageSize?: number;
-  /** Deadline of one append, and of one read (one page of $all). Default 10 s (the client's default). */
+  /**
+   * Deadline of one append, and of one read (one page of $all). Default: the connection string's
+   * `defaultDeadline` (the client's own knob), else 10 s (the client's default).
+   */
   readonly deadlineMs?: number;
   /** Retries after NotLeader (the client has switched to the leader it named). Default 2 × 100 ms. */
   readonly leaderRetry?: Partial<LeaderRetryPolicy>;
@@ -83,7 +86,8 @@ export class EsdbEventStore implements EventStore {
     this.checkpointInterval = options.checkpointIntervalMultiplier ?? 1;
     this.reconnect = { initialDelayMs: 100, maxDelayMs: 5_000, ...options.reconnect };
     this.pageSize = options.readPageSize ?? 256;
-    this.deadlineMs = options.deadlineMs ?? 10_000;
+    const fromConnectionString = /[?&]defaultDeadline=(\d+)/i.exec(connectionString)?.[1];
+    this.deadlineMs = options.deadlineMs ?? (fromConnectionString ? Number(fromConnectionString) : 10_000);
     this.leaderRetry = { attempts: 2, delayMs: 100, ...options.leaderRetry };
   }
 
