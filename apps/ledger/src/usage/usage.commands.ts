@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   usageOutcomeOf,
@@ -6,6 +7,7 @@ import {
   type UsageRecorded,
   type UsageRejected,
 } from '@ledger/domain';
+import { TooManyConflictsError } from '@ledger/event-store';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { AccountCommandsService } from '../core/account-commands.service';
@@ -33,7 +35,13 @@ export class RecordUsageBatchCommand {
 /** One item of a batch answer: the status the record would have had alone, and its outcome or error. */
 export type BatchItem =
   | ({ readonly status: number; readonly replayed?: true } & PositionedUsageOutcome)
-  | { readonly status: number; readonly usageId: string | null; readonly error: unknown };
+  | {
+      readonly status: number;
+      readonly usageId: string | null;
+      /** Set on a 503 item: when to resend it (the whole answer also carries `Retry-After`). */
+      readonly retryAfterSeconds?: number;
+      readonly error: unknown;
+    };
 
 export function usageBody(events: readonly PositionedEvent<AccountEvent>[]): PositionedUsageOutcome {
   const last = events[events.length - 1];
@@ -98,9 +106,51 @@ export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatch
         ...body,
       };
     } catch (error) {
-      return { status: 500, usageId, error: { statusCode: 500, message: (error as Error).message } };
+      return batchItemFault(usageId, error);
     }
   }
+}
+
+const batchLogger = new Logger('UsageBatch');
+
+/**
+ * A record that failed for want of the store, never for its content: other writers won every bounded
+ * attempt on its account (TooManyConflictsError), or the store is unavailable (a StoreUnavailableError,
+ * known by name so this needs nothing from the adapters). Nothing was appended for it: 503 with
+ * `retryAfterSeconds`, and the caller resends it with the same usageId. Anything else is a fault of
+ * ours: 500 without its internal message (it is logged).
+ */
+export function batchItemFault(usageId: string | null, error: unknown): BatchItem {
+  const retryable = retryableFault(error);
+  if (retryable !== undefined) {
+    batchLogger.warn(`${usageId ?? '(no usageId)'}: ${(error as Error).message}`);
+    return {
+      status: 503,
+      usageId,
+      retryAfterSeconds: retryable.retryAfterSeconds,
+      error: {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: `${retryable.why}: nothing was recorded for this record, retry it with the same usageId`,
+      },
+    };
+  }
+  batchLogger.error(`${usageId ?? '(no usageId)'}: ${String((error as Error)?.stack ?? error)}`);
+  return { status: 500, usageId, error: { statusCode: 500, message: 'Internal server error' } };
+}
+
+function retryableFault(error: unknown): { why: string; retryAfterSeconds: number } | undefined {
+  if (error instanceof TooManyConflictsError) {
+    return { why: 'too many concurrent writes to this account', retryAfterSeconds: 1 };
+  }
+  if (error instanceof Error && error.name === 'StoreUnavailableError') {
+    const after = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    return {
+      why: 'the event store is unavailable',
+      retryAfterSeconds: typeof after === 'number' && after > 0 ? after : 1,
+    };
+  }
+  return undefined;
 }
 
 function usageIdOf(record: unknown): string | null {

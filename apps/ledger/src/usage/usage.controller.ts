@@ -47,10 +47,20 @@ export class UsageController {
   @Roles('service')
   @HttpCode(200)
   @ApiOperation({ summary: 'Record up to 1,000 usages; each item carries its own status, in input order' })
-  async batch(@Body() dto: RecordUsageBatchDto, @Actor() actor: string): Promise<{ results: BatchItem[] }> {
+  async batch(
+    @Body() dto: RecordUsageBatchDto,
+    @Actor() actor: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<{ results: BatchItem[] }> {
     const results = await this.commands.execute<RecordUsageBatchCommand, BatchItem[]>(
       new RecordUsageBatchCommand(dto.records, actor),
     );
+    // Items that could not be recorded now (503) are to be resent: the answer says when, like a 503 would.
+    const retryAfter = Math.max(
+      0,
+      ...results.map((r) => ('retryAfterSeconds' in r ? (r.retryAfterSeconds ?? 0) : 0)),
+    );
+    if (retryAfter > 0) reply.header('Retry-After', String(retryAfter));
     return { results };
   }
 }
