@@ -86,7 +86,7 @@ describe('storage faults (e2e) [eventstoredb]', () => {
     double = await startEsdbDouble();
     ledger = await startTestLedger(
       // The client's own deadline knob, which the adapter also applies to reads.
-      { EVENTSTORE_CONNECTION_STRING: `${double.connectionString}&defaultDeadline=500` },
+      { EVENTSTORE_CONNECTION_STRING: `${double.connectionString}&defaultDeadline=1000` },
       { engine: 'eventstoredb', double },
     );
     await ledger.as('service').post('/v1/accounts', { accountId: 'acct-f', plan: 'plus' }).expect(201);
@@ -114,7 +114,7 @@ describe('storage faults (e2e) [eventstoredb]', () => {
   });
 
   it('answers 503 when the server does not answer within the deadline, and the retry records once', async () => {
-    double.faults.set({ kind: 'delay', ms: 1_500 });
+    double.faults.set({ kind: 'delay', ms: 3_000 });
     const answer = await ledger.as('service').post('/v1/usage', usage('u-slow'));
     expect(answer.status).toBe(503);
     expect(answer.headers['retry-after']).toBeDefined();

@@ -113,15 +113,15 @@ describe('EsdbEventStore faults (gRPC double)', () => {
   });
 
   it('an append or a read past its deadline is a StoreUnavailableError; the retried decision replays', async () => {
-    const { double, store } = await start({}, 200);
+    const { double, store } = await start({}, 500);
     const decision = [event()];
-    double.faults.set({ kind: 'delay', ms: 600 }, 1);
+    double.faults.set({ kind: 'delay', ms: 1_500 }, 1);
     const append = await rejection(store.appendToStream('s', decision, { expectedRevision: 'no_stream' }));
     expect(append).toMatchObject({ name: 'StoreUnavailableError', reason: 'deadline-exceeded' });
     // Whether the late append landed or not, the same decision retried is one event in the stream.
     await store.appendToStream('s', decision, { expectedRevision: 'no_stream' });
     expect(double.log.stream('s')).toHaveLength(1);
-    double.faults.set({ kind: 'delay', ms: 600 }, 1);
+    double.faults.set({ kind: 'delay', ms: 1_500 }, 1);
     expect(await rejection(store.readStream('s'))).toMatchObject({ reason: 'deadline-exceeded' });
   });
 
