@@ -1,4 +1,7 @@
-import { removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KEYS, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
 
 /** SPEC §10: the forbidden-field guard works on the parsed keys, however the JSON text spells them. */
 describe('request hardening (e2e)', () => {
@@ -58,5 +61,61 @@ describe('request hardening (e2e)', () => {
       '{"\\u0075sageId":"u-ok","accountId":"acct-s","product":"codex","operation":"local\\u005fmessage","quantity":1}',
     );
     expect(res.status).toBe(201);
+  });
+
+  it('records an actor that is not derivable from the key (no bare hash), stable across restarts', async () => {
+    const opened = await ledger
+      .as('service')
+      .post('/v1/accounts', { accountId: 'acct-actor', plan: 'plus' })
+      .expect(201);
+    const page = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-actor/timeline?minPosition=${opened.body.position}`)
+      .expect(200);
+    const actor = page.body.items[0].data.actor as string;
+    const bareHash = createHash('sha256').update(KEYS.service).digest('hex');
+    expect(actor).toMatch(/^service:k-[0-9a-f]{16}$/);
+    expect(bareHash).not.toContain(actor.slice('service:k-'.length, 'service:k-'.length + 8));
+    expect(actor).not.toContain(bareHash.slice(0, 12));
+    // The HMAC secret lives in the data dir, owner-only; a restart names the key the same way.
+    const secret = fs.statSync(path.join(ledger.dataDir, 'api-key-id-secret'));
+    expect(secret.mode & 0o077).toBe(0);
+    ledger = await ledger.restart();
+    const bought = await ledger
+      .as('service')
+      .post('/v1/accounts/acct-actor/credits/purchases', {
+        purchaseId: 'p-actor',
+        credits: '1',
+        amountPaid: { amountMinor: 1, currency: 'USD' },
+      })
+      .expect(201);
+    const after = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-actor/timeline?minPosition=${bought.body.position}`)
+      .expect(200);
+    expect(after.body.items.map((i: { data: { actor: string } }) => i.data.actor)).toEqual([actor, actor]);
+  });
+
+  it('records the configured key id when LEDGER_API_KEYS names one (role:keyId:key)', async () => {
+    const other = await startTestLedger({
+      LEDGER_API_KEYS: 'service:billing-gw-1:svc-key-x,support:support-desk:sup-key-x',
+    });
+    try {
+      const opened = await other
+        .http()
+        .post('/v1/accounts')
+        .set('authorization', 'Bearer svc-key-x')
+        .send({ accountId: 'acct-k', plan: 'plus' })
+        .expect(201);
+      const page = await other
+        .http()
+        .get(`/v1/accounts/acct-k/timeline?minPosition=${opened.body.position}`)
+        .set('authorization', 'Bearer sup-key-x')
+        .expect(200);
+      expect(page.body.items[0].data.actor).toBe('service:billing-gw-1');
+    } finally {
+      await other.close();
+      removeDir(other.dataDir);
+    }
   });
 });

@@ -118,7 +118,9 @@ describe('system clock and generated keys (e2e)', () => {
         .trim()
         .split(',')
         .find((e) => e.startsWith('admin:'))!
-        .slice('admin:'.length);
+        .split(':')
+        .slice(2) // role:keyId:key
+        .join(':');
       await ledger
         .http()
         .post('/v1/admin/clock')

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -7,8 +7,18 @@ export type Role = (typeof ROLES)[number];
 
 export interface Principal {
   readonly roles: ReadonlySet<Role>;
-  /** A short, non-secret id of the key, recorded as the actor of the commands it sends. */
+  /**
+   * An opaque, non-secret id of the key, recorded as the actor of the commands it sends (SPEC §10):
+   * the id configured with the key, or else an HMAC of the key under a server-side secret. Never a
+   * bare hash of the key, which anyone reading a timeline could test guesses against offline.
+   */
   readonly keyId: string;
+}
+
+/** A configured key: its roles and, when the entry named one, its key id. */
+export interface KeyGrant {
+  readonly roles: Set<Role>;
+  keyId?: string;
 }
 
 interface KeyEntry {
@@ -20,38 +30,69 @@ export class ApiKeyError extends Error {
   override readonly name = 'ApiKeyError';
 }
 
-/** Parses `role:key,role:key`. A key listed under several roles gets all of them. */
-export function parseApiKeys(spec: string): Map<string, Set<Role>> {
-  const keys = new Map<string, Set<Role>>();
+/** A key id: a short name safe to print in audit records and logs. */
+export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Parses `role:key` and `role:keyId:key` entries, comma-separated. With three or more parts the
+ * second is the key id (KEY_ID_PATTERN) and the rest, colons included, is the key; a key listed under
+ * several roles gets all of them and must keep one id.
+ */
+export function parseApiKeys(spec: string): Map<string, KeyGrant> {
+  const keys = new Map<string, KeyGrant>();
   for (const raw of spec.split(',')) {
     const entry = raw.trim();
     if (entry === '') continue;
     const colon = entry.indexOf(':');
     const role = entry.slice(0, colon) as Role;
-    const key = entry.slice(colon + 1);
     if (colon < 1 || !ROLES.includes(role)) {
       throw new ApiKeyError(
         `LEDGER_API_KEYS: "${entry.slice(0, Math.max(colon, 0))}" is not a role (${ROLES.join(', ')})`,
       );
     }
+    const rest = entry.slice(colon + 1);
+    const second = rest.indexOf(':');
+    const keyId = second < 0 ? undefined : rest.slice(0, second);
+    const key = second < 0 ? rest : rest.slice(second + 1);
+    if (keyId !== undefined && !KEY_ID_PATTERN.test(keyId)) {
+      throw new ApiKeyError(
+        `LEDGER_API_KEYS: the key id for role ${role} must be 1–64 chars of A-Z a-z 0-9 . _ -`,
+      );
+    }
     if (key.length < 4) throw new ApiKeyError(`LEDGER_API_KEYS: the key for role ${role} is too short`);
-    const roles = keys.get(key) ?? new Set<Role>();
-    roles.add(role);
-    keys.set(key, roles);
+    const grant = keys.get(key) ?? { roles: new Set<Role>() };
+    if (keyId !== undefined) {
+      if (grant.keyId !== undefined && grant.keyId !== keyId) {
+        throw new ApiKeyError(
+          `LEDGER_API_KEYS: one key is listed with two key ids (${grant.keyId}, ${keyId})`,
+        );
+      }
+      grant.keyId = keyId;
+    }
+    grant.roles.add(role);
+    keys.set(key, grant);
   }
   if (keys.size === 0) throw new ApiKeyError('LEDGER_API_KEYS has no role:key entry');
+  const ids = [...keys.values()].flatMap((g) => (g.keyId === undefined ? [] : [g.keyId]));
+  if (new Set(ids).size !== ids.length) {
+    throw new ApiKeyError('LEDGER_API_KEYS: two different keys share one key id');
+  }
   return keys;
 }
 
-/** Holds the keys as SHA-256 digests and finds a presented key in constant time per entry. */
+/**
+ * Holds the keys as SHA-256 digests (compared in constant time, never printed) and each key's
+ * principal. A key without a configured id is named by HMAC-SHA256(secret, key): stable for one data
+ * dir, and useless to whoever reads it without the secret.
+ */
 export class ApiKeyRing {
   private readonly entries: KeyEntry[];
 
-  constructor(keys: Map<string, Set<Role>>) {
-    this.entries = [...keys].map(([key, roles]) => {
-      const digest = sha256(key);
-      return { digest, principal: { roles, keyId: digest.toString('hex').slice(0, 12) } };
-    });
+  constructor(keys: Map<string, KeyGrant>, secret: Buffer) {
+    this.entries = [...keys].map(([key, grant]) => ({
+      digest: sha256(key),
+      principal: { roles: grant.roles, keyId: grant.keyId ?? derivedKeyId(secret, key) },
+    }));
   }
 
   authenticate(presented: string): Principal | undefined {
@@ -65,33 +106,66 @@ export class ApiKeyRing {
   }
 }
 
+/** `k-` and 16 hex chars of the keyed HMAC: opaque without the server's secret. */
+export function derivedKeyId(secret: Buffer, key: string): string {
+  return `k-${createHmac('sha256', secret).update(key, 'utf8').digest('hex').slice(0, 16)}`;
+}
+
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
 export interface LoadedKeys {
-  readonly keys: Map<string, Set<Role>>;
+  readonly keys: Map<string, KeyGrant>;
+  /** The server-side secret that names keys configured without an id. */
+  readonly secret: Buffer;
   /** Set only when the keys were generated by this start: they are printed once, then never again. */
   readonly generated?: { readonly file: string; readonly entries: readonly string[] };
 }
 
 /**
  * LEDGER_API_KEYS when set; otherwise the key file under the data dir, made on first start with
- * one random key per role and owner-only permissions.
+ * one random key per role, each with a random key id (`role:keyId:key`), owner-only permissions.
  */
 export function loadOrCreateApiKeys(spec: string | undefined, dataDir: string): LoadedKeys {
-  if (spec !== undefined) return { keys: parseApiKeys(spec) };
+  const secret = loadOrCreateSecret(dataDir);
+  if (spec !== undefined) return { keys: parseApiKeys(spec), secret };
   const file = path.join(dataDir, 'api-keys');
-  if (fs.existsSync(file)) return { keys: parseApiKeys(fs.readFileSync(file, 'utf8')) };
-  fs.mkdirSync(dataDir, { recursive: true });
-  const entries = ROLES.map((role) => `${role}:${role.slice(0, 3)}_${randomBytes(24).toString('base64url')}`);
-  // 'wx' fails if another process made the file meanwhile; then we read theirs.
+  if (fs.existsSync(file)) return { keys: parseApiKeys(fs.readFileSync(file, 'utf8')), secret };
+  const entries = ROLES.map(
+    (role) =>
+      `${role}:${role}-${randomBytes(4).toString('hex')}:${role.slice(0, 3)}_${randomBytes(24).toString('base64url')}`,
+  );
+  if (!createOwnerOnly(file, entries.join(',') + '\n'))
+    return { keys: parseApiKeys(fs.readFileSync(file, 'utf8')), secret };
+  return { keys: parseApiKeys(entries.join(',')), secret, generated: { file, entries } };
+}
+
+/** The HMAC secret for key ids, `<dataDir>/api-key-id-secret`, made on first start (mode 600). */
+function loadOrCreateSecret(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'api-key-id-secret');
+  if (!fs.existsSync(file)) createOwnerOnly(file, randomBytes(32).toString('base64url') + '\n');
+  const secret = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'utf8');
+  if (secret.length < 16)
+    throw new ApiKeyError(`${file} holds no usable secret (delete it to make a new one)`);
+  return secret;
+}
+
+/**
+ * Makes a new owner-only file whole or not at all (written aside, then hard-linked into place, which
+ * fails if the name exists): false when another process made it meanwhile; then read theirs.
+ */
+function createOwnerOnly(file: string, content: string): boolean {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const aside = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(aside, content, { mode: 0o600, flag: 'wx' });
   try {
-    fs.writeFileSync(file, entries.join(',') + '\n', { mode: 0o600, flag: 'wx' });
+    fs.linkSync(aside, file);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-      return { keys: parseApiKeys(fs.readFileSync(file, 'utf8')) };
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    fs.rmSync(aside, { force: true });
   }
-  return { keys: parseApiKeys(entries.join(',')), generated: { file, entries } };
 }

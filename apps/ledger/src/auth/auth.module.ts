@@ -18,7 +18,7 @@ const LOADED_KEYS = Symbol('LOADED_KEYS');
     {
       provide: ApiKeyRing,
       inject: [LOADED_KEYS],
-      useFactory: (loaded: LoadedKeys) => new ApiKeyRing(loaded.keys),
+      useFactory: (loaded: LoadedKeys) => new ApiKeyRing(loaded.keys, loaded.secret),
     },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
@@ -35,6 +35,6 @@ export class AuthModule implements OnApplicationBootstrap {
     new Logger('Auth').warn(
       `No LEDGER_API_KEYS set: generated one key per role and stored them in ${generated.file} (mode 600).\n${lines}`,
     );
-    process.stdout.write(`\nAPI keys (role:key), shown once:\n${lines}\n\n`);
+    process.stdout.write(`\nAPI keys (role:keyId:key), shown once:\n${lines}\n\n`);
   }
 }
