@@ -118,4 +118,37 @@ describe('request hardening (e2e)', () => {
       removeDir(other.dataDir);
     }
   });
+
+  it('neutralises cells a spreadsheet would evaluate in the CSV export; amounts stay numbers', async () => {
+    const reasons = ['=HYPERLINK("http://x.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tx', 'plain'];
+    let position = '0';
+    for (const [i, reason] of reasons.entries()) {
+      const res = await ledger
+        .as('admin')
+        .post('/v1/accounts/acct-s/credits/grants', { grantId: `-g${i}`, credits: '5', reason })
+        .expect(201);
+      position = res.body.position as string;
+    }
+    const csv = await ledger
+      .as('finance')
+      .get(`/v1/finance/export?format=csv&minPosition=${position}`)
+      .expect(200);
+    const rows = csv.text
+      .trim()
+      .split('\n')
+      .map((line) => line.split(','));
+    const header = rows[0];
+    const col = (name: string) => header.indexOf(name);
+    const grants = rows.filter((r) => r[col('grant_id')]?.startsWith("'-g"));
+    expect(grants.length).toBeGreaterThanOrEqual(reasons.length);
+    expect(csv.text).toContain(`"'=HYPERLINK(""http://x.example""`);
+    expect(csv.text).not.toMatch(/(^|,)"?[=+@\t]/m);
+    expect(csv.text).toContain(",'+1+1,");
+    expect(csv.text).toContain(",'-2+3,");
+    expect(csv.text).toContain(",'@SUM(A1),");
+    expect(csv.text).toContain(',plain,');
+    // The credit side of a grant is a negative amount: still a plain number a spreadsheet can sum.
+    const amounts = grants.map((r) => r[col('amount')]);
+    expect(amounts).toEqual(expect.arrayContaining(['5', '-5']));
+  });
 });

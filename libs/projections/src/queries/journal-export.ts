@@ -85,26 +85,51 @@ export class JournalExport {
 function csvLines(entry: JournalEntryView): string {
   const common = (line: string, account: string, amount: string, grantId: string | null) =>
     [
-      entry.entryId,
-      entry.position,
-      entry.recordedAt,
-      entry.type,
-      entry.accountId,
-      line,
-      account,
-      amount,
-      grantId,
-      entry.startingBalance,
-      entry.endingBalance,
-      entry.actor,
-      entry.reason,
-      entry.rateCardVersion,
-      entry.commandId,
+      text(entry.entryId),
+      number(String(entry.position)),
+      text(entry.recordedAt),
+      text(entry.type),
+      text(entry.accountId),
+      number(line),
+      text(account),
+      number(amount),
+      text(grantId),
+      number(entry.startingBalance),
+      number(entry.endingBalance),
+      text(entry.actor),
+      text(entry.reason),
+      text(entry.rateCardVersion),
+      text(entry.commandId),
     ]
       .map(csvField)
       .join(',') + '\n';
   if (entry.postings.length === 0) return common('', '', '', null);
   return entry.postings.map((p, i) => common(String(i), p.ledgerAccount, p.amount, p.grantId)).join('');
+}
+
+/** Cells a spreadsheet would evaluate as a formula (SPEC §10: `=`, `+`, `-`, `@`, tab, CR first). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/**
+ * A text cell (ids, reasons, actors, versions: anything a caller or operator wrote) that would start
+ * a formula gets a leading `'`, which spreadsheets show as text and do not evaluate: `=HYPERLINK(…)`
+ * becomes `'=HYPERLINK(…)`. Ids may start with `-` (`-A1` is a cell reference), so ids are text too.
+ */
+export function neutraliseCsvText(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+const text = neutraliseCsvText;
+
+/**
+ * A numeric cell (position, line, amounts, balances) stays a number, "-5" included, so finance can
+ * sum it; these are written by the ledger as plain decimals, and anything else is treated as text.
+ */
+function number(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value === '') return value ?? null;
+  return DECIMAL.test(value) ? value : neutraliseCsvText(value);
 }
 
 /** RFC 4180: quote fields holding a comma, quote or line break; double inner quotes. */
