@@ -106,7 +106,22 @@ export const badAmountMinor = fc.oneof(
   notANumber,
 );
 export const badCurrency = fc.oneof(fc.constantFrom('usd', 'US', 'USDD', '', 'U$D', 'ÉUR'), notAString);
-/** Times refused in every time field: malformed, impossible dates, wrong types. */
+/**
+ * Instants outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z once the offset is applied (SPEC §10):
+ * `9999-12-31T23:59:59-01:00` is year 10000 in UTC, and was once appended and never read back.
+ */
+export const extremeTime = fc.constantFrom(
+  '9999-12-31T23:59:59-01:00',
+  '9999-12-31T23:30:00-00:31',
+  '+010000-01-01T00:00:00Z',
+  '+275760-09-13T00:00:00Z',
+  '275760-09-13T00:00:00Z',
+  '-000001-01-01T00:00:00Z',
+  '0000-01-01T00:00:00Z',
+  '1969-12-31T23:59:59.999Z',
+  '1970-01-01T00:30:00+01:00',
+);
+/** Times refused in every time field: malformed, impossible dates, out of range, wrong types. */
 export const badTime = fc.oneof(
   fc.constantFrom(
     'tomorrow',
@@ -117,6 +132,7 @@ export const badTime = fc.oneof(
     '2026-11-01 00:00:00Z',
     '2026-11-01T25:00:00Z',
   ),
+  extremeTime,
   notAString,
 );
 /** Times in the past are refused as an expiry, and as occurredAt (more than 35 days behind). */
@@ -151,5 +167,48 @@ export const badAdvanceMs = fc.oneof(
   notANumber,
 );
 export const badNow = fc.oneof(fc.constantFrom('2000-01-01T00:00:00Z', '1970-01-01T00:00:00Z'), badTime);
+/**
+ * Cursors, positions and limits no query accepts (SPEC §10: a 400, never a 500): beyond 2^63 − 1,
+ * negative, not decimal. Never a valid position past the head, which waits its bound (503) by design.
+ */
+export const badPosition = fc.constantFrom(
+  '99999999999999999999',
+  '9223372036854775808',
+  '18446744073709551616',
+  '-1',
+  'abc',
+  '1e3',
+  '1.5',
+  ' 1',
+  '0x10',
+  '',
+);
+export const badLimit = fc.constantFrom('0', '1001', '-1', 'abc', '1e3', '1.5', '99999999999999999999');
+/**
+ * Object keys spelled with JSON escapes that decode to a forbidden name: the guard must see the
+ * parsed key (SPEC §10), not the text. As JSON text, quotes included.
+ */
+export const escapedForbiddenKey = fc.constantFrom(
+  '"\\u005f_proto__"',
+  '"\\u005f\\u005fproto\\u005f\\u005f"',
+  '"__pro\\u0074o__"',
+  '"\\u0074oString"',
+  '"\\u0063onstructor"',
+  '"\\u0076alueOf"',
+  '"hasOwn\\u0050roperty"',
+  '"\\u0070rototype"',
+);
+/** Valid ids that hold ':' (API.md allows it): wherever ids are combined, `a:b`+`c` must not meet `a`+`b:c`. */
+export const colonId = fc.constantFrom(
+  'a:b',
+  'a:b:c',
+  'a::b',
+  ':',
+  '::',
+  'usage:x',
+  'x:',
+  ':x',
+  'account-a:b',
+);
 /** Any JSON value, for unknown fields and whole bodies of the wrong shape. */
 export const anyJson = fc.jsonValue({ maxDepth: 4 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { RELIABILITY_KEYS, type RoleName } from '../support/http-client';
-import { anyJson, badId, badQuantity } from './bad-values';
+import { anyJson, badId, badQuantity, escapedForbiddenKey } from './bad-values';
 import { ENDPOINTS, FUZZ_ACCOUNT, type FuzzRequest } from './fuzz-requests';
 
 /** Just over the 2 MiB body limit of create-app.ts. */
@@ -52,8 +52,8 @@ export const wrongMethodRequest: fc.Arbitrary<FuzzRequest> = fc
 
 /** Bytes that are not the JSON object the route wants: syntax errors, wrong media types, bad UTF-8, huge or deep bodies. */
 export const badRawRequest: fc.Arbitrary<FuzzRequest> = fc
-  .tuple(endpointArb, fc.nat(), fc.nat({ max: 13 }), fc.integer({ min: 1, max: 60 }))
-  .map(([endpoint, n, kind, cut]) => {
+  .tuple(endpointArb, fc.nat(), fc.nat({ max: 15 }), fc.integer({ min: 1, max: 60 }), escapedForbiddenKey)
+  .map(([endpoint, n, kind, cut, escapedKey]) => {
     const valid = JSON.stringify(endpoint.body(n));
     const base = {
       method: endpoint.method,
@@ -105,6 +105,14 @@ export const badRawRequest: fc.Arbitrary<FuzzRequest> = fc
         return raw('NaN literal', valid.replace(/}$/, ',"x":NaN}'));
       case 12:
         return raw('__proto__', valid.replace(/^{/, '{"__proto__":{"isAdmin":true},'));
+      // The same names spelled with JSON escapes: the guard works on parsed keys (SPEC §10).
+      case 13:
+        return raw(`escaped key ${escapedKey}`, valid.replace(/^{/, `{${escapedKey}:{"isAdmin":true},`));
+      case 14:
+        return raw(
+          `nested escaped key ${escapedKey}`,
+          valid.replace(/^{/, `{"metadata":{"a":[{${escapedKey}:1}]},`),
+        );
       default:
         return raw('constructor', valid.replace(/^{/, '{"constructor":{"prototype":{"x":1}},'));
     }

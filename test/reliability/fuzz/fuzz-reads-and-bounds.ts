@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { RoleName } from '../support/http-client';
-import { anyJson } from './bad-values';
+import { anyJson, badLimit, badPosition, colonId, extremeTime } from './bad-values';
 import { ENDPOINTS, FUZZ_ACCOUNT, type FuzzRequest } from './fuzz-requests';
 
 const ALL_ROLES: readonly RoleName[] = ['service', 'admin', 'finance', 'support'];
@@ -28,10 +28,13 @@ export const readRequest: fc.Arbitrary<FuzzRequest> = fc
         fc.string({ maxLength: 12 }),
         fc.integer().map(String),
         fc.constantFrom('codex', 'local_message', '-1', '1e309', '2026-11-01T00:00:00Z'),
+        badPosition,
+        badLimit,
+        extremeTime,
       ),
       { maxKeys: 4 },
     ),
-    fc.constantFrom(FUZZ_ACCOUNT, 'nobody', 'ü'),
+    fc.oneof(fc.constantFrom(FUZZ_ACCOUNT, 'nobody', 'ü'), colonId),
     // Reached or malformed positions only: a position past the head is a 503 after a 5 s wait (API.md).
     fc.constantFrom(
       {},
@@ -41,6 +44,8 @@ export const readRequest: fc.Arbitrary<FuzzRequest> = fc
       { minPosition: 'abc' },
       { minPosition: '1e3' },
       { minPosition: '1.5' },
+      { minPosition: '99999999999999999999' },
+      { minPosition: '9223372036854775808' },
     ),
   )
   .map(([sub, role, randomQuery, account, position]) => ({
@@ -66,7 +71,11 @@ export const financeRequest: fc.Arbitrary<FuzzRequest> = fc
       '?format=xml',
       '?format=csv&from=yesterday',
       '?minPosition=99999999999999999999',
+      '?minPosition=9223372036854775808',
       '?to=-1',
+      '?format=csv&from=9999-12-31T23:59:59-01:00',
+      '?to=%2B010000-01-01T00:00:00Z',
+      '?from=1969-12-31T23:59:59Z',
     ),
   )
   .map(([route, role, query]) => {
@@ -111,6 +120,9 @@ export const boundaryRequest: fc.Arbitrary<FuzzRequest> = fc
   )
   .chain(([n, operation, quantity, credits, priority]) => {
     const id = `${n}-`.padEnd(128, 'z');
+    // Ids holding ':' are valid (API.md); combined into streams and keys they must stay unambiguous.
+    const colonAccount = `fz:${n}`;
+    const colonUsage = `${FUZZ_ACCOUNT}:${n}`;
     return fc.constantFrom<FuzzRequest>(
       {
         label: 'usage at bounds',
@@ -153,6 +165,22 @@ export const boundaryRequest: fc.Arbitrary<FuzzRequest> = fc
           priority,
           products: ['codex', 'chatgpt_excel'],
         },
+      },
+      {
+        label: 'open account with a colon id',
+        method: 'POST',
+        path: '/v1/accounts',
+        role: 'service',
+        expect: 'any',
+        body: { accountId: colonAccount, plan: 'plus' },
+      },
+      {
+        label: 'usage with a colon id',
+        method: 'POST',
+        path: '/v1/usage',
+        role: 'service',
+        expect: 'any',
+        body: { usageId: colonUsage, accountId: FUZZ_ACCOUNT, product: 'codex', operation, quantity: 1 },
       },
       {
         label: 'open account at bounds',
