@@ -4,6 +4,7 @@ export * from './read-store/read-model-database';
 export * from './read-store/checkpoints';
 export * from './runner/projection';
 export * from './runner/projection-batch-applier';
+export * from './runner/projection-failures';
 export * from './runner/projection-runner';
 export * from './runner/read-model-runner';
 export * from './runner/position-waiters';

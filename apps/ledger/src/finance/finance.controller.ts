@@ -4,6 +4,7 @@ import { LedgerReadSide, type TrialBalance, type VerifyReport } from '@ledger/pr
 import { Roles } from '../auth/roles.decorator';
 import { answerQuery } from '../read-side/query-answer';
 import { ExportQueryDto } from '../read-side/query.dto';
+import { VerificationService, type VerificationState } from './verification.service';
 
 const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -13,7 +14,10 @@ const CONTENT_TYPES = {
 @ApiTags('finance')
 @Controller('v1/finance')
 export class FinanceController {
-  constructor(private readonly readSide: LedgerReadSide) {}
+  constructor(
+    private readonly readSide: LedgerReadSide,
+    private readonly verification: VerificationService,
+  ) {}
 
   @Get('trial-balance')
   @Roles('finance')
@@ -40,8 +44,19 @@ export class FinanceController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Replays the whole log into fresh read models and compares them row by row with the live ones',
+    description:
+      'Runs on its own thread (requests keep their latency), one verification at a time; progress at GET /v1/finance/verify/progress. ok is false, with `readSide.status: "behind"`, when the live read models do not reach the head the log had when it began (a stopped projection: see /health).',
   })
   verify(): Promise<VerifyReport> {
-    return this.readSide.verify();
+    return this.verification.verify();
+  }
+
+  @Get('verify/progress')
+  @Roles('finance')
+  @ApiOperation({
+    summary: 'Whether a verification is running, its phase and events replayed so far, and the last result',
+  })
+  verifyProgress(): VerificationState {
+    return this.verification.state();
   }
 }

@@ -55,6 +55,20 @@ export class LedgerMetrics {
     registers: [this.registry],
   });
 
+  readonly projectionFailures = new Counter({
+    name: 'ledger_projection_failures_total',
+    help: 'Times a projection could not apply an event (kind="event") or the read models could not be written (kind="storage") or the log read (kind="log")',
+    labelNames: ['projection', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly projectionStalled = new Gauge({
+    name: 'ledger_projection_stalled',
+    help: '1 while a projection does not follow the log (a failure it retries with backoff; see /health), else 0',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
+
   readonly creditsExpiredSweeps = new Counter({
     name: 'ledger_expiry_sweeps_total',
     help: 'Scheduler sweeps writing off expired credits, by result',

@@ -1,5 +1,5 @@
 import type { EventStore } from '@ledger/event-store';
-import type { CommitProgress, LedgerReadSide } from '@ledger/projections';
+import type { CommitProgress, LedgerReadSide, ProjectionFailureKind } from '@ledger/projections';
 import { Counter, Gauge } from 'prom-client';
 import type { LedgerMetrics } from '../metrics/ledger-metrics';
 
@@ -36,6 +36,19 @@ export class ProjectionMetrics {
     if (progress.events >= SPEED_SAMPLE_MIN_EVENTS && progress.durationMs > 0) {
       this.speed.set(Math.round((progress.events * 1000) / progress.durationMs));
     }
+  }
+
+  /** One more failure of a projection (each retry that fails again counts). */
+  onFailure(failure: { readonly projection: string; readonly kind: ProjectionFailureKind }): void {
+    this.metrics.projectionFailures.inc({ projection: failure.projection, kind: failure.kind });
+  }
+
+  /** 1 for each projection not following the log now (at scrape time, from the runner's status). */
+  refreshStalled(readSide: LedgerReadSide): void {
+    const status = readSide.runner.status();
+    const stopped = new Set(status.failures.map((failure) => failure.projection));
+    for (const projection of status.positions.keys())
+      this.metrics.projectionStalled.set({ projection }, stopped.has(projection) || !status.running ? 1 : 0);
   }
 
   async refreshLag(store: EventStore, readSide: LedgerReadSide): Promise<void> {

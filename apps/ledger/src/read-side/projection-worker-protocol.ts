@@ -1,9 +1,9 @@
+import type { ProjectionFailureReport } from '@ledger/projections';
+import type { WorkerLogLocation } from './worker-entry';
+
 /** Messages between the server's thread and its projection worker (plain data: structured clone). */
 
-export interface ProjectionWorkerData {
-  /** The embedded log's file, or the EventStoreDB connection string. */
-  readonly eventsPath?: string;
-  readonly eventStoreConnectionString?: string;
+export interface ProjectionWorkerData extends WorkerLogLocation {
   /** The runner's own batch sizes apply (5,000 live, 20,000 per catch-up page): off the request thread. */
   readonly databasePath: string;
 }
@@ -26,8 +26,11 @@ export type FromWorker =
       readonly level: 'error' | 'warn';
       readonly message: string;
       readonly stack?: string;
+      /** A projection's failure (the metric counts it). */
+      readonly failure?: ProjectionFailureReport;
     }
-  | { readonly kind: 'failed'; readonly message: string };
+  /** Every projection not following the log now (empty: healed): /health reads this. */
+  | { readonly kind: 'failures'; readonly failures: readonly ProjectionFailureReport[] };
 
 /** Positions as decimal strings: bigints cross the thread boundary, but keep the protocol plain. */
 export type Positions = readonly (readonly [string, string])[];

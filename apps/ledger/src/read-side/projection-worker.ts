@@ -1,6 +1,4 @@
-import type { EventStore } from '@ledger/event-store';
-import { SqliteEventStore } from '@ledger/event-store/sqlite';
-import { LedgerReadSide } from '@ledger/projections';
+import { LedgerReadSide, reportOf } from '@ledger/projections';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
   positionsOf,
@@ -8,6 +6,7 @@ import {
   type ProjectionWorkerData,
   type ToWorker,
 } from './projection-worker-protocol';
+import { openWorkerStore } from './worker-entry';
 
 /**
  * The server's projection runner, on its own thread: its own connections to the log and to the
@@ -19,7 +18,7 @@ function main(): void {
   if (port === null) throw new Error('projection-worker.ts runs as a worker thread');
   const data = workerData as ProjectionWorkerData;
   const post = (message: FromWorker) => port.postMessage(message);
-  const store = openStore(data);
+  const store = openWorkerStore(data);
   const readSide = LedgerReadSide.open({
     store,
     databasePath: data.databasePath,
@@ -30,16 +29,15 @@ function main(): void {
         events: progress.events,
         durationMs: progress.durationMs,
       }),
-    onError: (error) => {
+    onError: (error, failure) =>
       post({
         kind: 'log',
         level: 'error',
         message: `projection runner: ${error.message}`,
         stack: error.stack,
-      });
-      const failure = readSide.runner.status().failure;
-      if (failure !== undefined) post({ kind: 'failed', message: failure.message });
-    },
+        ...(failure === undefined ? {} : { failure: reportOf(failure) }),
+      }),
+    onFailuresChanged: (failures) => post({ kind: 'failures', failures: failures.map(reportOf) }),
     onReread: (reason) =>
       post({
         kind: 'log',
@@ -83,25 +81,6 @@ function main(): void {
     rebuiltOnOpen: readSide.rebuiltOnOpen,
     positions: positionsOf(readSide.runner.positions()),
   });
-}
-
-function openStore(data: ProjectionWorkerData): EventStore {
-  if (data.eventStoreConnectionString !== undefined) {
-    const { EsdbEventStore } = loadEsdbAdapter();
-    return new EsdbEventStore(data.eventStoreConnectionString);
-  }
-  if (data.eventsPath === undefined) throw new Error('projection worker: no event store given');
-  // Polls the file every few ms for the appends of the server's thread (another connection).
-  return new SqliteEventStore({ path: data.eventsPath, pollIntervalMs: 5 });
-}
-
-/**
- * Loaded only for EventStoreDB: the gRPC client takes a while to load, and the SQLite worker should
- * be ready as fast as the server.
- */
-function loadEsdbAdapter(): typeof import('@ledger/event-store/esdb') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('@ledger/event-store/esdb') as typeof import('@ledger/event-store/esdb');
 }
 
 main();

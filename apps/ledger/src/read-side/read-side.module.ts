@@ -49,7 +49,10 @@ import { WorkerProjectionRunner } from './worker-projection-runner';
             databasePath,
             ...sizes,
             onCommit: (progress) => metrics.onCommit(progress),
-            onError: (error) => logger.error(`projection runner: ${error.message}`, error.stack),
+            onError: (error, failure) => {
+              logger.error(`projection runner: ${error.message}`, error.stack);
+              if (failure !== undefined) metrics.onFailure(failure);
+            },
             onReread: (reason) => logger.warn(`projection runner: reading the log again: ${reason.message}`),
           });
         }
@@ -63,8 +66,11 @@ import { WorkerProjectionRunner } from './worker-projection-runner';
           },
           {
             onCommit: (progress) => metrics.onCommit(progress),
-            onLog: (level, message, stack) =>
-              level === 'error' ? logger.error(message, stack) : logger.warn(message),
+            onLog: (level, message, stack, failure) => {
+              if (level === 'error') logger.error(message, stack);
+              else logger.warn(message);
+              if (failure !== undefined) metrics.onFailure(failure);
+            },
           },
         );
         if (rebuiltOnOpen.length > 0)
@@ -95,6 +101,7 @@ export class ReadSideModule implements OnApplicationBootstrap, BeforeApplication
     this.readSide.start();
     // Lag needs the log's head (an async read): computed when Prometheus scrapes, never stale.
     this.ledgerMetrics.beforeScrape(() => this.metrics.refreshLag(this.store, this.readSide));
+    this.ledgerMetrics.beforeScrape(async () => this.metrics.refreshStalled(this.readSide));
   }
 
   /** Before the core closes the event store: the runner must stop reading it first. */

@@ -1,22 +1,29 @@
 import {
+  failureFrom,
   PositionWaiters,
   type CommitProgress,
+  type ProjectionFailure,
+  type ProjectionFailureReport,
   type ReadModelRunner,
   type RunnerStatus,
 } from '@ledger/projections';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   positionsFrom,
   type FromWorker,
   type ProjectionWorkerData,
   type ToWorker,
 } from './projection-worker-protocol';
+import { startWorker } from './worker-entry';
 
 export interface WorkerRunnerHooks {
   readonly onCommit?: (progress: CommitProgress) => void;
-  readonly onLog?: (level: 'error' | 'warn', message: string, stack?: string) => void;
+  readonly onLog?: (
+    level: 'error' | 'warn',
+    message: string,
+    stack?: string,
+    failure?: ProjectionFailureReport,
+  ) => void;
 }
 
 /** How long the worker may take to open its files and report ready. */
@@ -33,6 +40,7 @@ export class WorkerProjectionRunner implements ReadModelRunner {
   private nextId = 1;
   private running = false;
   private failure: Error | undefined;
+  private failures: readonly ProjectionFailure[] = [];
   private exited = false;
 
   private constructor(
@@ -45,7 +53,7 @@ export class WorkerProjectionRunner implements ReadModelRunner {
     data: ProjectionWorkerData,
     hooks: WorkerRunnerHooks = {},
   ): Promise<{ runner: WorkerProjectionRunner; rebuiltOnOpen: readonly string[] }> {
-    const worker = new Worker(workerEntry(), { workerData: data, execArgv: workerExecArgv() });
+    const worker = startWorker(__dirname, 'projection-worker', data);
     const runner = new WorkerProjectionRunner(worker, hooks);
     const ready = await new Promise<readonly string[]>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('projection worker did not start')), READY_TIMEOUT_MS);
@@ -75,6 +83,7 @@ export class WorkerProjectionRunner implements ReadModelRunner {
   }
 
   async close(): Promise<void> {
+    this.running = false;
     if (!this.exited) {
       await this.request({ kind: 'close', id: 0 }).catch(() => undefined);
       await this.worker.terminate();
@@ -99,6 +108,7 @@ export class WorkerProjectionRunner implements ReadModelRunner {
       position: this.position(),
       positions: this.positions(),
       failure: this.failure,
+      failures: this.failures,
     };
   }
 
@@ -150,10 +160,12 @@ export class WorkerProjectionRunner implements ReadModelRunner {
           return;
         }
         case 'log':
-          this.hooks.onLog?.(message.level, message.message, message.stack);
+          if (message.failure !== undefined) this.failure = new Error(message.message);
+          this.hooks.onLog?.(message.level, message.message, message.stack, message.failure);
           return;
-        case 'failed':
-          this.failure = new Error(message.message);
+        case 'failures':
+          this.failures = message.failures.map(failureFrom);
+          if (this.failures.length === 0) this.failure = undefined;
           return;
         case 'ready':
           return;
@@ -163,22 +175,17 @@ export class WorkerProjectionRunner implements ReadModelRunner {
       this.failure = error;
       this.hooks.onLog?.('error', `projection worker: ${error.message}`, error.stack);
     });
-    this.worker.on('exit', () => {
+    this.worker.on('exit', (code) => {
       this.exited = true;
+      if (this.running) {
+        this.failure ??= new Error(`projection worker exited (code ${code})`);
+        this.hooks.onLog?.(
+          'error',
+          `projection worker exited (code ${code}): the read models no longer follow the log`,
+        );
+      }
       for (const pending of this.requests.values()) pending.reject(new Error('projection worker has exited'));
       this.requests.clear();
     });
   }
-}
-
-/** The compiled worker beside this file, or (running from the sources) the .ts one through the require hook. */
-function workerEntry(): string {
-  const js = path.join(__dirname, 'projection-worker.js');
-  return fs.existsSync(js) ? js : path.join(__dirname, 'projection-worker.ts');
-}
-
-function workerExecArgv(): string[] {
-  if (workerEntry().endsWith('.js')) return [];
-  // From the sources (tests, `npm run demo`): the same transpile-only hook the tests' servers use.
-  return ['--require', path.resolve(__dirname, '..', '..', '..', '..', 'test', 'support', 'register-ts.js')];
 }

@@ -2,7 +2,9 @@ import type { RecordedEvent } from '@ledger/event-store';
 import { decodeLedgerEvent } from '../events/ledger-event';
 import { CheckpointTable } from '../read-store/checkpoints';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
+import type { ProjectedEvent } from '../events/ledger-event';
 import type { Projection, ProjectionWriter } from './projection';
+import { isStorageError, messageOf, retryDelayMs, type ProjectionFailure } from './projection-failures';
 
 interface ProjectionSlot {
   readonly projection: Projection;
@@ -11,7 +13,12 @@ interface ProjectionSlot {
   position: bigint;
   /** Rebuilding from 0 without its secondary indexes: they are built when the catch-up ends. */
   indexesPending: boolean;
+  /** Set while it cannot apply the event at `failure.position`: it stays before it until a retry passes it. */
+  failure: ProjectionFailure | undefined;
 }
+
+/** An event decoded once per batch for every projection; a body that cannot be decoded fails each of them. */
+type Decoded = { readonly event: ProjectedEvent | null } | { readonly error: unknown };
 
 /**
  * The read models went back behind the batch in hand (another process sharing the file rebuilt
@@ -65,14 +72,35 @@ export class ProjectionBatchApplier {
         writer: projection.openWriter(db),
         position,
         indexesPending: position === 0n && projection.indexes !== undefined,
+        failure: undefined,
       };
     });
     this.rebuiltOnOpen = rebuilt;
   }
 
-  /** The position every projection has reached: where the next read of the log must start. */
+  /** The position every projection has reached (what `?minPosition=` waits for). */
   minPosition(): bigint {
-    return this.slots.reduce((min, slot) => (slot.position < min ? slot.position : min), this.maxPosition());
+    return lowest(this.slots, this.maxPosition());
+  }
+
+  /**
+   * Where the next read of the log must start: the lowest projection that may move, so a projection
+   * stopped before a poison event holds back neither the others nor the read (until its retry is due).
+   */
+  readFrom(now = Date.now()): bigint {
+    const moving = this.slots.filter((slot) => mayApply(slot, now));
+    return moving.length === 0 ? this.maxPosition() : lowest(moving, this.maxPosition());
+  }
+
+  /** Projections stopped before an event they cannot apply. */
+  failures(): ProjectionFailure[] {
+    return this.slots.flatMap((slot) => (slot.failure === undefined ? [] : [slot.failure]));
+  }
+
+  /** The earliest time a stopped projection is due to try its event again (undefined: none stopped). */
+  nextRetryAt(): number | undefined {
+    const times = this.failures().map((failure) => failure.retryAt);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   positions(): ReadonlyMap<string, bigint> {
@@ -90,33 +118,37 @@ export class ProjectionBatchApplier {
    * rebuilt from 0 get their secondary indexes in the same transaction, before the checkpoint moves,
    * so a reader waiting for this position finds them indexed.
    */
-  apply(events: readonly RecordedEvent[], upTo: bigint, endOfCatchUp = false): void {
+  apply(
+    events: readonly RecordedEvent[],
+    upTo: bigint,
+    endOfCatchUp = false,
+    readFrom = this.readFrom(),
+  ): void {
     const target =
       events.length > 0 && events[events.length - 1].position > upTo
         ? events[events.length - 1].position
         : upTo;
-    const indexing = endOfCatchUp ? this.slots.filter((slot) => slot.indexesPending) : [];
-    if (indexing.length === 0 && this.slots.every((slot) => slot.position >= target)) return;
+    const now = Date.now();
+    // A projection behind what was read (stopped before a poison event, retry not yet due) waits
+    // for the runner to read the log again from its checkpoint.
+    const eligible = this.slots.filter((slot) => mayApply(slot, now) && slot.position >= readFrom);
+    const indexing = endOfCatchUp ? eligible.filter((slot) => slot.indexesPending) : [];
+    if (indexing.length === 0 && eligible.every((slot) => slot.position >= target)) return;
     let applied: ProjectionSlot[] = [];
+    const reached = new Map<ProjectionSlot, bigint>();
+    const failed = new Map<ProjectionSlot, { position: bigint; error: unknown }>();
     try {
       this.db
         .transaction(() => {
           this.syncWithStoredCheckpoints();
           for (const slot of indexing) createIndexes(this.db, slot.projection);
-          applied = this.slots.filter((slot) => slot.position < target);
+          applied = eligible.filter((slot) => slot.position < target);
           if (applied.length === 0) return;
-          for (const recorded of events) {
-            const decoded = decodeLedgerEvent(recorded);
-            if (decoded === null) continue;
-            for (const slot of applied) if (slot.position < recorded.position) slot.writer.apply(decoded);
-          }
+          const decoded = events.map(decodeOnce);
           for (const slot of applied) {
-            slot.writer.flush();
-            this.checkpoints.write({
-              projection: slot.projection.name,
-              version: slot.projection.version,
-              position: target,
-            });
+            const outcome = this.applyToSlot(slot, events, decoded, target);
+            reached.set(slot, outcome.reached);
+            if (outcome.failedAt !== undefined) failed.set(slot, outcome.failedAt);
           }
         })
         .immediate();
@@ -124,8 +156,79 @@ export class ProjectionBatchApplier {
       for (const slot of applied) slot.writer.discard();
       throw error;
     }
-    for (const slot of applied) slot.position = target;
+    for (const slot of applied) {
+      slot.position = reached.get(slot) ?? slot.position;
+      const failure = failed.get(slot);
+      if (failure !== undefined) slot.failure = this.failureOf(slot, failure.position, failure.error, now);
+      else if (slot.failure !== undefined && slot.position >= slot.failure.position) slot.failure = undefined;
+    }
     for (const slot of indexing) slot.indexesPending = false;
+  }
+
+  /**
+   * One projection's share of the batch, in a savepoint: all of it, or (when it throws on an
+   * event) everything before that event, found again event by event. A storage error is the whole
+   * batch's: it is thrown on, and the batch's transaction rolls back.
+   */
+  private applyToSlot(
+    slot: ProjectionSlot,
+    events: readonly RecordedEvent[],
+    decoded: readonly Decoded[],
+    target: bigint,
+  ): { reached: bigint; failedAt?: { position: bigint; error: unknown } } {
+    const checkpoint = (position: bigint) =>
+      this.checkpoints.write({
+        projection: slot.projection.name,
+        version: slot.projection.version,
+        position,
+      });
+    try {
+      this.db.transaction(() => {
+        events.forEach((recorded, i) => {
+          if (slot.position < recorded.position) applyDecoded(slot.writer, decoded[i]);
+        });
+        slot.writer.flush();
+        checkpoint(target);
+      })();
+      return { reached: target };
+    } catch (error) {
+      slot.writer.discard();
+      if (isStorageError(error)) throw error;
+    }
+    let reached = slot.position;
+    for (let i = 0; i < events.length; i++) {
+      const recorded = events[i];
+      if (recorded.position <= slot.position || recorded.position > target) continue;
+      try {
+        this.db.transaction(() => {
+          applyDecoded(slot.writer, decoded[i]);
+          slot.writer.flush();
+        })();
+      } catch (error) {
+        slot.writer.discard();
+        if (isStorageError(error)) throw error;
+        checkpoint(reached);
+        return { reached, failedAt: { position: recorded.position, error } };
+      }
+      reached = recorded.position;
+    }
+    // Each event applies alone (the batch failed only as a whole): keep them, one by one.
+    checkpoint(target);
+    return { reached: target };
+  }
+
+  private failureOf(slot: ProjectionSlot, position: bigint, error: unknown, now: number): ProjectionFailure {
+    const previous = slot.failure?.position === position ? slot.failure : undefined;
+    const attempts = (previous?.attempts ?? 0) + 1;
+    return {
+      projection: slot.projection.name,
+      kind: 'event',
+      position,
+      reason: messageOf(error),
+      since: previous?.since ?? now,
+      attempts,
+      retryAt: now + retryDelayMs('event', attempts, 0),
+    };
   }
 
   /**
@@ -158,6 +261,7 @@ export class ProjectionBatchApplier {
     slot.writer = slot.projection.openWriter(this.db);
     slot.position = 0n;
     slot.indexesPending = slot.projection.indexes !== undefined;
+    slot.failure = undefined;
   }
 
   private resetTables(projection: Projection): void {
@@ -178,6 +282,27 @@ export class ProjectionBatchApplier {
   private maxPosition(): bigint {
     return this.slots.reduce((max, slot) => (slot.position > max ? slot.position : max), 0n);
   }
+}
+
+function lowest(slots: readonly ProjectionSlot[], start: bigint): bigint {
+  return slots.reduce((min, slot) => (slot.position < min ? slot.position : min), start);
+}
+
+function mayApply(slot: ProjectionSlot, now: number): boolean {
+  return slot.failure === undefined || slot.failure.retryAt <= now;
+}
+
+function decodeOnce(recorded: RecordedEvent): Decoded {
+  try {
+    return { event: decodeLedgerEvent(recorded) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function applyDecoded(writer: ProjectionWriter, decoded: Decoded): void {
+  if ('error' in decoded) throw decoded.error;
+  if (decoded.event !== null) writer.apply(decoded.event);
 }
 
 function createIndexes(db: ReadModelDatabase, projection: Projection): void {

@@ -2,6 +2,12 @@ import type { EventStore, RecordedEvent, Subscription } from '@ledger/event-stor
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { PositionWaiters } from './position-waiters';
 import { CheckpointMovedBackError, type ProjectionBatchApplier } from './projection-batch-applier';
+import {
+  messageOf,
+  retryDelayMs,
+  type ProjectionFailure,
+  type ProjectionFailureKind,
+} from './projection-failures';
 
 export interface CommitProgress {
   readonly positions: ReadonlyMap<string, bigint>;
@@ -19,10 +25,16 @@ export interface ProjectionRunnerOptions {
    * event held). When only batchSize is given, catch-up uses it too.
    */
   readonly catchUpPageSize?: number;
-  /** Pause before resubscribing after the event store failed. Default 1000 ms. */
+  /**
+   * Pause before reading the log again after the event store or the read-model file failed;
+   * doubles with each failure in a row, up to 5 s. Default 1000 ms.
+   */
   readonly retryDelayMs?: number;
   readonly onCommit?: (progress: CommitProgress) => void;
-  readonly onError?: (error: Error) => void;
+  /** Every failure, with the projection and position when it is a projection's (a log line, a metric). */
+  readonly onError?: (error: Error, failure?: ProjectionFailure) => void;
+  /** The set of failures changed (one more, or one healed): what /health reports. */
+  readonly onFailuresChanged?: (failures: readonly ProjectionFailure[]) => void;
   /**
    * A batch was not written and the log will be read again from the checkpoints: another process
    * sharing the read-model file held the write lock past the busy timeout, or rebuilt a projection.
@@ -35,8 +47,10 @@ export interface RunnerStatus {
   readonly running: boolean;
   readonly position: bigint;
   readonly positions: ReadonlyMap<string, bigint>;
-  /** Set when a projection threw on an event: the runner stops rather than skip or loop on it. */
+  /** The last failure not yet healed (kept for callers that only ask "did it fail?"). */
   readonly failure: Error | undefined;
+  /** Every projection not following the log now, and why (empty when all is well). */
+  readonly failures: readonly ProjectionFailure[];
 }
 
 /**
@@ -59,6 +73,14 @@ export class ProjectionRunner {
   private pauses = 0;
   private resumeWaiters: (() => void)[] = [];
   private failure: Error | undefined;
+  /** The read-model file or the log failed: no projection moves until a retry succeeds. */
+  private runnerFailure:
+    | { kind: ProjectionFailureKind; error: Error; since: number; attempts: number; retryAt: number }
+    | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private reportedFailures = '';
+  /** Where the events in hand were read from (exclusive): projections behind it cannot take them. */
+  private readStart = 0n;
   private wakeRetry: (() => void) | undefined;
   /** Set when a batch could not be written for now: the runner reads the log again from the checkpoints. */
   private rereadError: Error | undefined;
@@ -83,6 +105,7 @@ export class ProjectionRunner {
   /** Stops reading the log; events already received are committed. Waiters keep waiting (see close). */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.retryTimer);
     this.wakeRetry?.();
     await this.subscription?.close();
     this.releasePauses();
@@ -111,7 +134,28 @@ export class ProjectionRunner {
       position: this.applier.minPosition(),
       positions: this.applier.positions(),
       failure: this.failure,
+      failures: this.failures(),
     };
+  }
+
+  /** A storage or log failure stops every projection where it stands; a poison event stops one. */
+  failures(): ProjectionFailure[] {
+    const stopped = this.applier.failures();
+    const all = this.runnerFailure;
+    if (all === undefined) return stopped;
+    const byEvent = new Set(stopped.map((failure) => failure.projection));
+    const everyOther = [...this.applier.positions()]
+      .filter(([name]) => !byEvent.has(name))
+      .map(([projection, position]) => ({
+        projection,
+        kind: all.kind,
+        position,
+        reason: messageOf(all.error),
+        since: all.since,
+        attempts: all.attempts,
+        retryAt: all.retryAt,
+      }));
+    return [...stopped, ...everyOther];
   }
 
   waitForPosition(position: bigint, timeoutMs: number): Promise<boolean> {
@@ -150,14 +194,15 @@ export class ProjectionRunner {
       try {
         await this.catchUpInPages();
       } catch (error) {
-        if (!this.stopping && error !== this.rereadError) this.options.onError?.(error as Error);
+        if (!this.stopping && error !== this.rereadError) this.failAll('log', error as Error);
         await this.retryDelay();
         continue;
       }
       // stop() may have come while catching up, before there was a subscription to close.
       if (this.stopping) break;
-      this.pendingUpTo = this.applier.minPosition();
-      const subscription = this.store.subscribeToAll({ fromPosition: this.pendingUpTo });
+      this.readStart = this.applier.readFrom();
+      this.pendingUpTo = this.readStart;
+      const subscription = this.store.subscribeToAll({ fromPosition: this.readStart });
       this.subscription = subscription;
       try {
         for await (const item of subscription) {
@@ -179,7 +224,7 @@ export class ProjectionRunner {
           await yieldToEventLoop();
         }
       } catch (error) {
-        if (!this.stopping) this.options.onError?.(error as Error);
+        if (!this.stopping) this.failAll('log', error as Error);
       } finally {
         await subscription.close();
       }
@@ -194,12 +239,10 @@ export class ProjectionRunner {
    */
   private async catchUpInPages(): Promise<void> {
     for (;;) {
-      if (this.stopping || this.failure !== undefined) return;
+      if (this.stopping) return;
       await this.whileNotPaused();
-      const page = await this.store.readAll({
-        fromPosition: this.applier.minPosition(),
-        maxCount: this.catchUpPageSize,
-      });
+      const fromPosition = this.applier.readFrom();
+      const page = await this.store.readAll({ fromPosition, maxCount: this.catchUpPageSize });
       if (this.stopping) return;
       // The end of the catch-up, where rebuilt projections get their indexes: a short page, or a
       // full one that reaches the head (else a log of whole pages would be "caught up" unindexed).
@@ -207,8 +250,10 @@ export class ProjectionRunner {
         page.length < this.catchUpPageSize ||
         page[page.length - 1].position >= (await this.store.headPosition());
       if (this.stopping) return;
+      if (this.runnerFailure?.kind === 'log') this.healed();
+      this.readStart = fromPosition;
       this.pending = page;
-      this.pendingUpTo = page.length > 0 ? page[page.length - 1].position : this.applier.minPosition();
+      this.pendingUpTo = page.length > 0 ? page[page.length - 1].position : fromPosition;
       this.commitPending(last);
       if (this.rereadError !== undefined) throw this.rereadError;
       if (last) return;
@@ -226,21 +271,29 @@ export class ProjectionRunner {
   }
 
   private commitPending(endOfCatchUp = false): void {
-    // After a failure, or until the log is read again from the checkpoints: events in hand may not
-    // follow on from where the read models are.
-    if (this.failure !== undefined || this.rereadError !== undefined) return;
+    // Until the log is read again from the checkpoints: events in hand may not follow on from
+    // where the read models are.
+    if (this.rereadError !== undefined) return;
     const events = this.pending;
     const indexing = endOfCatchUp && this.applier.indexesPending();
-    if (events.length === 0 && this.pendingUpTo <= this.applier.minPosition() && !indexing) return;
+    if (events.length === 0 && this.pendingUpTo <= this.applier.readFrom() && !indexing) return;
     this.pending = [];
     const started = performance.now();
+    const stoppedBefore = this.applier.failures();
     try {
-      this.applier.apply(events, this.pendingUpTo, endOfCatchUp);
+      this.applier.apply(events, this.pendingUpTo, endOfCatchUp, this.readStart);
     } catch (error) {
       if (mustReadAgain(error)) this.readAgain(error as Error);
-      else this.fail(error as Error);
+      else {
+        // The read-model file cannot be written (disk full, I/O): nothing of the batch is; read
+        // the log again from the checkpoints after a backoff, until it can.
+        this.failAll('storage', error as Error);
+        this.readAgain(error as Error);
+      }
       return;
     }
+    if (this.runnerFailure !== undefined) this.healed();
+    this.afterApply(stoppedBefore);
     this.options.onCommit?.({
       positions: this.applier.positions(),
       events: events.length,
@@ -253,19 +306,78 @@ export class ProjectionRunner {
    * Another process sharing the read-model file holds the write lock past the busy timeout, or
    * rebuilt a projection: drop what is in hand and read the log again from the checkpoints.
    */
-  private readAgain(error: Error): void {
+  private readAgain(error: Error, report = true): void {
     this.rereadError = error;
-    if (!this.stopping) this.options.onReread?.(error);
+    if (!this.stopping && report && !(this.runnerFailure?.error === error)) this.options.onReread?.(error);
     this.pending = [];
     void this.subscription?.close();
   }
 
-  private fail(error: Error): void {
+  /** Reports projections newly stopped before an event, and schedules their retry. */
+  private afterApply(stoppedBefore: readonly ProjectionFailure[]): void {
+    const failures = this.applier.failures();
+    for (const failure of failures) {
+      const known = stoppedBefore.find((f) => f.projection === failure.projection);
+      if (known !== undefined && known.attempts === failure.attempts) continue;
+      this.failure = new Error(
+        `projection "${failure.projection}" cannot apply the event at position ${failure.position}: ${failure.reason}`,
+      );
+      this.options.onError?.(this.failure, failure);
+    }
+    if (failures.length === 0 && this.runnerFailure === undefined) this.failure = undefined;
+    this.scheduleRetry();
+    this.reportFailures();
+  }
+
+  /**
+   * A projection stopped before an event is retried when due: the log is read again from the
+   * lowest checkpoint (the projections already past it skip what they have).
+   */
+  private scheduleRetry(): void {
+    clearTimeout(this.retryTimer);
+    const at = this.applier.nextRetryAt();
+    if (at === undefined || this.stopping) return;
+    this.retryTimer = setTimeout(
+      () => {
+        if (!this.stopping && this.applier.readFrom() < this.readStart)
+          this.readAgain(new Error('retrying a projection stopped before an event'), false);
+      },
+      Math.max(0, at - Date.now()),
+    );
+    this.retryTimer.unref();
+  }
+
+  private failAll(kind: ProjectionFailureKind, error: Error): void {
+    const now = Date.now();
+    const attempts = (this.runnerFailure?.attempts ?? 0) + 1;
+    const delay = retryDelayMs(kind, attempts, this.options.retryDelayMs ?? 1_000);
+    this.runnerFailure = {
+      kind,
+      error,
+      since: this.runnerFailure?.since ?? now,
+      attempts,
+      retryAt: now + delay,
+    };
     this.failure = error;
-    this.stopping = true;
-    this.pending = [];
-    this.options.onError?.(error);
-    void this.subscription?.close();
+    const failure = this.failures().find((f) => f.kind === kind);
+    this.options.onError?.(error, failure);
+    this.reportFailures();
+  }
+
+  private healed(): void {
+    this.runnerFailure = undefined;
+    this.failure = this.applier.failures().length === 0 ? undefined : this.failure;
+    this.reportFailures();
+  }
+
+  private reportFailures(): void {
+    const failures = this.failures();
+    const summary = JSON.stringify(
+      failures.map((f) => [f.projection, f.kind, String(f.position), f.attempts]),
+    );
+    if (summary === this.reportedFailures) return;
+    this.reportedFailures = summary;
+    this.options.onFailuresChanged?.(failures);
   }
 
   private whileNotPaused(): Promise<void> {
@@ -281,7 +393,10 @@ export class ProjectionRunner {
 
   private async retryDelay(): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.options.retryDelayMs ?? 1_000);
+      const first = this.options.retryDelayMs ?? 1_000;
+      const failed = this.runnerFailure;
+      const delay = failed === undefined ? first : Math.max(0, failed.retryAt - Date.now());
+      const timer = setTimeout(resolve, delay);
       this.wakeRetry = () => {
         clearTimeout(timer);
         resolve();

@@ -10,7 +10,8 @@ import { diffTables, type VerifyMismatch } from './diff-tables';
 /** The live side of a verification: the runner (or, offline, a stand-in that never moves). */
 export interface LiveReadModels {
   readonly db: ReadModelDatabase;
-  positions(): ReadonlyMap<string, bigint>;
+  /** May be asked of another thread (the server's verify worker asks the request thread). */
+  positions(): ReadonlyMap<string, bigint> | Promise<ReadonlyMap<string, bigint>>;
   /** Holds commits so the live rows stay at one position while they are compared. */
   pause(): void;
   resume(): void;
@@ -24,6 +25,30 @@ export interface VerifyReport {
   readonly position: string;
   /** True when there were more mismatches than the report lists. */
   readonly truncated: boolean;
+  /**
+   * Set (and `ok` false) when the live read models did not reach the head the log had when the
+   * verification began, within the bound: a stuck or lagging read side is never "verified".
+   */
+  readonly readSide?: LiveBehind;
+}
+
+export interface LiveBehind {
+  readonly status: 'behind';
+  /** The log's head when the verification began: what the live read models had to reach. */
+  readonly head: string;
+  readonly positions: Readonly<Record<string, string>>;
+  /** Filled by the caller that knows why (the runner's failures), when it does. */
+  readonly failures?: readonly unknown[];
+}
+
+/** Where a verification stands: for the CLI's progress line and the server's progress endpoint. */
+export interface VerifyProgress {
+  readonly phase: 'waiting-for-live' | 'replaying' | 'comparing';
+  readonly eventsReplayed: number;
+  /** Replayed up to here… */
+  readonly position: string;
+  /** …of this: the position both sides are compared at. */
+  readonly target: string;
 }
 
 export interface VerifyOptions {
@@ -33,6 +58,12 @@ export interface VerifyOptions {
   /** Mismatches listed at most (the rest are counted by `truncated`). Default 1000. */
   readonly maxMismatches?: number;
   readonly readPageSize?: number;
+  /**
+   * How long the live read models may take to reach the log's head as it was when the verification
+   * began (default 10 s): past it the report says they are behind, and `ok` is false.
+   */
+  readonly liveWaitMs?: number;
+  readonly onProgress?: (progress: VerifyProgress) => void;
 }
 
 /** Rounds of chasing a moving live position before holding its commits. */
@@ -46,51 +77,86 @@ const CHASE_ROUNDS = 2;
  * checkpoints are at the replayed position, so a commit from another thread cannot slip in mid-way.
  */
 export async function verifyProjections(options: VerifyOptions): Promise<VerifyReport> {
+  const head = await options.store.headPosition();
+  const liveDeadline = Date.now() + (options.liveWaitMs ?? 10_000);
   const dir = mkdtempSync(join(tmpdir(), 'ledger-verify-'));
   const file = join(dir, 'replayed.sqlite');
   const freshDb = openReadModelDatabase(file);
+  const progress = (
+    phase: VerifyProgress['phase'],
+    eventsReplayed: number,
+    position: bigint,
+    target: bigint,
+  ) => options.onProgress?.({ phase, eventsReplayed, position: String(position), target: String(target) });
   let paused = false;
   try {
     const fresh = new ProjectionBatchApplier(freshDb, options.projections);
     let eventsReplayed = 0;
     for (let round = 0; ; round++) {
-      const target = commonPosition(options.live.positions());
-      if (target !== null) {
-        eventsReplayed += await replayUpTo(options.store, fresh, target, options.readPageSize ?? 5_000);
-        if (commonPosition(options.live.positions()) === target) {
-          const diff = diffTables(
-            options.live.db,
-            file,
-            options.projections,
-            options.maxMismatches ?? 1_000,
-            target,
-          );
-          if (diff !== null) {
-            return {
-              ok: diff.mismatches.length === 0,
-              eventsReplayed,
-              mismatches: diff.mismatches,
-              position: String(target),
-              truncated: diff.truncated,
-            };
-          }
+      const positions = await options.live.positions();
+      const target = commonPosition(positions);
+      // A read side that does not reach the log's head (stuck, failing, far behind) is not verified.
+      if (target === null || target < head) {
+        if (Date.now() >= liveDeadline) return behind(head, positions, eventsReplayed);
+        progress('waiting-for-live', eventsReplayed, fresh.minPosition(), head);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      eventsReplayed += await replayUpTo(
+        options.store,
+        fresh,
+        target,
+        options.readPageSize ?? 5_000,
+        (position, replayed) => progress('replaying', eventsReplayed + replayed, position, target),
+      );
+      if (commonPosition(await options.live.positions()) === target) {
+        progress('comparing', eventsReplayed, target, target);
+        const diff = diffTables(
+          options.live.db,
+          file,
+          options.projections,
+          options.maxMismatches ?? 1_000,
+          target,
+        );
+        if (diff !== null) {
+          return {
+            ok: diff.mismatches.length === 0,
+            eventsReplayed,
+            mismatches: diff.mismatches,
+            position: String(target),
+            truncated: diff.truncated,
+          };
         }
       }
       if (round >= CHASE_ROUNDS && !paused) {
         options.live.pause();
         paused = true;
       }
-      // A projection still rebuilding has no common position yet: let the runner advance. Otherwise
-      // the live models moved on meanwhile: yield a whole turn of the event loop, so that a runner on
-      // another thread can report its new positions (reading the log may resolve without one).
-      if (target === null) await new Promise((resolve) => setTimeout(resolve, 50));
-      else await new Promise((resolve) => setImmediate(resolve));
+      // The live models moved on meanwhile: yield a whole turn of the event loop, so that a runner
+      // on another thread can report its new positions (reading the log may resolve without one).
+      await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     if (paused) options.live.resume();
     if (freshDb.open) freshDb.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function behind(head: bigint, positions: ReadonlyMap<string, bigint>, eventsReplayed: number): VerifyReport {
+  const lowest = [...positions.values()].reduce((min, p) => (p < min ? p : min), head);
+  return {
+    ok: false,
+    eventsReplayed,
+    mismatches: [],
+    position: String(lowest),
+    truncated: false,
+    readSide: {
+      status: 'behind',
+      head: String(head),
+      positions: Object.fromEntries([...positions].map(([name, p]) => [name, String(p)])),
+    },
+  };
 }
 
 /** The position all live projections share, or null while they differ (one is rebuilding). */
@@ -105,9 +171,11 @@ async function replayUpTo(
   applier: ProjectionBatchApplier,
   target: bigint,
   pageSize: number,
+  onPage: (position: bigint, replayed: number) => void,
 ): Promise<number> {
   let replayed = 0;
   while (applier.minPosition() < target) {
+    onPage(applier.minPosition(), replayed);
     const page = await store.readAll({ fromPosition: applier.minPosition(), maxCount: pageSize });
     const within = page.filter((event) => event.position <= target);
     const reachedTarget = page.length < pageSize || within.length < page.length;

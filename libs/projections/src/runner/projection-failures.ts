@@ -1,0 +1,93 @@
+/**
+ * Why a read model is not following the log (SPEC §10: never silently):
+ * - `event`: the projection cannot apply the event at `position` (a poison event: a bug, or data the
+ *   code does not understand). That projection stays just before it; the others keep going. It is
+ *   retried with a long backoff (a retry reads the log again from its checkpoint), and nothing is
+ *   ever skipped: the cure is a fixed projection (a version bump rebuilds it) or a rebuild.
+ * - `storage`: the read-model file could not be written (disk full, I/O error, read-only): no
+ *   projection moves; the batch is retried with a short backoff and heals by itself once the file
+ *   can be written again.
+ * - `log`: the event store could not be read (unreachable); retried the same way.
+ */
+export type ProjectionFailureKind = 'event' | 'storage' | 'log';
+
+export interface ProjectionFailure {
+  readonly projection: string;
+  readonly kind: ProjectionFailureKind;
+  /** `event`: the position of the event it cannot apply; otherwise where the projection stands. */
+  readonly position: bigint;
+  readonly reason: string;
+  /** Epoch ms of the first failure at this position. */
+  readonly since: number;
+  readonly attempts: number;
+  /** Epoch ms of the next attempt. */
+  readonly retryAt: number;
+}
+
+/** The failure as JSON-friendly data (positions as decimal strings, times as ISO): /health, the worker protocol. */
+export interface ProjectionFailureReport {
+  readonly projection: string;
+  readonly kind: ProjectionFailureKind;
+  readonly position: string;
+  readonly reason: string;
+  readonly since: string;
+  readonly attempts: number;
+  readonly nextRetryAt: string;
+}
+
+export function reportOf(failure: ProjectionFailure): ProjectionFailureReport {
+  return {
+    projection: failure.projection,
+    kind: failure.kind,
+    position: failure.position.toString(),
+    reason: failure.reason,
+    since: new Date(failure.since).toISOString(),
+    attempts: failure.attempts,
+    nextRetryAt: new Date(failure.retryAt).toISOString(),
+  };
+}
+
+/** Poison events: retried after 1 s, 2 s, 4 s … up to 5 min (a retry re-reads the log from the checkpoint). */
+const EVENT_RETRY_FIRST_MS = 1_000;
+const EVENT_RETRY_MAX_MS = 300_000;
+/** Storage and log: after `first` ms (the runner's retryDelayMs), doubling up to 5 s. */
+const STORAGE_RETRY_MAX_MS = 5_000;
+
+export function retryDelayMs(kind: ProjectionFailureKind, attempts: number, firstMs: number): number {
+  const [first, max] =
+    kind === 'event' ? [EVENT_RETRY_FIRST_MS, EVENT_RETRY_MAX_MS] : [firstMs, STORAGE_RETRY_MAX_MS];
+  return Math.min(max, first * 2 ** Math.min(Math.max(attempts - 1, 0), 20));
+}
+
+/**
+ * SQLite errors caused by the rows a projection tried to write (so by the event), as opposed to the
+ * file or disk (SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CORRUPT, …), which no event causes.
+ */
+const DATA_CAUSED_CODES = ['SQLITE_CONSTRAINT', 'SQLITE_MISMATCH', 'SQLITE_TOOBIG', 'SQLITE_RANGE'];
+
+/** True when the error says the read-model file cannot be written, whatever the event. */
+export function isStorageError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return false;
+  return !DATA_CAUSED_CODES.some((prefix) => code.startsWith(prefix));
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+export function failureFrom(report: ProjectionFailureReport): ProjectionFailure {
+  return {
+    projection: report.projection,
+    kind: report.kind,
+    position: BigInt(report.position),
+    reason: report.reason,
+    since: Date.parse(report.since),
+    attempts: report.attempts,
+    retryAt: Date.parse(report.nextRetryAt),
+  };
+}
