@@ -4,6 +4,7 @@ import { AccountQuery } from './queries/account-query';
 import { JournalExport } from './queries/journal-export';
 import { JournalQuery } from './queries/journal-query';
 import { TimelineQuery } from './queries/timeline-query';
+import { openDerivedDatabase } from '@ledger/event-store/snapshots';
 import { openReadModelDatabase, type ReadModelDatabase } from './read-store/read-model-database';
 import type { Projection } from './runner/projection';
 import { ProjectionBatchApplier } from './runner/projection-batch-applier';
@@ -23,6 +24,11 @@ export interface LedgerReadSideOptions extends ProjectionRunnerOptions {
    * schema: open this after it reported ready.
    */
   readonly runner?: ReadModelRunner;
+  /**
+   * Told (a warn line) when the read-model file was corrupt and set aside as `<file>.corrupt-<time>`:
+   * a fresh file is rebuilt from the log. Only the side that runs the runner opens it so.
+   */
+  readonly onSetAside?: (message: string) => void;
 }
 
 /**
@@ -38,6 +44,7 @@ export class LedgerReadSide {
   /** Projections rebuilt at open because their code version changed. */
   readonly rebuiltOnOpen: readonly string[];
   private readonly projections: readonly Projection[];
+  private readonly applier: ProjectionBatchApplier | undefined;
 
   private constructor(
     readonly db: ReadModelDatabase,
@@ -48,8 +55,10 @@ export class LedgerReadSide {
     if (options.runner !== undefined) {
       this.runner = options.runner;
       this.rebuiltOnOpen = [];
+      this.applier = undefined;
     } else {
       const applier = new ProjectionBatchApplier(db, this.projections);
+      this.applier = applier;
       this.rebuiltOnOpen = applier.rebuiltOnOpen;
       this.runner = new ProjectionRunner(store, applier, options);
     }
@@ -60,13 +69,31 @@ export class LedgerReadSide {
   }
 
   static open(options: LedgerReadSideOptions): LedgerReadSide {
-    const db = openReadModelDatabase(options.databasePath);
+    const path = options.databasePath;
+    const db =
+      options.runner === undefined
+        ? openDerivedDatabase(path, () => openReadModelDatabase(path), options.onSetAside)
+        : openReadModelDatabase(path);
     try {
       return new LedgerReadSide(db, options.store, options);
     } catch (error) {
       db.close();
       throw error;
     }
+  }
+
+  /**
+   * Before the runner starts and before any query: read models not made from this log (an older
+   * events file restored under newer read models: a checkpoint past the head, or a last applied
+   * event the log does not have there) are dropped and rebuilt, never served. Returns why, when so.
+   */
+  async rebuildIfNotFromLog(): Promise<string | undefined> {
+    if (this.applier === undefined) return undefined;
+    // The log unreachable now: the runner reports that itself (/health); nothing to compare with.
+    const check = await this.applier.followsLog(this.store).catch(() => ({ ok: true }) as const);
+    if (check.ok) return undefined;
+    this.applier.rebuildAll();
+    return check.reason;
   }
 
   start(): void {

@@ -13,7 +13,7 @@ import { openWorkerStore } from './worker-entry';
  * read-model file, so applying events never holds up a request. It reports every commit's
  * positions to the server's thread, which answers `?minPosition=` and queries the file.
  */
-function main(): void {
+async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('projection-worker.ts runs as a worker thread');
   const data = workerData as ProjectionWorkerData;
@@ -38,6 +38,7 @@ function main(): void {
         ...(failure === undefined ? {} : { failure: reportOf(failure) }),
       }),
     onFailuresChanged: (failures) => post({ kind: 'failures', failures: failures.map(reportOf) }),
+    onSetAside: (message) => post({ kind: 'log', level: 'warn', message: `read models: ${message}` }),
     onReread: (reason) =>
       post({
         kind: 'log',
@@ -76,6 +77,9 @@ function main(): void {
       (error: unknown) => done(message.id, error),
     );
   });
+  const notFromLog = await readSide.rebuildIfNotFromLog();
+  if (notFromLog !== undefined)
+    post({ kind: 'log', level: 'warn', message: `read models rebuilt from the log: ${notFromLog}` });
   post({
     kind: 'ready',
     rebuiltOnOpen: readSide.rebuiltOnOpen,
@@ -83,4 +87,4 @@ function main(): void {
   });
 }
 
-main();
+void main();

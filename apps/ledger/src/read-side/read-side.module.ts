@@ -44,7 +44,7 @@ import { WorkerProjectionRunner } from './worker-projection-runner';
         // stall requests for long: ≈ 60 ms live, ≈ 300 ms per catch-up page.
         const sizes = { batchSize: 1_000, catchUpPageSize: 5_000 };
         if (config.projectionsThread === 'main') {
-          return LedgerReadSide.open({
+          const readSide = LedgerReadSide.open({
             store,
             databasePath,
             ...sizes,
@@ -54,7 +54,12 @@ import { WorkerProjectionRunner } from './worker-projection-runner';
               if (failure !== undefined) metrics.onFailure(failure);
             },
             onReread: (reason) => logger.warn(`projection runner: reading the log again: ${reason.message}`),
+            onSetAside: (message) => logger.warn(`read models: ${message}`),
+            onFailuresChanged: () => undefined,
           });
+          const notFromLog = await readSide.rebuildIfNotFromLog();
+          if (notFromLog !== undefined) logger.warn(`read models rebuilt from the log: ${notFromLog}`);
+          return readSide;
         }
         // Default: the runner on its own thread, with its own connections; this thread only queries.
         const { runner, rebuiltOnOpen } = await WorkerProjectionRunner.spawn(

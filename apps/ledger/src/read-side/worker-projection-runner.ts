@@ -62,6 +62,9 @@ export class WorkerProjectionRunner implements ReadModelRunner {
         reject(error);
       });
       worker.on('message', (message: FromWorker) => {
+        // Lines the worker writes while opening (a corrupt file set aside, read models rebuilt).
+        if (message.kind === 'log' && !runner.listening)
+          hooks.onLog?.(message.level, message.message, message.stack);
         if (message.kind !== 'ready') return;
         clearTimeout(timer);
         runner.current = positionsFrom(message.positions);
@@ -137,7 +140,10 @@ export class WorkerProjectionRunner implements ReadModelRunner {
     });
   }
 
+  private listening = false;
+
   private listen(): void {
+    this.listening = true;
     this.worker.on('message', (message: FromWorker) => {
       switch (message.kind) {
         case 'commit': {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StreamName } from '../event-store';
+import { openDerivedDatabase } from './corrupt-file';
 import { createSchema, openSqliteDatabase, type SqliteConnectionOptions } from '../sqlite/sqlite-database';
 
 /** Where a keyed command's outcome lives: the fingerprint of its payload and the stream revision of its event. */
@@ -29,8 +30,13 @@ export class SqliteIdempotencyKeyStore implements IdempotencyKeyStore {
     entries: readonly (readonly [string, IdempotencyKeyEntry])[],
   ) => void;
 
-  constructor(options: SqliteConnectionOptions) {
-    this.db = openSqliteDatabase(options, 'NORMAL');
+  constructor(options: SqliteConnectionOptions & { readonly onSetAside?: (message: string) => void }) {
+    // A cache: a corrupt file is set aside (named in a warn line) and a fresh one starts empty.
+    this.db = openDerivedDatabase(
+      options.path,
+      () => openSqliteDatabase(options, 'NORMAL'),
+      options.onSetAside,
+    );
     createSchema(
       this.db,
       `

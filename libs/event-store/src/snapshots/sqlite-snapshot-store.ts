@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { StreamName } from '../event-store';
+import { openDerivedDatabase } from './corrupt-file';
 import { createSchema, openSqliteDatabase, SqliteConnectionOptions } from '../sqlite/sqlite-database';
 import { decodeState, encodeState } from './snapshot-codec';
 import { Snapshot, SnapshotStore } from './snapshot-store';
@@ -19,8 +20,13 @@ export class SqliteSnapshotStore implements SnapshotStore {
   private readonly select: Database.Statement<[string], SnapshotRow>;
   private readonly upsert: Database.Statement<[string, bigint, string, string, string]>;
 
-  constructor(options: SqliteConnectionOptions) {
-    this.db = openSqliteDatabase(options, 'NORMAL');
+  constructor(options: SqliteConnectionOptions & { readonly onSetAside?: (message: string) => void }) {
+    // A cache: a corrupt file is set aside (named in a warn line) and a fresh one starts empty.
+    this.db = openDerivedDatabase(
+      options.path,
+      () => openSqliteDatabase(options, 'NORMAL'),
+      options.onSetAside,
+    );
     createSchema(
       this.db,
       `

@@ -17,6 +17,9 @@ export class CheckpointTable {
   private readonly selectOne;
   private readonly upsert;
   private readonly remove;
+  private readonly selectAnchor;
+  private readonly upsertAnchor;
+  private readonly clearAnchorStatement;
 
   constructor(db: ReadModelDatabase) {
     // In BEGIN IMMEDIATE: another process may be creating it too.
@@ -28,6 +31,26 @@ export class CheckpointTable {
         position   INTEGER NOT NULL
       ) WITHOUT ROWID`,
     );
+    // The last event the read models applied, by id: a log restored from an older copy (or another
+    // log altogether) under these read models is recognised at start, and they are rebuilt.
+    createSchema(
+      db,
+      `CREATE TABLE IF NOT EXISTS projection_log_anchor (
+        id       INTEGER PRIMARY KEY CHECK (id = 1),
+        position INTEGER NOT NULL,
+        event_id TEXT    NOT NULL
+      )`,
+    );
+    this.selectAnchor = db
+      .prepare<[], { position: bigint; event_id: string }>(
+        'SELECT position, event_id FROM projection_log_anchor',
+      )
+      .safeIntegers(true);
+    this.upsertAnchor = db.prepare<[bigint, string]>(
+      `INSERT INTO projection_log_anchor (id, position, event_id) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET position = excluded.position, event_id = excluded.event_id`,
+    );
+    this.clearAnchorStatement = db.prepare('DELETE FROM projection_log_anchor');
     this.selectOne = db
       .prepare<[string], { version: bigint; position: bigint }>(
         'SELECT version, position FROM projection_checkpoints WHERE projection = ?',
@@ -49,6 +72,20 @@ export class CheckpointTable {
 
   write(checkpoint: Checkpoint): void {
     this.upsert.run(checkpoint.projection, checkpoint.version, checkpoint.position);
+  }
+
+  /** The last event applied (in the batch's transaction). */
+  writeAnchor(position: bigint, eventId: string): void {
+    this.upsertAnchor.run(position, eventId);
+  }
+
+  clearAnchor(): void {
+    this.clearAnchorStatement.run();
+  }
+
+  readAnchor(): { readonly position: bigint; readonly eventId: string } | undefined {
+    const row = this.selectAnchor.get();
+    return row === undefined ? undefined : { position: row.position, eventId: row.event_id };
   }
 
   delete(projection: string): void {

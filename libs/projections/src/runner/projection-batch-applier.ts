@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '@ledger/event-store';
+import type { EventStore, RecordedEvent } from '@ledger/event-store';
 import { decodeLedgerEvent } from '../events/ledger-event';
 import { CheckpointTable } from '../read-store/checkpoints';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
@@ -150,6 +150,7 @@ export class ProjectionBatchApplier {
             reached.set(slot, outcome.reached);
             if (outcome.failedAt !== undefined) failed.set(slot, outcome.failedAt);
           }
+          this.writeAnchor(events, [...reached.values()]);
         })
         .immediate();
     } catch (error) {
@@ -217,6 +218,46 @@ export class ProjectionBatchApplier {
     return { reached: target };
   }
 
+  /** The last event of the batch some projection applied: what `followsLog` checks at start. */
+  private writeAnchor(events: readonly RecordedEvent[], reached: readonly bigint[]): void {
+    const furthest = reached.reduce((max, p) => (p > max ? p : max), 0n);
+    for (let i = events.length - 1; i >= 0; i--) {
+      if (events[i].position > furthest) continue;
+      this.checkpoints.writeAnchor(events[i].position, events[i].id);
+      return;
+    }
+  }
+
+  /**
+   * Whether these read models were made from this log: no checkpoint past its head, and the last
+   * event they applied is the log's event at that position. Not so (an older events file restored
+   * under newer read models, another data dir's file): every projection must be rebuilt.
+   */
+  async followsLog(store: EventStore): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const head = await store.headPosition();
+    const ahead = this.slots.find((slot) => slot.position > head);
+    if (ahead !== undefined)
+      return {
+        ok: false,
+        reason: `projection "${ahead.projection.name}" is at position ${ahead.position}, past the log's head ${head}`,
+      };
+    const anchor = this.checkpoints.readAnchor();
+    if (anchor === undefined || anchor.position === 0n) return { ok: true };
+    let event: RecordedEvent | undefined;
+    try {
+      [event] = await store.readAll({ fromPosition: anchor.position - 1n, maxCount: 1 });
+    } catch {
+      // An engine that cannot read from just before that position: the head check stands alone.
+      return { ok: true };
+    }
+    if (event === undefined || event.position !== anchor.position || event.id !== anchor.eventId)
+      return {
+        ok: false,
+        reason: `the read models' last event (position ${anchor.position}, id ${anchor.eventId}) is not the log's (${event === undefined ? 'none' : `position ${event.position}, id ${event.id}`})`,
+      };
+    return { ok: true };
+  }
+
   private failureOf(slot: ProjectionSlot, position: bigint, error: unknown, now: number): ProjectionFailure {
     const previous = slot.failure?.position === position ? slot.failure : undefined;
     const attempts = (previous?.attempts ?? 0) + 1;
@@ -250,6 +291,12 @@ export class ProjectionBatchApplier {
       slot.position = position;
       if (position < before) throw new CheckpointMovedBackError(slot.projection.name);
     }
+  }
+
+  /** Every projection from position 0, and no memory of the last event applied (a log not theirs). */
+  rebuildAll(): void {
+    for (const slot of this.slots) this.rebuild(slot.projection.name);
+    this.checkpoints.clearAnchor();
   }
 
   /** Drops the projection's rows and checkpoint: it starts again from position 0. */

@@ -72,12 +72,11 @@ export function isStorageError(error: unknown): boolean {
   return !DATA_CAUSED_CODES.some((prefix) => code.startsWith(prefix));
 }
 
+/** Duck-typed: errors from a native addon or another realm (jest) are not always `instanceof Error`. */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
-  }
-  return String(error);
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof message !== 'string') return String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
 export function failureFrom(report: ProjectionFailureReport): ProjectionFailure {
