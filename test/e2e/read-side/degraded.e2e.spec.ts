@@ -93,6 +93,10 @@ describe('read side degraded, never silently (e2e)', () => {
         new RegExp(`ledger_projection_failures_total\\{projection="${projection}",kind="event"\\} [1-9]`),
       );
       expect(metrics).toMatch(new RegExp(`ledger_projection_stalled\\{projection="${projection}"\\} 1`));
+      // Lag counts events (the poison and the usage after it), not position units.
+      expect(metrics).toMatch(
+        new RegExp(`ledger_projection_lag_events\\{projection="${projection}"\\} 2\\n`),
+      );
     }
     expect(metrics).toMatch(/ledger_projection_stalled\{projection="[a-z-]+"\} 0/);
     const lines = errors.mock.calls.map((call) => String(call[0]));

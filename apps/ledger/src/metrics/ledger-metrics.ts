@@ -50,7 +50,7 @@ export class LedgerMetrics {
 
   readonly projectionLag = new Gauge({
     name: 'ledger_projection_lag_events',
-    help: 'Events in the log not yet applied by the projections (head position minus checkpoint, in positions)',
+    help: "Events in the log after each projection's checkpoint, counted (not a position difference: EventStoreDB positions are byte offsets); saturates at 10000",
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });

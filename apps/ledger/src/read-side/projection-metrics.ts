@@ -6,6 +6,9 @@ import type { LedgerMetrics } from '../metrics/ledger-metrics';
 /** Batches smaller than this say little about speed (a live trickle), so they do not move the gauge. */
 const SPEED_SAMPLE_MIN_EVENTS = 1_000;
 
+/** Lag is counted by reading the log after a checkpoint: at most this many events per scrape and position. */
+export const LAG_COUNT_CAP = 10_000;
+
 /**
  * Projection position, lag and rebuild speed on the ledger's registry: position on every commit,
  * lag from the log's head (refreshed at each scrape: the head is an async read), speed from the last
@@ -51,10 +54,28 @@ export class ProjectionMetrics {
       this.metrics.projectionStalled.set({ projection }, stopped.has(projection) || !status.running ? 1 : 0);
   }
 
+  /**
+   * Lag in events, not positions: on EventStoreDB positions are commit/prepare offsets (bytes), so
+   * head − checkpoint would count bytes. The events after each checkpoint are counted by reading
+   * the log from it, up to LAG_COUNT_CAP (the gauge then saturates there: a rebuild far behind
+   * reads as "at least 10,000", its progress shows in ledger_projection_position). Projections at
+   * one position share one count; one caught up costs only the head read.
+   */
   async refreshLag(store: EventStore, readSide: LedgerReadSide): Promise<void> {
     const head = await store.headPosition();
-    for (const [projection, position] of readSide.runner.positions()) {
-      this.metrics.projectionLag.set({ projection }, Number(head > position ? head - position : 0n));
-    }
+    const counts = new Map<bigint, Promise<number>>();
+    const countAfter = (position: bigint) => {
+      if (position >= head) return Promise.resolve(0);
+      let count = counts.get(position);
+      if (count === undefined) {
+        count = store
+          .readAll({ fromPosition: position, maxCount: LAG_COUNT_CAP })
+          .then((events) => events.length);
+        counts.set(position, count);
+      }
+      return count;
+    };
+    for (const [projection, position] of readSide.runner.positions())
+      this.metrics.projectionLag.set({ projection }, await countAfter(position));
   }
 }
