@@ -5,11 +5,7 @@ module.exports = {
   testRegex: '.*\\.(spec|test)\\.ts$',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // content-disposition 3 (under @fastify/static, which serves /docs) ships ESM only; Node loads it
-    // with require(esm), jest's CommonJS runtime does not, so jest compiles that one package.
-    '/node_modules/content-disposition/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, isolatedModules: true } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@ledger/domain(.*)$': '<rootDir>/libs/domain/src$1',

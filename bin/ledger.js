@@ -3,36 +3,15 @@
 // at least as new as its sources, otherwise the TypeScript sources through the project's require
 // hook (transpiled once, then cached), so it works on a fresh clone after `npm ci`.
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
+const { root, isBuildFresh } = require('./build-freshness');
 
-const root = path.resolve(__dirname, '..');
-const built = path.join(root, 'dist', 'apps', 'ledger-cli', 'src', 'main.js');
+const builtFile = path.join('dist', 'apps', 'ledger-cli', 'src', 'main.js');
+const built = path.join(root, builtFile);
 const source = path.join(root, 'apps', 'ledger-cli', 'src', 'main.ts');
 
-function newestSourceTime() {
-  let newest = 0;
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  };
-  for (const dir of ['apps', 'libs']) walk(path.join(root, dir));
-  return newest;
-}
-
-function useBuilt() {
-  try {
-    return fs.statSync(built).mtimeMs >= newestSourceTime();
-  } catch {
-    return false;
-  }
-}
-
 let entry = built;
-if (!useBuilt()) {
+if (!isBuildFresh(builtFile)) {
   require(path.join(root, 'test', 'support', 'register-ts.js'));
   entry = source;
 }
