@@ -102,6 +102,107 @@ describe(`several servers on one SQLite file (seed ${SEED})`, () => {
   }, 600_000);
 });
 
+describe(`many concurrent batches to one account on several servers (seed ${SEED})`, () => {
+  let dir: string;
+  let servers: LedgerServer[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ledger-contention-batches-'));
+    const ports = await Promise.all(Array.from({ length: RELIABILITY.servers }, () => freePort()));
+    servers = ports.map((port) => new LedgerServer({ dataDir: dir, port }));
+    for (const server of servers) await server.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Once, 20 concurrent batches of 50 to one account killed a server process (issue 14). Every
+  // batch goes to a server picked at random, every record of a batch to the same hot account, so
+  // the three servers fight over one stream with up to 1,000 commands queued at once. Each item
+  // must answer one of the statuses a batch item may have (a 503 only as "retry with the same
+  // key"); the retries of 503 items must settle; no server may die; the log decides each usage once.
+  it('survives many concurrent batches to one account: no dead server, each usage decided once', async () => {
+    const accountId = 'batch-hot';
+    const admin = servers[0].client.as('service');
+    expect(
+      (await admin({ method: 'POST', path: '/v1/accounts', body: { accountId, plan: 'pro' } })).status,
+    ).toBe(201);
+    const purchase = {
+      purchaseId: 'batch-p',
+      credits: '1000',
+      amountPaid: { amountMinor: 40_000, currency: 'USD' },
+    };
+    const path = `/v1/accounts/${accountId}/credits/purchases`;
+    expect((await admin({ method: 'POST', path, body: purchase })).status).toBe(201);
+
+    const random = seededRandom(SEED + 1);
+    const rounds = RELIABILITY.batchRounds;
+    let retried = 0;
+    const answered = new Map<string, unknown>();
+    for (let round = 0; round < rounds; round += 1) {
+      const batches = Array.from({ length: 20 }, (_, b) =>
+        Array.from({ length: 50 }, (_, i) => ({
+          usageId: `r${round}-b${b}-u${i}`,
+          accountId,
+          product: 'codex',
+          operation: random() < 0.5 ? 'local_message' : 'cloud_task',
+          quantity: 1 + Math.floor(random() * 3),
+        })),
+      );
+      let pending = batches;
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        expect(attempt).toBeLessThan(20);
+        const answers = await Promise.all(
+          pending.map((records) =>
+            servers[Math.floor(random() * servers.length)].client.as('service')({
+              method: 'POST',
+              path: '/v1/usage/batch',
+              body: { records },
+              timeoutMs: 120_000,
+            }),
+          ),
+        );
+        const again: (typeof batches)[number][] = [];
+        answers.forEach((answer, b) => {
+          expect(answer.status).toBe(200);
+          const results = (answer.json as { results: { status: number; usageId: string }[] }).results;
+          const retry = pending[b].filter((_, i) => {
+            const item = results[i];
+            expect([200, 201, 402, 503]).toContain(item.status);
+            if (item.status === 503) return true;
+            answered.set(item.usageId, outcomeOf(item));
+            return false;
+          });
+          retried += retry.length;
+          if (retry.length > 0) again.push(retry);
+        });
+        pending = again;
+      }
+      for (const server of servers) expect(server.dead).toBe(false);
+    }
+
+    const log = readLedgerLog(dir);
+    expect(logViolations(log)).toEqual([]);
+    const mismatches = [...answered].filter(([usageId, outcome]) => {
+      const logged = log.usages.get(usageKey(accountId, usageId));
+      return (
+        logged === undefined || JSON.stringify(outcomeOf(loggedOutcome(logged))) !== JSON.stringify(outcome)
+      );
+    });
+    expect(mismatches).toEqual([]);
+    expect(answered.size).toBe(rounds * 1_000);
+    for (const server of servers) expect(server.errors).toBe('');
+    reportFigures('contention-batches', {
+      seed: SEED,
+      rounds,
+      records: rounds * 1_000,
+      itemsRetried: retried,
+    });
+  }, 600_000);
+});
+
 function loggedOutcome(event: { type: string; data: unknown }): unknown {
   const d = event.data as Record<string, unknown>;
   return event.type === 'UsageRecorded'

@@ -18,6 +18,8 @@ export const RELIABILITY = {
   servers: envInteger('RELIABILITY_SERVERS', 3),
   clients: envInteger('RELIABILITY_CLIENTS', 8),
   contentionOps: envInteger('RELIABILITY_CONTENTION_OPS', 600),
+  /** Rounds of 20 concurrent batches of 50 usages to one account (issue 14). */
+  batchRounds: envInteger('RELIABILITY_BATCH_ROUNDS', 1),
   killCycles: envInteger('RELIABILITY_KILL_CYCLES', 4),
   fuzzRequests: envInteger('RELIABILITY_FUZZ_REQUESTS', 1500),
   simOps: envInteger('RELIABILITY_SIM_OPS', 20_000),

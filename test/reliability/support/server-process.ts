@@ -61,6 +61,11 @@ export class LedgerServer {
     return this.currentPort;
   }
 
+  /** True once the process has ended (killed by a test, stopped, or died on its own). */
+  get dead(): boolean {
+    return this.child !== undefined && (this.child.exitCode !== null || this.child.signalCode !== null);
+  }
+
   /** What the process logged at level error or wrote on stderr (a crash's stack trace ends up here). */
   get errors(): string {
     return this.stderr;

@@ -132,11 +132,17 @@ function storeFailure(exception: unknown): StoreFailure | undefined {
   return undefined;
 }
 
-/** The storage fault code of an error or of one of its causes. */
+/**
+ * The storage fault code of an error or of one of its causes. Duck-typed, not `instanceof Error`:
+ * better-sqlite3 builds its errors in the realm that loaded the addon first, which under jest (one
+ * VM context per test file) is not always this module's realm — the full suite answered 500 there.
+ */
 function storageFaultCode(exception: unknown): string | undefined {
-  for (let e = exception, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
+  let e: unknown = exception;
+  for (let depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
     if (typeof code === 'string' && STORAGE_FAULT_CODES.test(code)) return code;
+    e = cause;
   }
   return undefined;
 }
