@@ -7,12 +7,15 @@ import { TimelineQuery } from './queries/timeline-query';
 import { openDerivedDatabase } from '@ledger/event-store/snapshots';
 import { openReadModelDatabase, type ReadModelDatabase } from './read-store/read-model-database';
 import type { Projection } from './runner/projection';
-import { ProjectionBatchApplier } from './runner/projection-batch-applier';
+import {
+  ProjectionBatchApplier,
+  type ProjectionBatchApplierOptions,
+} from './runner/projection-batch-applier';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './runner/projection-runner';
 import type { ReadModelRunner } from './runner/read-model-runner';
 import { verifyProjections, type VerifyReport } from './verify/verify-projections';
 
-export interface LedgerReadSideOptions extends ProjectionRunnerOptions {
+export interface LedgerReadSideOptions extends ProjectionRunnerOptions, ProjectionBatchApplierOptions {
   readonly store: EventStore;
   /** The read-model file (`<dataDir>/read-models.sqlite`), or ':memory:' in tests. */
   readonly databasePath: string;
@@ -57,7 +60,7 @@ export class LedgerReadSide {
       this.rebuiltOnOpen = [];
       this.applier = undefined;
     } else {
-      const applier = new ProjectionBatchApplier(db, this.projections);
+      const applier = new ProjectionBatchApplier(db, this.projections, options);
       this.applier = applier;
       this.rebuiltOnOpen = applier.rebuiltOnOpen;
       this.runner = new ProjectionRunner(store, applier, options);

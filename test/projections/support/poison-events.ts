@@ -1,5 +1,6 @@
 import { accountStreamName } from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
+import type { LedgerSimulation } from './ledger-simulation';
 import { randomUUID } from 'node:crypto';
 
 /** Year 10000 in UTC: what `9999-12-31T23:59:59-01:00` used to be stored as, and no projection can read back. */
@@ -30,4 +31,11 @@ export async function appendPoisonPurchase(
     { expectedRevision: events[events.length - 1].revision },
   );
   return result.position;
+}
+
+/** The simulation's decider state does not know the poison (written past it): count it in the stream's version. */
+export function countPoisonIn(ledger: LedgerSimulation, accountId: string): void {
+  const state = ledger.states.get(accountId);
+  if (state === undefined) throw new Error(`${accountId} is not open in the simulation`);
+  ledger.states.set(accountId, { ...state, version: state.version + 1 });
 }

@@ -7,7 +7,9 @@ import {
 } from '../journal/journal-rows';
 import { CheckpointTable } from '../read-store/checkpoints';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
+import { journalProjection } from '../journal/journal.projection';
 import { parseCursor, parseInstant, parseLimit } from './query-input';
+import { assertAccountReadable } from './stream-quarantined';
 
 export interface JournalPage {
   readonly items: readonly JournalEntryView[];
@@ -42,7 +44,7 @@ export class JournalQuery {
   private readonly postings;
   private readonly checkpoints: CheckpointTable;
 
-  constructor(db: ReadModelDatabase) {
+  constructor(private readonly db: ReadModelDatabase) {
     this.selectPage = db
       .prepare<[string, bigint, number, number, number], JournalEntryRow>(
         `SELECT * FROM journal_entries WHERE account_id = ? AND position > ?
@@ -64,12 +66,16 @@ export class JournalQuery {
     this.checkpoints = new CheckpointTable(db);
   }
 
-  /** Null when the account has no entries. @throws InvalidQueryError for a bad cursor, limit, from or to. */
+  /**
+   * Null when the account has no entries. @throws InvalidQueryError for a bad cursor, limit, from or
+   * to; StreamQuarantinedError while the account's stream is quarantined in the journal.
+   */
   journal(accountId: string, params: JournalParams): JournalPage | null {
     const after = parseCursor(params.cursor);
     const limit = parseLimit(params.limit);
     const from = parseInstant('from', params.from) ?? EARLIEST;
     const to = parseInstant('to', params.to) ?? LATEST;
+    assertAccountReadable(this.db, journalProjection.name, accountId);
     if (this.selectExists.get(accountId) === undefined) return null;
     const rows = this.selectPage.all(accountId, after, from, to, limit + 1);
     const items = rows.slice(0, limit).map((row) => journalEntryView(row, this.postings.all(row.position)));

@@ -5,7 +5,9 @@ import type { ReadModelDatabase } from '../read-store/read-model-database';
 import { EMPTY_TIMELINE_STATE, evolveTimelineState, type TimelineState } from '../timeline/timeline-state';
 import { renderTimelineState, type TimelineStateView } from '../timeline/timeline-view';
 import { GlobalResetsReader } from './global-resets';
+import { timelineProjection } from '../timeline/timeline.projection';
 import { parseCursor, parseInstant, parseLimit } from './query-input';
+import { assertAccountReadable } from './stream-quarantined';
 
 export interface TimelineItem {
   readonly position: string;
@@ -58,7 +60,7 @@ export class TimelineQuery {
   private readonly resets: GlobalResetsReader;
 
   constructor(
-    db: ReadModelDatabase,
+    private readonly db: ReadModelDatabase,
     private readonly store: EventStore,
   ) {
     this.selectPage = db.prepare<[string, bigint, number, number], TimelineRow>(
@@ -88,6 +90,7 @@ export class TimelineQuery {
     const after = parseCursor(params.cursor);
     const limit = parseLimit(params.limit);
     const asOf = parseInstant('asOf', params.asOf);
+    assertAccountReadable(this.db, timelineProjection.name, accountId);
     if (this.selectExists.get(accountId) === undefined) return null;
     const resets = this.resets.resets();
     const lastAt = asOf === undefined ? undefined : this.selectLastAt.get(accountId, asOf);

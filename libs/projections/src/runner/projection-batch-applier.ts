@@ -1,24 +1,19 @@
 import type { EventStore, RecordedEvent } from '@ledger/event-store';
-import { decodeLedgerEvent } from '../events/ledger-event';
 import { CheckpointTable } from '../read-store/checkpoints';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
-import type { ProjectedEvent } from '../events/ledger-event';
-import type { Projection, ProjectionWriter } from './projection';
-import { isStorageError, messageOf, retryDelayMs, type ProjectionFailure } from './projection-failures';
+import type { StreamQuarantine } from '../read-store/quarantine-table';
+import type { Projection } from './projection';
+import { EVENT_RETRY_FIRST_MS, type ProjectionFailure } from './projection-failures';
+import { applyShare, decodeOnce, replayHeldBack, type ProjectionSlot } from './projection-slot';
+import { failureOfQuarantine, StreamQuarantines } from './stream-quarantines';
 
-interface ProjectionSlot {
-  readonly projection: Projection;
-  writer: ProjectionWriter;
-  /** Last position applied, as committed. */
-  position: bigint;
-  /** Rebuilding from 0 without its secondary indexes: they are built when the catch-up ends. */
-  indexesPending: boolean;
-  /** Set while it cannot apply the event at `failure.position`: it stays before it until a retry passes it. */
-  failure: ProjectionFailure | undefined;
+export interface ProjectionBatchApplierOptions {
+  /** First wait before a quarantined stream is tried again (doubling up to 5 min). Default 1 s. */
+  readonly eventRetryDelayMs?: number;
 }
 
-/** An event decoded once per batch for every projection; a body that cannot be decoded fails each of them. */
-type Decoded = { readonly event: ProjectedEvent | null } | { readonly error: unknown };
+/** What a retry of a quarantined stream came to (see `retryQuarantine`). */
+export type QuarantineRetryOutcome = 'released' | 'still' | 'stale' | 'gone';
 
 /**
  * The read models went back behind the batch in hand (another process sharing the file rebuilt
@@ -43,6 +38,7 @@ export class CheckpointMovedBackError extends Error {
  */
 export class ProjectionBatchApplier {
   private readonly checkpoints: CheckpointTable;
+  private readonly quarantines: StreamQuarantines;
   private readonly slots: ProjectionSlot[];
   /** Projections rebuilt when opened because their stored version differed from the code's. */
   readonly rebuiltOnOpen: readonly string[];
@@ -50,10 +46,12 @@ export class ProjectionBatchApplier {
   constructor(
     private readonly db: ReadModelDatabase,
     projections: readonly Projection[],
+    options: ProjectionBatchApplierOptions = {},
   ) {
     const names = new Set(projections.map((p) => p.name));
     if (names.size !== projections.length) throw new Error('projection names must be unique');
     this.checkpoints = new CheckpointTable(db);
+    this.quarantines = new StreamQuarantines(db, options.eventRetryDelayMs ?? EVENT_RETRY_FIRST_MS);
     const rebuilt: string[] = [];
     this.slots = projections.map((projection) => {
       const stored = this.checkpoints.read(projection.name);
@@ -72,7 +70,6 @@ export class ProjectionBatchApplier {
         writer: projection.openWriter(db),
         position,
         indexesPending: position === 0n && projection.indexes !== undefined,
-        failure: undefined,
       };
     });
     this.rebuiltOnOpen = rebuilt;
@@ -84,23 +81,30 @@ export class ProjectionBatchApplier {
   }
 
   /**
-   * Where the next read of the log must start: the lowest projection that may move, so a projection
-   * stopped before a poison event holds back neither the others nor the read (until its retry is due).
+   * Where the next read of the log must start: the lowest projection. A poison event quarantines its
+   * stream and the projection moves on, so nothing but storage or the log ever holds this back.
    */
-  readFrom(now = Date.now()): bigint {
-    const moving = this.slots.filter((slot) => mayApply(slot, now));
-    return moving.length === 0 ? this.maxPosition() : lowest(moving, this.maxPosition());
+  readFrom(): bigint {
+    return this.minPosition();
   }
 
-  /** Projections stopped before an event they cannot apply. */
+  /** Every stream quarantined in a projection, as a failure of kind `event` naming the stream. */
   failures(): ProjectionFailure[] {
-    return this.slots.flatMap((slot) => (slot.failure === undefined ? [] : [slot.failure]));
+    return this.quarantines.list().map(failureOfQuarantine);
   }
 
-  /** The earliest time a stopped projection is due to try its event again (undefined: none stopped). */
+  quarantined(): StreamQuarantine[] {
+    return this.quarantines.list();
+  }
+
+  /** Streams quarantined by the batches committed since the last call (one report each). */
+  newQuarantines(): StreamQuarantine[] {
+    return this.quarantines.takeNew();
+  }
+
+  /** The earliest time a quarantined stream is due to be tried again (undefined: none). */
   nextRetryAt(): number | undefined {
-    const times = this.failures().map((failure) => failure.retryAt);
-    return times.length === 0 ? undefined : Math.min(...times);
+    return this.quarantines.nextRetryAt();
   }
 
   positions(): ReadonlyMap<string, bigint> {
@@ -129,14 +133,12 @@ export class ProjectionBatchApplier {
         ? events[events.length - 1].position
         : upTo;
     const now = Date.now();
-    // A projection behind what was read (stopped before a poison event, retry not yet due) waits
-    // for the runner to read the log again from its checkpoint.
-    const eligible = this.slots.filter((slot) => mayApply(slot, now) && slot.position >= readFrom);
+    // A projection behind what was read (another process rebuilt it) waits for the runner to read
+    // the log again from its checkpoint.
+    const eligible = this.slots.filter((slot) => slot.position >= readFrom);
     const indexing = endOfCatchUp ? eligible.filter((slot) => slot.indexesPending) : [];
     if (indexing.length === 0 && eligible.every((slot) => slot.position >= target)) return;
     let applied: ProjectionSlot[] = [];
-    const reached = new Map<ProjectionSlot, bigint>();
-    const failed = new Map<ProjectionSlot, { position: bigint; error: unknown }>();
     try {
       this.db
         .transaction(() => {
@@ -144,85 +146,63 @@ export class ProjectionBatchApplier {
           for (const slot of indexing) createIndexes(this.db, slot.projection);
           applied = eligible.filter((slot) => slot.position < target);
           if (applied.length === 0) return;
-          const decoded = events.map(decodeOnce);
+          const batch = { events, decoded: events.map(decodeOnce) };
           for (const slot of applied) {
-            const outcome = this.applyToSlot(slot, events, decoded, target);
-            reached.set(slot, outcome.reached);
-            if (outcome.failedAt !== undefined) failed.set(slot, outcome.failedAt);
+            applyShare(this.db, slot, this.quarantines, batch, target, now);
+            this.checkpoints.write({
+              projection: slot.projection.name,
+              version: slot.projection.version,
+              position: target,
+            });
           }
-          this.writeAnchor(events, [...reached.values()]);
+          this.writeAnchor(events, target);
         })
         .immediate();
     } catch (error) {
       for (const slot of applied) slot.writer.discard();
+      this.reloadQuarantines();
       throw error;
     }
-    for (const slot of applied) {
-      slot.position = reached.get(slot) ?? slot.position;
-      const failure = failed.get(slot);
-      if (failure !== undefined) slot.failure = this.failureOf(slot, failure.position, failure.error, now);
-      else if (slot.failure !== undefined && slot.position >= slot.failure.position) slot.failure = undefined;
-    }
+    this.quarantines.committed();
+    for (const slot of applied) slot.position = target;
     for (const slot of indexing) slot.indexesPending = false;
   }
 
   /**
-   * One projection's share of the batch, in a savepoint: all of it, or (when it throws on an
-   * event) everything before that event, found again event by event. A storage error is the whole
-   * batch's: it is thrown on, and the batch's transaction rolls back.
+   * Tries a quarantined stream again: `streamEvents` (the stream as read from the log now) are
+   * applied from the poison up to the projection's checkpoint, in order, in one transaction with
+   * the quarantine's removal (`released`) or its new attempt (`still`). `stale`: the read does not
+   * cover every held-back event (the stream grew since): read it again. `gone`: lifted meanwhile.
    */
-  private applyToSlot(
-    slot: ProjectionSlot,
-    events: readonly RecordedEvent[],
-    decoded: readonly Decoded[],
-    target: bigint,
-  ): { reached: bigint; failedAt?: { position: bigint; error: unknown } } {
-    const checkpoint = (position: bigint) =>
-      this.checkpoints.write({
-        projection: slot.projection.name,
-        version: slot.projection.version,
-        position,
-      });
+  retryQuarantine(
+    projection: string,
+    stream: string,
+    streamEvents: readonly RecordedEvent[],
+    now = Date.now(),
+  ): QuarantineRetryOutcome {
+    const slot = this.slotOf(projection);
+    let outcome: QuarantineRetryOutcome = 'gone';
     try {
-      this.db.transaction(() => {
-        events.forEach((recorded, i) => {
-          if (slot.position < recorded.position) applyDecoded(slot.writer, decoded[i]);
-        });
-        slot.writer.flush();
-        checkpoint(target);
-      })();
-      return { reached: target };
+      this.db
+        .transaction(() => {
+          this.syncWithStoredCheckpoints();
+          const q = this.quarantines.get(projection, stream);
+          if (q !== undefined)
+            outcome = replayHeldBack(this.db, slot, this.quarantines, q, streamEvents, now);
+        })
+        .immediate();
     } catch (error) {
       slot.writer.discard();
-      if (isStorageError(error)) throw error;
+      this.reloadQuarantines();
+      throw error;
     }
-    let reached = slot.position;
-    for (let i = 0; i < events.length; i++) {
-      const recorded = events[i];
-      if (recorded.position <= slot.position || recorded.position > target) continue;
-      try {
-        this.db.transaction(() => {
-          applyDecoded(slot.writer, decoded[i]);
-          slot.writer.flush();
-        })();
-      } catch (error) {
-        slot.writer.discard();
-        if (isStorageError(error)) throw error;
-        checkpoint(reached);
-        return { reached, failedAt: { position: recorded.position, error } };
-      }
-      reached = recorded.position;
-    }
-    // Each event applies alone (the batch failed only as a whole): keep them, one by one.
-    checkpoint(target);
-    return { reached: target };
+    return outcome;
   }
 
-  /** The last event of the batch some projection applied: what `followsLog` checks at start. */
-  private writeAnchor(events: readonly RecordedEvent[], reached: readonly bigint[]): void {
-    const furthest = reached.reduce((max, p) => (p > max ? p : max), 0n);
+  /** The last event of the batch (every projection moves to `target`): what `followsLog` checks at start. */
+  private writeAnchor(events: readonly RecordedEvent[], target: bigint): void {
     for (let i = events.length - 1; i >= 0; i--) {
-      if (events[i].position > furthest) continue;
+      if (events[i].position > target) continue;
       this.checkpoints.writeAnchor(events[i].position, events[i].id);
       return;
     }
@@ -258,26 +238,13 @@ export class ProjectionBatchApplier {
     return { ok: true };
   }
 
-  private failureOf(slot: ProjectionSlot, position: bigint, error: unknown, now: number): ProjectionFailure {
-    const previous = slot.failure?.position === position ? slot.failure : undefined;
-    const attempts = (previous?.attempts ?? 0) + 1;
-    return {
-      projection: slot.projection.name,
-      kind: 'event',
-      position,
-      reason: messageOf(error),
-      since: previous?.since ?? now,
-      attempts,
-      retryAt: now + retryDelayMs('event', attempts, 0),
-    };
-  }
-
   /**
    * Inside the batch's transaction: a checkpoint that is not where this process left it was moved
    * by another process. Ahead: its events are skipped and the cached rows (now stale) forgotten.
    * Behind (a rebuild elsewhere): the batch in hand does not follow on; read the log again.
    */
   private syncWithStoredCheckpoints(): void {
+    this.quarantines.reload();
     for (const slot of this.slots) {
       const stored = this.checkpoints.read(slot.projection.name);
       if (stored !== undefined && stored.version !== slot.projection.version)
@@ -301,20 +268,34 @@ export class ProjectionBatchApplier {
 
   /** Drops the projection's rows and checkpoint: it starts again from position 0. */
   rebuild(name: string): void {
-    const slot = this.slots.find((s) => s.projection.name === name);
-    if (slot === undefined) throw new Error(`unknown projection "${name}"`);
+    const slot = this.slotOf(name);
     slot.writer.discard();
     this.resetTables(slot.projection);
     slot.writer = slot.projection.openWriter(this.db);
     slot.position = 0n;
     slot.indexesPending = slot.projection.indexes !== undefined;
-    slot.failure = undefined;
+  }
+
+  private slotOf(name: string): ProjectionSlot {
+    const slot = this.slots.find((s) => s.projection.name === name);
+    if (slot === undefined) throw new Error(`unknown projection "${name}"`);
+    return slot;
+  }
+
+  private reloadQuarantines(): void {
+    try {
+      this.quarantines.reload();
+    } catch {
+      // The file cannot be read either: the next batch reloads them in its transaction.
+    }
   }
 
   private resetTables(projection: Projection): void {
     this.db
       .transaction(() => {
         for (const table of projection.tables) this.db.exec(`DROP TABLE IF EXISTS "${table.name}"`);
+        // A rebuild lifts the projection's quarantines: a stream still poison is quarantined again.
+        this.quarantines.clear(projection.name);
         projection.createSchema(this.db);
         this.checkpoints.write({ projection: projection.name, version: projection.version, position: 0n });
       })
@@ -333,23 +314,6 @@ export class ProjectionBatchApplier {
 
 function lowest(slots: readonly ProjectionSlot[], start: bigint): bigint {
   return slots.reduce((min, slot) => (slot.position < min ? slot.position : min), start);
-}
-
-function mayApply(slot: ProjectionSlot, now: number): boolean {
-  return slot.failure === undefined || slot.failure.retryAt <= now;
-}
-
-function decodeOnce(recorded: RecordedEvent): Decoded {
-  try {
-    return { event: decodeLedgerEvent(recorded) };
-  } catch (error) {
-    return { error };
-  }
-}
-
-function applyDecoded(writer: ProjectionWriter, decoded: Decoded): void {
-  if ('error' in decoded) throw decoded.error;
-  if (decoded.event !== null) writer.apply(decoded.event);
 }
 
 function createIndexes(db: ReadModelDatabase, projection: Projection): void {

@@ -1,9 +1,10 @@
 /**
  * Why a read model is not following the log (SPEC §10: never silently):
  * - `event`: the projection cannot apply the event at `position` (a poison event: a bug, or data the
- *   code does not understand). That projection stays just before it; the others keep going. It is
- *   retried with a long backoff (a retry reads the log again from its checkpoint), and nothing is
- *   ever skipped: the cure is a fixed projection (a version bump rebuilds it) or a rebuild.
+ *   code does not understand). Its STREAM is quarantined in that projection (`stream` is set): the
+ *   stream's later events are held back, never applied out of order nor skipped, while every other
+ *   stream and projection keeps going. It is retried with a long backoff (the stream's held-back
+ *   events are read back from the log and applied in order); a rebuild or a version bump lifts it.
  * - `storage`: the read-model file could not be written (disk full, I/O error, read-only): no
  *   projection moves; the batch is retried with a short backoff and heals by itself once the file
  *   can be written again.
@@ -22,6 +23,16 @@ export interface ProjectionFailure {
   readonly attempts: number;
   /** Epoch ms of the next attempt. */
   readonly retryAt: number;
+  /** `event`: the stream quarantined in this projection, the poison event's id, and what is held back. */
+  readonly stream?: string;
+  readonly eventId?: string;
+  readonly heldBack?: HeldBack;
+}
+
+/** Events of a quarantined stream after the poison, not applied until the quarantine is lifted. */
+export interface HeldBack {
+  readonly count: number;
+  readonly lastPosition: bigint | undefined;
 }
 
 /** The failure as JSON-friendly data (positions as decimal strings, times as ISO): /health, the worker protocol. */
@@ -33,6 +44,9 @@ export interface ProjectionFailureReport {
   readonly since: string;
   readonly attempts: number;
   readonly nextRetryAt: string;
+  readonly stream?: string;
+  readonly eventId?: string;
+  readonly heldBack?: { readonly count: number; readonly lastPosition: string | null };
 }
 
 export function reportOf(failure: ProjectionFailure): ProjectionFailureReport {
@@ -44,18 +58,26 @@ export function reportOf(failure: ProjectionFailure): ProjectionFailureReport {
     since: new Date(failure.since).toISOString(),
     attempts: failure.attempts,
     nextRetryAt: new Date(failure.retryAt).toISOString(),
+    ...(failure.stream === undefined ? {} : { stream: failure.stream, eventId: failure.eventId }),
+    ...(failure.heldBack === undefined
+      ? {}
+      : {
+          heldBack: {
+            count: failure.heldBack.count,
+            lastPosition: failure.heldBack.lastPosition?.toString() ?? null,
+          },
+        }),
   };
 }
 
-/** Poison events: retried after 1 s, 2 s, 4 s … up to 5 min (a retry re-reads the log from the checkpoint). */
-const EVENT_RETRY_FIRST_MS = 1_000;
+/** Quarantined streams: retried after 1 s, 2 s, 4 s … up to 5 min (a retry reads the stream back from the log). */
+export const EVENT_RETRY_FIRST_MS = 1_000;
 const EVENT_RETRY_MAX_MS = 300_000;
 /** Storage and log: after `first` ms (the runner's retryDelayMs), doubling up to 5 s. */
 const STORAGE_RETRY_MAX_MS = 5_000;
 
 export function retryDelayMs(kind: ProjectionFailureKind, attempts: number, firstMs: number): number {
-  const [first, max] =
-    kind === 'event' ? [EVENT_RETRY_FIRST_MS, EVENT_RETRY_MAX_MS] : [firstMs, STORAGE_RETRY_MAX_MS];
+  const [first, max] = kind === 'event' ? [firstMs, EVENT_RETRY_MAX_MS] : [firstMs, STORAGE_RETRY_MAX_MS];
   return Math.min(max, first * 2 ** Math.min(Math.max(attempts - 1, 0), 20));
 }
 
@@ -88,5 +110,23 @@ export function failureFrom(report: ProjectionFailureReport): ProjectionFailure 
     since: Date.parse(report.since),
     attempts: report.attempts,
     retryAt: Date.parse(report.nextRetryAt),
+    ...(report.stream === undefined ? {} : { stream: report.stream, eventId: report.eventId }),
+    ...(report.heldBack === undefined
+      ? {}
+      : {
+          heldBack: {
+            count: report.heldBack.count,
+            lastPosition:
+              report.heldBack.lastPosition === null ? undefined : BigInt(report.heldBack.lastPosition),
+          },
+        }),
   };
+}
+
+/** One line for logs, /health and the CLI: projection, stream, position, reason. */
+export function describeFailure(failure: ProjectionFailure | ProjectionFailureReport): string {
+  if (failure.stream === undefined)
+    return `${failure.projection} stopped at position ${failure.position} (${failure.kind}): ${failure.reason}`;
+  const held = failure.heldBack?.count ?? 0;
+  return `${failure.projection} quarantined stream "${failure.stream}" at position ${failure.position}: ${failure.reason}${held > 0 ? ` (${held} later event${held === 1 ? '' : 's'} held back)` : ''}`;
 }

@@ -2,12 +2,9 @@ import type { EventStore, RecordedEvent, Subscription } from '@ledger/event-stor
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { PositionWaiters } from './position-waiters';
 import { CheckpointMovedBackError, type ProjectionBatchApplier } from './projection-batch-applier';
-import {
-  messageOf,
-  retryDelayMs,
-  type ProjectionFailure,
-  type ProjectionFailureKind,
-} from './projection-failures';
+import type { ProjectionFailure } from './projection-failures';
+import { QuarantineRetries } from './quarantine-retries';
+import { RunnerFailures, type RunnerFailureHooks } from './runner-failures';
 
 export interface CommitProgress {
   readonly positions: ReadonlyMap<string, bigint>;
@@ -15,7 +12,7 @@ export interface CommitProgress {
   readonly durationMs: number;
 }
 
-export interface ProjectionRunnerOptions {
+export interface ProjectionRunnerOptions extends RunnerFailureHooks {
   /** Most live events written in one transaction. Default 5000: large enough to amortise the commit. */
   readonly batchSize?: number;
   /**
@@ -31,10 +28,6 @@ export interface ProjectionRunnerOptions {
    */
   readonly retryDelayMs?: number;
   readonly onCommit?: (progress: CommitProgress) => void;
-  /** Every failure, with the projection and position when it is a projection's (a log line, a metric). */
-  readonly onError?: (error: Error, failure?: ProjectionFailure) => void;
-  /** The set of failures changed (one more, or one healed): what /health reports. */
-  readonly onFailuresChanged?: (failures: readonly ProjectionFailure[]) => void;
   /**
    * A batch was not written and the log will be read again from the checkpoints: another process
    * sharing the read-model file held the write lock past the busy timeout, or rebuilt a projection.
@@ -49,7 +42,10 @@ export interface RunnerStatus {
   readonly positions: ReadonlyMap<string, bigint>;
   /** The last failure not yet healed (kept for callers that only ask "did it fail?"). */
   readonly failure: Error | undefined;
-  /** Every projection not following the log now, and why (empty when all is well). */
+  /**
+   * Every projection not following the log now (storage, log), and every stream quarantined in a
+   * projection (kind `event`, `stream` set), and why (empty when all is well).
+   */
   readonly failures: readonly ProjectionFailure[];
 }
 
@@ -72,13 +68,8 @@ export class ProjectionRunner {
   private stopping = false;
   private pauses = 0;
   private resumeWaiters: (() => void)[] = [];
-  private failure: Error | undefined;
-  /** The read-model file or the log failed: no projection moves until a retry succeeds. */
-  private runnerFailure:
-    | { kind: ProjectionFailureKind; error: Error; since: number; attempts: number; retryAt: number }
-    | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private reportedFailures = '';
+  private readonly failed: RunnerFailures;
+  private readonly retries: QuarantineRetries;
   /** Where the events in hand were read from (exclusive): projections behind it cannot take them. */
   private readStart = 0n;
   private wakeRetry: (() => void) | undefined;
@@ -93,19 +84,34 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 5_000;
     this.catchUpPageSize = options.catchUpPageSize ?? options.batchSize ?? 20_000;
     this.waiters = new PositionWaiters(() => this.applier.minPosition());
+    this.failed = new RunnerFailures(
+      { positions: () => applier.positions(), quarantined: () => applier.quarantined() },
+      options,
+      options.retryDelayMs ?? 1_000,
+    );
+    this.retries = new QuarantineRetries(store, applier, {
+      mayCommit: () => this.pauses === 0 && !this.stopping && this.rereadError === undefined,
+      onChanged: () => {
+        this.failed.report();
+        this.waiters.notify();
+      },
+      onTroubled: (error) => this.options.onReread?.(error),
+    });
   }
 
   start(): void {
     if (this.loop !== undefined) return;
     this.stopping = false;
-    this.failure = undefined;
     this.loop = this.run().finally(() => (this.loop = undefined));
+    this.retries.start();
+    // Quarantines stored by an earlier run are /health's from the start.
+    this.failed.report();
   }
 
   /** Stops reading the log; events already received are committed. Waiters keep waiting (see close). */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.retryTimer);
+    this.retries.stop();
     this.wakeRetry?.();
     await this.subscription?.close();
     this.releasePauses();
@@ -133,29 +139,14 @@ export class ProjectionRunner {
       running: this.loop !== undefined,
       position: this.applier.minPosition(),
       positions: this.applier.positions(),
-      failure: this.failure,
-      failures: this.failures(),
+      failure: this.failed.current(),
+      failures: this.failed.list(),
     };
   }
 
-  /** A storage or log failure stops every projection where it stands; a poison event stops one. */
+  /** A storage or log failure stops every projection where it stands; a poison event quarantines one stream. */
   failures(): ProjectionFailure[] {
-    const stopped = this.applier.failures();
-    const all = this.runnerFailure;
-    if (all === undefined) return stopped;
-    const byEvent = new Set(stopped.map((failure) => failure.projection));
-    const everyOther = [...this.applier.positions()]
-      .filter(([name]) => !byEvent.has(name))
-      .map(([projection, position]) => ({
-        projection,
-        kind: all.kind,
-        position,
-        reason: messageOf(all.error),
-        since: all.since,
-        attempts: all.attempts,
-        retryAt: all.retryAt,
-      }));
-    return [...stopped, ...everyOther];
+    return this.failed.list();
   }
 
   waitForPosition(position: bigint, timeoutMs: number): Promise<boolean> {
@@ -184,6 +175,7 @@ export class ProjectionRunner {
     const wasRunning = this.loop !== undefined;
     await this.stop();
     for (const name of names) this.applier.rebuild(name);
+    this.failed.report();
     if (wasRunning) this.start();
   }
 
@@ -194,7 +186,7 @@ export class ProjectionRunner {
       try {
         await this.catchUpInPages();
       } catch (error) {
-        if (!this.stopping && error !== this.rereadError) this.failAll('log', error as Error);
+        if (!this.stopping && error !== this.rereadError) this.failed.failAll('log', error as Error);
         await this.retryDelay();
         continue;
       }
@@ -224,7 +216,7 @@ export class ProjectionRunner {
           await yieldToEventLoop();
         }
       } catch (error) {
-        if (!this.stopping) this.failAll('log', error as Error);
+        if (!this.stopping) this.failed.failAll('log', error as Error);
       } finally {
         await subscription.close();
       }
@@ -250,7 +242,7 @@ export class ProjectionRunner {
         page.length < this.catchUpPageSize ||
         page[page.length - 1].position >= (await this.store.headPosition());
       if (this.stopping) return;
-      if (this.runnerFailure?.kind === 'log') this.healed();
+      this.failed.healed('log');
       this.readStart = fromPosition;
       this.pending = page;
       this.pendingUpTo = page.length > 0 ? page[page.length - 1].position : fromPosition;
@@ -279,7 +271,6 @@ export class ProjectionRunner {
     if (events.length === 0 && this.pendingUpTo <= this.applier.readFrom() && !indexing) return;
     this.pending = [];
     const started = performance.now();
-    const stoppedBefore = this.applier.failures();
     try {
       this.applier.apply(events, this.pendingUpTo, endOfCatchUp, this.readStart);
     } catch (error) {
@@ -287,13 +278,13 @@ export class ProjectionRunner {
       else {
         // The read-model file cannot be written (disk full, I/O): nothing of the batch is; read
         // the log again from the checkpoints after a backoff, until it can.
-        this.failAll('storage', error as Error);
+        this.failed.failAll('storage', error as Error);
         this.readAgain(error as Error);
       }
       return;
     }
-    if (this.runnerFailure !== undefined) this.healed();
-    this.afterApply(stoppedBefore);
+    this.failed.healed();
+    this.afterApply();
     this.options.onCommit?.({
       positions: this.applier.positions(),
       events: events.length,
@@ -308,76 +299,18 @@ export class ProjectionRunner {
    */
   private readAgain(error: Error, report = true): void {
     this.rereadError = error;
-    if (!this.stopping && report && !(this.runnerFailure?.error === error)) this.options.onReread?.(error);
+    if (!this.stopping && report && this.failed.storageOrLog() !== error) this.options.onReread?.(error);
     this.pending = [];
     void this.subscription?.close();
   }
 
-  /** Reports projections newly stopped before an event, and schedules their retry. */
-  private afterApply(stoppedBefore: readonly ProjectionFailure[]): void {
-    const failures = this.applier.failures();
-    for (const failure of failures) {
-      const known = stoppedBefore.find((f) => f.projection === failure.projection);
-      if (known !== undefined && known.attempts === failure.attempts) continue;
-      this.failure = new Error(
-        `projection "${failure.projection}" cannot apply the event at position ${failure.position}: ${failure.reason}`,
-      );
-      this.options.onError?.(this.failure, failure);
-    }
-    if (failures.length === 0 && this.runnerFailure === undefined) this.failure = undefined;
-    this.scheduleRetry();
-    this.reportFailures();
-  }
-
-  /**
-   * A projection stopped before an event is retried when due: the log is read again from the
-   * lowest checkpoint (the projections already past it skip what they have).
-   */
-  private scheduleRetry(): void {
-    clearTimeout(this.retryTimer);
-    const at = this.applier.nextRetryAt();
-    if (at === undefined || this.stopping) return;
-    this.retryTimer = setTimeout(
-      () => {
-        if (!this.stopping && this.applier.readFrom() < this.readStart)
-          this.readAgain(new Error('retrying a projection stopped before an event'), false);
-      },
-      Math.max(0, at - Date.now()),
-    );
-    this.retryTimer.unref();
-  }
-
-  private failAll(kind: ProjectionFailureKind, error: Error): void {
-    const now = Date.now();
-    const attempts = (this.runnerFailure?.attempts ?? 0) + 1;
-    const delay = retryDelayMs(kind, attempts, this.options.retryDelayMs ?? 1_000);
-    this.runnerFailure = {
-      kind,
-      error,
-      since: this.runnerFailure?.since ?? now,
-      attempts,
-      retryAt: now + delay,
-    };
-    this.failure = error;
-    const failure = this.failures().find((f) => f.kind === kind);
-    this.options.onError?.(error, failure);
-    this.reportFailures();
-  }
-
-  private healed(): void {
-    this.runnerFailure = undefined;
-    this.failure = this.applier.failures().length === 0 ? undefined : this.failure;
-    this.reportFailures();
-  }
-
-  private reportFailures(): void {
-    const failures = this.failures();
-    const summary = JSON.stringify(
-      failures.map((f) => [f.projection, f.kind, String(f.position), f.attempts]),
-    );
-    if (summary === this.reportedFailures) return;
-    this.reportedFailures = summary;
-    this.options.onFailuresChanged?.(failures);
+  /** Reports the streams the batch quarantined (one line each) and arms their retry. */
+  private afterApply(): void {
+    const made = this.applier.newQuarantines();
+    if (made.length > 0) {
+      this.failed.quarantined(made);
+      this.retries.schedule();
+    } else this.failed.report();
   }
 
   private whileNotPaused(): Promise<void> {
@@ -394,8 +327,8 @@ export class ProjectionRunner {
   private async retryDelay(): Promise<void> {
     await new Promise<void>((resolve) => {
       const first = this.options.retryDelayMs ?? 1_000;
-      const failed = this.runnerFailure;
-      const delay = failed === undefined ? first : Math.max(0, failed.retryAt - Date.now());
+      const retryAt = this.failed.retryAt();
+      const delay = retryAt === undefined ? first : Math.max(0, retryAt - Date.now());
       const timer = setTimeout(resolve, delay);
       this.wakeRetry = () => {
         clearTimeout(timer);

@@ -2,6 +2,7 @@ import type { EventStore } from '@ledger/event-store';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { storedQuarantines } from '../read-store/quarantine-table';
 import { openReadModelDatabase, type ReadModelDatabase } from '../read-store/read-model-database';
 import type { Projection } from '../runner/projection';
 import { ProjectionBatchApplier } from '../runner/projection-batch-applier';
@@ -30,6 +31,21 @@ export interface VerifyReport {
    * verification began, within the bound: a stuck or lagging read side is never "verified".
    */
   readonly readSide?: LiveBehind;
+  /**
+   * Set (and `ok` false) when streams are quarantined in the live read models: their rows stop
+   * before an event the projection cannot apply, so the read side is not what the log says.
+   */
+  readonly quarantined?: readonly QuarantinedStream[];
+}
+
+export interface QuarantinedStream {
+  readonly projection: string;
+  readonly stream: string;
+  readonly position: string;
+  readonly eventId: string;
+  readonly reason: string;
+  readonly since: string;
+  readonly heldBack: number;
 }
 
 export interface LiveBehind {
@@ -119,12 +135,14 @@ export async function verifyProjections(options: VerifyOptions): Promise<VerifyR
           target,
         );
         if (diff !== null) {
+          const quarantined = quarantinedIn(options.live.db);
           return {
-            ok: diff.mismatches.length === 0,
+            ok: diff.mismatches.length === 0 && quarantined.length === 0,
             eventsReplayed,
             mismatches: diff.mismatches,
             position: String(target),
             truncated: diff.truncated,
+            ...(quarantined.length === 0 ? {} : { quarantined }),
           };
         }
       }
@@ -141,6 +159,19 @@ export async function verifyProjections(options: VerifyOptions): Promise<VerifyR
     if (freshDb.open) freshDb.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The live read models' quarantined streams: a verification never passes while there is one. */
+function quarantinedIn(db: ReadModelDatabase): QuarantinedStream[] {
+  return storedQuarantines(db).map((q) => ({
+    projection: q.projection,
+    stream: q.stream,
+    position: String(q.position),
+    eventId: q.eventId,
+    reason: q.reason,
+    since: new Date(q.since).toISOString(),
+    heldBack: q.heldBack,
+  }));
 }
 
 function behind(head: bigint, positions: ReadonlyMap<string, bigint>, eventsReplayed: number): VerifyReport {
