@@ -3,7 +3,9 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
+  IsDefined,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -15,9 +17,14 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CreditsField, IdField, TimeField } from '../http/fields';
+import { RateCardChoice } from '../http/rate-card-choices';
 
 export class MoneyDto {
-  @ApiProperty({ description: 'Amount in minor units of the currency (cents), an integer.', example: 4000 })
+  @ApiProperty({
+    description: 'Amount in minor units of the currency (cents), an integer.',
+    type: 'integer',
+    example: 4000,
+  })
   @IsInt()
   @Min(0)
   @Max(Number.MAX_SAFE_INTEGER)
@@ -46,6 +53,7 @@ class GrantFieldsDto {
   @IsString({ each: true })
   @MinLength(1, { each: true })
   @MaxLength(128, { each: true })
+  @RateCardChoice('products')
   products?: string[];
 }
 
@@ -54,6 +62,8 @@ export class PurchaseCreditsDto extends GrantFieldsDto {
   purchaseId!: string;
 
   @ApiProperty({ type: MoneyDto })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => MoneyDto)
   amountPaid!: MoneyDto;
@@ -72,7 +82,11 @@ export class GrantCreditsDto extends GrantFieldsDto {
   @MaxLength(500)
   reason!: string;
 
-  @ApiPropertyOptional({ description: 'Burn order: lower first. 0–1000, default 100.', example: 100 })
+  @ApiPropertyOptional({
+    description: 'Burn order: lower first. 0–1000, default 100.',
+    type: 'integer',
+    example: 100,
+  })
   @IsOptional()
   @IsInt()
   @Min(0)

@@ -50,9 +50,30 @@ class BodyError extends Error {
   }
 }
 
-/** Replaces Fastify's JSON parser with one that refuses over-deep bodies (400) before parsing them. */
+/**
+ * A body in another media type than JSON, kept unread. Fastify would answer 415 while parsing, before
+ * the API-key guard runs, so a caller without a key learnt about media types first; the validation
+ * pipe refuses this body once the guard has passed (401/403 before 415).
+ */
+export class UnsupportedBody {
+  constructor(readonly contentType: string | undefined) {}
+
+  get message(): string {
+    const got = this.contentType === undefined ? 'no Content-Type' : `Content-Type ${this.contentType}`;
+    return `the body must be JSON sent with Content-Type: application/json (got ${got})`;
+  }
+}
+
+/**
+ * Replaces Fastify's JSON parser with one that refuses over-deep bodies (400) before parsing them, and
+ * turns any other media type into an UnsupportedBody (answered 415 after authentication).
+ */
 export function installJsonBodyParser(fastify: FastifyInstance): void {
-  fastify.removeContentTypeParser('application/json');
+  // Fastify parses text/plain by itself: only JSON is a body here.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (request, _body, done) => {
+    done(null, new UnsupportedBody(request.headers['content-type']));
+  });
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = body as string;
     if (jsonDepth(text) > MAX_JSON_DEPTH) {

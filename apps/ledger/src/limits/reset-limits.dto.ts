@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { IdField, NameField } from '../http/fields';
+import { RateCardChoice } from '../http/rate-card-choices';
 
 export const RESET_SCOPES = ['all', 'plan', 'account'] as const;
 export type ResetScope = (typeof RESET_SCOPES)[number];
@@ -10,11 +11,12 @@ export class ResetLimitsDto {
   resetId!: string;
 
   @ApiProperty({ enum: RESET_SCOPES, description: 'Whose limits: everyone, one plan, or one account.' })
-  @IsIn(RESET_SCOPES)
+  @IsIn(RESET_SCOPES, { message: `$property must be one of: ${RESET_SCOPES.join(', ')}` })
   scope!: ResetScope;
 
   @NameField('The plan, when scope is "plan".', 'plus', { optional: 'when' })
   @ValidateIf((dto: ResetLimitsDto) => dto.scope === 'plan' || dto.plan !== undefined)
+  @RateCardChoice('plan')
   plan?: string;
 
   @IdField('The account, when scope is "account".', { optional: 'when' })
@@ -22,6 +24,7 @@ export class ResetLimitsDto {
   accountId?: string;
 
   @NameField('Only this product’s windows. Default: every product.', 'codex', { optional: true })
+  @RateCardChoice('product')
   product?: string;
 
   @ApiProperty({

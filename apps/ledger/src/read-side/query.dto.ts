@@ -44,6 +44,6 @@ export class JournalQueryDto extends PageQueryDto {
 export class ExportQueryDto extends TimeRangeQueryDto {
   @ApiPropertyOptional({ enum: ['csv', 'jsonl'], description: 'Default jsonl' })
   @IsOptional()
-  @IsIn(['csv', 'jsonl'])
+  @IsIn(['csv', 'jsonl'], { message: '$property must be one of: csv, jsonl' })
   format?: 'csv' | 'jsonl';
 }

@@ -1,19 +1,20 @@
-import { Logger } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   usageOutcomeOf,
   type AccountEvent,
+  type RateCard,
   type UsageOutcome,
   type UsageRecorded,
   type UsageRejected,
 } from '@ledger/domain';
 import { TooManyConflictsError } from '@ledger/event-store';
 import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { AccountCommandsService } from '../core/account-commands.service';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { httpErrorOf } from '../http/command-response';
-import { fieldErrors } from '../http/validation';
+import { RATE_CARD } from '../core/tokens';
+import { invalidRequest, validateDto } from '../http/validation';
 import { RecordUsageDto } from './usage.dto';
 
 export type PositionedUsageOutcome = UsageOutcome & { readonly position: string };
@@ -70,7 +71,10 @@ export class RecordUsageHandler implements ICommandHandler<RecordUsageCommand, C
  */
 @CommandHandler(RecordUsageBatchCommand)
 export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatchCommand, BatchItem[]> {
-  constructor(private readonly accounts: AccountCommandsService) {}
+  constructor(
+    private readonly accounts: AccountCommandsService,
+    @Inject(RATE_CARD) private readonly rateCard: RateCard,
+  ) {}
 
   execute({ records, actor }: RecordUsageBatchCommand): Promise<BatchItem[]> {
     return Promise.all(records.map((record) => this.one(record, actor)));
@@ -79,18 +83,8 @@ export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatch
   private async one(record: unknown, actor: string): Promise<BatchItem> {
     const usageId = usageIdOf(record);
     const dto = plainToInstance(RecordUsageDto, record);
-    const errors = await validate(dto, {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-    });
-    if (errors.length > 0) {
-      return {
-        status: 400,
-        usageId,
-        error: { statusCode: 400, error: 'Bad Request', fields: fieldErrors(errors) },
-      };
-    }
+    const fields = await validateDto(dto, this.rateCard);
+    if (fields.length > 0) return { status: 400, usageId, error: invalidRequest(fields).getResponse() };
     try {
       const outcome = await this.accounts.execute({ type: 'RecordUsage', data: { ...dto } }, actor);
       if (outcome.kind === 'error') {
