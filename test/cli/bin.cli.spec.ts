@@ -76,6 +76,6 @@ describe('bin/ledger.js', () => {
   it('exits 2 for a bad configuration', async () => {
     const run = await ledgerProcess(['trial-balance'], { LEDGER_DATA_DIR: dataDir, LEDGER_CLOCK: 'sundial' });
     expect(run.code).toBe(ExitCode.usage);
-    expect(run.stderr).toContain('LEDGER_CLOCK must be "system" or "simulated"');
+    expect(run.stderr).toBe('ledger: LEDGER_CLOCK: must be "system" or "simulated", got "sundial"\n');
   });
 });

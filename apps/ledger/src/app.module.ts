@@ -1,6 +1,7 @@
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
+import { destination } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
@@ -27,12 +28,16 @@ export class AppModule {
         LoggerModule.forRoot({
           // Request logging (pino-http as Nest middleware) costs ~10% of a request's CPU: only at debug.
           ...(logRequests(config) ? {} : { exclude: [{ method: RequestMethod.ALL, path: '{*path}' }] }),
-          pinoHttp: {
-            level: config.logLevel,
-            // Per-request lines cost throughput at thousands of requests a second: opt in with LOG_LEVEL=debug.
-            autoLogging: logRequests(config),
-            redact: ['req.headers.authorization'],
-          },
+          pinoHttp: [
+            {
+              level: config.logLevel,
+              // Per-request lines cost throughput at thousands of requests a second: opt in with LOG_LEVEL=debug.
+              autoLogging: logRequests(config),
+              redact: ['req.headers.authorization'],
+            },
+            // Written in order with what main.ts prints on the terminal (the start-up keys come last).
+            destination({ dest: 1, sync: true }),
+          ],
         }),
         CqrsModule.forRoot(),
         LedgerCoreModule.forConfig(config),

@@ -49,7 +49,7 @@ describe('API keys and key ids (SPEC §10: actors are opaque key ids, never a ba
       for (const name of ['api-keys', 'api-key-id-secret']) {
         expect(fs.statSync(path.join(dir, name)).mode & 0o077).toBe(0);
       }
-      expect(fs.readdirSync(dir).sort()).toEqual(['api-key-id-secret', 'api-keys']);
+      expect(fs.readdirSync(dir).sort()).toEqual(['api-key-id-secret', 'api-keys', 'api-keys.not-yet-shown']);
       const again = loadOrCreateApiKeys(undefined, dir);
       expect(again.generated).toBeUndefined();
       expect(again.keys).toEqual(first.keys);

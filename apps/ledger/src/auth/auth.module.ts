@@ -30,11 +30,9 @@ export class AuthModule implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const generated = this.loaded.generated;
     if (!generated) return;
-    // Printed once, on the start that made them; afterwards only the owner-only file has them.
-    const lines = generated.entries.map((entry) => `  ${entry}`).join('\n');
+    // Never the keys themselves: log lines are shipped. main.ts prints them to the terminal after listen.
     new Logger('Auth').warn(
-      `No LEDGER_API_KEYS set: generated one key per role and stored them in ${generated.file} (mode 600).\n${lines}`,
+      `No LEDGER_API_KEYS set: generated one key per role and stored them in ${generated.file} (mode 600)`,
     );
-    process.stdout.write(`\nAPI keys (role:keyId:key), shown once:\n${lines}\n\n`);
   }
 }

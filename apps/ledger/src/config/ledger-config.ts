@@ -32,19 +32,34 @@ function projectRoot(from: string): string {
   }
 }
 
+/**
+ * A setting the operator must fix. The message is one line, `<VARIABLE or file>: <what is wrong>`,
+ * printed by main.ts as `ledger: <message>` (no stack: nothing is wrong with the code).
+ */
 export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
+  override readonly name: string = 'ConfigError';
+
+  constructor(subject: string, problem: string) {
+    super(`${subject}: ${oneLine(problem)}`);
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, '; ');
 }
 
 export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const port = integer(env.PORT ?? '3000', 'PORT', 0, 65_535);
   const clockMode = env.LEDGER_CLOCK ?? 'system';
   if (clockMode !== 'system' && clockMode !== 'simulated') {
-    throw new ConfigError(`LEDGER_CLOCK must be "system" or "simulated", got "${clockMode}"`);
+    throw new ConfigError('LEDGER_CLOCK', `must be "system" or "simulated", got "${clockMode}"`);
   }
   const projectionsThread = env.LEDGER_PROJECTIONS_THREAD ?? 'worker';
   if (projectionsThread !== 'worker' && projectionsThread !== 'main') {
-    throw new ConfigError(`LEDGER_PROJECTIONS_THREAD must be "worker" or "main", got "${projectionsThread}"`);
+    throw new ConfigError(
+      'LEDGER_PROJECTIONS_THREAD',
+      `must be "worker" or "main", got "${projectionsThread}"`,
+    );
   }
   const clockStart = env.LEDGER_CLOCK_START;
   if (clockStart !== undefined) checkClockStart(clockStart);
@@ -73,14 +88,15 @@ function checkClockStart(value: string): void {
   const ms = parseIsoInstant(value);
   if (ms === null || ms > LATEST_SIMULATED_TIME) {
     throw new ConfigError(
-      `LEDGER_CLOCK_START must be an ISO-8601 instant with a zone between 1970-01-01T00:00:00Z and ${new Date(LATEST_SIMULATED_TIME).toISOString()}, got "${value}"`,
+      'LEDGER_CLOCK_START',
+      `must be an ISO-8601 instant with a zone between 1970-01-01T00:00:00Z and ${new Date(LATEST_SIMULATED_TIME).toISOString()}, got "${value}"`,
     );
   }
 }
 
 function integer(value: string, name: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be an integer, got "${value}"`);
+  if (!/^\d+$/.test(value)) throw new ConfigError(name, `must be an integer, got "${value}"`);
   const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
   return n;
 }
