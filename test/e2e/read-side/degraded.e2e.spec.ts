@@ -7,6 +7,7 @@ import { removeDir, startTestLedger, type TestLedger } from '../../support/ledge
 
 interface FailureReport {
   projection: string;
+  stream?: string;
   kind: string;
   position: string;
   reason: string;
@@ -57,7 +58,7 @@ describe('read side degraded, never silently (e2e)', () => {
     removeDir(ledger.dataDir);
   });
 
-  it('a poison event in the log (written past the door): 503 /health naming it, a metric, an error line; the rest moves on', async () => {
+  it('a poison event in the log (written past the door) quarantines its stream: other accounts read current at the head, the victim 503 naming it; /health 503, a metric, one error line; a rebuild brings it back', async () => {
     ledger = await startTestLedger();
     for (const accountId of ['victim', 'other'])
       await ledger.as('service').post('/v1/accounts', { accountId, plan: 'plus' }).expect(201);
@@ -65,64 +66,116 @@ describe('read side degraded, never silently (e2e)', () => {
     await purchase(ledger, 'other', 'p-2');
     expect((await ledger.http().get('/health').expect(200)).body).toMatchObject({
       status: 'ok',
-      readSide: { status: 'ok', failures: [] },
+      readSide: { status: 'ok', failures: [], quarantined: [] },
     });
 
     const log = new SqliteEventStore({ path: join(ledger.dataDir, 'events.sqlite') });
     const poison = (await appendPoisonPurchase(log, 'victim')).toString();
     await log.close();
-    const after = await usage(ledger, 'other', 'u-1');
+    const head = await usage(ledger, 'other', 'u-1');
+
+    // The other account's reads wait for the head and answer its current state: the read models'
+    // checkpoints move on past the poison.
+    const journal = await ledger
+      .as('finance')
+      .get(`/v1/accounts/other/journal?minPosition=${head}`)
+      .expect(200);
+    expect(journal.body.items.map((e: { type: string }) => e.type)).toEqual([
+      'AccountOpened',
+      'CreditsPurchased',
+      'UsageRecorded',
+    ]);
+    const timeline = await ledger
+      .as('support')
+      .get(`/v1/accounts/other/timeline?minPosition=${head}`)
+      .expect(200);
+    expect(timeline.body.items.at(-1)).toMatchObject({ type: 'UsageRecorded', position: head });
 
     const health = await healthBecomes(ledger, 503);
     expect(health.status).toBe(503);
     expect(health.body.status).toBe('degraded');
-    const failures = health.body.readSide.failures as FailureReport[];
-    expect(failures.length).toBeGreaterThan(0);
-    for (const failure of failures)
+    const quarantined = health.body.readSide.quarantined as FailureReport[];
+    expect(quarantined.length).toBeGreaterThan(0);
+    expect(health.body.readSide.failures).toEqual(quarantined);
+    for (const failure of quarantined)
       expect(failure).toMatchObject({
         kind: 'event',
+        stream: 'account-victim',
         position: poison,
         reason: expect.stringMatching(/010000/),
       });
-    expect(health.body.readSide.reason).toContain(`stopped at position ${poison}`);
-    const stopped = failures.map((failure) => failure.projection);
+    expect(health.body.readSide.reason).toContain(
+      `quarantined stream "account-victim" at position ${poison}`,
+    );
+    const stopped = quarantined.map((failure) => failure.projection);
+
+    // The victim's reads through a quarantined read model never pretend to be current.
+    const routes: Record<string, [string, string]> = {
+      journal: ['finance', '/v1/accounts/victim/journal'],
+      timeline: ['support', '/v1/accounts/victim/timeline'],
+    };
+    const served = stopped.filter((projection) => routes[projection] !== undefined);
+    expect(served.length).toBeGreaterThan(0);
+    for (const projection of served) {
+      const [role, path] = routes[projection];
+      for (const url of [path, `${path}?minPosition=${head}`]) {
+        const res = await ledger
+          .as(role as 'finance')
+          .get(url)
+          .expect(503);
+        expect(res.headers['retry-after']).toMatch(/^\d+$/);
+        expect(res.body.quarantine).toMatchObject({
+          projection,
+          stream: 'account-victim',
+          position: poison,
+          reason: expect.stringMatching(/010000/),
+        });
+      }
+    }
+    for (const projection of Object.keys(routes).filter((name) => !stopped.includes(name))) {
+      const [role, path] = routes[projection];
+      await ledger
+        .as(role as 'finance')
+        .get(`${path}?minPosition=${head}`)
+        .expect(200);
+    }
 
     const metrics = (await ledger.http().get('/metrics').expect(200)).text;
     for (const projection of stopped) {
       expect(metrics).toMatch(
-        new RegExp(`ledger_projection_failures_total\\{projection="${projection}",kind="event"\\} [1-9]`),
+        new RegExp(`ledger_projection_failures_total\\{projection="${projection}",kind="event"\\} 1\\n`),
       );
-      expect(metrics).toMatch(new RegExp(`ledger_projection_stalled\\{projection="${projection}"\\} 1`));
-      // Lag counts events (the poison and the usage after it), not position units.
       expect(metrics).toMatch(
-        new RegExp(`ledger_projection_lag_events\\{projection="${projection}"\\} 2\\n`),
+        new RegExp(`ledger_projection_quarantined_streams\\{projection="${projection}"\\} 1`),
+      );
+      // It still follows the log for every other stream: not stalled, no lag.
+      expect(metrics).toMatch(new RegExp(`ledger_projection_stalled\\{projection="${projection}"\\} 0`));
+      expect(metrics).toMatch(
+        new RegExp(`ledger_projection_lag_events\\{projection="${projection}"\\} 0\\n`),
       );
     }
-    expect(metrics).toMatch(/ledger_projection_stalled\{projection="[a-z-]+"\} 0/);
+    // One error line per quarantine.
     const lines = errors.mock.calls.map((call) => String(call[0]));
-    expect(lines.some((line) => line.includes(`cannot apply the event at position ${poison}`))).toBe(true);
+    expect(
+      lines.filter((line) => line.includes(`cannot apply the event at position ${poison}`)),
+    ).toHaveLength(stopped.length);
 
-    // The projections that can apply what follows keep moving: the other account's usage is there.
-    const moving = (await ledger.app.get(LedgerReadSide).runner.positions()) as ReadonlyMap<string, bigint>;
-    const movers = [...moving.keys()].filter((name) => !stopped.includes(name));
-    expect(movers.length).toBeGreaterThan(0);
-    const deadline = Date.now() + 10_000;
-    while (
-      Date.now() < deadline &&
-      !movers.every((name) => ledger.app.get(LedgerReadSide).runner.positions().get(name) === BigInt(after))
-    )
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    for (const name of movers)
-      expect(ledger.app.get(LedgerReadSide).runner.positions().get(name)).toBe(BigInt(after));
-    if (movers.includes('journal')) {
-      const journal = await ledger.as('finance').get('/v1/accounts/other/journal').expect(200);
-      expect(journal.body.items.map((e: { type: string }) => e.type)).toContain('UsageRecorded');
-    }
-
-    // verify never passes while the read side is stuck behind the log.
+    // verify never passes while a stream is quarantined, and names it.
     const verify = await ledger.as('finance').post('/v1/finance/verify').expect(200);
     expect(verify.body.ok).toBe(false);
-    expect(verify.body.readSide).toMatchObject({ status: 'behind' });
+    expect(verify.body.quarantined.map((q: FailureReport) => [q.projection, q.stream, q.position])).toEqual(
+      [...stopped].sort().map((projection) => [projection, 'account-victim', poison]),
+    );
+
+    // A rebuild lifts the quarantines; the poison is still there, so they come back.
+    await ledger.app.get(LedgerReadSide).rebuild();
+    await ledger.as('finance').get(`/v1/accounts/other/journal?minPosition=${head}`).expect(200);
+    const again = await healthBecomes(ledger, 503);
+    expect(
+      (again.body.readSide.quarantined as FailureReport[])
+        .map((q) => [q.projection, q.stream, q.position])
+        .sort(),
+    ).toEqual([...stopped].sort().map((projection) => [projection, 'account-victim', poison]));
   });
 
   it('a read-model file that cannot be written (disk full): 503 /health, then ok again by itself once it has room', async () => {
@@ -141,6 +194,11 @@ describe('read side degraded, never silently (e2e)', () => {
       kind: 'storage',
       reason: expect.stringMatching(/SQLITE_FULL/),
     });
+    // A storage fault is no event's: no stream is quarantined for it.
+    expect(health.body.readSide.quarantined).toEqual([]);
+    expect((health.body.readSide.failures as FailureReport[]).every((f) => f.stream === undefined)).toBe(
+      true,
+    );
     expect((await ledger.http().get('/metrics')).text).toMatch(
       /ledger_projection_failures_total\{projection="[a-z-]+",kind="storage"\} [1-9]/,
     );

@@ -33,7 +33,7 @@ export class HealthController {
   @ApiOkResponse({ description: 'The event store answers and every read model follows the log.' })
   @ApiServiceUnavailableResponse({
     description:
-      'Degraded: a read model is stopped (an event it cannot apply, a read-model file it cannot write, a log it cannot read); `readSide.failures` names each projection, position and reason.',
+      'Degraded: a read model is stopped (a read-model file it cannot write, a log it cannot read), or a stream is quarantined in one (an event it cannot apply); `readSide.failures` names each projection, stream, position and reason, `readSide.quarantined` the quarantined streams.',
   })
   async health(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthAnswer> {
     const head = await this.store.headPosition();

@@ -5,6 +5,12 @@ import type { FastifyInstance } from 'fastify';
 export const MIN_POSITION_WAIT_MS = 5_000;
 
 /**
+ * A read answered 503 without its own Retry-After (an account quarantined in a read model, a
+ * degraded /health): the read side retries quarantined streams on a backoff, or an operator rebuilds.
+ */
+export const READ_RETRY_AFTER_S = 30;
+
+/**
  * Read-your-writes on every GET: `?minPosition=<position returned by a command>` holds the request
  * until the read models have applied that position (the runner wakes waiters after each commit; no
  * polling), or answers 503 with Retry-After. The parameter is removed before validation, so no query
@@ -12,6 +18,12 @@ export const MIN_POSITION_WAIT_MS = 5_000;
  * every request (commands included) an AsyncResource.bind, measured at ~7% of a request's CPU.
  */
 export function installMinPosition(fastify: FastifyInstance, readSide: LedgerReadSide): void {
+  // Nest's exceptions carry no headers: every 503 to a GET says when to ask again (SPEC §10).
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode === 503 && request.method === 'GET' && !reply.hasHeader('retry-after'))
+      void reply.header('Retry-After', String(READ_RETRY_AFTER_S));
+    done(null, payload);
+  });
   fastify.addHook('preHandler', async (request, reply) => {
     const query = request.query as Record<string, unknown> | undefined;
     if (request.method !== 'GET' || query === undefined || !('minPosition' in query)) return;

@@ -17,6 +17,7 @@ export const LAG_COUNT_CAP = 10_000;
 export class ProjectionMetrics {
   private readonly applied: Counter;
   private readonly speed: Gauge;
+  private readonly quarantined: Gauge;
 
   constructor(private readonly metrics: LedgerMetrics) {
     this.applied = new Counter({
@@ -27,6 +28,12 @@ export class ProjectionMetrics {
     this.speed = new Gauge({
       name: 'ledger_projection_rebuild_events_per_second',
       help: `Events per second of the last batch of at least ${SPEED_SAMPLE_MIN_EVENTS} events (catch-up / rebuild speed)`,
+      registers: [metrics.registry],
+    });
+    this.quarantined = new Gauge({
+      name: 'ledger_projection_quarantined_streams',
+      help: 'Streams quarantined in a projection (an event it cannot apply): their later events are held back',
+      labelNames: ['projection'],
       registers: [metrics.registry],
     });
   }
@@ -46,12 +53,19 @@ export class ProjectionMetrics {
     this.metrics.projectionFailures.inc({ projection: failure.projection, kind: failure.kind });
   }
 
-  /** 1 for each projection not following the log now (at scrape time, from the runner's status). */
+  /**
+   * At scrape time, from the runner's status: stalled is 1 for each projection not following the
+   * log (storage, log, runner stopped); a projection with quarantined streams still follows it for
+   * every other stream, so it counts them instead.
+   */
   refreshStalled(readSide: LedgerReadSide): void {
     const status = readSide.runner.status();
-    const stopped = new Set(status.failures.map((failure) => failure.projection));
-    for (const projection of status.positions.keys())
+    const stopped = new Set(status.failures.filter((f) => f.stream === undefined).map((f) => f.projection));
+    for (const projection of status.positions.keys()) {
       this.metrics.projectionStalled.set({ projection }, stopped.has(projection) || !status.running ? 1 : 0);
+      const streams = status.failures.filter((f) => f.projection === projection && f.stream !== undefined);
+      this.quarantined.set({ projection }, streams.length);
+    }
   }
 
   /**

@@ -1,10 +1,11 @@
-import { NotFoundException } from '@nestjs/common';
-import { InvalidQueryError } from '@ledger/projections';
+import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
+import { InvalidQueryError, StreamQuarantinedError } from '@ledger/projections';
 import { invalidRequest } from '../http/validation';
 
 /**
  * Runs a read-model query and maps its outcomes to HTTP in one place: a bad parameter is a 400
- * naming the field, an unknown account a 404.
+ * naming the field, an unknown account a 404, an account whose stream is quarantined in the read
+ * model a 503 (with Retry-After, see min-position.hook.ts) naming projection, stream, position, reason.
  */
 export function answerQuery<T>(notFound: string, query: () => T | null): T {
   let result: T | null;
@@ -30,7 +31,31 @@ export async function answerAsyncQuery<T>(notFound: string, query: () => Promise
 function httpErrorOf(error: unknown): unknown {
   if (error instanceof InvalidQueryError)
     return invalidRequest([{ field: error.field, message: error.message }]);
+  if (error instanceof StreamQuarantinedError) return quarantinedAnswer(error);
   return error;
+}
+
+/** The account's rows in this read model stop before an event it cannot apply: never served as current. */
+function quarantinedAnswer(error: StreamQuarantinedError): HttpException {
+  const q = error.quarantine;
+  return new HttpException(
+    {
+      statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+      error: 'Service Unavailable',
+      message: error.message,
+      quarantine: {
+        projection: q.projection,
+        stream: q.stream,
+        position: q.position.toString(),
+        eventId: q.eventId,
+        reason: q.reason,
+        since: new Date(q.since).toISOString(),
+        heldBack: q.heldBack,
+        nextRetryAt: new Date(q.retryAt).toISOString(),
+      },
+    },
+    HttpStatus.SERVICE_UNAVAILABLE,
+  );
 }
 
 function found<T>(notFound: string, result: T | null): T {
