@@ -30,7 +30,7 @@ export interface StartOptions {
 
 /** Spawns a ledger server process from the sources, capturing what it prints. */
 export function startLedger(options: StartOptions): LedgerProcess {
-  const env = { ...process.env, LOG_LEVEL: 'info', ...options.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'info', ...options.env };
   delete env.NO_COLOR;
   const child = options.terminal
     ? spawn('script', ['-qfec', LEDGER_COMMAND.map(quote).join(' '), '/dev/null'], {

@@ -25,7 +25,9 @@ import {
 } from '@ledger/event-store';
 import { CLOCK, decisionTime, type Clock } from '../clock/clock';
 import { ledgerTimeOf } from '../clock/ledger-time-of';
+import { commandOutcomeLabel } from '../metrics/command-outcome-label';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { withTimedAppends } from '../metrics/timed-appends';
 import { EVENT_STORE, IDEMPOTENCY_KEYS, SNAPSHOT_STORE } from '../store/store.tokens';
 import { commandKey, eventIdsOf, fingerprintOf } from './command-identity';
 import type { CommandOutcome, PositionedEvent } from './command-outcome';
@@ -66,7 +68,7 @@ export class AccountCommandsService {
     private readonly resets: LimitsResetsService,
     private readonly metrics: LedgerMetrics,
   ) {
-    this.handler = new StreamCommandHandler<AccountState>(store, {
+    this.handler = new StreamCommandHandler<AccountState>(withTimedAppends(store, metrics.appendDuration), {
       // Several nodes share an EventStoreDB log: decide on its latest state (fewer conflicts). Correctness
       // does not rest on it: event ids are content-addressed, so a stale decision is a version conflict.
       readBeforeDecide: store instanceof EsdbEventStore,
@@ -95,6 +97,17 @@ export class AccountCommandsService {
   }
 
   async execute(input: AccountCommandInput, actor: string): Promise<CommandOutcome<AccountEvent>> {
+    try {
+      const outcome = await this.run(input, actor);
+      this.metrics.commands.inc({ command: input.type, outcome: commandOutcomeLabel(outcome) });
+      return outcome;
+    } catch (error) {
+      this.metrics.commands.inc({ command: input.type, outcome: 'error' });
+      throw error;
+    }
+  }
+
+  private async run(input: AccountCommandInput, actor: string): Promise<CommandOutcome<AccountEvent>> {
     const stream = accountStreamName(input.data.accountId);
     const fingerprint = fingerprintOf(normaliseForFingerprint(input.type, input.data));
     // What older versions stored (raw values): a retry of a command recorded then still replays.
@@ -131,12 +144,7 @@ export class AccountCommandsService {
     );
     const decision = handled.result;
     this.metrics.versionConflicts.inc(handled.attempts - 1);
-    const outcome = await this.outcomeOf(input, stream, decision, handled.appended, handled.stream);
-    this.metrics.commands.inc({
-      command: input.type,
-      outcome: outcome.kind === 'error' ? outcome.error.code : outcome.kind,
-    });
-    return outcome;
+    return this.outcomeOf(input, stream, decision, handled.appended, handled.stream);
   }
 
   /** Resolves when every command accepted so far has finished (graceful shutdown). */

@@ -25,7 +25,8 @@ export function openCommandPath(options: {
   readonly eventStoreConnectionString?: string;
 }): CommandPath {
   const stores = openStores(options);
-  const resets = new LimitsResetsService(stores.events, options.clock, options.rateCard);
+  const metrics = new LedgerMetrics();
+  const resets = new LimitsResetsService(stores.events, options.clock, options.rateCard, metrics);
   const accounts = new AccountCommandsService(
     stores.events,
     stores.snapshots,
@@ -33,7 +34,7 @@ export function openCommandPath(options: {
     options.clock,
     options.rateCard,
     resets,
-    new LedgerMetrics(),
+    metrics,
   );
   return {
     stores,

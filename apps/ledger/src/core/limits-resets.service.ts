@@ -20,6 +20,9 @@ import {
 } from '@ledger/event-store';
 import { CLOCK, decisionTime, type Clock } from '../clock/clock';
 import { ledgerTimeOf, raiseClockToLog } from '../clock/ledger-time-of';
+import { commandOutcomeLabel } from '../metrics/command-outcome-label';
+import { LedgerMetrics } from '../metrics/ledger-metrics';
+import { withTimedAppends } from '../metrics/timed-appends';
 import { EVENT_STORE } from '../store/store.tokens';
 import { commandKey, eventIdsOf, fingerprintOf } from './command-identity';
 import type { CommandOutcome } from './command-outcome';
@@ -49,15 +52,19 @@ export class LimitsResetsService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RATE_CARD) private readonly rateCard: RateCard,
+    private readonly metrics: LedgerMetrics,
   ) {
-    this.handler = new StreamCommandHandler<LimitsResetsState>(store, {
-      // Like every command: decided on the stream as it is now, so a retry on another node replays.
-      readBeforeDecide: true,
-      initialState: initialLimitsResetsState,
-      fold: (state, events) => (events as readonly LimitsReset[]).reduce(evolveLimitsResets, state),
-      timeOf: ledgerTimeOf,
-      cacheCapacity: 1,
-    });
+    this.handler = new StreamCommandHandler<LimitsResetsState>(
+      withTimedAppends(store, metrics.appendDuration),
+      {
+        // Like every command: decided on the stream as it is now, so a retry on another node replays.
+        readBeforeDecide: true,
+        initialState: initialLimitsResetsState,
+        fold: (state, events) => (events as readonly LimitsReset[]).reduce(evolveLimitsResets, state),
+        timeOf: ledgerTimeOf,
+        cacheCapacity: 1,
+      },
+    );
   }
 
   /**
@@ -108,6 +115,17 @@ export class LimitsResetsService {
   }
 
   async execute(input: Pick<ResetLimits, 'data'>, actor: string): Promise<CommandOutcome<LimitsReset>> {
+    try {
+      const outcome = await this.run(input, actor);
+      this.metrics.commands.inc({ command: 'ResetLimits', outcome: commandOutcomeLabel(outcome) });
+      return outcome;
+    } catch (error) {
+      this.metrics.commands.inc({ command: 'ResetLimits', outcome: 'error' });
+      throw error;
+    }
+  }
+
+  private async run(input: Pick<ResetLimits, 'data'>, actor: string): Promise<CommandOutcome<LimitsReset>> {
     await this.clockAtLog();
     const normalised = normaliseForFingerprint('ResetLimits', input.data);
     const fingerprint = fingerprintOf(normalised);
@@ -137,6 +155,7 @@ export class LimitsResetsService {
       }));
       return { events, result: decision };
     });
+    this.metrics.versionConflicts.inc(handled.attempts - 1);
     const decision = handled.result;
     if (decision.kind === 'error') return decision;
     if (decision.kind === 'replay') {
