@@ -25,7 +25,10 @@ const ATTEMPTS_WHILE_LIVE_MOVES = 3;
  */
 export async function verifyCommand(context: CliContext, args: VerifyArguments): Promise<ExitCode> {
   const models = context.readModels;
-  await catchUpReadModels(models, new ProgressReporter(context.io.stderr, 'catching up'));
+  // Quarantined streams are verify's to report (not ok, named), not the catch-up's to refuse.
+  await catchUpReadModels(models, new ProgressReporter(context.io.stderr, 'catching up'), {
+    allowQuarantined: true,
+  });
   const started = performance.now();
   let report: VerifyReport | undefined;
   for (let attempt = 1; attempt <= ATTEMPTS_WHILE_LIVE_MOVES; attempt++) {
@@ -90,10 +93,16 @@ function render(context: CliContext, report: VerifyReport, seconds: number): str
     keyValueLines(perProjection),
     `\n  trial balance: ${Object.keys(trialBalance.ledgerAccounts).length} ledger accounts, total ${trialBalance.total}\n\n`,
     ...report.mismatches.map(renderMismatch),
+    ...(report.quarantined ?? []).map(
+      (q) =>
+        `  ✗ ${q.projection}: stream "${q.stream}" quarantined at position ${q.position} since ${q.since} (${q.heldBack} later event(s) held back): ${q.reason}\n\n`,
+    ),
     report.truncated ? `  … more mismatches than the ${report.mismatches.length} listed\n\n` : '',
     report.ok
       ? 'OK: the live read models are exactly what the log says.\n'
-      : `MISMATCH: ${report.mismatches.length}${report.truncated ? '+' : ''} row(s) differ from the replay of the log.\n`,
+      : report.mismatches.length > 0 || (report.quarantined ?? []).length === 0
+        ? `MISMATCH: ${report.mismatches.length}${report.truncated ? '+' : ''} row(s) differ from the replay of the log.\n`
+        : `QUARANTINED: ${report.quarantined?.length ?? 0} stream(s) hold events the read models cannot apply; fix the projection and run \`ledger rebuild\`.\n`,
   ];
   return lines.join('');
 }

@@ -1,4 +1,9 @@
-import type { CommitProgress, LedgerReadSide } from '@ledger/projections';
+import {
+  describeFailure,
+  type CommitProgress,
+  type LedgerReadSide,
+  type ProjectionFailure,
+} from '@ledger/projections';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, ExitCode } from '../exit-codes';
 import type { ProgressReporter } from '../output/progress-reporter';
@@ -12,6 +17,17 @@ const QUIET_PERIOD_MS = 500;
 const POLL_MS = 50;
 /** How often a long catch-up checks that the runner has not stopped on a failure. */
 const FAILURE_CHECK_MS = 250;
+/**
+ * How long a storage or log failure (disk full, I/O, the log unreachable) may last before the CLI
+ * gives up: the runner retries it with backoff meanwhile, and it often heals by itself.
+ */
+export const STORAGE_FAILURE_WAIT_MS = 30_000;
+
+export interface CatchUpOptions {
+  /** Streams quarantined in a projection do not fail the catch-up (verify reports them itself). */
+  readonly allowQuarantined?: boolean;
+  readonly storageWaitMs?: number;
+}
 
 export type CatchUpOutcome = 'up-to-date' | 'applied-by-another-process' | 'applied-here';
 
@@ -23,11 +39,15 @@ export type CatchUpOutcome = 'up-to-date' | 'applied-by-another-process' | 'appl
 export async function catchUpReadModels(
   models: CliReadModels,
   progress?: ProgressReporter,
+  options: CatchUpOptions = {},
 ): Promise<CatchUpOutcome> {
   const head = await models.store.headPosition();
-  if (models.committedPosition() >= head) return 'up-to-date';
+  if (models.committedPosition() >= head) {
+    if (!options.allowQuarantined) assertNoQuarantine(models.readSide.runner.status().failures);
+    return 'up-to-date';
+  }
   if (await anotherProcessReaches(models, head)) return 'applied-by-another-process';
-  await applyUpTo(models, head, progress);
+  await applyUpTo(models, head, progress, options);
   return 'applied-here';
 }
 
@@ -54,6 +74,20 @@ export async function rebuildReadModels(
   return applyUpTo(models, await models.store.headPosition(), progress);
 }
 
+/**
+ * Streams quarantined in a projection (an event it cannot apply): the read models reached the head,
+ * but these accounts' rows stop before the poison. Exit 1, naming each (projection, stream,
+ * position, reason): a fixed projection (a version bump) or `ledger rebuild` lifts them.
+ */
+export function assertNoQuarantine(failures: readonly ProjectionFailure[]): void {
+  const quarantined = failures.filter((failure) => failure.stream !== undefined);
+  if (quarantined.length === 0) return;
+  throw new CliError(
+    ExitCode.mismatch,
+    `the read models cannot apply ${quarantined.length === 1 ? 'an event' : 'events'} of the log; quarantined: ${quarantined.map(describeFailure).join('; ')}. Fix the projection and run \`ledger rebuild\` (the other accounts are up to date)`,
+  );
+}
+
 async function anotherProcessReaches(models: CliReadModels, head: bigint): Promise<boolean> {
   let seen = models.committedPosition();
   let quietSince = Date.now();
@@ -69,8 +103,17 @@ async function anotherProcessReaches(models: CliReadModels, head: bigint): Promi
   return false;
 }
 
-/** Runs the projection runner until `head`; answers the number of events applied. */
-async function applyUpTo(models: CliReadModels, head: bigint, progress?: ProgressReporter): Promise<number> {
+/**
+ * Runs the projection runner until `head`; answers the number of events applied. A storage or log
+ * failure is retried by the runner with backoff: the CLI waits for it to heal, up to a bound. A
+ * quarantined stream does not hold the others back: the catch-up reaches the head, then says so.
+ */
+async function applyUpTo(
+  models: CliReadModels,
+  head: bigint,
+  progress?: ProgressReporter,
+  options: CatchUpOptions = {},
+): Promise<number> {
   const readSide = samePositions(models.readSide, models.committedPositions())
     ? models.readSide
     : await models.reopen();
@@ -80,14 +123,28 @@ async function applyUpTo(models: CliReadModels, head: bigint, progress?: Progres
     applied += commit.events;
     progress?.advance(lowest(commit.positions), commit.events);
   });
+  const storageWaitMs = options.storageWaitMs ?? STORAGE_FAILURE_WAIT_MS;
   try {
     readSide.start();
+    let failingSince: number | undefined;
     while (!(await readSide.waitForPosition(head, FAILURE_CHECK_MS))) {
-      const { failure, running } = readSide.runner.status();
-      if (failure !== undefined) throw failure;
-      if (!running) throw new Error('the projection runner stopped before reaching the head of the log');
+      const { failures, failure, running } = readSide.runner.status();
+      if (!running)
+        throw failure ?? new Error('the projection runner stopped before reaching the head of the log');
+      const stopped = failures.filter((f) => f.stream === undefined);
+      if (stopped.length === 0) {
+        failingSince = undefined;
+        continue;
+      }
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince >= storageWaitMs)
+        throw new CliError(
+          ExitCode.storeUnreachable,
+          `the read models cannot be brought up to the log (retried for ${Math.round(storageWaitMs / 1000)} s): ${describeFailure(stopped[0])}`,
+        );
     }
     progress?.finish();
+    if (!options.allowQuarantined) assertNoQuarantine(readSide.runner.status().failures);
     return applied;
   } finally {
     models.onCommit(undefined);
