@@ -42,7 +42,7 @@ describe('ledger export', () => {
       '--format',
       'csv',
       '--from',
-      '2026-11-04',
+      '2026-11-04T00:00:00Z',
       '--to',
       '2026-11-04T12:00:00Z',
       '--out',
@@ -66,7 +66,13 @@ describe('ledger export', () => {
     const time = await ledger(dataDir, ['export', '--from', 'monday']);
     expect(time.code).toBe(ExitCode.usage);
     expect(time.stderr).toContain('--from "monday" is not a time');
-    const range = await ledger(dataDir, ['export', '--from', '2026-11-05', '--to', '2026-11-04']);
+    const range = await ledger(dataDir, [
+      'export',
+      '--from',
+      '2026-11-05T00:00:00Z',
+      '--to',
+      '2026-11-04T00:00:00Z',
+    ]);
     expect(range.code).toBe(ExitCode.usage);
     expect(range.stderr).toContain('--to must be after --from');
   });

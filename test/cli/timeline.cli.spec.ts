@@ -47,7 +47,7 @@ describe('ledger timeline', () => {
   });
 
   it('--as-of before the account existed says so', async () => {
-    const run = await ledger(dataDir, ['timeline', 'bob', '--as-of', '2026-11-01']);
+    const run = await ledger(dataDir, ['timeline', 'bob', '--as-of', '2026-11-01T00:00:00Z']);
     expect(run.code).toBe(ExitCode.ok);
     expect(run.stdout).toContain('the account was not open yet');
   });
@@ -79,6 +79,9 @@ describe('ledger timeline', () => {
     expect(badTime.stderr).toContain('--as-of "last tuesday" is not a time');
     const noZone = await ledger(dataDir, ['timeline', 'alice', '--as-of', '2026-11-03T12:00:00']);
     expect(noZone.code).toBe(ExitCode.usage);
+    const dateOnly = await ledger(dataDir, ['timeline', 'alice', '--as-of', '2026-11-03']);
+    expect(dateOnly.code).toBe(ExitCode.usage);
+    expect(dateOnly.stderr).toContain('e.g. 2026-11-03T00:00:00Z: a date alone is not an instant');
   });
 
   it('exits 2 when the account id is missing', async () => {

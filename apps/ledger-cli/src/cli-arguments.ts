@@ -24,7 +24,7 @@ Finance
 Operations
   rebuild [projection…]                            drop and rebuild read models (stop the server first)
 
-Times are ISO-8601 with a zone (2026-11-03T14:00:00Z) or a date (2026-11-03, midnight UTC).
+Times are ISO-8601 instants with a zone (2026-11-03T14:00:00Z; a date alone is refused), 1970..9999 UTC.
 The ledger is LEDGER_DATA_DIR (default ./data), or EVENTSTORE_CONNECTION_STRING for EventStoreDB.
 Exit codes: 0 ok, 1 verify found mismatches, 2 bad usage or time, 3 unknown account or usage,
 4 event store unreachable, 5 read models busy (a server is applying them), 70 internal error.

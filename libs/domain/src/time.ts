@@ -56,6 +56,33 @@ export function parseIsoInstant(s: string): EpochMs | null {
   return ms !== null && isLedgerTime(ms) ? ms : null;
 }
 
+/** SPEC §10 in words: what every interface accepts as a time. */
+export const LEDGER_TIME_RULE = `an ISO-8601 instant with a zone (e.g. 2026-11-24T12:00:00Z) within ${LEDGER_TIME_RANGE}`;
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+export type LedgerTimeReading =
+  { readonly ok: true; readonly ms: EpochMs } | { readonly ok: false; readonly problem: string };
+
+/**
+ * The one rule for a time handed in, wherever it comes from (HTTP bodies, query strings, the CLI):
+ * an instant with a zone within the ledger's range. A bare date is refused, not taken as midnight
+ * UTC: it names a day, not an instant, and the day starts at another instant in every zone. The
+ * problem reads after the name of what was given: `expiresAt ${problem}`.
+ */
+export function readLedgerTime(text: string): LedgerTimeReading {
+  const ms = parseIsoFormat(text);
+  if (ms !== null && isLedgerTime(ms)) return { ok: true, ms };
+  if (ms !== null) return { ok: false, problem: `must lie within ${LEDGER_TIME_RANGE} (UTC)` };
+  if (DATE_ONLY.test(text)) {
+    return {
+      ok: false,
+      problem: `must be an ISO-8601 instant with a zone, e.g. ${text}T00:00:00Z: a date alone is not an instant`,
+    };
+  }
+  return { ok: false, problem: 'must be an ISO-8601 instant with a zone, e.g. 2026-11-24T12:00:00Z' };
+}
+
 /** For times this domain wrote itself: a malformed value is a corrupted log and fails loudly. */
 export function msFromStored(s: string): EpochMs {
   const known = msMemo.get(s);

@@ -219,4 +219,74 @@ describe('error answers (e2e, SQLite)', () => {
       await ledger.as('support').get('/v1/accounts/acct-f').expect(404);
     });
   });
+
+  describe('times: one rule everywhere, an ISO-8601 instant with a zone (SPEC §10)', () => {
+    it('a date alone in a body is refused, naming the field and the rule', async () => {
+      const res = await ledger
+        .as('service')
+        .post('/v1/accounts/acct-1/credits/purchases', {
+          purchaseId: 'p-date',
+          credits: '10',
+          amountPaid: { amountMinor: 1000, currency: 'USD' },
+          expiresAt: '2027-01-01',
+        })
+        .expect(400);
+      expect(fieldsOf(res.body)).toEqual([
+        {
+          field: 'expiresAt',
+          message:
+            'expiresAt must be an ISO-8601 instant with a zone, e.g. 2027-01-01T00:00:00Z: a date alone is not an instant',
+        },
+      ]);
+      await ledger
+        .as('service')
+        .post('/v1/accounts/acct-1/credits/purchases', {
+          purchaseId: 'p-date',
+          credits: '10',
+          amountPaid: { amountMinor: 1000, currency: 'USD' },
+          expiresAt: '2027-01-01T00:00:00Z',
+        })
+        .expect(201);
+    });
+
+    it('the same in query strings, and out-of-range instants name the range', async () => {
+      const asOf = await ledger.as('support').get('/v1/accounts/acct-1/timeline?asOf=2026-11-02').expect(400);
+      expect(messagesFor(asOf.body, 'asOf')).toEqual([
+        'asOf must be an ISO-8601 instant with a zone, e.g. 2026-11-02T00:00:00Z: a date alone is not an instant',
+      ]);
+      const range = await ledger
+        .as('finance')
+        .get('/v1/finance/export?from=9999-12-31T23:59:59-01:00')
+        .expect(400);
+      expect(messagesFor(range.body, 'from')).toEqual([
+        'from must lie within 1970-01-01T00:00:00Z..9999-12-31T23:59:59.999Z (UTC)',
+      ]);
+    });
+  });
+
+  describe('a time range with to before from is refused, never an empty 200', () => {
+    it('GET /v1/finance/export?from>to: 400 naming to', async () => {
+      const res = await ledger
+        .as('finance')
+        .get('/v1/finance/export?from=2026-11-05T00:00:00Z&to=2026-11-04T00:00:00Z')
+        .expect(400);
+      expect(fieldsOf(res.body)).toEqual([{ field: 'to', message: 'to must be after from' }]);
+      await ledger
+        .as('finance')
+        .get('/v1/finance/export?from=2026-11-04T00:00:00Z&to=2026-11-04T00:00:00Z')
+        .expect(400);
+      await ledger
+        .as('finance')
+        .get('/v1/finance/export?from=2026-11-01T00:00:00Z&to=2026-11-05T00:00:00Z')
+        .expect(200);
+    });
+
+    it("GET an account's journal with from>to: 400 naming to", async () => {
+      const res = await ledger
+        .as('finance')
+        .get('/v1/accounts/acct-1/journal?from=2026-11-05T00:00:00Z&to=2026-11-04T00:00:00Z')
+        .expect(400);
+      expect(res.body.message).toBe('to must be after from');
+    });
+  });
 });

@@ -24,6 +24,9 @@ const CSV_POSITION = /^[^,\n]*,(\d+),/;
  * models (a consistent cut at the journal's position when the export began). Progress on stderr.
  */
 export async function exportCommand(context: CliContext, args: ExportArguments): Promise<void> {
+  // As GET /v1/finance/export (400): an empty or inverted range is the dates swapped, never "nothing".
+  if (args.from !== undefined && args.to !== undefined && args.to <= args.from)
+    throw new CliError(ExitCode.usage, '--to must be after --from');
   const file = args.out === undefined ? undefined : await openOutFile(args.out);
   const readModels = context.readModels;
   await catchUpReadModels(readModels, new ProgressReporter(context.io.stderr, 'catching up'));

@@ -9,15 +9,18 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
-import { isLedgerTime, LEDGER_TIME_RANGE, parseIsoFormat } from '@ledger/domain';
+import { LEDGER_TIME_RULE, readLedgerTime } from '@ledger/domain';
 
 /** API.md: an id is 1–128 chars of [A-Za-z0-9._:-]. */
 export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** API.md: a credit amount is a positive decimal string ≤ 1,000,000,000 with ≤ 6 fractional digits. */
 export const CREDITS_PATTERN = /^(?:1000000000(?:\.0{1,6})?|[1-9]\d{0,8}(?:\.\d{1,6})?|0\.\d{1,6})$/;
 
-export function IdField(description: string, options: { optional?: boolean | 'when' } = {}) {
-  const doc = { description, example: 'acct-1', pattern: ID_PATTERN.source };
+export function IdField(
+  description: string,
+  options: { optional?: boolean | 'when'; example?: string } = {},
+) {
+  const doc = { description, example: options.example ?? 'acct-1', pattern: ID_PATTERN.source };
   const presence =
     options.optional === 'when'
       ? [ApiPropertyOptional(doc)]
@@ -54,23 +57,39 @@ export function IsLedgerInstant(validation: ValidationOptions = {}): PropertyDec
     {
       name: 'isLedgerInstant',
       validator: {
-        validate: (value: unknown) => {
-          const ms = typeof value === 'string' ? parseIsoFormat(value) : null;
-          return ms !== null && isLedgerTime(ms);
+        validate: (value: unknown) => typeof value === 'string' && readLedgerTime(value).ok,
+        defaultMessage: (args?: ValidationArguments) => {
+          const reading = typeof args?.value === 'string' ? readLedgerTime(args.value) : undefined;
+          return `$property ${reading !== undefined && !reading.ok ? reading.problem : `must be ${LEDGER_TIME_RULE}`}`;
         },
-        defaultMessage: (args?: ValidationArguments) =>
-          typeof args?.value === 'string' && parseIsoFormat(args.value) !== null
-            ? `$property must lie within ${LEDGER_TIME_RANGE} (UTC)`
-            : '$property must be an ISO-8601 instant with a zone, e.g. 2026-11-24T12:00:00Z',
       },
     },
     validation,
   );
 }
 
-export function TimeField(description: string) {
+/**
+ * `to` of a time range: after `from` when both are given. An empty or inverted range is a mistake
+ * (the dates swapped), not a question whose answer is nothing: 400, as the CLI's exit 2.
+ */
+export function IsAfterTime(earlier: string): PropertyDecorator {
+  return ValidateBy({
+    name: 'isAfterTime',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) => {
+        const before = (args?.object as Record<string, unknown> | undefined)?.[earlier];
+        if (typeof value !== 'string' || typeof before !== 'string') return true;
+        const [to, from] = [readLedgerTime(value), readLedgerTime(before)];
+        return !to.ok || !from.ok || to.ms > from.ms;
+      },
+      defaultMessage: () => `$property must be after ${earlier}`,
+    },
+  });
+}
+
+export function TimeField(description: string, example = '2026-11-24T12:00:00Z') {
   return applyDecorators(
-    ApiPropertyOptional({ description, example: '2026-11-24T12:00:00Z', format: 'date-time' }),
+    ApiPropertyOptional({ description, example, format: 'date-time' }),
     IsOptional(),
     IsString(),
     IsLedgerInstant(),

@@ -19,11 +19,12 @@ export function installForbiddenQueryFields(fastify: FastifyInstance): void {
     if (query === undefined || query === null) return;
     const forbidden = Object.getOwnPropertyNames(query).find((name) => FORBIDDEN_FIELD_NAMES.has(name));
     if (forbidden === undefined) return;
+    const message = `${forbidden} is not a field any request accepts`;
     return reply.code(400).send({
       statusCode: 400,
       error: 'Bad Request',
-      message: `invalid request: ${forbidden}`,
-      fields: [{ field: forbidden, message: `no request accepts a field named "${forbidden}"` }],
+      message,
+      fields: [{ field: forbidden, message }],
     });
   });
 }

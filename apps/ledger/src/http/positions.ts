@@ -31,16 +31,12 @@ export function installPositionBounds(fastify: FastifyInstance): void {
     const query = request.query as Record<string, unknown> | undefined;
     if (query === undefined || query === null || !Object.hasOwn(query, 'minPosition')) return;
     if (isPositionText(query.minPosition)) return;
+    const message = `minPosition must be a position returned by a command (an integer from 0 to ${MAX_POSITION})`;
     return reply.code(400).send({
       statusCode: 400,
       error: 'Bad Request',
-      message: 'invalid request: minPosition',
-      fields: [
-        {
-          field: 'minPosition',
-          message: `minPosition must be a position returned by a command (an integer from 0 to ${MAX_POSITION})`,
-        },
-      ],
+      message,
+      fields: [{ field: 'minPosition', message }],
     });
   });
 }
