@@ -1,13 +1,16 @@
 import { Body, Controller, Get, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountEvent, AccountView, Entitlement } from '@ledger/domain';
 import type { FastifyReply } from 'fastify';
 import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome } from '../core/command-outcome';
 import { lastEvent, respond } from '../http/command-response';
+import { ApiAnswer, ApiErrors } from '../http/openapi';
 import { AccountIdParam } from '../http/params';
+import { ACCOUNT_ANSWER_SCHEMA, ACCOUNT_VIEW_SCHEMA, PLAN_CHANGE_SCHEMA } from './account.responses';
+import { ENTITLEMENT_SCHEMA } from '../usage/usage.responses';
 import { ChangePlanCommand, OpenAccountCommand } from './account.commands';
 import { ChangePlanDto, EntitlementQueryDto, OpenAccountDto } from './account.dto';
 import { GetAccountQuery, GetEntitlementQuery } from './account.queries';
@@ -29,6 +32,14 @@ export class AccountsController {
 
   @Post()
   @Roles('service', 'admin')
+  @ApiBody({ type: OpenAccountDto, examples: { example: { value: { accountId: 'acct-1', plan: 'plus' } } } })
+  @ApiAnswer(201, 'Opened', ACCOUNT_ANSWER_SCHEMA)
+  @ApiAnswer(
+    200,
+    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
+    ACCOUNT_ANSWER_SCHEMA,
+  )
+  @ApiErrors(400, 401, 403, 409, 415, 503)
   @ApiOperation({
     summary:
       'Open a billing account on a plan (201; 200 when it is already open on that plan; 409 on another plan)',
@@ -46,6 +57,9 @@ export class AccountsController {
 
   @Put(':accountId/plan')
   @Roles('service', 'admin')
+  @ApiBody({ type: ChangePlanDto, examples: { example: { value: { plan: 'pro' } } } })
+  @ApiAnswer(200, 'The plan now (recordedAt null when it already was)', PLAN_CHANGE_SCHEMA)
+  @ApiErrors(400, 401, 403, 404, 415, 503)
   @ApiOperation({ summary: 'Change the plan; its limits apply to the current windows (200)' })
   async changePlan(
     @Param() { accountId }: AccountIdParam,
@@ -74,6 +88,8 @@ export class AccountsController {
 
   @Get(':accountId')
   @Roles('service', 'admin', 'finance', 'support')
+  @ApiAnswer(200, 'The account', ACCOUNT_VIEW_SCHEMA)
+  @ApiErrors(400, 401, 403, 404, 503)
   @ApiOperation({ summary: 'Plan, allowance windows, credit balance and grants, spending cap' })
   get(@Param() { accountId }: AccountIdParam): Promise<AccountView> {
     return this.queries.execute(new GetAccountQuery(accountId));
@@ -81,6 +97,8 @@ export class AccountsController {
 
   @Get(':accountId/entitlements')
   @Roles('service', 'support')
+  @ApiAnswer(200, 'What recording this usage now would do', ENTITLEMENT_SCHEMA)
+  @ApiErrors(400, 401, 403, 404, 503)
   @ApiOperation({ summary: 'Dry run: what recording this usage now would do. Appends nothing.' })
   entitlements(
     @Param() { accountId }: AccountIdParam,

@@ -1,8 +1,9 @@
 import { Body, Controller, HttpCode, Inject, NotFoundException, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
 import { CLOCK, ClockError, SimulatedClock, type Clock } from '../clock/clock';
 import { ExpiryScheduler } from '../expiry/expiry-scheduler';
+import { ApiAnswer, ApiErrors, schema } from '../http/openapi';
 import { invalidRequest } from '../http/validation';
 import { AdvanceClockDto } from './clock.dto';
 
@@ -16,6 +17,9 @@ export class ClockController {
 
   @Post()
   @Roles('admin')
+  @ApiBody({ type: AdvanceClockDto, examples: { example: { value: { advanceMs: 18000000 } } } })
+  @ApiAnswer(200, 'The simulated time now', schema.object({ now: schema.time() }))
+  @ApiErrors(400, 401, 403, 404, 415)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Move the simulated clock (LEDGER_CLOCK=simulated only; never backwards). 404 otherwise.',

@@ -5,6 +5,7 @@ import { IsLedgerInstant } from '../http/fields';
 export class AdvanceClockDto {
   @ApiPropertyOptional({
     description: 'Move the simulated clock forward by this many milliseconds.',
+    type: 'integer',
     example: 18000000,
   })
   @ValidateIf((dto: AdvanceClockDto) => dto.now === undefined)
@@ -16,6 +17,7 @@ export class AdvanceClockDto {
   @ApiPropertyOptional({
     description: 'Set the simulated clock to this time (never backwards).',
     format: 'date-time',
+    example: '2026-11-24T12:00:00Z',
   })
   @ValidateIf((dto: AdvanceClockDto) => dto.advanceMs === undefined)
   @IsString()

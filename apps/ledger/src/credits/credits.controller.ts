@@ -1,6 +1,6 @@
 import { Body, Controller, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type {
   AccountEvent,
   CreditsGranted,
@@ -13,7 +13,14 @@ import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { lastEvent, respond } from '../http/command-response';
+import { ApiAnswer, ApiErrors } from '../http/openapi';
 import { AccountIdParam, PurchaseParams } from '../http/params';
+import {
+  GRANT_ANSWER_SCHEMA,
+  PURCHASE_ANSWER_SCHEMA,
+  REFUND_ANSWER_SCHEMA,
+  SPENDING_CAP_ANSWER_SCHEMA,
+} from './credits.responses';
 import { CreditsCommand } from './credits.commands';
 import { GrantCreditsDto, PurchaseCreditsDto, RefundPurchaseDto, SpendingCapDto } from './credits.dto';
 
@@ -41,6 +48,21 @@ export class CreditsController {
 
   @Post('credits/purchases')
   @Roles('service')
+  @ApiBody({
+    type: PurchaseCreditsDto,
+    examples: {
+      example: {
+        value: { purchaseId: 'p-1', credits: '100', amountPaid: { amountMinor: 4000, currency: 'USD' } },
+      },
+    },
+  })
+  @ApiAnswer(201, 'Bought', PURCHASE_ANSWER_SCHEMA)
+  @ApiAnswer(
+    200,
+    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
+    PURCHASE_ANSWER_SCHEMA,
+  )
+  @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({ summary: 'Credits bought: effective at once (201; 200 replay)' })
   async purchase(
     @Param() { accountId }: AccountIdParam,
@@ -57,6 +79,27 @@ export class CreditsController {
 
   @Post('credits/grants')
   @Roles('admin')
+  @ApiBody({
+    type: GrantCreditsDto,
+    examples: {
+      example: {
+        value: {
+          grantId: 'g-1',
+          credits: '25',
+          reason: 'launch promotion',
+          products: ['codex'],
+          priority: 50,
+        },
+      },
+    },
+  })
+  @ApiAnswer(201, 'Granted', GRANT_ANSWER_SCHEMA)
+  @ApiAnswer(
+    200,
+    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
+    GRANT_ANSWER_SCHEMA,
+  )
+  @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({ summary: 'Promotional credits granted (201; 200 replay)' })
   async grant(
     @Param() { accountId }: AccountIdParam,
@@ -70,6 +113,17 @@ export class CreditsController {
 
   @Post('credits/purchases/:purchaseId/refunds')
   @Roles('admin')
+  @ApiBody({
+    type: RefundPurchaseDto,
+    examples: { example: { value: { refundId: 'r-1', reason: 'customer request' } } },
+  })
+  @ApiAnswer(201, 'Refunded', REFUND_ANSWER_SCHEMA)
+  @ApiAnswer(
+    200,
+    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
+    REFUND_ANSWER_SCHEMA,
+  )
+  @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({
     summary: 'Refund the unused remainder of a purchase (201; 200 replay; 404 unknown purchase)',
   })
@@ -88,6 +142,9 @@ export class CreditsController {
 
   @Put('spending-cap')
   @Roles('service', 'admin')
+  @ApiBody({ type: SpendingCapDto, examples: { example: { value: { creditsPerMonth: '100' } } } })
+  @ApiAnswer(200, 'The cap now', SPENDING_CAP_ANSWER_SCHEMA)
+  @ApiErrors(400, 401, 403, 404, 415, 503)
   @ApiOperation({
     summary: 'Set or clear (null) the credits that may be spent per calendar month, UTC (200)',
   })

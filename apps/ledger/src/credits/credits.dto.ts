@@ -40,7 +40,10 @@ class GrantFieldsDto {
   @CreditsField('Credits granted, a decimal string.')
   credits!: string;
 
-  @TimeField('When the grant expires. Default: the rate card’s defaultExpiryDays after now.')
+  @TimeField(
+    'When the grant expires. Default: the rate card’s defaultExpiryDays after now.',
+    '2099-12-31T00:00:00Z',
+  )
   expiresAt?: string;
 
   @ApiPropertyOptional({
@@ -58,7 +61,7 @@ class GrantFieldsDto {
 }
 
 export class PurchaseCreditsDto extends GrantFieldsDto {
-  @IdField('Idempotency key of the purchase.')
+  @IdField('Idempotency key of the purchase.', { example: 'p-1' })
   purchaseId!: string;
 
   @ApiProperty({ type: MoneyDto })
@@ -70,7 +73,7 @@ export class PurchaseCreditsDto extends GrantFieldsDto {
 }
 
 export class GrantCreditsDto extends GrantFieldsDto {
-  @IdField('Idempotency key of the promotional grant.')
+  @IdField('Idempotency key of the promotional grant.', { example: 'g-1' })
   grantId!: string;
 
   @ApiProperty({
@@ -95,7 +98,7 @@ export class GrantCreditsDto extends GrantFieldsDto {
 }
 
 export class RefundPurchaseDto {
-  @IdField('Idempotency key of the refund.')
+  @IdField('Idempotency key of the refund.', { example: 'r-1' })
   refundId!: string;
 
   @ApiProperty({ description: 'Why the purchase is refunded.', example: 'customer request' })

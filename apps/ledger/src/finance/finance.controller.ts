@@ -1,9 +1,11 @@
 import { Controller, Get, HttpCode, Post, Query, StreamableFile } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { LedgerReadSide, type TrialBalance, type VerifyReport } from '@ledger/projections';
 import { Roles } from '../auth/roles.decorator';
+import { ApiAnswer, ApiErrors, schema } from '../http/openapi';
 import { answerQuery } from '../read-side/query-answer';
 import { ExportQueryDto } from '../read-side/query.dto';
+import { TRIAL_BALANCE_SCHEMA, VERIFY_PROGRESS_SCHEMA, VERIFY_REPORT_SCHEMA } from './finance.responses';
 import { VerificationService, type VerificationState } from './verification.service';
 
 const CONTENT_TYPES = {
@@ -21,6 +23,8 @@ export class FinanceController {
 
   @Get('trial-balance')
   @Roles('finance')
+  @ApiAnswer(200, 'The trial balance', TRIAL_BALANCE_SCHEMA)
+  @ApiErrors(400, 401, 403, 503)
   @ApiOperation({ summary: 'Every ledger account with its balance; the total is always 0' })
   trialBalance(): TrialBalance {
     return this.readSide.journals.trialBalance();
@@ -28,6 +32,13 @@ export class FinanceController {
 
   @Get('export')
   @Roles('finance')
+  @ApiProduces(CONTENT_TYPES.jsonl, CONTENT_TYPES.csv)
+  @ApiAnswer(
+    200,
+    'JSONL: one journal entry per line; CSV: a header, then one line per posting',
+    schema.string('the journal, streamed'),
+  )
+  @ApiErrors(400, 401, 403, 503)
   @ApiOperation({
     summary: 'The journal, streamed as CSV (one line per posting) or JSONL (one entry per line)',
   })
@@ -41,6 +52,8 @@ export class FinanceController {
 
   @Post('verify')
   @Roles('finance')
+  @ApiAnswer(200, 'The verification report', VERIFY_REPORT_SCHEMA)
+  @ApiErrors(401, 403, 503)
   @HttpCode(200)
   @ApiOperation({
     summary: 'Replays the whole log into fresh read models and compares them row by row with the live ones',
@@ -53,6 +66,8 @@ export class FinanceController {
 
   @Get('verify/progress')
   @Roles('finance')
+  @ApiAnswer(200, 'The running verification and the last result', VERIFY_PROGRESS_SCHEMA)
+  @ApiErrors(400, 401, 403, 503)
   @ApiOperation({
     summary: 'Whether a verification is running, its phase and events replayed so far, and the last result',
   })

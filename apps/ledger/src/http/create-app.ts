@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { LedgerReadSide } from '@ledger/projections';
 import { Logger } from 'nestjs-pino';
 import type { RateCard } from '@ledger/domain';
@@ -12,6 +12,7 @@ import { installMinPosition } from '../read-side/min-position.hook';
 import { LedgerErrorFilter } from './error-filter';
 import { installForbiddenQueryFields } from './forbidden-fields';
 import { installJsonBodyParser } from './json-body';
+import { buildOpenApiDocument } from './openapi';
 import { installPositionBounds } from './positions';
 import { recordRequestMetrics } from './request-metrics';
 import { strictValidationPipe } from './validation';
@@ -45,20 +46,7 @@ export async function createLedgerApp(
   installPositionBounds(fastify);
   recordRequestMetrics(fastify, app.get(LedgerMetrics));
   installMinPosition(fastify, app.get(LedgerReadSide));
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Credits Ledger')
-      .setDescription('Usage allowance, credits and their audit trail. Contract: shared/API.md.')
-      .setVersion('1')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'API key of a role: service, admin, finance or support',
-      })
-      .addSecurityRequirements('bearer')
-      .build(),
-  );
+  const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   return app;
 }

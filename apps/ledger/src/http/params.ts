@@ -6,6 +6,6 @@ export class AccountIdParam {
 }
 
 export class PurchaseParams extends AccountIdParam {
-  @IdField('The purchase to refund.')
+  @IdField('The purchase to refund.', { example: 'p-1' })
   purchaseId!: string;
 }

@@ -1,13 +1,15 @@
 import { BadRequestException, Body, Controller, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountEvent, LimitsReset } from '@ledger/domain';
 import type { FastifyReply } from 'fastify';
 import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome } from '../core/command-outcome';
 import { lastEvent, respond } from '../http/command-response';
+import { ApiAnswer, ApiErrors } from '../http/openapi';
 import { invalidRequest } from '../http/validation';
+import { RESET_ANSWER_SCHEMA } from './reset-limits.responses';
 import { ResetLimitsCommand } from './reset-limits.command';
 import { ResetLimitsDto } from './reset-limits.dto';
 
@@ -29,6 +31,27 @@ export class LimitsController {
 
   @Post('resets')
   @Roles('admin')
+  @ApiBody({
+    type: ResetLimitsDto,
+    examples: {
+      example: {
+        value: {
+          resetId: 'reset-1',
+          scope: 'account',
+          accountId: 'acct-1',
+          product: 'codex',
+          reason: 'rate limits reset for launch',
+        },
+      },
+    },
+  })
+  @ApiAnswer(201, 'Reset', RESET_ANSWER_SCHEMA)
+  @ApiAnswer(
+    200,
+    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
+    RESET_ANSWER_SCHEMA,
+  )
+  @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({
     summary: 'Reset allowance windows for everyone, one plan or one account (201; 200 replay)',
   })

@@ -7,7 +7,7 @@ export const RESET_SCOPES = ['all', 'plan', 'account'] as const;
 export type ResetScope = (typeof RESET_SCOPES)[number];
 
 export class ResetLimitsDto {
-  @IdField('Idempotency key of the reset.')
+  @IdField('Idempotency key of the reset.', { example: 'reset-1' })
   resetId!: string;
 
   @ApiProperty({ enum: RESET_SCOPES, description: 'Whose limits: everyone, one plan, or one account.' })

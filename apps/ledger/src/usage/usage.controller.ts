@@ -1,12 +1,13 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { AccountEvent } from '@ledger/domain';
 import type { FastifyReply } from 'fastify';
 import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome } from '../core/command-outcome';
 import { respond } from '../http/command-response';
+import { ApiAnswer, ApiErrors } from '../http/openapi';
 import {
   RecordUsageBatchCommand,
   RecordUsageCommand,
@@ -16,6 +17,7 @@ import {
   type PositionedUsageOutcome,
 } from './usage.commands';
 import { RecordUsageBatchDto, RecordUsageDto } from './usage.dto';
+import { BATCH_ANSWER_SCHEMA, USAGE_OUTCOME_SCHEMA } from './usage.responses';
 
 @ApiTags('usage')
 @Controller('v1/usage')
@@ -24,6 +26,33 @@ export class UsageController {
 
   @Post()
   @Roles('service')
+  @ApiBody({
+    type: RecordUsageDto,
+    examples: {
+      example: {
+        value: {
+          usageId: 'u-1',
+          accountId: 'acct-1',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 3,
+          surface: 'cli',
+        },
+      },
+    },
+  })
+  @ApiAnswer(201, 'Accepted', USAGE_OUTCOME_SCHEMA)
+  @ApiAnswer(
+    200,
+    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
+    USAGE_OUTCOME_SCHEMA,
+  )
+  @ApiAnswer(
+    402,
+    'Rejected (recorded, and replayed on retry): reason, requiredCredits, resetsAt',
+    USAGE_OUTCOME_SCHEMA,
+  )
+  @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({
     summary:
       'Record usage: allowance first, then credits (201 accepted, 402 rejected, 200 replay of an accepted one)',
@@ -45,6 +74,24 @@ export class UsageController {
 
   @Post('batch')
   @Roles('service')
+  @ApiBody({
+    type: RecordUsageBatchDto,
+    examples: {
+      example: {
+        value: {
+          records: [
+            { usageId: 'u-2', accountId: 'acct-1', product: 'codex', operation: 'cloud_task', quantity: 1 },
+          ],
+        },
+      },
+    },
+  })
+  @ApiAnswer(
+    200,
+    'One result per record, in input order (Retry-After when some are 503)',
+    BATCH_ANSWER_SCHEMA,
+  )
+  @ApiErrors(400, 401, 403, 415)
   @HttpCode(200)
   @ApiOperation({ summary: 'Record up to 1,000 usages; each item carries its own status, in input order' })
   async batch(

@@ -19,7 +19,9 @@ export const MAX_QUANTITY = 1_000_000_000;
 export const MAX_BATCH = 1_000;
 
 export class RecordUsageDto {
-  @IdField('Idempotency key of this usage: a retry with the same body returns the original outcome.')
+  @IdField('Idempotency key of this usage: a retry with the same body returns the original outcome.', {
+    example: 'u-1',
+  })
   usageId!: string;
 
   @IdField('The billing account.')

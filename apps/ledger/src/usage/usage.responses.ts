@@ -1,0 +1,63 @@
+import { schema, type Schema } from '../http/openapi';
+
+/** A window of an allowance (API.md "Usage outcome" windows). */
+export const WINDOW_SCHEMA: Schema = schema.object({
+  product: schema.string('', 'codex'),
+  window: schema.string('window name of the plan', '5h'),
+  used: schema.integer('allowance units used', 150),
+  limit: schema.integer('allowance units of the window', 150),
+  remaining: schema.integer('', 0),
+  usedPercent: schema.integer('used × 100 / limit, rounded down', 100),
+  startedAt: schema.nullable(schema.time('null before the first usage')),
+  resetsAt: schema.nullable(schema.time()),
+});
+
+export const CHARGED_SCHEMA: Schema = schema.object({
+  allowanceUnits: schema.integer('', 3),
+  credits: schema.credits(),
+  allocations: schema.array(schema.object({ grantId: schema.string('', 'p-1'), credits: schema.credits() })),
+});
+
+const REJECTION_REASONS = ['insufficient_credits', 'overage_not_allowed', 'spending_cap_reached'] as const;
+
+export const USAGE_OUTCOME_SCHEMA: Schema = schema.object({
+  usageId: schema.string('', 'u-1'),
+  accountId: schema.string('', 'acct-1'),
+  outcome: schema.enum(['accepted', 'rejected']),
+  reason: schema.nullable(schema.enum(REJECTION_REASONS, 'why a usage was rejected')),
+  charged: CHARGED_SCHEMA,
+  requiredCredits: schema.nullable(schema.credits('credits the overage would need (rejected only)')),
+  resetsAt: schema.nullable(schema.time('when the allowance next covers this usage (rejected only)')),
+  windows: schema.array(WINDOW_SCHEMA),
+  credits: schema.object({ balance: schema.credits() }),
+  recordedAt: schema.time('ledger time of the decision'),
+  position: schema.position(),
+});
+
+export const BATCH_ANSWER_SCHEMA: Schema = schema.object({
+  results: schema.array({
+    description:
+      'In input order: the usage outcome with `status` (201/200/402), or `{ status, usageId, error }` (400/404/409/503, 503 with retryAfterSeconds)',
+    allOf: [
+      schema.object(
+        {
+          status: schema.integer('the status this record would have had alone', 201),
+          replayed: schema.boolean('true on a replay'),
+          error: schema.any('the error body this record would have had alone'),
+          retryAfterSeconds: schema.integer('503 items: when to resend', 1),
+        },
+        ['replayed', 'error', 'retryAfterSeconds'],
+      ),
+      { ...USAGE_OUTCOME_SCHEMA, required: [] },
+    ],
+  }),
+});
+
+export const ENTITLEMENT_SCHEMA: Schema = schema.object({
+  allowed: schema.boolean(),
+  outcome: schema.enum(['accepted', 'rejected']),
+  reason: schema.nullable(schema.enum(REJECTION_REASONS)),
+  charged: CHARGED_SCHEMA,
+  requiredCredits: schema.nullable(schema.credits()),
+  resetsAt: schema.nullable(schema.time()),
+});
