@@ -11,6 +11,7 @@ import { CreditsModule } from './credits/credits.module';
 import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
 import { LimitsModule } from './limits/limits.module';
+import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
 import { UsageModule } from './usage/usage.module';
 
@@ -41,6 +42,7 @@ export class AppModule {
         }),
         CqrsModule.forRoot(),
         LedgerCoreModule.forConfig(config),
+        ServerPresenceModule,
         AuthModule,
         ReadSideModule,
         ExpiryModule,

@@ -1,4 +1,5 @@
 import { LEDGER_PROJECTIONS } from '@ledger/projections';
+import { runningServers } from '../../../ledger/src/presence/server-presence';
 import type { CliContext } from '../cli-context';
 import { CliError, ExitCode } from '../exit-codes';
 import { ProgressReporter } from '../output/progress-reporter';
@@ -25,6 +26,7 @@ export function checkProjectionNames(names: readonly string[]): void {
 
 /** `ledger rebuild [projection…]`: drops the read models (all, or those named) and replays the log into them. */
 export async function rebuildCommand(context: CliContext, args: RebuildArguments): Promise<void> {
+  assertNoServerRunning(context.config.dataDir);
   const names = args.projections.length === 0 ? PROJECTION_NAMES : args.projections;
   await assertNoOtherApplier(context.readModels);
   const started = performance.now();
@@ -36,5 +38,15 @@ export async function rebuildCommand(context: CliContext, args: RebuildArguments
   const seconds = (performance.now() - started) / 1000;
   context.io.stdout.write(
     `Rebuilt ${names.join(', ')} from the log: ${count(events)} events in ${seconds.toFixed(1)} s; read models at position ${context.readModels.committedPosition()}.\n`,
+  );
+}
+
+/** A server on the data dir keeps its read models open and moving: dropping them under it is refused. */
+function assertNoServerRunning(dataDir: string): void {
+  const pids = runningServers(dataDir);
+  if (pids.length === 0) return;
+  throw new CliError(
+    ExitCode.busy,
+    `a ledger server is running on ${dataDir} (pid ${pids.join(', ')}): stop it first`,
   );
 }
