@@ -4,6 +4,7 @@ import type { ReadModelDatabase } from '../read-store/read-model-database';
 import type { StreamQuarantine } from '../read-store/quarantine-table';
 import type { Projection } from './projection';
 import { EVENT_RETRY_FIRST_MS, type ProjectionFailure } from './projection-failures';
+import { readModelsFollowLog, type LogCheck } from './log-anchor-check';
 import { applyShare, decodeOnce, replayHeldBack, type ProjectionSlot } from './projection-slot';
 import { failureOfQuarantine, StreamQuarantines } from './stream-quarantines';
 
@@ -208,34 +209,9 @@ export class ProjectionBatchApplier {
     }
   }
 
-  /**
-   * Whether these read models were made from this log: no checkpoint past its head, and the last
-   * event they applied is the log's event at that position. Not so (an older events file restored
-   * under newer read models, another data dir's file): every projection must be rebuilt.
-   */
-  async followsLog(store: EventStore): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const head = await store.headPosition();
-    const ahead = this.slots.find((slot) => slot.position > head);
-    if (ahead !== undefined)
-      return {
-        ok: false,
-        reason: `projection "${ahead.projection.name}" is at position ${ahead.position}, past the log's head ${head}`,
-      };
-    const anchor = this.checkpoints.readAnchor();
-    if (anchor === undefined || anchor.position === 0n) return { ok: true };
-    let event: RecordedEvent | undefined;
-    try {
-      [event] = await store.readAll({ fromPosition: anchor.position - 1n, maxCount: 1 });
-    } catch {
-      // An engine that cannot read from just before that position: the head check stands alone.
-      return { ok: true };
-    }
-    if (event === undefined || event.position !== anchor.position || event.id !== anchor.eventId)
-      return {
-        ok: false,
-        reason: `the read models' last event (position ${anchor.position}, id ${anchor.eventId}) is not the log's (${event === undefined ? 'none' : `position ${event.position}, id ${event.id}`})`,
-      };
-    return { ok: true };
+  /** See `readModelsFollowLog`: whether these read models were made from this log. */
+  followsLog(store: EventStore): Promise<LogCheck> {
+    return readModelsFollowLog(store, this.positions(), this.checkpoints.readAnchor());
   }
 
   /**

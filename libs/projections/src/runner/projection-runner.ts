@@ -1,16 +1,12 @@
 import type { EventStore, RecordedEvent, Subscription } from '@ledger/event-store';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { PositionWaiters } from './position-waiters';
+import { CommitPauses } from './commit-pauses';
 import { CheckpointMovedBackError, type ProjectionBatchApplier } from './projection-batch-applier';
 import type { ProjectionFailure } from './projection-failures';
 import { QuarantineRetries } from './quarantine-retries';
+import type { CommitProgress, RunnerStatus } from './read-model-runner';
 import { RunnerFailures, type RunnerFailureHooks } from './runner-failures';
-
-export interface CommitProgress {
-  readonly positions: ReadonlyMap<string, bigint>;
-  readonly events: number;
-  readonly durationMs: number;
-}
 
 export interface ProjectionRunnerOptions extends RunnerFailureHooks {
   /** Most live events written in one transaction. Default 5000: large enough to amortise the commit. */
@@ -36,19 +32,6 @@ export interface ProjectionRunnerOptions extends RunnerFailureHooks {
   readonly onReread?: (reason: Error) => void;
 }
 
-export interface RunnerStatus {
-  readonly running: boolean;
-  readonly position: bigint;
-  readonly positions: ReadonlyMap<string, bigint>;
-  /** The last failure not yet healed (kept for callers that only ask "did it fail?"). */
-  readonly failure: Error | undefined;
-  /**
-   * Every projection not following the log now (storage, log), and every stream quarantined in a
-   * projection (kind `event`, `stream` set), and why (empty when all is well).
-   */
-  readonly failures: readonly ProjectionFailure[];
-}
-
 /**
  * Feeds the global log to the projections: catch up, then live, through ONE subscription from the
  * lowest checkpoint. Events are gathered while the subscription delivers them and committed in
@@ -66,13 +49,11 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private subscription: Subscription | undefined;
   private stopping = false;
-  private pauses = 0;
-  private resumeWaiters: (() => void)[] = [];
+  private readonly pauses = new CommitPauses();
   private readonly failed: RunnerFailures;
   private readonly retries: QuarantineRetries;
   /** Where the events in hand were read from (exclusive): projections behind it cannot take them. */
   private readStart = 0n;
-  private wakeRetry: (() => void) | undefined;
   /** Set when a batch could not be written for now: the runner reads the log again from the checkpoints. */
   private rereadError: Error | undefined;
 
@@ -90,7 +71,7 @@ export class ProjectionRunner {
       options.retryDelayMs ?? 1_000,
     );
     this.retries = new QuarantineRetries(store, applier, {
-      mayCommit: () => this.pauses === 0 && !this.stopping && this.rereadError === undefined,
+      mayCommit: () => !this.pauses.held && !this.stopping && this.rereadError === undefined,
       onChanged: () => {
         this.failed.report();
         this.waiters.notify();
@@ -112,11 +93,11 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     this.retries.stop();
-    this.wakeRetry?.();
+    this.failed.wake();
     await this.subscription?.close();
-    this.releasePauses();
+    this.pauses.release();
     await this.loop;
-    if (this.pauses === 0) this.commitPending();
+    if (!this.pauses.held) this.commitPending();
   }
 
   /** Stops for good: pending `waitForPosition` callers are answered false at once. */
@@ -158,16 +139,11 @@ export class ProjectionRunner {
    * live rows and checkpoints at one position without stopping the subscription.
    */
   pause(): void {
-    this.pauses += 1;
+    this.pauses.pause();
   }
 
   resume(): void {
-    if (this.pauses === 0) return;
-    this.pauses -= 1;
-    if (this.pauses === 0) {
-      this.releasePauses();
-      this.scheduleCommit();
-    }
+    if (this.pauses.resume()) this.scheduleCommit();
   }
 
   /** Drops the named projections (default: all) and replays the log into them from position 0. */
@@ -187,7 +163,7 @@ export class ProjectionRunner {
         await this.catchUpInPages();
       } catch (error) {
         if (!this.stopping && error !== this.rereadError) this.failed.failAll('log', error as Error);
-        await this.retryDelay();
+        await this.failed.waitBeforeRetry();
         continue;
       }
       // stop() may have come while catching up, before there was a subscription to close.
@@ -209,7 +185,7 @@ export class ProjectionRunner {
             this.scheduleCommit();
             continue;
           }
-          await this.whileNotPaused();
+          await this.pauses.whileHeld(this.stopping);
           this.commitPending();
           if (this.rereadError !== undefined) break;
           // Let HTTP requests in between batches of a long catch-up.
@@ -220,7 +196,7 @@ export class ProjectionRunner {
       } finally {
         await subscription.close();
       }
-      if (!this.stopping) await this.retryDelay();
+      if (!this.stopping) await this.failed.waitBeforeRetry();
     }
   }
 
@@ -232,7 +208,7 @@ export class ProjectionRunner {
   private async catchUpInPages(): Promise<void> {
     for (;;) {
       if (this.stopping) return;
-      await this.whileNotPaused();
+      await this.pauses.whileHeld(this.stopping);
       const fromPosition = this.applier.readFrom();
       const page = await this.store.readAll({ fromPosition, maxCount: this.catchUpPageSize });
       if (this.stopping) return;
@@ -258,7 +234,7 @@ export class ProjectionRunner {
     this.commitScheduled = true;
     setImmediate(() => {
       this.commitScheduled = false;
-      if (this.pauses === 0) this.commitPending();
+      if (!this.pauses.held) this.commitPending();
     });
   }
 
@@ -311,31 +287,6 @@ export class ProjectionRunner {
       this.failed.quarantined(made);
       this.retries.schedule();
     } else this.failed.report();
-  }
-
-  private whileNotPaused(): Promise<void> {
-    if (this.pauses === 0 || this.stopping) return Promise.resolve();
-    return new Promise((resolve) => this.resumeWaiters.push(resolve));
-  }
-
-  private releasePauses(): void {
-    const waiting = this.resumeWaiters;
-    this.resumeWaiters = [];
-    for (const resolve of waiting) resolve();
-  }
-
-  private async retryDelay(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const first = this.options.retryDelayMs ?? 1_000;
-      const retryAt = this.failed.retryAt();
-      const delay = retryAt === undefined ? first : Math.max(0, retryAt - Date.now());
-      const timer = setTimeout(resolve, delay);
-      this.wakeRetry = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.wakeRetry = undefined;
   }
 }
 

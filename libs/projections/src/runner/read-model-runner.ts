@@ -1,4 +1,23 @@
-import type { RunnerStatus } from './projection-runner';
+import type { ProjectionFailure } from './projection-failures';
+
+export interface CommitProgress {
+  readonly positions: ReadonlyMap<string, bigint>;
+  readonly events: number;
+  readonly durationMs: number;
+}
+
+export interface RunnerStatus {
+  readonly running: boolean;
+  readonly position: bigint;
+  readonly positions: ReadonlyMap<string, bigint>;
+  /** The last failure not yet healed (kept for callers that only ask "did it fail?"). */
+  readonly failure: Error | undefined;
+  /**
+   * Every projection not following the log now (storage, log), and every stream quarantined in a
+   * projection (kind `event`, `stream` set), and why (empty when all is well).
+   */
+  readonly failures: readonly ProjectionFailure[];
+}
 
 /**
  * What the read side needs of whatever keeps its read models up to date: the in-process

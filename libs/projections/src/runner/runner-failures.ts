@@ -33,6 +33,7 @@ export class RunnerFailures {
     | undefined;
   private lastError: Error | undefined;
   private reported = '';
+  private wakeUp: (() => void) | undefined;
 
   constructor(
     private readonly sources: FailureSources,
@@ -78,9 +79,25 @@ export class RunnerFailures {
     this.report();
   }
 
-  /** When storage or the log is due to be tried again (undefined: no such failure). */
-  retryAt(): number | undefined {
-    return this.runnerFailure?.retryAt;
+  /**
+   * Before reading the log again: until the storage or log failure is due for its retry (backoff),
+   * or `firstRetryMs` when the log simply ended; `wake` cuts it short (the runner stops).
+   */
+  async waitBeforeRetry(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const retryAt = this.runnerFailure?.retryAt;
+      const delay = retryAt === undefined ? this.firstRetryMs : Math.max(0, retryAt - Date.now());
+      const timer = setTimeout(resolve, delay);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wakeUp = undefined;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
   }
 
   storageOrLog(): Error | undefined {
