@@ -76,7 +76,8 @@ export class ProjectionRunner {
         this.failed.report();
         this.waiters.notify();
       },
-      onTroubled: (error) => this.options.onReread?.(error),
+      // The file was busy or another process rebuilt a projection meanwhile: read from the checkpoints.
+      onTroubled: (error) => this.readAgain(error),
     });
   }
 
