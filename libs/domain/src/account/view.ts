@@ -2,7 +2,7 @@ import { balanceOf } from '../allocate-credits';
 import { formatCredits } from '../credits';
 import { notFound, type DomainError } from '../errors';
 import { isExpired } from '../expiry';
-import { planOf } from '../rate-card';
+import { planOf, type RateCard } from '../rate-card';
 import { spentThisMonth } from '../spending-cap';
 import { isoOf, type EpochMs } from '../time';
 import { liveWindows, windowSnapshot } from '../windows';
@@ -27,11 +27,23 @@ export interface GrantView {
   readonly status: GrantStatus;
 }
 
+/**
+ * A window as the account and timeline views show it. A retired product refuses new usage, so its
+ * windows are marked `retired: true` and have nothing `remaining`; `used` and the times stay, as
+ * history for support.
+ */
+export type ProductWindowView = WindowView & { readonly retired?: true };
+
+export function productWindowView(window: WindowView, rateCard: RateCard): ProductWindowView {
+  if (!rateCard.products[window.product]?.retired) return window;
+  return { ...window, remaining: 0, retired: true };
+}
+
 /** API.md `GET /v1/accounts/{id}`, computed from the decider state at ledger time `now`. */
 export interface AccountView {
   readonly accountId: string;
   readonly plan: string;
-  readonly windows: readonly WindowView[];
+  readonly windows: readonly ProductWindowView[];
   readonly credits: { readonly balance: string; readonly grants: readonly GrantView[] };
   readonly spendingCap: { readonly creditsPerMonth: string | null; readonly spentThisMonth: string };
 }
@@ -49,7 +61,7 @@ export function accountView(state: AccountState, now: EpochMs, context: Decision
   const entries = Object.entries(planOf(context.rateCard, plan)?.products ?? {});
   const windows = entries.flatMap(([product, entry]) =>
     liveWindows(state.windows, product, entry.windows, plan, now, context.resets).map((w) =>
-      windowView(windowSnapshot(w)),
+      productWindowView(windowView(windowSnapshot(w)), context.rateCard),
     ),
   );
   const grants = state.grants.map((g): GrantView => {

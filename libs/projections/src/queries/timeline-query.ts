@@ -14,8 +14,21 @@ export interface TimelineItem {
   readonly revision: number;
   readonly type: string;
   readonly recordedAt: string;
-  readonly data: unknown;
+  /** The event's data as support reads it: internal fields (INTERNAL_FIELDS) left out. */
+  readonly data: Readonly<Record<string, unknown>>;
   readonly stateAfter: TimelineStateView;
+}
+
+/**
+ * Fields of event data that are the ledger's own bookkeeping, not facts for support: the request
+ * fingerprint only decides whether a retried command is a replay or a 409.
+ */
+const INTERNAL_FIELDS: ReadonlySet<string> = new Set(['fingerprint']);
+
+function supportDataOf(data: unknown): Readonly<Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(data as Record<string, unknown>).filter(([field]) => !INTERNAL_FIELDS.has(field)),
+  );
 }
 
 export interface TimelinePage {
@@ -104,7 +117,7 @@ export class TimelineQuery {
       revision: row.revision,
       type: row.type,
       recordedAt: isoOf(row.recorded_at),
-      data: states[i].data,
+      data: supportDataOf(states[i].data),
       stateAfter: renderTimelineState(states[i].state, row.recorded_at, rateCard, resets),
     }));
     const nextCursor = found.length > limit ? items[items.length - 1].position : null;

@@ -2,12 +2,13 @@ import {
   formatCredits,
   liveWindows,
   planOf,
+  productWindowView,
   windowSnapshot,
   windowView,
   type EpochMs,
   type GlobalLimitsReset,
+  type ProductWindowView,
   type RateCard,
-  type WindowView,
 } from '@ledger/domain';
 import { balanceAt, type TimelineState } from './timeline-state';
 
@@ -16,7 +17,8 @@ export interface TimelineStateView {
   readonly plan: string | null;
   readonly spendingCap: string | null;
   readonly balance: string;
-  readonly windows: readonly WindowView[];
+  /** As in the account view: a retired product's windows are marked `retired: true`, nothing remaining. */
+  readonly windows: readonly ProductWindowView[];
   readonly grants: readonly { readonly grantId: string; readonly remaining: string }[];
 }
 
@@ -38,7 +40,7 @@ export function renderTimelineState(
       ? []
       : Object.entries(planOf(rateCard, plan)?.products ?? {}).flatMap(([product, entry]) =>
           liveWindows(state.windows, product, entry.windows, plan, at, resetsByThen).map((w) =>
-            windowView(windowSnapshot(w)),
+            productWindowView(windowView(windowSnapshot(w)), rateCard),
           ),
         );
   return {
