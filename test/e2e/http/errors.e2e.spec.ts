@@ -185,6 +185,18 @@ describe('error answers (e2e, SQLite)', () => {
         .send(usageText)
         .expect(401);
       expect(res.body.message).toMatch(/API key/);
+      // Media types Fastify has no parser for were refused (415) before the key was looked at.
+      for (const type of [
+        'application/x-www-form-urlencoded',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+      ])
+        await ledger
+          .http()
+          .post('/v1/accounts')
+          .set('content-type', type)
+          .send('accountId=a&plan=plus')
+          .expect(401);
     });
 
     it('a role that is not allowed and a wrong content type: 403', async () => {

@@ -83,7 +83,7 @@ describe('OpenAPI at /docs (e2e, SQLite)', () => {
     }
   });
 
-  it('every 2xx answer of every route has a schema, /health and /metrics included', () => {
+  it('every route of the document, /health included, has a 2xx answer', () => {
     for (const { key, operation } of operations()) {
       const success = Object.entries(operation.responses).filter(([status]) => /^2\d\d$/.test(status));
       expect({ key, success: success.length > 0 }).toEqual({ key, success: true });
