@@ -27,7 +27,13 @@ const GRANT_SCHEMA = schema.object({
 export const ACCOUNT_VIEW_SCHEMA: Schema = schema.object({
   accountId: schema.string('', 'acct-1'),
   plan: schema.string('', 'plus'),
-  windows: schema.array(WINDOW_SCHEMA),
+  windows: schema.array({
+    ...WINDOW_SCHEMA,
+    properties: {
+      ...WINDOW_SCHEMA.properties,
+      retired: schema.boolean('present (true) on windows of a retired product: nothing remaining'),
+    },
+  }),
   credits: schema.object({ balance: schema.credits(), grants: schema.array(GRANT_SCHEMA) }),
   spendingCap: schema.object({
     creditsPerMonth: schema.nullable(schema.credits()),
