@@ -34,6 +34,11 @@ describe('a start with a bad configuration', () => {
       /^ledger: \S*not-json\.json: the rate card is not JSON: .+$/,
     ],
     [
+      'EVENTSTORE_CONNECTION_STRING malformed',
+      { EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113?tls=maybe' },
+      /^ledger: EVENTSTORE_CONNECTION_STRING: .*expected true or false\.$/,
+    ],
+    [
       'LEDGER_API_KEYS malformed',
       { LEDGER_API_KEYS: 'owner:s3cret' },
       /^ledger: LEDGER_API_KEYS: "owner" is not a role .+$/,

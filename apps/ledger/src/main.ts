@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { EventStoreDBClient } from '@eventstore/db-client';
 import * as fs from 'node:fs';
 import { Logger } from 'nestjs-pino';
 import { checkApiKeys } from './auth/api-keys';
@@ -36,6 +37,17 @@ function checkBeforeStart(config: LedgerConfig): void {
   }
   loadRateCard(config.rateCardPath);
   checkApiKeys(config.apiKeys, config.dataDir);
+  if (config.eventStoreConnectionString !== undefined)
+    checkConnectionString(config.eventStoreConnectionString);
+}
+
+/** Parsed by the client itself (it connects only on the first call): its own words, without its stack. */
+function checkConnectionString(connectionString: string): void {
+  try {
+    void EventStoreDBClient.connectionString(connectionString).dispose();
+  } catch (error) {
+    throw new ConfigError('EVENTSTORE_CONNECTION_STRING', (error as Error).message);
+  }
 }
 
 function listenError(error: unknown, config: LedgerConfig): unknown {
