@@ -50,6 +50,10 @@ describe('API keys and key ids (SPEC §10: actors are opaque key ids, never a ba
         expect(fs.statSync(path.join(dir, name)).mode & 0o077).toBe(0);
       }
       expect(fs.readdirSync(dir).sort()).toEqual(['api-key-id-secret', 'api-keys', 'api-keys.not-yet-shown']);
+      // One `role:keyId:key` a line, readable with cat.
+      expect(fs.readFileSync(path.join(dir, 'api-keys'), 'utf8')).toBe(
+        (first.generated?.entries ?? []).map((entry) => `${entry}\n`).join(''),
+      );
       const again = loadOrCreateApiKeys(undefined, dir);
       expect(again.generated).toBeUndefined();
       expect(again.keys).toEqual(first.keys);

@@ -37,13 +37,14 @@ export class ApiKeyError extends ConfigError {
 export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * Parses `role:key` and `role:keyId:key` entries, comma-separated. With three or more parts the
+ * Parses `role:key` and `role:keyId:key` entries, comma- or line-separated. With three or more parts the
  * second is the key id (KEY_ID_PATTERN) and the rest, colons included, is the key; a key listed under
  * several roles gets all of them and must keep one id.
  */
 export function parseApiKeys(spec: string, source = 'LEDGER_API_KEYS'): Map<string, KeyGrant> {
   const keys = new Map<string, KeyGrant>();
-  for (const raw of spec.split(',')) {
+  // Commas (LEDGER_API_KEYS) or lines (the key file, one `role:keyId:key` a line; older files used commas).
+  for (const raw of spec.split(/[,\n]/)) {
     const entry = raw.trim();
     if (entry === '') continue;
     const colon = entry.indexOf(':');
@@ -139,7 +140,7 @@ export function loadOrCreateApiKeys(spec: string | undefined, dataDir: string): 
   // The marker first: whichever start gets to listen shows the keys, even if this one dies before.
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(unshownMarkerOf(dataDir), '', { mode: 0o600 });
-  if (!createOwnerOnly(file, entries.join(',') + '\n'))
+  if (!createOwnerOnly(file, entries.join('\n') + '\n'))
     return { keys: parseApiKeys(fs.readFileSync(file, 'utf8'), file), secret };
   return { keys: parseApiKeys(entries.join(',')), secret, generated: { file, entries } };
 }
