@@ -116,7 +116,7 @@ describe('system clock and generated keys (e2e)', () => {
       const adminKey = fs
         .readFileSync(file, 'utf8')
         .trim()
-        .split(',')
+        .split(/[,\n]/) // one entry a line (older files: comma-separated)
         .find((e) => e.startsWith('admin:'))!
         .split(':')
         .slice(2) // role:keyId:key
