@@ -17,19 +17,8 @@ describe(`several servers on one SQLite file (seed ${SEED})`, () => {
   let dir: string;
   let servers: LedgerServer[] = [];
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ledger-contention-'));
-    const ports = await Promise.all(Array.from({ length: RELIABILITY.servers }, () => freePort()));
-    servers = ports.map((port) => new LedgerServer({ dataDir: dir, port }));
-    // One after the other: nodes started at the same instant on one data dir can die at boot on
-    // SQLITE_BUSY (docs/RELIABILITY.md "Findings").
-    for (const server of servers) await server.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all(servers.map((server) => server.stop()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(async () => ({ dir, servers } = await startServersOnOneDir('ledger-contention-')), 120_000);
+  afterAll(() => stopServers(dir, servers));
 
   it('never overdraws, never double-charges, and answers every retry with the logged outcome', async () => {
     const admin = servers[0].client.as('service');
@@ -106,17 +95,11 @@ describe(`many concurrent batches to one account on several servers (seed ${SEED
   let dir: string;
   let servers: LedgerServer[] = [];
 
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ledger-contention-batches-'));
-    const ports = await Promise.all(Array.from({ length: RELIABILITY.servers }, () => freePort()));
-    servers = ports.map((port) => new LedgerServer({ dataDir: dir, port }));
-    for (const server of servers) await server.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all(servers.map((server) => server.stop()));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(
+    async () => ({ dir, servers } = await startServersOnOneDir('ledger-contention-batches-')),
+    120_000,
+  );
+  afterAll(() => stopServers(dir, servers));
 
   // Once, 20 concurrent batches of 50 to one account killed a server process (issue 14). Every
   // batch goes to a server picked at random, every record of a batch to the same hot account, so
@@ -202,6 +185,22 @@ describe(`many concurrent batches to one account on several servers (seed ${SEED
     });
   }, 600_000);
 });
+
+/** RELIABILITY.servers server processes on one fresh data dir (one SQLite file). */
+async function startServersOnOneDir(prefix: string): Promise<{ dir: string; servers: LedgerServer[] }> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const ports = await Promise.all(Array.from({ length: RELIABILITY.servers }, () => freePort()));
+  const servers = ports.map((port) => new LedgerServer({ dataDir: dir, port }));
+  // One after the other: nodes started at the same instant on one data dir can die at boot on
+  // SQLITE_BUSY (docs/RELIABILITY.md "Findings").
+  for (const server of servers) await server.start();
+  return { dir, servers };
+}
+
+async function stopServers(dir: string, servers: readonly LedgerServer[]): Promise<void> {
+  await Promise.all(servers.map((server) => server.stop()));
+  rmSync(dir, { recursive: true, force: true });
+}
 
 function loggedOutcome(event: { type: string; data: unknown }): unknown {
   const d = event.data as Record<string, unknown>;

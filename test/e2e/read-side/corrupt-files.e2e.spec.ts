@@ -38,6 +38,37 @@ const accountAt = async (ledger: TestLedger, accountId: string, position: string
   (await ledger.as('support').get(`/v1/accounts/${accountId}?minPosition=${position}`).expect(200))
     .body as unknown;
 
+/**
+ * Some history on `accountId`, a copy of the log, one usage more, then the copy put back: the read
+ * models (left from the last run) are now ahead of the log under them. `ledger` is closed after it.
+ */
+async function restoreAnOlderLog(accountId: string, usages: number) {
+  let ledger = await startTestLedger();
+  const dataDir = ledger.dataDir;
+  const position = await someHistory(ledger, accountId, usages);
+  const before = await accountAt(ledger, accountId, position);
+  await ledger.app.close();
+  const events = join(dataDir, 'events.sqlite');
+  const backup = join(dataDir, 'events.backup');
+  for (const suffix of ['', '-wal', '-shm'])
+    if (fs.existsSync(events + suffix)) fs.copyFileSync(events + suffix, backup + suffix);
+  ledger = await startTestLedger({}, { dataDir });
+  const later = await ledger
+    .as('service')
+    .post('/v1/usage', {
+      usageId: 'u-late',
+      accountId,
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 7,
+    })
+    .expect(201);
+  await accountAt(ledger, accountId, later.body.position as string);
+  await ledger.app.close();
+  moveFile(backup, events);
+  return { dataDir, position, before, later, events };
+}
+
 const moveFile = (from: string, to: string) => {
   for (const suffix of ['', '-wal', '-shm']) {
     fs.rmSync(to + suffix, { force: true });
@@ -124,30 +155,8 @@ describe('corrupt or foreign derived files at start (e2e)', () => {
   });
 
   it('an older events file restored under newer read models (checkpoints past its head): detected and rebuilt', async () => {
-    ledger = await startTestLedger();
-    const position = await someHistory(ledger, 'carol', 3);
-    const before = await accountAt(ledger, 'carol', position);
-    await ledger.app.close();
-    const events = join(ledger.dataDir, 'events.sqlite');
-    const backup = join(ledger.dataDir, 'events.backup');
-    for (const suffix of ['', '-wal', '-shm'])
-      if (fs.existsSync(events + suffix)) fs.copyFileSync(events + suffix, backup + suffix);
-    ledger = await startTestLedger({}, { dataDir: ledger.dataDir });
-    const later = await ledger
-      .as('service')
-      .post('/v1/usage', {
-        usageId: 'u-late',
-        accountId: 'carol',
-        product: 'codex',
-        operation: 'local_message',
-        quantity: 7,
-      })
-      .expect(201);
-    await accountAt(ledger, 'carol', later.body.position as string);
-    await ledger.app.close();
-    moveFile(backup, events);
-
-    ledger = await startTestLedger({}, { dataDir: ledger.dataDir });
+    const { dataDir, position, before } = await restoreAnOlderLog('carol', 3);
+    ledger = await startTestLedger({}, { dataDir });
     expect(
       warned().some((line) => line.includes('rebuilt from the log') && line.includes('past the log')),
     ).toBe(true);
@@ -156,28 +165,7 @@ describe('corrupt or foreign derived files at start (e2e)', () => {
   });
 
   it('a restored log as long as the read models but with other events at their checkpoint: detected and rebuilt', async () => {
-    ledger = await startTestLedger();
-    const position = await someHistory(ledger, 'dave', 2);
-    const before = await accountAt(ledger, 'dave', position);
-    await ledger.app.close();
-    const events = join(ledger.dataDir, 'events.sqlite');
-    const backup = join(ledger.dataDir, 'events.backup');
-    for (const suffix of ['', '-wal', '-shm'])
-      if (fs.existsSync(events + suffix)) fs.copyFileSync(events + suffix, backup + suffix);
-    ledger = await startTestLedger({}, { dataDir: ledger.dataDir });
-    const later = await ledger
-      .as('service')
-      .post('/v1/usage', {
-        usageId: 'u-late',
-        accountId: 'dave',
-        product: 'codex',
-        operation: 'local_message',
-        quantity: 7,
-      })
-      .expect(201);
-    await accountAt(ledger, 'dave', later.body.position as string);
-    await ledger.app.close();
-    moveFile(backup, events);
+    const { dataDir, before, later, events } = await restoreAnOlderLog('dave', 2);
     // The restored log grows by as many events, others than the read models saw: same head.
     const log = new SqliteEventStore({ path: events });
     const opened = (await log.readStream(accountStreamName('dave')))[0];
@@ -196,7 +184,7 @@ describe('corrupt or foreign derived files at start (e2e)', () => {
     await log.close();
     expect(appended.position.toString()).toBe(later.body.position);
 
-    ledger = await startTestLedger({}, { dataDir: ledger.dataDir });
+    ledger = await startTestLedger({}, { dataDir });
     expect(
       warned().some((line) => line.includes('rebuilt from the log') && line.includes('last event')),
     ).toBe(true);

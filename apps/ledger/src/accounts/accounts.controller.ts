@@ -7,7 +7,7 @@ import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome } from '../core/command-outcome';
 import { lastEvent, respond } from '../http/command-response';
-import { ApiAnswer, ApiErrors } from '../http/openapi';
+import { ApiAnswer, ApiAnsweredOrReplayed, ApiErrors } from '../http/openapi';
 import { AccountIdParam } from '../http/params';
 import { ACCOUNT_ANSWER_SCHEMA, ACCOUNT_VIEW_SCHEMA, PLAN_CHANGE_SCHEMA } from './account.responses';
 import { ENTITLEMENT_SCHEMA } from '../usage/usage.responses';
@@ -33,12 +33,7 @@ export class AccountsController {
   @Post()
   @Roles('service', 'admin')
   @ApiBody({ type: OpenAccountDto, examples: { example: { value: { accountId: 'acct-1', plan: 'plus' } } } })
-  @ApiAnswer(201, 'Opened', ACCOUNT_ANSWER_SCHEMA)
-  @ApiAnswer(
-    200,
-    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
-    ACCOUNT_ANSWER_SCHEMA,
-  )
+  @ApiAnsweredOrReplayed('Opened', ACCOUNT_ANSWER_SCHEMA)
   @ApiErrors(400, 401, 403, 409, 415, 503)
   @ApiOperation({
     summary:

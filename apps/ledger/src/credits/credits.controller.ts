@@ -13,7 +13,7 @@ import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { lastEvent, respond } from '../http/command-response';
-import { ApiAnswer, ApiErrors } from '../http/openapi';
+import { ApiAnswer, ApiAnsweredOrReplayed, ApiErrors } from '../http/openapi';
 import { AccountIdParam, PurchaseParams } from '../http/params';
 import {
   GRANT_ANSWER_SCHEMA,
@@ -56,12 +56,7 @@ export class CreditsController {
       },
     },
   })
-  @ApiAnswer(201, 'Bought', PURCHASE_ANSWER_SCHEMA)
-  @ApiAnswer(
-    200,
-    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
-    PURCHASE_ANSWER_SCHEMA,
-  )
+  @ApiAnsweredOrReplayed('Bought', PURCHASE_ANSWER_SCHEMA)
   @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({ summary: 'Credits bought: effective at once (201; 200 replay)' })
   async purchase(
@@ -93,12 +88,7 @@ export class CreditsController {
       },
     },
   })
-  @ApiAnswer(201, 'Granted', GRANT_ANSWER_SCHEMA)
-  @ApiAnswer(
-    200,
-    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
-    GRANT_ANSWER_SCHEMA,
-  )
+  @ApiAnsweredOrReplayed('Granted', GRANT_ANSWER_SCHEMA)
   @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({ summary: 'Promotional credits granted (201; 200 replay)' })
   async grant(
@@ -117,12 +107,7 @@ export class CreditsController {
     type: RefundPurchaseDto,
     examples: { example: { value: { refundId: 'r-1', reason: 'customer request' } } },
   })
-  @ApiAnswer(201, 'Refunded', REFUND_ANSWER_SCHEMA)
-  @ApiAnswer(
-    200,
-    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
-    REFUND_ANSWER_SCHEMA,
-  )
+  @ApiAnsweredOrReplayed('Refunded', REFUND_ANSWER_SCHEMA)
   @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({
     summary: 'Refund the unused remainder of a purchase (201; 200 replay; 404 unknown purchase)',

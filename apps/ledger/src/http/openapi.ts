@@ -99,6 +99,14 @@ export function ApiAnswer(status: number, description: string, body: Schema) {
   return ApiResponse({ status, description, schema: body });
 }
 
+/** A command's first answer (`status`, 201 by default) and its idempotent repeat (200, the same body). */
+export function ApiAnsweredOrReplayed(description: string, body: Schema, status = 201) {
+  return applyDecorators(
+    ApiAnswer(status, description, body),
+    ApiAnswer(200, 'An idempotent repeat (header Idempotent-Replayed: true): the first answer again', body),
+  );
+}
+
 const MIN_POSITION: ParameterObject = {
   name: 'minPosition',
   in: 'query',

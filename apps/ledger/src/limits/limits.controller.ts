@@ -7,7 +7,7 @@ import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome } from '../core/command-outcome';
 import { lastEvent, respond } from '../http/command-response';
-import { ApiAnswer, ApiErrors } from '../http/openapi';
+import { ApiAnsweredOrReplayed, ApiErrors } from '../http/openapi';
 import { invalidRequest } from '../http/validation';
 import { RESET_ANSWER_SCHEMA } from './reset-limits.responses';
 import { ResetLimitsCommand } from './reset-limits.command';
@@ -45,12 +45,7 @@ export class LimitsController {
       },
     },
   })
-  @ApiAnswer(201, 'Reset', RESET_ANSWER_SCHEMA)
-  @ApiAnswer(
-    200,
-    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
-    RESET_ANSWER_SCHEMA,
-  )
+  @ApiAnsweredOrReplayed('Reset', RESET_ANSWER_SCHEMA)
   @ApiErrors(400, 401, 403, 404, 409, 415, 503)
   @ApiOperation({
     summary: 'Reset allowance windows for everyone, one plan or one account (201; 200 replay)',

@@ -7,7 +7,7 @@ import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
 import type { CommandOutcome } from '../core/command-outcome';
 import { respond } from '../http/command-response';
-import { ApiAnswer, ApiErrors } from '../http/openapi';
+import { ApiAnswer, ApiAnsweredOrReplayed, ApiErrors } from '../http/openapi';
 import {
   RecordUsageBatchCommand,
   RecordUsageCommand,
@@ -41,12 +41,7 @@ export class UsageController {
       },
     },
   })
-  @ApiAnswer(201, 'Accepted', USAGE_OUTCOME_SCHEMA)
-  @ApiAnswer(
-    200,
-    'An idempotent repeat (header Idempotent-Replayed: true): the first answer again',
-    USAGE_OUTCOME_SCHEMA,
-  )
+  @ApiAnsweredOrReplayed('Accepted', USAGE_OUTCOME_SCHEMA)
   @ApiAnswer(
     402,
     'Rejected (recorded, and replayed on retry): reason, requiredCredits, resetsAt',
