@@ -45,7 +45,9 @@ describe('ledger rebuild next to a running server', () => {
     await server.waitFor(/listening on/);
     server.child.kill('SIGKILL');
     await server.exited;
-    expect(fs.readdirSync(path.join(dataDir, 'servers'))).toEqual([String(server.child.pid)]);
+    expect(fs.readdirSync(path.join(dataDir, 'servers'))).toEqual([
+      expect.stringMatching(new RegExp(`-${server.child.pid}-[0-9a-f]{8}$`)),
+    ]);
     const rebuilt = await ledger(dataDir, ['rebuild']);
     expect(rebuilt.code).toBe(ExitCode.ok);
     expect(fs.readdirSync(path.join(dataDir, 'servers'))).toEqual([]);

@@ -71,6 +71,15 @@ const mountable = tinyFileSystem();
       statusCode: 503,
       message: expect.stringMatching(/SQLITE_FULL|ENOSPC/),
     });
+    // A batch on the full disk: every item a retryable 503, never a 500 (the same fault as above).
+    const batch = await ledger
+      .as('service')
+      .post('/v1/usage/batch', { records: [usage('u-full-b1'), usage('u-full-b2')] });
+    expect(batch.status).toBe(200);
+    expect(batch.headers['retry-after']).toBeDefined();
+    for (const item of batch.body.results as { status: number; retryAfterSeconds?: number }[]) {
+      expect(item).toMatchObject({ status: 503, retryAfterSeconds: 30 });
+    }
     fs.rmSync(filler);
     // Not a replay: the first attempt left nothing behind.
     const retried = await ledger.as('service').post('/v1/usage', usage('u-full'));

@@ -8,20 +8,10 @@ import {
 } from '@ledger/event-store';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { STORAGE_RETRY_AFTER_S, storageFaultCode } from './storage-faults';
 
 /** Seconds a client should wait before retrying a command that lost to concurrent writers. */
 const CONTENTION_RETRY_AFTER_S = 1;
-/** Seconds before retrying on storage that is full or failing: an operator has to act first. */
-const STORAGE_RETRY_AFTER_S = 30;
-
-/**
- * better-sqlite3 errors (SqliteError.code, extended codes included) and system errors that mean the
- * embedded log cannot write now, not that the request was wrong: disk full, I/O failure, the database
- * locked past busy_timeout, a read-only file system.
- */
-const STORAGE_FAULT_CODES =
-  /^(SQLITE_(FULL|IOERR|BUSY|LOCKED|READONLY|CANTOPEN|PROTOCOL)(_\w+)?|ENOSPC|EDQUOT|EIO|EROFS)$/;
-
 /**
  * What Nest's own handler would log at `error` and answer 500, unless it is one of:
  * - a client error raised before Nest sees the request (Fastify's 413/415, the JSON parser's 400):
@@ -128,21 +118,6 @@ function storeFailure(exception: unknown): StoreFailure | undefined {
         ': nothing was recorded',
       log: exception.message,
     };
-  }
-  return undefined;
-}
-
-/**
- * The storage fault code of an error or of one of its causes. Duck-typed, not `instanceof Error`:
- * better-sqlite3 builds its errors in the realm that loaded the addon first, which under jest (one
- * VM context per test file) is not always this module's realm — the full suite answered 500 there.
- */
-function storageFaultCode(exception: unknown): string | undefined {
-  let e: unknown = exception;
-  for (let depth = 0; typeof e === 'object' && e !== null && depth < 5; depth++) {
-    const { code, cause } = e as { code?: unknown; cause?: unknown };
-    if (typeof code === 'string' && STORAGE_FAULT_CODES.test(code)) return code;
-    e = cause;
   }
   return undefined;
 }

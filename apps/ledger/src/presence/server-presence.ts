@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * "A server is here": `<dataDir>/servers/<pid>`, one file per server process, made at start and
+ * "A server is here": `<dataDir>/servers/<host>-<pid>-<random>`, one file per server process (the
+ * name is unique even for two containers that share the volume and both run as pid 1), made at start and
  * removed at shutdown. Shared, not exclusive: several servers may run on one data dir (they share
  * the SQLite log); what must not run beside them is `ledger rebuild`, which drops their read models.
  * A server killed with -9 leaves its file behind: a pid that no longer runs here is stale.
@@ -22,9 +24,12 @@ interface Presence {
 export function announceServer(dataDir: string): () => void {
   const dir = presenceDir(dataDir);
   fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, String(process.pid));
+  const name = `${os.hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const file = path.join(dir, name);
   const presence: Presence = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
-  fs.writeFileSync(file, JSON.stringify(presence) + '\n');
+  // Written aside and renamed into place: a reader never sees half a mark.
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(presence) + '\n');
+  fs.renameSync(`${file}.tmp`, file);
   const remove = () => fs.rmSync(file, { force: true });
   process.once('exit', remove);
   return () => {
@@ -42,7 +47,7 @@ export function runningServers(dataDir: string): number[] {
     return [];
   }
   const running: number[] = [];
-  for (const name of names) {
+  for (const name of names.filter((n) => !n.endsWith('.tmp'))) {
     const file = path.join(presenceDir(dataDir), name);
     const presence = readPresence(file);
     // Another machine's server (a data dir on a shared volume) cannot be probed: it counts as running.

@@ -13,6 +13,7 @@ import { plainToInstance } from 'class-transformer';
 import { AccountCommandsService } from '../core/account-commands.service';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { httpErrorOf } from '../http/command-response';
+import { STORAGE_RETRY_AFTER_S, storageFaultCode } from '../http/storage-faults';
 import { RATE_CARD } from '../core/tokens';
 import { invalidRequest, validateDto } from '../http/validation';
 import { RecordUsageDto } from './usage.dto';
@@ -136,6 +137,10 @@ export function batchItemFault(usageId: string | null, error: unknown): BatchIte
 function retryableFault(error: unknown): { why: string; retryAfterSeconds: number } | undefined {
   if (error instanceof TooManyConflictsError) {
     return { why: 'too many concurrent writes to this account', retryAfterSeconds: 1 };
+  }
+  const storage = storageFaultCode(error);
+  if (storage !== undefined) {
+    return { why: `the event store cannot write (${storage})`, retryAfterSeconds: STORAGE_RETRY_AFTER_S };
   }
   if (error instanceof Error && error.name === 'StoreUnavailableError') {
     const after = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
