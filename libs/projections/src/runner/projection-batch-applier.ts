@@ -200,11 +200,17 @@ export class ProjectionBatchApplier {
     return outcome;
   }
 
-  /** The last event of the batch (every projection moves to `target`): what `followsLog` checks at start. */
+  /**
+   * The last event of the batch, unless one further on is already stored (a projection rebuilt
+   * from 0 replays older events): the anchor is the LAST event any projection applied, what
+   * `followsLog` checks at start (no event of the log may lie between it and the checkpoints).
+   */
   private writeAnchor(events: readonly RecordedEvent[], target: bigint): void {
     for (let i = events.length - 1; i >= 0; i--) {
       if (events[i].position > target) continue;
-      this.checkpoints.writeAnchor(events[i].position, events[i].id);
+      const stored = this.checkpoints.readAnchor();
+      if (stored === undefined || stored.position < events[i].position)
+        this.checkpoints.writeAnchor(events[i].position, events[i].id);
       return;
     }
   }
