@@ -3,30 +3,25 @@ import { Transform } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { MAX_QUANTITY } from '@ledger/domain';
 import { IdField, NameField } from '../http/fields';
-import { RateCardChoice } from '../http/rate-card-choices';
 
 export class OpenAccountDto {
   @IdField('The billing account id, chosen by the caller; also the idempotency key of the opening.')
   accountId!: string;
 
   @NameField('The plan, as named in the rate card.', 'plus')
-  @RateCardChoice('plan')
   plan!: string;
 }
 
 export class ChangePlanDto {
   @NameField('The new plan; its limits apply to the current windows.', 'pro')
-  @RateCardChoice('plan')
   plan!: string;
 }
 
 export class EntitlementQueryDto {
   @NameField('Product, as named in the rate card.', 'codex')
-  @RateCardChoice('product')
   product!: string;
 
   @NameField('Operation of the product.', 'local_message')
-  @RateCardChoice('operation')
   operation!: string;
 
   @ApiProperty({

@@ -17,7 +17,6 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CreditsField, IdField, TimeField } from '../http/fields';
-import { RateCardChoice } from '../http/rate-card-choices';
 
 export class MoneyDto {
   @ApiProperty({
@@ -56,7 +55,6 @@ class GrantFieldsDto {
   @IsString({ each: true })
   @MinLength(1, { each: true })
   @MaxLength(128, { each: true })
-  @RateCardChoice('products')
   products?: string[];
 }
 

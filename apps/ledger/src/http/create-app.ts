@@ -3,10 +3,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { SwaggerModule } from '@nestjs/swagger';
 import { LedgerReadSide } from '@ledger/projections';
 import { Logger } from 'nestjs-pino';
-import type { RateCard } from '@ledger/domain';
 import { AppModule } from '../app.module';
 import { type LedgerConfig, loadLedgerConfig } from '../config/ledger-config';
-import { RATE_CARD } from '../core/tokens';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { installMinPosition } from '../read-side/min-position.hook';
 import { LedgerErrorFilter } from './error-filter';
@@ -37,7 +35,7 @@ export async function createLedgerApp(
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  app.useGlobalPipes(strictValidationPipe(app.get<RateCard>(RATE_CARD)));
+  app.useGlobalPipes(strictValidationPipe());
   app.useGlobalFilters(new LedgerErrorFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   const fastify = app.getHttpAdapter().getInstance();

@@ -5,10 +5,8 @@ import {
   type ArgumentMetadata,
   type ValidationError,
 } from '@nestjs/common';
-import type { RateCard } from '@ledger/domain';
 import { validate, type ValidatorOptions } from 'class-validator';
 import { UnsupportedBody } from './json-body';
-import { rateCardFieldErrors } from './rate-card-choices';
 
 export interface FieldError {
   readonly field: string;
@@ -87,29 +85,22 @@ export const STRICT_VALIDATOR_OPTIONS: ValidatorOptions = {
   stopAtFirstError: false,
 };
 
-/** Validates a DTO instance and its rate-card names (RateCardChoice): every failed rule, as field errors. */
-export async function validateDto(dto: object, rateCard: RateCard | undefined): Promise<FieldError[]> {
-  return fieldErrorsWithRateCard(await validate(dto, STRICT_VALIDATOR_OPTIONS), dto, rateCard);
-}
-
-function fieldErrorsWithRateCard(
-  errors: readonly ValidationError[],
-  dto: object,
-  rateCard: RateCard | undefined,
-): FieldError[] {
-  const fields = fieldErrors(errors);
-  if (rateCard === undefined) return fields;
-  const refused = new Set(errors.map((e) => e.property));
-  return [...fields, ...rateCardFieldErrors(dto, rateCard, refused)];
+/**
+ * Validates a DTO instance: every failed rule, as field errors. Names of the rate card (plans,
+ * products, operations) are the decider's to check, after the idempotency check: a retry of a command
+ * recorded under an earlier card must replay, not be refused because the card has changed since.
+ */
+export async function validateDto(dto: object): Promise<FieldError[]> {
+  return fieldErrors(await validate(dto, STRICT_VALIDATOR_OPTIONS));
 }
 
 /**
- * Strict validation: unknown fields refused, no type coercion ("5" is not 5), every bad field named,
- * names of the rate card checked against the loaded card. Nothing reaches a command handler unless
- * this passes, so nothing is appended for a bad request.
+ * Strict validation: unknown fields refused, no type coercion ("5" is not 5), every bad field named.
+ * Nothing reaches a command handler unless this passes, so nothing is appended for a bad request;
+ * names of the rate card are refused by the decider (listing the card's choices), after idempotency.
  */
 class LedgerValidationPipe extends ValidationPipe {
-  constructor(private readonly rateCard: RateCard | undefined) {
+  constructor() {
     super({
       ...STRICT_VALIDATOR_OPTIONS,
       transform: true,
@@ -122,25 +113,8 @@ class LedgerValidationPipe extends ValidationPipe {
     if (value instanceof UnsupportedBody) throw new UnsupportedMediaTypeException(value.message);
     return super.transform(value, metadata);
   }
-
-  protected override async validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> {
-    const errors = await super.validate(object, options);
-    if (this.rateCard === undefined) return errors;
-    const refused = new Set(errors.map((e) => e.property));
-    const unknownNames = rateCardFieldErrors(object, this.rateCard, refused);
-    // Carried as class-validator errors so that one 400 names every bad field, type and name alike.
-    return [
-      ...errors,
-      ...unknownNames.map((f): ValidationError => ({
-        property: f.field,
-        value: null,
-        constraints: { rateCardChoice: f.message },
-        children: [],
-      })),
-    ];
-  }
 }
 
-export function strictValidationPipe(rateCard?: RateCard): ValidationPipe {
-  return new LedgerValidationPipe(rateCard);
+export function strictValidationPipe(): ValidationPipe {
+  return new LedgerValidationPipe();
 }

@@ -1,7 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { IdField, NameField } from '../http/fields';
-import { RateCardChoice } from '../http/rate-card-choices';
 
 export const RESET_SCOPES = ['all', 'plan', 'account'] as const;
 export type ResetScope = (typeof RESET_SCOPES)[number];
@@ -16,7 +15,6 @@ export class ResetLimitsDto {
 
   @NameField('The plan, when scope is "plan".', 'plus', { optional: 'when' })
   @ValidateIf((dto: ResetLimitsDto) => dto.scope === 'plan' || dto.plan !== undefined)
-  @RateCardChoice('plan')
   plan?: string;
 
   @IdField('The account, when scope is "account".', { optional: 'when' })
@@ -24,7 +22,6 @@ export class ResetLimitsDto {
   accountId?: string;
 
   @NameField('Only this product’s windows. Default: every product.', 'codex', { optional: true })
-  @RateCardChoice('product')
   product?: string;
 
   @ApiProperty({

@@ -1,9 +1,8 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   usageOutcomeOf,
   type AccountEvent,
-  type RateCard,
   type UsageOutcome,
   type UsageRecorded,
   type UsageRejected,
@@ -14,7 +13,6 @@ import { AccountCommandsService } from '../core/account-commands.service';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { httpErrorOf } from '../http/command-response';
 import { STORAGE_RETRY_AFTER_S, storageFaultCode } from '../http/storage-faults';
-import { RATE_CARD } from '../core/tokens';
 import { invalidRequest, validateDto } from '../http/validation';
 import { RecordUsageDto } from './usage.dto';
 
@@ -72,10 +70,7 @@ export class RecordUsageHandler implements ICommandHandler<RecordUsageCommand, C
  */
 @CommandHandler(RecordUsageBatchCommand)
 export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatchCommand, BatchItem[]> {
-  constructor(
-    private readonly accounts: AccountCommandsService,
-    @Inject(RATE_CARD) private readonly rateCard: RateCard,
-  ) {}
+  constructor(private readonly accounts: AccountCommandsService) {}
 
   execute({ records, actor }: RecordUsageBatchCommand): Promise<BatchItem[]> {
     return Promise.all(records.map((record) => this.one(record, actor)));
@@ -84,7 +79,7 @@ export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatch
   private async one(record: unknown, actor: string): Promise<BatchItem> {
     const usageId = usageIdOf(record);
     const dto = plainToInstance(RecordUsageDto, record);
-    const fields = await validateDto(dto, this.rateCard);
+    const fields = await validateDto(dto);
     if (fields.length > 0) return { status: 400, usageId, error: invalidRequest(fields).getResponse() };
     try {
       const outcome = await this.accounts.execute({ type: 'RecordUsage', data: { ...dto } }, actor);

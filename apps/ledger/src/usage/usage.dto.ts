@@ -13,7 +13,6 @@ import {
   Min,
 } from 'class-validator';
 import { IdField, NameField, TimeField } from '../http/fields';
-import { RateCardChoice } from '../http/rate-card-choices';
 
 export const MAX_QUANTITY = 1_000_000_000;
 export const MAX_BATCH = 1_000;
@@ -28,11 +27,9 @@ export class RecordUsageDto {
   accountId!: string;
 
   @NameField('Product, as named in the rate card.', 'codex')
-  @RateCardChoice('product')
   product!: string;
 
   @NameField('Operation of the product, as named in the rate card.', 'local_message')
-  @RateCardChoice('operation')
   operation!: string;
 
   @ApiProperty({

@@ -1,7 +1,7 @@
 import { formatCredits, parseCredits } from '../credits';
 import { conflict, invalid } from '../errors';
 import { idempotencyKeys } from '../idempotency';
-import { planOf, productOf } from '../rate-card';
+import { planChoices, planOf, productChoices, productOf } from '../rate-card';
 import type { ChangePlan, OpenAccount, ResetAccountLimits, SetSpendingCap } from './commands';
 import { events, failure, repeatOf, stampOf, type Decision, type DecisionContext } from './decision';
 import type { AccountState } from './state';
@@ -28,7 +28,7 @@ export function decideOpenAccount(
   const faults: Faults = [];
   checkId(faults, 'accountId', data.accountId);
   if (planOf(context.rateCard, data.plan) === undefined) {
-    faults.push({ field: 'plan', message: `unknown plan "${data.plan}"` });
+    faults.push({ field: 'plan', message: planChoices(context.rateCard) });
   }
   if (faults.length > 0) return failure(invalid(faults));
   return events({
@@ -52,7 +52,7 @@ export function decideChangePlan(
 ): Decision {
   const { data, metadata } = command;
   if (planOf(context.rateCard, data.plan) === undefined) {
-    return failure(invalid([{ field: 'plan', message: `unknown plan "${data.plan}"` }]));
+    return failure(invalid([{ field: 'plan', message: planChoices(context.rateCard) }]));
   }
   if (state.plan === data.plan) return events();
   return events({
@@ -109,7 +109,7 @@ export function decideResetAccountLimits(
   checkId(faults, 'resetId', data.resetId);
   checkText(faults, 'reason', data.reason);
   if (data.product !== undefined && productOf(context.rateCard, data.product) === undefined) {
-    faults.push({ field: 'product', message: `unknown product "${data.product}"` });
+    faults.push({ field: 'product', message: productChoices(context.rateCard) });
   }
   if (faults.length > 0) return failure(invalid(faults));
   return events({

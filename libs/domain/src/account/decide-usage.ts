@@ -3,7 +3,14 @@ import { formatCredits, sumCredits, type Credits } from '../credits';
 import { invalid, type DomainError } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { MAX_QUANTITY } from '../ids';
-import { operationOf, planProductOf, productOf, type Operation } from '../rate-card';
+import {
+  operationChoices,
+  operationOf,
+  planProductOf,
+  productChoices,
+  productOf,
+  type Operation,
+} from '../rate-card';
 import { spentThisMonth, wouldPassCap } from '../spending-cap';
 import { DAY_MS, isoOf, MINUTE_MS, type EpochMs } from '../time';
 import { priceUsage, type UsagePrice } from '../usage-pricing';
@@ -123,14 +130,11 @@ function usageFaults(usage: RecordUsageData, now: EpochMs, context: DecisionCont
   checkId(faults, 'usageId', usage.usageId);
   checkIntegerRange(faults, 'quantity', usage.quantity, 1, MAX_QUANTITY);
   const product = productOf(context.rateCard, usage.product);
-  if (product === undefined) faults.push({ field: 'product', message: `unknown product "${usage.product}"` });
+  if (product === undefined) faults.push({ field: 'product', message: productChoices(context.rateCard) });
   else if (product.retired)
     faults.push({ field: 'product', message: `product "${usage.product}" is retired` });
   else if (operationOf(context.rateCard, usage.product, usage.operation) === undefined) {
-    faults.push({
-      field: 'operation',
-      message: `unknown operation "${usage.operation}" for "${usage.product}"`,
-    });
+    faults.push({ field: 'operation', message: operationChoices(context.rateCard, usage.product) });
   }
   if (usage.surface !== undefined && (typeof usage.surface !== 'string' || usage.surface.length > 128)) {
     faults.push({ field: 'surface', message: 'must be a string of at most 128 chars' });

@@ -65,7 +65,7 @@ describe('PurchaseCredits and GrantCredits (SPEC §2 Credits)', () => {
     spec()
       .given(history([open()]))
       .when(purchase('p-1', '0', { amountMinor: -1, expiresAt: isoOf(T0), products: ['sora', 'nope'] }))
-      .thenError('invalid', ['credits', 'amountPaid.amountMinor', 'expiresAt', 'products[0]', 'products[1]']);
+      .thenError('invalid', ['credits', 'amountPaid.amountMinor', 'expiresAt', 'products.0', 'products.1']);
     spec()
       .given(history([open()]))
       .when(grant('g-1', '1000000000.000001', { priority: 1001 }))

@@ -1,7 +1,7 @@
 import { parseCreditsAmount, type Credits } from '../credits';
 import type { FieldFault } from '../errors';
 import { isValidId } from '../ids';
-import { productOf, type RateCard } from '../rate-card';
+import { productChoices, productOf, type RateCard } from '../rate-card';
 import { isLedgerTime, LEDGER_TIME_RANGE, parseIsoFormat, type EpochMs } from '../time';
 import type { MoneyPaid } from './commands';
 
@@ -73,10 +73,9 @@ export function checkProducts(faults: Faults, value: unknown, rateCard: RateCard
   }
   value.forEach((product: unknown, i) => {
     const known = typeof product === 'string' ? productOf(rateCard, product) : undefined;
-    if (known === undefined)
-      faults.push({ field: `products[${i}]`, message: `unknown product ${JSON.stringify(product)}` });
+    if (known === undefined) faults.push({ field: `products.${i}`, message: productChoices(rateCard) });
     else if (known.retired)
-      faults.push({ field: `products[${i}]`, message: `product "${String(product)}" is retired` });
+      faults.push({ field: `products.${i}`, message: `product "${String(product)}" is retired` });
   });
   if (new Set(value).size !== value.length)
     faults.push({ field: 'products', message: 'must not repeat a product' });

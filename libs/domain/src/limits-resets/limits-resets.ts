@@ -8,7 +8,7 @@ import {
   type IdempotencyIndex,
 } from '../idempotency';
 import { isValidId } from '../ids';
-import { planOf, productOf, type RateCard } from '../rate-card';
+import { planChoices, planOf, productChoices, productOf, type RateCard } from '../rate-card';
 import { isoOf, msFromStored, type EpochMs } from '../time';
 
 /**
@@ -123,13 +123,16 @@ function validate(data: ResetLimits['data'], rateCard: RateCard): FieldFault[] {
   if (data.scope !== 'all' && data.scope !== 'plan')
     faults.push({ field: 'scope', message: 'must be "all" or "plan"' });
   if (data.scope === 'plan' && (data.plan === undefined || planOf(rateCard, data.plan) === undefined)) {
-    faults.push({ field: 'plan', message: 'must name a plan of the rate card when scope is "plan"' });
+    faults.push({
+      field: 'plan',
+      message: data.plan === undefined ? 'is required when scope is "plan"' : planChoices(rateCard),
+    });
   }
   if (data.scope === 'all' && data.plan !== undefined) {
     faults.push({ field: 'plan', message: 'only allowed when scope is "plan"' });
   }
   if (data.product !== undefined && productOf(rateCard, data.product) === undefined) {
-    faults.push({ field: 'product', message: `unknown product "${data.product}"` });
+    faults.push({ field: 'product', message: productChoices(rateCard) });
   }
   if (data.reason.trim() === '') faults.push({ field: 'reason', message: 'must not be empty' });
   return faults;

@@ -56,6 +56,31 @@ export function operationOf(rateCard: RateCard, product: string, operation: stri
     : undefined;
 }
 
+/** Choices listed in one message: a rate card may name many operations; the rest are counted. */
+const MAX_LISTED = 40;
+
+/** "a, b, c" (and "… (n more)" past MAX_LISTED): the choices a refusal names, so a caller can fix it. */
+export function choicesText(choices: readonly string[]): string {
+  const listed = choices.slice(0, MAX_LISTED).join(', ');
+  return choices.length > MAX_LISTED ? `${listed}, … (${choices.length - MAX_LISTED} more)` : listed;
+}
+
+/** What a field naming a plan may say: the plans of the card. */
+export function planChoices(rateCard: RateCard): string {
+  return `must be one of: ${choicesText(Object.keys(rateCard.plans))}`;
+}
+
+/** What a field naming a product may say: the products on sale (retired ones refuse new usage). */
+export function productChoices(rateCard: RateCard): string {
+  const live = Object.keys(rateCard.products).filter((name) => !rateCard.products[name].retired);
+  return `must be one of: ${choicesText(live)}`;
+}
+
+/** What an operation of `product` (a product of the card) may be. */
+export function operationChoices(rateCard: RateCard, product: string): string {
+  return `must be one of for product "${product}": ${choicesText(Object.keys(rateCard.products[product].operations))}`;
+}
+
 export function planOf(rateCard: RateCard, plan: string): Plan | undefined {
   return Object.hasOwn(rateCard.plans, plan) ? rateCard.plans[plan] : undefined;
 }
