@@ -29,7 +29,7 @@ describe('the keys generated on first start', () => {
       .readFileSync(path.join(dataDir, 'api-keys'), 'utf8')
       .split(/[,\n]/)
       .filter((entry) => entry.trim() !== '')
-      .map((entry) => entry.split(':').slice(2).join(':'));
+      .map((entry) => entry.split(':').slice(1).join(':'));
   const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
   it('are not burnt by a start that fails with EADDRINUSE: the next start shows them once, after listening, outside any log line', async () => {

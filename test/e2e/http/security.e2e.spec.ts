@@ -96,9 +96,9 @@ describe('request hardening (e2e)', () => {
     expect(after.body.items.map((i: { data: { actor: string } }) => i.data.actor)).toEqual([actor, actor]);
   });
 
-  it('records the configured key id when LEDGER_API_KEYS names one (role:keyId:key)', async () => {
+  it('records the configured key id when LEDGER_API_KEYS names one (role@keyId:key)', async () => {
     const other = await startTestLedger({
-      LEDGER_API_KEYS: 'service:billing-gw-1:svc-key-x,support:support-desk:sup-key-x',
+      LEDGER_API_KEYS: 'service@billing-gw-1:svc-key-x,support@support-desk:sup-key-x',
     });
     try {
       const opened = await other

@@ -117,9 +117,9 @@ describe('system clock and generated keys (e2e)', () => {
         .readFileSync(file, 'utf8')
         .trim()
         .split(/[,\n]/) // one entry a line (older files: comma-separated)
-        .find((e) => e.startsWith('admin:'))!
+        .find((e) => e.startsWith('admin@'))!
         .split(':')
-        .slice(2) // role:keyId:key
+        .slice(1) // role@keyId:key
         .join(':');
       await ledger
         .http()

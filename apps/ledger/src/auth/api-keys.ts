@@ -37,28 +37,27 @@ export class ApiKeyError extends ConfigError {
 export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * Parses `role:key` and `role:keyId:key` entries, comma- or line-separated. With three or more parts the
- * second is the key id (KEY_ID_PATTERN) and the rest, colons included, is the key; a key listed under
- * several roles gets all of them and must keep one id.
+ * Parses `role:key` (API.md) and `role@keyId:key` entries, comma- or line-separated. The key is all
+ * after the first colon, colons included; the key id (KEY_ID_PATTERN) is what audit records show. A
+ * key listed under several roles gets all of them and must keep one id.
  */
 export function parseApiKeys(spec: string, source = 'LEDGER_API_KEYS'): Map<string, KeyGrant> {
   const keys = new Map<string, KeyGrant>();
-  // Commas (LEDGER_API_KEYS) or lines (the key file, one `role:keyId:key` a line; older files used commas).
+  // Commas (LEDGER_API_KEYS) or lines (the key file, one `role@keyId:key` a line; older files used commas).
   for (const raw of spec.split(/[,\n]/)) {
     const entry = raw.trim();
     if (entry === '') continue;
+    // `role:key` as API.md has it (everything after the first colon is the key, colons included), or
+    // `role@keyId:key`: the id rides on the role, so no `role:key` entry can be read as one with an id.
     const colon = entry.indexOf(':');
-    const role = entry.slice(0, colon) as Role;
+    const head = colon < 0 ? entry : entry.slice(0, colon);
+    const at = head.indexOf('@');
+    const role = (at < 0 ? head : head.slice(0, at)) as Role;
     if (colon < 1 || !ROLES.includes(role)) {
-      throw new ApiKeyError(
-        source,
-        `"${entry.slice(0, Math.max(colon, 0))}" is not a role (${ROLES.join(', ')})`,
-      );
+      throw new ApiKeyError(source, `"${role}" is not a role (${ROLES.join(', ')})`);
     }
-    const rest = entry.slice(colon + 1);
-    const second = rest.indexOf(':');
-    const keyId = second < 0 ? undefined : rest.slice(0, second);
-    const key = second < 0 ? rest : rest.slice(second + 1);
+    const keyId = at < 0 ? undefined : head.slice(at + 1);
+    const key = entry.slice(colon + 1);
     if (keyId !== undefined && !KEY_ID_PATTERN.test(keyId)) {
       throw new ApiKeyError(source, `the key id for role ${role} must be 1–64 chars of A-Z a-z 0-9 . _ -`);
     }
@@ -126,7 +125,7 @@ export interface LoadedKeys {
 
 /**
  * LEDGER_API_KEYS when set; otherwise the key file under the data dir, made on first start with
- * one random key per role, each with a random key id (`role:keyId:key`), owner-only permissions.
+ * one random key per role, each with a random key id (`role@keyId:key`), owner-only permissions.
  */
 export function loadOrCreateApiKeys(spec: string | undefined, dataDir: string): LoadedKeys {
   const secret = loadOrCreateSecret(dataDir);
@@ -135,7 +134,7 @@ export function loadOrCreateApiKeys(spec: string | undefined, dataDir: string): 
   if (fs.existsSync(file)) return { keys: parseApiKeys(fs.readFileSync(file, 'utf8'), file), secret };
   const entries = ROLES.map(
     (role) =>
-      `${role}:${role}-${randomBytes(4).toString('hex')}:${role.slice(0, 3)}_${randomBytes(24).toString('base64url')}`,
+      `${role}@${role}-${randomBytes(4).toString('hex')}:${role.slice(0, 3)}_${randomBytes(24).toString('base64url')}`,
   );
   // The marker first: whichever start gets to listen shows the keys, even if this one dies before.
   fs.mkdirSync(dataDir, { recursive: true });

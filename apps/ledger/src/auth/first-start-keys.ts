@@ -36,7 +36,7 @@ export function showGeneratedKeysOnce(dataDir: string, terminal: KeyTerminal = p
   if (fd === undefined) {
     terminal.write(
       2,
-      `ledger: API keys were generated in ${file} (role:keyId:key, owner-only); no terminal to show them on\n`,
+      `ledger: API keys were generated in ${file} (role@keyId:key, owner-only); no terminal to show them on\n`,
     );
     return;
   }
@@ -55,7 +55,7 @@ export function showGeneratedKeysOnce(dataDir: string, terminal: KeyTerminal = p
       .map((entry) => entry.trim())
       .filter((entry) => entry !== '');
     const lines = entries.map((entry) => `  ${entry}\n`).join('');
-    terminal.write(fd, `\nAPI keys (role:keyId:key), shown once; they stay in ${file}:\n${lines}\n`);
+    terminal.write(fd, `\nAPI keys (role@keyId:key), shown once; they stay in ${file}:\n${lines}\n`);
     fs.rmSync(claimed, { force: true });
   } catch (error) {
     fs.renameSync(claimed, marker);
