@@ -11,6 +11,8 @@ export interface StreamQuarantine {
   /** The event it cannot apply (the poison). */
   readonly position: bigint;
   readonly eventId: string;
+  /** The poison's revision in its stream: a retry reads the stream from there (undefined: older rows, from 0). */
+  readonly revision?: bigint;
   readonly reason: string;
   /** Epoch ms. */
   readonly since: number;
@@ -47,6 +49,7 @@ interface QuarantineRow {
   retry_at: bigint;
   held_back: bigint;
   held_back_last: bigint | null;
+  revision?: bigint | null;
 }
 
 /**
@@ -63,19 +66,20 @@ export class QuarantineTable {
   constructor(db: ReadModelDatabase) {
     // In BEGIN IMMEDIATE: another process may be creating it too.
     createSchema(db, QUARANTINE_SCHEMA);
+    addRevisionColumn(db);
     this.selectAll = db
       .prepare<[], QuarantineRow>('SELECT * FROM projection_quarantine ORDER BY projection, position')
       .safeIntegers(true);
     this.upsert = db.prepare<
-      [string, string, bigint, string, string, number, number, number, number, bigint | null]
+      [string, string, bigint, string, string, number, number, number, number, bigint | null, bigint | null]
     >(
       `INSERT INTO projection_quarantine
-         (projection, stream, position, event_id, reason, since, attempts, retry_at, held_back, held_back_last)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         (projection, stream, position, event_id, reason, since, attempts, retry_at, held_back, held_back_last, revision)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (projection, stream) DO UPDATE SET position = excluded.position,
          event_id = excluded.event_id, reason = excluded.reason, since = excluded.since,
          attempts = excluded.attempts, retry_at = excluded.retry_at, held_back = excluded.held_back,
-         held_back_last = excluded.held_back_last`,
+         held_back_last = excluded.held_back_last, revision = excluded.revision`,
     );
     this.removeOne = db.prepare<[string, string]>(
       'DELETE FROM projection_quarantine WHERE projection = ? AND stream = ?',
@@ -99,6 +103,7 @@ export class QuarantineTable {
       q.retryAt,
       q.heldBack,
       q.heldBackLast ?? null,
+      q.revision ?? null,
     );
   }
 
@@ -152,5 +157,15 @@ function quarantineOf(row: QuarantineRow): StreamQuarantine {
     retryAt: Number(row.retry_at),
     heldBack: Number(row.held_back),
     heldBackLast: row.held_back_last ?? undefined,
+    ...(row.revision === undefined || row.revision === null ? {} : { revision: row.revision }),
   };
+}
+
+/** Files from before the poison's revision was kept get the column (NULL: read the stream from 0). */
+function addRevisionColumn(db: ReadModelDatabase): void {
+  db.transaction(() => {
+    const columns = db.prepare('PRAGMA table_info(projection_quarantine)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'revision'))
+      db.exec('ALTER TABLE projection_quarantine ADD COLUMN revision INTEGER');
+  }).immediate();
 }

@@ -201,6 +201,25 @@ export class ProjectionBatchApplier {
   }
 
   /**
+   * A retry of the quarantine could not read its stream from the log: counted as a failed attempt
+   * (persisted, with the event backoff), so an unreadable stream is not read again in a loop.
+   */
+  retryUnreadable(projection: string, stream: string, error: unknown, now = Date.now()): void {
+    try {
+      this.db
+        .transaction(() => {
+          this.quarantines.reload();
+          const q = this.quarantines.get(projection, stream);
+          if (q !== undefined) this.quarantines.readFailed(q, error, now);
+        })
+        .immediate();
+    } catch (failure) {
+      this.reloadQuarantines();
+      throw failure;
+    }
+  }
+
+  /**
    * The last event of the batch, unless one further on is already stored (a projection rebuilt
    * from 0 replays older events): the anchor is the LAST event any projection applied, what
    * `followsLog` checks at start (no event of the log may lie between it and the checkpoints).
@@ -300,4 +319,11 @@ function lowest(slots: readonly ProjectionSlot[], start: bigint): bigint {
 
 function createIndexes(db: ReadModelDatabase, projection: Projection): void {
   if (projection.indexes !== undefined) db.exec(projection.indexes);
+}
+
+/** The batch in hand cannot be written now but the log need only be read again from the checkpoints. */
+export function mustReadAgain(error: unknown): boolean {
+  if (error instanceof CheckpointMovedBackError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

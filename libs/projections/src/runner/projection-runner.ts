@@ -2,7 +2,7 @@ import type { EventStore, RecordedEvent, Subscription } from '@ledger/event-stor
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { PositionWaiters } from './position-waiters';
 import { CommitPauses } from './commit-pauses';
-import { CheckpointMovedBackError, type ProjectionBatchApplier } from './projection-batch-applier';
+import { mustReadAgain, type ProjectionBatchApplier } from './projection-batch-applier';
 import type { ProjectionFailure } from './projection-failures';
 import { QuarantineRetries } from './quarantine-retries';
 import type { CommitProgress, RunnerStatus } from './read-model-runner';
@@ -76,7 +76,8 @@ export class ProjectionRunner {
         this.failed.report();
         this.waiters.notify();
       },
-      // The file was busy or another process rebuilt a projection meanwhile: read from the checkpoints.
+      // The file was busy or another process rebuilt a projection meanwhile: read from the checkpoints
+      // (never for a quarantined stream the log cannot give back: that only backs the retry off).
       onTroubled: (error) => this.readAgain(error),
     });
   }
@@ -289,10 +290,4 @@ export class ProjectionRunner {
       this.retries.schedule();
     } else this.failed.report();
   }
-}
-
-function mustReadAgain(error: unknown): boolean {
-  if (error instanceof CheckpointMovedBackError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }

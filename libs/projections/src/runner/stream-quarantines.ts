@@ -44,6 +44,7 @@ export class StreamQuarantines {
       stream: event.streamName,
       position: event.position,
       eventId: event.id,
+      revision: event.revision,
       reason: messageOf(error),
       since: now,
       attempts: 1,
@@ -82,12 +83,27 @@ export class StreamQuarantines {
       ...q,
       position: failed.position,
       eventId: failed.id,
+      revision: failed.revision,
       reason: messageOf(error),
       since: same ? q.since : now,
       attempts,
       retryAt: now + retryDelayMs('event', attempts, this.firstRetryMs),
       heldBack: stillHeld.length,
       heldBackLast: stillHeld.length === 0 ? undefined : stillHeld[stillHeld.length - 1].position,
+    });
+  }
+
+  /**
+   * A retry could not read the stream back from the log (deleted, tombstoned, a read past its
+   * deadline): one more failed attempt, with the same growing backoff as the poison's own.
+   */
+  readFailed(q: StreamQuarantine, error: unknown, now: number): void {
+    const attempts = q.attempts + 1;
+    this.put({
+      ...q,
+      reason: `${q.reason.replace(/ \(retry could not read the stream: .*\)$/s, '')} (retry could not read the stream: ${messageOf(error)})`,
+      attempts,
+      retryAt: now + retryDelayMs('event', attempts, this.firstRetryMs),
     });
   }
 
