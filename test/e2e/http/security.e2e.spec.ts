@@ -151,4 +151,17 @@ describe('request hardening (e2e)', () => {
     const amounts = grants.map((r) => r[col('amount')]);
     expect(amounts).toEqual(expect.arrayContaining(['5', '-5']));
   });
+
+  it('says nothing about a GET query and holds nothing before the key is checked (401 at once)', async () => {
+    for (const query of ['minPosition=999999999', 'minPosition=99999999999999999999', 'minPosition=abc']) {
+      const started = Date.now();
+      const answer = await ledger.http().get(`/v1/accounts/acct-s?${query}`);
+      expect({ query, status: answer.status }).toEqual({ query, status: 401 });
+      expect(Date.now() - started).toBeLessThan(1_000);
+    }
+    // A public route with an unreachable position is answered at once too, not after the wait.
+    const started = Date.now();
+    await ledger.http().get('/health?minPosition=999999999');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
 });

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ApiKeyRing, type Principal, type Role } from './api-keys';
+import { ApiKeyRing, bearerKeyOf, type Principal, type Role } from './api-keys';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
@@ -23,9 +23,8 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    const principal = match ? this.ring.authenticate(match[1]) : undefined;
+    const key = bearerKeyOf(request.headers.authorization);
+    const principal = key === undefined ? undefined : this.ring.authenticate(key);
     if (!principal)
       throw new UnauthorizedException('a valid API key is required: Authorization: Bearer <key>');
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];

@@ -41,6 +41,12 @@ export const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
  * after the first colon, colons included; the key id (KEY_ID_PATTERN) is what audit records show. A
  * key listed under several roles gets all of them and must keep one id.
  */
+/** The key an `Authorization: Bearer <key>` header carries, if it is of that form. */
+export function bearerKeyOf(header: unknown): string | undefined {
+  const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
 export function parseApiKeys(spec: string, source = 'LEDGER_API_KEYS'): Map<string, KeyGrant> {
   const keys = new Map<string, KeyGrant>();
   // Commas (LEDGER_API_KEYS) or lines (the key file, one `role@keyId:key` a line; older files used commas).

@@ -1,9 +1,11 @@
 import { NestFactory } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import { LedgerReadSide } from '@ledger/projections';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
+import { ApiKeyRing, bearerKeyOf } from '../auth/api-keys';
 import { type LedgerConfig, loadLedgerConfig } from '../config/ledger-config';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { installMinPosition } from '../read-side/min-position.hook';
@@ -41,9 +43,14 @@ export async function createLedgerApp(
   const fastify = app.getHttpAdapter().getInstance();
   installJsonBodyParser(fastify);
   installForbiddenQueryFields(fastify);
-  installPositionBounds(fastify);
+  const ring = app.get(ApiKeyRing);
+  const carriesKey = (request: FastifyRequest): boolean => {
+    const key = bearerKeyOf(request.headers.authorization);
+    return key !== undefined && ring.authenticate(key) !== undefined;
+  };
+  installPositionBounds(fastify, carriesKey);
   recordRequestMetrics(fastify, app.get(LedgerMetrics));
-  installMinPosition(fastify, app.get(LedgerReadSide));
+  installMinPosition(fastify, app.get(LedgerReadSide), carriesKey);
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json' });
   return app;

@@ -1,5 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /**
  * Log positions and cursors are unsigned decimal strings up to 2^63 − 1, the largest position either
@@ -25,9 +25,13 @@ export function IsPosition(message: string, validation: ValidationOptions = {}):
  * `?minPosition=` on every GET, checked before the read-your-writes wait (which would otherwise wait
  * its full bound for a position no log can reach, then answer 503): 400 naming it when out of range.
  */
-export function installPositionBounds(fastify: FastifyInstance): void {
+export function installPositionBounds(
+  fastify: FastifyInstance,
+  carriesKey: (request: FastifyRequest) => boolean,
+): void {
   fastify.addHook('preValidation', async (request, reply) => {
-    if (request.method !== 'GET') return;
+    // Without a valid key the guard answers 401 first: nothing about the query is said before it.
+    if (request.method !== 'GET' || !carriesKey(request)) return;
     const query = request.query as Record<string, unknown> | undefined;
     if (query === undefined || query === null || !Object.hasOwn(query, 'minPosition')) return;
     if (isPositionText(query.minPosition)) return;

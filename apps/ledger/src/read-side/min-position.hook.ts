@@ -1,5 +1,5 @@
 import { InvalidQueryError, LedgerReadSide, parseMinPosition } from '@ledger/projections';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** API.md: a GET with ?minPosition= waits this long at most for the read models, then answers 503. */
 export const MIN_POSITION_WAIT_MS = 5_000;
@@ -17,7 +17,11 @@ export const READ_RETRY_AFTER_S = 30;
  * DTO has to declare it. A Fastify hook rather than a Nest interceptor: a global interceptor costs
  * every request (commands included) an AsyncResource.bind, measured at ~7% of a request's CPU.
  */
-export function installMinPosition(fastify: FastifyInstance, readSide: LedgerReadSide): void {
+export function installMinPosition(
+  fastify: FastifyInstance,
+  readSide: LedgerReadSide,
+  carriesKey: (request: FastifyRequest) => boolean,
+): void {
   // Nest's exceptions carry no headers: every 503 to a GET says when to ask again (SPEC §10).
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (reply.statusCode === 503 && request.method === 'GET' && !reply.hasHeader('retry-after'))
@@ -27,6 +31,12 @@ export function installMinPosition(fastify: FastifyInstance, readSide: LedgerRea
   fastify.addHook('preHandler', async (request, reply) => {
     const query = request.query as Record<string, unknown> | undefined;
     if (request.method !== 'GET' || query === undefined || !('minPosition' in query)) return;
+    // An anonymous caller is answered 401 (or, on a public route, at once): it never holds a request
+    // for the read models' bounded wait, which would be a cheap way to tie the server up.
+    if (!carriesKey(request)) {
+      delete query.minPosition;
+      return;
+    }
     const raw = query.minPosition;
     delete query.minPosition;
     let position: bigint | undefined;
