@@ -2,7 +2,7 @@ import { parseCreditsAmount, type Credits } from '../credits';
 import type { FieldFault } from '../errors';
 import { isValidId } from '../ids';
 import { productChoices, productOf, type RateCard } from '../rate-card';
-import { isLedgerTime, LEDGER_TIME_RANGE, parseIsoFormat, type EpochMs } from '../time';
+import { isLedgerTime, LEDGER_TIME_RANGE, readLedgerTime, type EpochMs } from '../time';
 import type { MoneyPaid } from './commands';
 
 /**
@@ -35,20 +35,14 @@ export function checkCreditsAmount(faults: Faults, field: string, value: unknown
 }
 
 /**
- * A time the caller gives: an ISO-8601 instant with a zone, within LEDGER_TIME_RANGE in UTC once the
- * offset is applied (SPEC §10). Null, with a fault naming the field, for anything else.
+ * A time the caller gives, read by the one rule every interface shares (readLedgerTime, SPEC §10).
+ * Null, with a fault naming the field, for anything else.
  */
 export function checkInstant(faults: Faults, field: string, value: unknown): EpochMs | null {
-  const ms = typeof value === 'string' ? parseIsoFormat(value) : null;
-  if (ms === null) {
-    faults.push({ field, message: 'must be an ISO-8601 instant with a zone' });
-    return null;
-  }
-  if (!isLedgerTime(ms)) {
-    faults.push({ field, message: `must lie within ${LEDGER_TIME_RANGE} (UTC)` });
-    return null;
-  }
-  return ms;
+  const reading = typeof value === 'string' ? readLedgerTime(value) : undefined;
+  if (reading?.ok) return reading.ms;
+  faults.push({ field, message: reading?.problem ?? 'must be an ISO-8601 instant with a zone' });
+  return null;
 }
 
 /** A time the ledger derives (an expiry, a window's end) must stay within range, or the command is refused. */

@@ -1,4 +1,4 @@
-import { parseIsoInstant, type EpochMs } from '@ledger/domain';
+import { readLedgerTime, type EpochMs } from '@ledger/domain';
 
 /** A query parameter the caller got wrong: the HTTP layer answers 400 naming `field`. */
 export class InvalidQueryError extends Error {
@@ -36,10 +36,10 @@ export function parseLimit(limit: number | string | undefined): number {
 
 export function parseInstant(field: string, value: string | undefined): EpochMs | undefined {
   if (value === undefined || value === '') return undefined;
-  const ms = parseIsoInstant(value);
-  if (ms === null)
-    throw new InvalidQueryError(field, 'must be an ISO-8601 time with a zone, e.g. 2026-11-01T00:00:00Z');
-  return ms;
+  // The one rule every interface shares (SPEC §10), with its explanation of what was wrong.
+  const reading = readLedgerTime(value);
+  if (!reading.ok) throw new InvalidQueryError(field, reading.problem);
+  return reading.ms;
 }
 
 /** `?minPosition=`: a position returned by a command. */
