@@ -1,3 +1,4 @@
+import { AppendOnlyIndex } from '../append-only-index';
 import { creditsFromStored, formatCredits } from '../credits';
 import type { IdempotencyEntry } from '../idempotency';
 import type { AccountState, GrantState, OpenWindow } from './state';
@@ -64,7 +65,7 @@ export function stateFromSnapshot(json: unknown): AccountState {
     })),
     spendingCap: s.spendingCap === null ? null : creditsFromStored(s.spendingCap),
     monthSpend: { month: s.monthSpend.month, credits: creditsFromStored(s.monthSpend.credits) },
-    idempotency: new Map<string, IdempotencyEntry>(
+    idempotency: AppendOnlyIndex.of<string, IdempotencyEntry>(
       s.idempotency.map(([key, fingerprint, revision]) => [key, { fingerprint, revision }]),
     ),
   };

@@ -1,8 +1,9 @@
 import { creditsFromStored, type Credits } from '../credits';
-import { idempotencyKeys, type IdempotencyEntry, type IdempotencyIndex } from '../idempotency';
+import { AppendOnlyIndex } from '../append-only-index';
+import { idempotencyKeys, type IdempotencyIndex } from '../idempotency';
 import { msFromStored, utcMonthOf, type EpochMs } from '../time';
 import type { MoneyPaid } from './commands';
-import type { AccountEvent } from './events';
+import type { AccountEvent, Allocation, WindowSnapshot } from './events';
 
 /** A window that has been opened by usage. Limits are not stored: they come from the current plan. */
 export interface OpenWindow {
@@ -58,31 +59,44 @@ export function initialState(): AccountState {
     grants: [],
     spendingCap: null,
     monthSpend: { month: 0, credits: 0n },
-    idempotency: new Map(),
+    idempotency: AppendOnlyIndex.empty(),
   };
 }
 
-type Draft = { -readonly [K in keyof AccountState]: AccountState[K] } & {
-  idempotency: Map<string, IdempotencyEntry>;
-};
+type Draft = { -readonly [K in keyof AccountState]: AccountState[K] };
+
+/** A field-by-field copy: an object literal, not a spread (V8's slow path on this hot one). */
+function draftOf(state: AccountState): Draft {
+  return {
+    version: state.version,
+    accountId: state.accountId,
+    plan: state.plan,
+    openedWithPlan: state.openedWithPlan,
+    windows: state.windows,
+    grants: state.grants,
+    spendingCap: state.spendingCap,
+    monthSpend: state.monthSpend,
+    idempotency: state.idempotency,
+  };
+}
 
 /**
- * Pure: returns a new state and leaves `state` untouched (the timeline keeps every state). The
- * idempotency map is copied only by events that add a key; use `foldAccount` for long streams.
+ * Pure: returns a new state and leaves `state` untouched (the timeline keeps every state). Nothing
+ * is copied per event: arrays are replaced, never mutated, and the idempotency index is an
+ * AppendOnlyIndex, whose older versions keep reading as they did.
  */
 export function evolve(state: AccountState, event: AccountEvent): AccountState {
-  const draft: Draft = { ...state, idempotency: state.idempotency as Map<string, IdempotencyEntry> };
-  if (keyOf(event) !== null) draft.idempotency = new Map(state.idempotency);
+  const draft = draftOf(state);
   apply(draft, event);
   return draft;
 }
 
-/** Folds a whole stream (or the tail after a snapshot) copying the index once, not per event. */
+/** Folds a whole stream (or the tail after a snapshot, or one decision's events) into `from`. */
 export function foldAccount(
   events: Iterable<AccountEvent>,
   from: AccountState = initialState(),
 ): AccountState {
-  const draft: Draft = { ...from, idempotency: new Map(from.idempotency) };
+  const draft = draftOf(from);
   for (const event of events) apply(draft, event);
   return draft;
 }
@@ -111,7 +125,8 @@ function apply(draft: Draft, event: AccountEvent): void {
   draft.version = revision + 1;
   const key = keyOf(event);
   if (key !== null && 'fingerprint' in event.data) {
-    draft.idempotency.set(key, { fingerprint: event.data.fingerprint, revision });
+    const entry = { fingerprint: event.data.fingerprint, revision };
+    draft.idempotency = AppendOnlyIndex.from(draft.idempotency).with(key, entry);
   }
   switch (event.type) {
     case 'AccountOpened':
@@ -124,26 +139,8 @@ function apply(draft: Draft, event: AccountEvent): void {
       return;
     case 'UsageRecorded': {
       const { product, windows, allocations, creditsCharged, recordedAt } = event.data;
-      // The event holds the product's windows after the decision, so evolve needs no rate card.
-      const opened = windows.flatMap((w): OpenWindow[] =>
-        w.startedAt === null || w.resetsAt === null
-          ? []
-          : [
-              {
-                product,
-                name: w.window,
-                startedAt: msFromStored(w.startedAt),
-                resetsAt: msFromStored(w.resetsAt),
-                used: w.used,
-              },
-            ],
-      );
-      draft.windows = [...draft.windows.filter((w) => w.product !== product), ...opened];
-      const drawn = new Map(allocations.map((a) => [a.grantId, creditsFromStored(a.credits)]));
-      draft.grants = draft.grants.map((g) => {
-        const credits = drawn.get(g.grantId);
-        return credits === undefined ? g : { ...g, remaining: g.remaining - credits };
-      });
+      draft.windows = withProductWindows(draft.windows, product, windows);
+      if (allocations.length > 0) draft.grants = drawnDown(draft.grants, allocations);
       const month = utcMonthOf(msFromStored(recordedAt));
       const charged = creditsFromStored(creditsCharged);
       draft.monthSpend = {
@@ -194,12 +191,57 @@ function apply(draft: Draft, event: AccountEvent): void {
   }
 }
 
+/** The event holds the product's windows after the decision, so evolve needs no rate card. */
+function withProductWindows(
+  current: readonly OpenWindow[],
+  product: string,
+  after: readonly WindowSnapshot[],
+): OpenWindow[] {
+  const windows: OpenWindow[] = [];
+  for (const w of current) if (w.product !== product) windows.push(w);
+  for (const w of after) {
+    if (w.startedAt === null || w.resetsAt === null) continue;
+    windows.push({
+      product,
+      name: w.window,
+      startedAt: msFromStored(w.startedAt),
+      resetsAt: msFromStored(w.resetsAt),
+      used: w.used,
+    });
+  }
+  return windows;
+}
+
+/** Each allocated grant with its allocation taken off `remaining`. */
+function drawnDown(grants: readonly GrantState[], allocations: readonly Allocation[]): GrantState[] {
+  const drawn = new Map(allocations.map((a) => [a.grantId, creditsFromStored(a.credits)]));
+  return grants.map((g) => {
+    const credits = drawn.get(g.grantId);
+    return credits === undefined ? g : withRemaining(g, g.remaining - credits, g.status);
+  });
+}
+
 function replaceGrant(
   grants: readonly GrantState[],
   grantId: string,
   status: GrantState['status'],
 ): GrantState[] {
-  return grants.map((g) => (g.grantId === grantId ? { ...g, remaining: 0n, status } : g));
+  return grants.map((g) => (g.grantId === grantId ? withRemaining(g, 0n, status) : g));
+}
+
+function withRemaining(grant: GrantState, remaining: Credits, status: GrantState['status']): GrantState {
+  return {
+    grantId: grant.grantId,
+    kind: grant.kind,
+    credits: grant.credits,
+    remaining,
+    expiresAt: grant.expiresAt,
+    products: grant.products,
+    priority: grant.priority,
+    grantedAt: grant.grantedAt,
+    status,
+    amountPaid: grant.amountPaid,
+  };
 }
 
 export function grantOf(state: AccountState, grantId: string): GrantState | undefined {

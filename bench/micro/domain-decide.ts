@@ -1,0 +1,240 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as after from '@ledger/domain';
+import * as afterIdentity from '../../apps/ledger/src/core/command-identity';
+import { projectRoot } from '../bench-report';
+
+/**
+ * The domain's hot path, A/B in one process: deciding RecordUsage on a warm account (plus plan:
+ * 5h and weekly windows, three grants, thousands of idempotency keys), folding its events forward
+ * as the command handler does, and deriving the event ids and the fingerprint.
+ *
+ * "before" is the domain and command-identity at DOMAIN_BENCH_BASE (default: the commit the
+ * perf-domain work started from), taken with `git show` into node_modules/.cache and loaded beside
+ * the working tree's ("after"). Rounds alternate before/after; the best round is reported.
+ *
+ *   node --expose-gc --require ./test/support/register-ts.js bench/micro/domain-decide.ts
+ */
+const BASE = process.env.DOMAIN_BENCH_BASE ?? '0f01c2a44d0a347aa6b99c5e59b6c7a8c0aee8d6';
+const KEYS = Number(process.env.DOMAIN_BENCH_KEYS ?? 3_000);
+const COMMANDS_PER_ROUND = 2_000;
+const ROUNDS = Number(process.env.DOMAIN_BENCH_ROUNDS ?? 7);
+const START = Date.parse('2026-11-02T09:00:00.000Z');
+const ACCOUNT = 'acct-bench';
+const STREAM = `account-${ACCOUNT}`;
+
+type Domain = typeof after;
+type Identity = typeof afterIdentity;
+interface Implementation {
+  readonly name: string;
+  readonly domain: Domain;
+  readonly identity: Identity;
+}
+
+const root = projectRoot(__dirname);
+/** The old sources are loaded by path at run time, so not with import. */
+const load = createRequire(__filename);
+
+/** The sources at BASE, written under node_modules (so `uuid` resolves) and loaded as TypeScript. */
+function loadBefore(): Implementation {
+  const dir = path.join(root, 'node_modules', '.cache', 'domain-bench', BASE);
+  const files = execFileSync(
+    'git',
+    ['ls-tree', '-r', '--name-only', BASE, 'libs/domain/src', 'apps/ledger/src/core/command-identity.ts'],
+    { cwd: root, encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+  for (const file of files) {
+    const target = path.join(dir, file);
+    if (fs.existsSync(target)) continue;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, execFileSync('git', ['show', `${BASE}:${file}`], { cwd: root }));
+  }
+  if (require.extensions['.ts'] === undefined) load(path.join(root, 'test', 'support', 'register-ts.js'));
+  return {
+    name: `before (${BASE.slice(0, 7)})`,
+    domain: load(path.join(dir, 'libs/domain/src/index.ts')) as Domain,
+    identity: load(path.join(dir, 'apps/ledger/src/core/command-identity.ts')) as Identity,
+  };
+}
+
+function rateCardOf(domain: Domain): after.RateCard {
+  const parsed = domain.parseRateCard(
+    JSON.parse(fs.readFileSync(path.join(root, 'config', 'rate-card.json'), 'utf8')),
+  );
+  if (!parsed.ok) throw new Error('shipped rate card is invalid');
+  return parsed.rateCard;
+}
+
+const metadata = (now: number, i: number) => ({
+  now,
+  fingerprint: `fp${String(i).padStart(20, '0')}`,
+  actor: 'user:bench',
+});
+
+function usage(usageId: string, now: number, i: number): after.AccountCommand {
+  const [operation, quantity] =
+    i % 5 === 4 ? ['gpt-5.5:output_tokens', 1_800] : i % 3 === 0 ? ['cloud_task', 1] : ['local_message', 2];
+  return {
+    type: 'RecordUsage',
+    data: { usageId, accountId: ACCOUNT, product: 'codex', operation, quantity, surface: 'cli' },
+    metadata: metadata(now, i),
+  };
+}
+
+/** Open plus, buy and get granted credits, then KEYS usages a minute apart: the warm account. */
+function history(impl: Implementation): after.AccountEvent[] {
+  const { domain } = impl;
+  const context = { rateCard: rateCardOf(domain), resets: [] };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const setup: after.AccountCommand[] = [
+    { type: 'OpenAccount', data: { accountId: ACCOUNT, plan: 'plus' }, metadata: metadata(START, -1) },
+    {
+      type: 'PurchaseCredits',
+      data: {
+        accountId: ACCOUNT,
+        purchaseId: 'p-1',
+        credits: '1000000',
+        amountPaid: { amountMinor: 100_000, currency: 'USD' },
+        expiresAt: iso(START + 400 * 86_400_000),
+      },
+      metadata: metadata(START, -2),
+    },
+    {
+      type: 'GrantCredits',
+      data: { accountId: ACCOUNT, grantId: 'promo-1', credits: '200', reason: 'welcome', priority: 10 },
+      metadata: metadata(START, -3),
+    },
+    {
+      type: 'GrantCredits',
+      data: {
+        accountId: ACCOUNT,
+        grantId: 'promo-2',
+        credits: '500',
+        reason: 'codex launch',
+        products: ['codex'],
+        expiresAt: iso(START + 300 * 86_400_000),
+      },
+      metadata: metadata(START, -4),
+    },
+  ];
+  const commands = [
+    ...setup,
+    ...Array.from({ length: KEYS }, (_, i) => usage(`warm-${i}`, START + (i + 1) * 60_000, i)),
+  ];
+  let state = domain.initialState();
+  const log: after.AccountEvent[] = [];
+  for (const command of commands) {
+    const decision = domain.decide(command, state, context);
+    if (decision.kind !== 'events') throw new Error(`history: ${command.type} gave ${decision.kind}`);
+    state = domain.foldAccount(decision.events, state);
+    log.push(...decision.events);
+  }
+  return log;
+}
+
+interface RoundTimes {
+  decide: number;
+  fold: number;
+  eventIds: number;
+  fingerprint: number;
+}
+
+/** One round: COMMANDS_PER_ROUND new usages on the warm account, each decided, folded forward, identified. */
+function round(impl: Implementation, log: readonly after.AccountEvent[], salt: number): RoundTimes {
+  const { domain, identity } = impl;
+  const context = { rateCard: rateCardOf(domain), resets: [] };
+  let state = domain.foldAccount(log);
+  let now = START + (KEYS + 1) * 60_000;
+  // Each side starts with a clean heap: the other side's garbage is not collected on its time.
+  (globalThis as { gc?: () => void }).gc?.();
+  const times: RoundTimes = { decide: 0, fold: 0, eventIds: 0, fingerprint: 0 };
+  for (let i = 0; i < COMMANDS_PER_ROUND; i++) {
+    now += 20_000;
+    const command = usage(`u-${salt}-${i}`, now, i);
+    const t0 = performance.now();
+    identity.fingerprintOf(domain.normaliseForFingerprint(command.type, command.data));
+    const t1 = performance.now();
+    const decision = domain.decide(command, state, context);
+    const t2 = performance.now();
+    if (decision.kind !== 'events') throw new Error(`round: ${decision.kind}`);
+    state = domain.foldAccount(decision.events, state);
+    const t3 = performance.now();
+    const key = identity.commandKey(command.type, ACCOUNT, `u-${salt}-${i}`);
+    identity.eventIdsOf({ stream: STREAM, key, events: decision.events });
+    const t4 = performance.now();
+    times.fingerprint += t1 - t0;
+    times.decide += t2 - t1;
+    times.fold += t3 - t2;
+    times.eventIds += t4 - t3;
+  }
+  return times;
+}
+
+/** isoOf over a ledger clock ticking a few ms per call (the stamp of every event). */
+function isoRound(domain: Domain): number {
+  const calls = 200_000;
+  let ms = START;
+  let length = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) {
+    ms += 3;
+    length += domain.isoOf(ms).length;
+  }
+  const elapsed = performance.now() - t0;
+  if (length !== calls * 24) throw new Error('isoOf: unexpected output');
+  return (elapsed * 1_000) / calls;
+}
+
+/** The best round: on a machine shared with other work, the least disturbed one. */
+const best = (values: number[]) => Math.min(...values);
+
+function main(): void {
+  const implementations = [
+    loadBefore(),
+    { name: 'after (working tree)', domain: after, identity: afterIdentity },
+  ];
+  const logs = implementations.map(history);
+  if (JSON.stringify(logs[0]) !== JSON.stringify(logs[1]))
+    throw new Error('before and after decide differently');
+  const samples = implementations.map(
+    () => ({ decide: [], fold: [], eventIds: [], fingerprint: [], isoOf: [] }) as Record<string, number[]>,
+  );
+  for (let r = 0; r < ROUNDS; r++) {
+    implementations.forEach((impl, k) => {
+      const times = round(impl, logs[k], r);
+      for (const [name, ms] of Object.entries(times))
+        samples[k][name].push((ms * 1_000) / COMMANDS_PER_ROUND);
+      samples[k].isoOf.push(isoRound(impl.domain));
+    });
+  }
+  console.log(
+    `warm account: ${KEYS} keys + ${COMMANDS_PER_ROUND} per round, ${ROUNDS} rounds, best round, µs/op`,
+  );
+  console.log(
+    [
+      'operation'.padEnd(26),
+      ...implementations.map((i) => i.name.padStart(22)),
+      'speed-up'.padStart(10),
+    ].join(''),
+  );
+  for (const name of Object.keys(samples[0])) {
+    const [before, now] = samples.map((s) => best(s[name]));
+    const label =
+      name === 'fold' ? 'fold (foldAccount, 1 cmd)' : name === 'decide' ? 'decide RecordUsage' : name;
+    console.log(
+      [
+        label.padEnd(26),
+        before.toFixed(3).padStart(22),
+        now.toFixed(3).padStart(22),
+        `${(before / now).toFixed(1)}×`.padStart(10),
+      ].join(''),
+    );
+  }
+}
+
+main();

@@ -1,0 +1,82 @@
+import fc from 'fast-check';
+import { AppendOnlyIndex } from './append-only-index';
+import { propertyOptions } from './testing/fixtures';
+
+/** Everything a reader can observe of a map, in order. */
+const observe = (map: ReadonlyMap<string, number>) => ({
+  size: map.size,
+  entries: [...map],
+  keys: [...map.keys()],
+  values: [...map.values()],
+});
+
+describe('AppendOnlyIndex: an immutable map that grows without copying', () => {
+  it('reads like a Map copied at every step, whichever version each step grows from (branches too)', () => {
+    // Each step: [which earlier version to grow, key, value]. Version 0 is the empty index.
+    const arbSteps = fc.array(
+      fc.tuple(fc.nat(), fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.integer()),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(arbSteps, fc.boolean(), (steps, fromMap) => {
+        const versions: AppendOnlyIndex<string, number>[] = [
+          fromMap ? AppendOnlyIndex.from(new Map<string, number>()) : AppendOnlyIndex.empty(),
+        ];
+        const models: Map<string, number>[] = [new Map()];
+        // Biased to the newest version (the command path), with branches from older ones.
+        for (const [pick, key, value] of steps) {
+          const base = pick % 3 === 0 ? pick % versions.length : versions.length - 1;
+          versions.push(versions[base].with(key, value));
+          models.push(new Map(models[base]).set(key, value));
+        }
+        // Every version, old ones included, still reads exactly as its model.
+        versions.forEach((version, i) => {
+          expect(observe(version)).toEqual(observe(models[i]));
+          for (const key of ['a', 'b', 'c', 'd', 'e', 'f', 'z']) {
+            expect(version.get(key)).toBe(models[i].get(key));
+            expect(version.has(key)).toBe(models[i].has(key));
+          }
+          const seen: [string, number][] = [];
+          version.forEach((value, key, map) => {
+            expect(map).toBe(version);
+            seen.push([key, value]);
+          });
+          expect(seen).toEqual([...models[i]]);
+        });
+      }),
+      propertyOptions(300),
+    );
+  });
+
+  it('keeps the set order of Map when built from entries (a repeated key keeps its first place)', () => {
+    const entries: [string, number][] = [
+      ['x', 1],
+      ['y', 2],
+      ['x', 3],
+    ];
+    expect([...AppendOnlyIndex.of(entries)]).toEqual([...new Map(entries)]);
+  });
+
+  it('takes an index as it is and copies any other map once', () => {
+    const index = AppendOnlyIndex.empty<string, number>().with('a', 1);
+    expect(AppendOnlyIndex.from(index)).toBe(index);
+    const plain = new Map([['a', 1]]);
+    const copied = AppendOnlyIndex.from(plain).with('b', 2);
+    expect([...plain]).toEqual([['a', 1]]);
+    expect([...copied]).toEqual([
+      ['a', 1],
+      ['b', 2],
+    ]);
+  });
+
+  it('compares equal (toEqual) to another version with the same entries, and not to one with others', () => {
+    const grown = AppendOnlyIndex.empty<string, number>().with('a', 1).with('b', 2);
+    const built = AppendOnlyIndex.of([
+      ['a', 1],
+      ['b', 2],
+    ]);
+    expect(grown).toEqual(built);
+    expect(grown).not.toEqual(built.with('c', 3));
+    expect(grown.with('c', 3)).not.toEqual(built.with('c', 4));
+  });
+});
