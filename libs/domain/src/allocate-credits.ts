@@ -1,5 +1,5 @@
 import type { GrantState } from './account/state';
-import { sumCredits, type Credits } from './credits';
+import type { Credits } from './credits';
 import type { EpochMs } from './time';
 import { isExpired } from './expiry';
 
@@ -49,7 +49,7 @@ export function allocateCredits(
   amount: Credits,
 ): AllocationResult {
   const usable = grants.filter((g) => isUsable(g, now) && grantAppliesTo(g, product)).sort(burnOrder);
-  const available = sumCredits(usable.map((g) => g.remaining));
+  const available = remainingOf(usable);
   if (available < amount) return { ok: false, available };
   const allocations: CreditAllocation[] = [];
   let left = amount;
@@ -64,5 +64,13 @@ export function allocateCredits(
 
 /** The account's balance: remaining credits over every usable grant, whatever product it covers. */
 export function balanceOf(grants: readonly GrantState[], now: EpochMs): Credits {
-  return sumCredits(grants.filter((g) => isUsable(g, now)).map((g) => g.remaining));
+  let balance = 0n;
+  for (const grant of grants) if (isUsable(grant, now)) balance += grant.remaining;
+  return balance;
+}
+
+function remainingOf(grants: readonly GrantState[]): Credits {
+  let remaining = 0n;
+  for (const grant of grants) remaining += grant.remaining;
+  return remaining;
 }

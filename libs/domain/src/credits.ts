@@ -53,9 +53,14 @@ export function formatCredits(c: Credits): string {
   const sign = c < 0n ? '-' : '';
   const abs = c < 0n ? -c : c;
   const whole = abs / MICRO_PER_CREDIT;
-  const fraction = (abs % MICRO_PER_CREDIT).toString().padStart(6, '0').replace(/0+$/, '');
-  return fraction === '' ? `${sign}${whole}` : `${sign}${whole}.${fraction}`;
+  const micro = abs % MICRO_PER_CREDIT;
+  // Whole amounts (most prices and charges) skip the fraction's string work.
+  if (micro === 0n) return `${sign}${whole}`;
+  const fraction = micro.toString().padStart(6, '0').replace(TRAILING_ZEROS, '');
+  return `${sign}${whole}.${fraction}`;
 }
+
+const TRAILING_ZEROS = /0+$/;
 
 /**
  * Price of the overage (SPEC §2 "Recording usage" 3): overage quantity × creditsPerQuantity,
@@ -78,7 +83,9 @@ export function overageCredits(
 }
 
 export function sumCredits(values: readonly Credits[]): Credits {
-  return values.reduce((total, value) => total + value, 0n);
+  let total = 0n;
+  for (const value of values) total += value;
+  return total;
 }
 
 export function minCredits(a: Credits, b: Credits): Credits {

@@ -22,13 +22,15 @@ export type IdempotencyCheck =
   | { readonly kind: 'replay'; readonly revision: number }
   | { readonly kind: 'conflict' };
 
+const NEW_KEY: IdempotencyCheck = { kind: 'new' };
+
 export function checkIdempotency(
   index: IdempotencyIndex,
   key: string,
   fingerprint: string,
 ): IdempotencyCheck {
   const entry = index.get(key);
-  if (entry === undefined) return { kind: 'new' };
+  if (entry === undefined) return NEW_KEY;
   return entry.fingerprint === fingerprint
     ? { kind: 'replay', revision: entry.revision }
     : { kind: 'conflict' };

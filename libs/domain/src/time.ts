@@ -37,7 +37,31 @@ function remember<K, V>(memo: Map<K, V>, key: K, value: V): V {
 }
 
 export function isoOf(ms: EpochMs): string {
-  return isoMemo.get(ms) ?? remember(isoMemo, ms, new Date(ms).toISOString());
+  return isoMemo.get(ms) ?? remember(isoMemo, ms, formatIso(ms));
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+/** The `YYYY-MM-DDT` of the last day formatted: ledger times come in order, mostly within a day. */
+let lastDay = { day: NaN, prefix: '' };
+
+/**
+ * `new Date(ms).toISOString()`, cheaper: the date part is formatted once per day, the time of day
+ * from tables (toISOString was 0.8% of a busy server). Outside the ledger's range, toISOString itself.
+ */
+function formatIso(ms: EpochMs): string {
+  if (!isLedgerTime(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay.day) {
+    lastDay = { day, prefix: new Date(day * DAY_MS).toISOString().slice(0, 11) };
+  }
+  const inDay = ms - day * DAY_MS;
+  const seconds = Math.floor(inDay / 1000);
+  const minutes = Math.floor(seconds / 60);
+  return (
+    `${lastDay.prefix}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:` +
+    `${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[inDay % 1000]}Z`
+  );
 }
 
 /** The instant a strict ISO-8601 text with an explicit zone names, in or out of the ledger's range. */

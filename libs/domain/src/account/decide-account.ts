@@ -3,7 +3,7 @@ import { conflict, invalid } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { planChoices, planOf, productChoices, productOf } from '../rate-card';
 import type { ChangePlan, OpenAccount, ResetAccountLimits, SetSpendingCap } from './commands';
-import { events, failure, repeatOf, stampOf, type Decision, type DecisionContext } from './decision';
+import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from './decision';
 import type { AccountState } from './state';
 import { checkId, checkText, type Faults } from './validate';
 
@@ -33,11 +33,10 @@ export function decideOpenAccount(
   if (faults.length > 0) return failure(invalid(faults));
   return events({
     type: 'AccountOpened',
-    data: {
-      ...stampOf(data.accountId, metadata, context),
+    data: stamped(data.accountId, metadata, context, {
       plan: data.plan,
       fingerprint: metadata.fingerprint,
-    },
+    }),
   });
 }
 
@@ -57,12 +56,11 @@ export function decideChangePlan(
   if (state.plan === data.plan) return events();
   return events({
     type: 'PlanChanged',
-    data: {
-      ...stampOf(data.accountId, metadata, context),
+    data: stamped(data.accountId, metadata, context, {
       from: state.plan ?? '',
       to: data.plan,
       fingerprint: metadata.fingerprint,
-    },
+    }),
   });
 }
 
@@ -87,12 +85,11 @@ export function decideSetSpendingCap(
   if (cap === state.spendingCap) return events();
   return events({
     type: 'SpendingCapSet',
-    data: {
-      ...stampOf(data.accountId, metadata, context),
+    data: stamped(data.accountId, metadata, context, {
       creditsPerMonth: cap === null ? null : formatCredits(cap),
       previous: state.spendingCap === null ? null : formatCredits(state.spendingCap),
       fingerprint: metadata.fingerprint,
-    },
+    }),
   });
 }
 
@@ -114,12 +111,11 @@ export function decideResetAccountLimits(
   if (faults.length > 0) return failure(invalid(faults));
   return events({
     type: 'AccountLimitsReset',
-    data: {
-      ...stampOf(data.accountId, metadata, context),
+    data: stamped(data.accountId, metadata, context, {
       resetId: data.resetId,
       fingerprint: metadata.fingerprint,
       product: data.product ?? null,
       reason: data.reason,
-    },
+    }),
   });
 }

@@ -4,7 +4,7 @@ import { idempotencyKeys } from '../idempotency';
 import { refundAmountMinor } from '../refund';
 import { DAY_MS, isoOf } from '../time';
 import type { GrantCredits, PurchaseCredits, RefundPurchase } from './commands';
-import { events, failure, repeatOf, stampOf, type Decision, type DecisionContext } from './decision';
+import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from './decision';
 import { grantOf, type AccountState } from './state';
 import {
   checkCreditsAmount,
@@ -60,8 +60,7 @@ export function decidePurchaseCredits(
   if (taken !== null) return taken;
   return events({
     type: 'CreditsPurchased',
-    data: {
-      ...stampOf(data.accountId, metadata, context),
+    data: stamped(data.accountId, metadata, context, {
       purchaseId: data.purchaseId,
       fingerprint: metadata.fingerprint,
       credits: formatCredits(credits),
@@ -69,7 +68,7 @@ export function decidePurchaseCredits(
       expiresAt: isoOf(expiresAt ?? defaultExpiry),
       products,
       priority: DEFAULT_PRIORITY,
-    },
+    }),
   });
 }
 
@@ -94,8 +93,7 @@ export function decideGrantCredits(
   if (taken !== null) return taken;
   return events({
     type: 'CreditsGranted',
-    data: {
-      ...stampOf(data.accountId, metadata, context),
+    data: stamped(data.accountId, metadata, context, {
       grantId: data.grantId,
       fingerprint: metadata.fingerprint,
       credits: formatCredits(credits),
@@ -103,7 +101,7 @@ export function decideGrantCredits(
       expiresAt: expiresAt === null ? null : isoOf(expiresAt),
       products,
       priority: data.priority ?? DEFAULT_PRIORITY,
-    },
+    }),
   });
 }
 
@@ -134,8 +132,7 @@ export function decideRefundPurchase(
   const remaining = purchase.status === 'open' ? purchase.remaining : 0n;
   return events({
     type: 'PurchaseRefunded',
-    data: {
-      ...stampOf(data.accountId, metadata, context),
+    data: stamped(data.accountId, metadata, context, {
       refundId: data.refundId,
       purchaseId: data.purchaseId,
       fingerprint: metadata.fingerprint,
@@ -145,6 +142,6 @@ export function decideRefundPurchase(
         amountMinor: refundAmountMinor(purchase.amountPaid.amountMinor, purchase.credits, remaining),
         currency: purchase.amountPaid.currency,
       },
-    },
+    }),
   });
 }

@@ -1,5 +1,5 @@
 import { allocateCredits, balanceOf, type CreditAllocation } from '../allocate-credits';
-import { formatCredits, sumCredits, type Credits } from '../credits';
+import { formatCredits, type Credits } from '../credits';
 import { invalid, type DomainError } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { MAX_QUANTITY } from '../ids';
@@ -23,8 +23,8 @@ import {
   type CurrentWindow,
 } from '../windows';
 import type { RecordUsage, RecordUsageData } from './commands';
-import { events, failure, repeatOf, stampOf, type Decision, type DecisionContext } from './decision';
-import type { RejectionReason, UsageFacts } from './events';
+import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from './decision';
+import type { EventStamp, RejectionReason, UsageFacts } from './events';
 import type { AccountState } from './state';
 import { checkDerivedTime, checkId, checkInstant, checkIntegerRange, type Faults } from './validate';
 
@@ -109,7 +109,8 @@ export function evaluateUsage(
       price,
       windows: charged,
       allocations: allocation.allocations,
-      balanceAfter: balance - sumCredits(allocation.allocations.map((a) => a.credits)),
+      // All or nothing: the allocations add up to the overage exactly.
+      balanceAfter: balance - price.overageCredits,
     },
   };
 }
@@ -162,8 +163,40 @@ export function decideRecordUsage(
   const result = evaluateUsage(state, data, metadata.now, context);
   if (!result.ok) return failure(result.error);
   const { evaluation } = result;
-  const facts: UsageFacts = {
-    ...stampOf(data.accountId, metadata, context),
+  const { price } = evaluation;
+  const facts = usageFactsOf(command, state, evaluation);
+  if (!evaluation.accepted) {
+    return events({
+      type: 'UsageRejected',
+      data: stamped(data.accountId, metadata, context, facts, {
+        reason: evaluation.reason,
+        overageUnits: price.overageUnits,
+        requiredCredits: formatCredits(price.overageCredits),
+        resetsAt: evaluation.resetsAt === null ? null : isoOf(evaluation.resetsAt),
+      }),
+    });
+  }
+  return events({
+    type: 'UsageRecorded',
+    data: stamped(data.accountId, metadata, context, facts, {
+      allowanceUnits: price.allowanceUnits,
+      overageUnits: price.overageUnits,
+      creditsCharged: formatCredits(price.overageCredits),
+      allocations: evaluation.allocations.map((a) => ({
+        grantId: a.grantId,
+        credits: formatCredits(a.credits),
+      })),
+    }),
+  });
+}
+
+/** What both outcomes record after the stamp, in the stored order. */
+function usageFactsOf(
+  { data, metadata }: RecordUsage,
+  state: AccountState,
+  evaluation: UsageEvaluation,
+): Omit<UsageFacts, keyof EventStamp> {
+  return {
     usageId: data.usageId,
     fingerprint: metadata.fingerprint,
     plan: state.plan ?? '',
@@ -179,29 +212,4 @@ export function decideRecordUsage(
     windows: evaluation.windows.map(windowSnapshot),
     balanceAfter: formatCredits(evaluation.balanceAfter),
   };
-  if (!evaluation.accepted) {
-    return events({
-      type: 'UsageRejected',
-      data: {
-        ...facts,
-        reason: evaluation.reason,
-        overageUnits: evaluation.price.overageUnits,
-        requiredCredits: formatCredits(evaluation.price.overageCredits),
-        resetsAt: evaluation.resetsAt === null ? null : isoOf(evaluation.resetsAt),
-      },
-    });
-  }
-  return events({
-    type: 'UsageRecorded',
-    data: {
-      ...facts,
-      allowanceUnits: evaluation.price.allowanceUnits,
-      overageUnits: evaluation.price.overageUnits,
-      creditsCharged: formatCredits(evaluation.price.overageCredits),
-      allocations: evaluation.allocations.map((a) => ({
-        grantId: a.grantId,
-        credits: formatCredits(a.credits),
-      })),
-    },
-  });
 }

@@ -35,6 +35,10 @@ export function decide(command: AccountCommand, state: AccountState, context: De
   if (command.data.accountId !== state.accountId) {
     return failure(invalid([{ field: 'accountId', message: 'does not match the account stream' }]));
   }
+  // Nothing due (nearly always): decide on the state as it is, with no write-offs to prepend.
+  if (grantsToWriteOff(state.grants, command.metadata.now).length === 0) {
+    return decideAfterExpiry(command, state, context);
+  }
   const expired = expiryEvents(
     state,
     stampOf(state.accountId, command.metadata, context),
@@ -73,7 +77,10 @@ export function expiryEvents(state: AccountState, stamp: EventStamp, now: number
   return grantsToWriteOff(state.grants, now).map((grant) => ({
     type: 'CreditsExpired',
     data: {
-      ...stamp,
+      accountId: stamp.accountId,
+      recordedAt: stamp.recordedAt,
+      rateCardVersion: stamp.rateCardVersion,
+      actor: stamp.actor,
       grantId: grant.grantId,
       credits: formatCredits(grant.remaining),
       expiresAt: isoOf(grant.expiresAt as number),

@@ -31,6 +31,21 @@ export function stampOf(accountId: string, metadata: CommandMetadata, context: D
   };
 }
 
+/**
+ * An event's data: the stamp, then the event's own fields, in that order (the stored order, which
+ * event ids hash). Assigned onto a fresh stamp rather than spread: V8's slow path for `{ ...a, x }`
+ * was most of a decision's time (~10 µs of ~11).
+ */
+export function stamped<Fields extends object, More extends object = object>(
+  accountId: string,
+  metadata: CommandMetadata,
+  context: DecisionContext,
+  fields: Fields,
+  more?: More,
+): EventStamp & Fields & More {
+  return Object.assign(stampOf(accountId, metadata, context), fields, more);
+}
+
 /** Replay or conflict for a keyed command; null when the key is new and the command must be decided. */
 export function repeatOf(index: IdempotencyIndex, key: string, fingerprint: string): Decision | null {
   const seen = checkIdempotency(index, key, fingerprint);
