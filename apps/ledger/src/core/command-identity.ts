@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
 
 /**
  * Namespace of content-addressed event ids (v2). v1 (`uuidv5(key#index)`, before content-addressing)
@@ -7,6 +6,7 @@ import { v5 as uuidv5 } from 'uuid';
  * the idempotency index in the state.
  */
 const LEDGER_EVENT_NAMESPACE_V2 = '8d2c1f4e-6b3a-5e9d-a7c2-41f0e3b9d615';
+const NAMESPACE_V2_BYTES = uuidBytes(LEDGER_EVENT_NAMESPACE_V2);
 
 /** What an event id is derived from: the events as they will be stored, plus where and why. */
 export interface EventsToIdentify {
@@ -26,9 +26,33 @@ export interface EventsToIdentify {
  */
 export function eventIdsOf({ stream, key, events }: EventsToIdentify): string[] {
   const content = hash('sha256', JSON.stringify(events.map((e) => [e.type, e.data])), 'base64url');
-  return events.map((_, index) =>
-    uuidv5(JSON.stringify([stream, key, content, index]), LEDGER_EVENT_NAMESPACE_V2),
+  // The name of event i is JSON.stringify([stream, key, content, i]); the shared part is encoded once.
+  const shared = JSON.stringify([stream, key, content]).slice(0, -1);
+  return events.map((_, index) => uuidV5(`${shared},${index}]`, NAMESPACE_V2_BYTES));
+}
+
+/**
+ * The uuid package's `v5(name, namespace)` (RFC 9562 §5.5: SHA-1 of the namespace's 16 bytes then the
+ * name's UTF-8, version 5, variant 10), with node:crypto and no per-call parsing: the package's UTF-8
+ * encoding and namespace parsing were most of eventIdsOf. Ids must stay bit-identical (old logs and
+ * retries across an upgrade dedupe on them): command-identity.spec checks it against the package.
+ */
+export function uuidV5(name: string, namespace: Buffer): string {
+  const encoded = Buffer.from(name, 'utf8');
+  const hex = hash('sha1', Buffer.concat([namespace, encoded], namespace.length + encoded.length), 'hex');
+  return (
+    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-` +
+    `${VARIANT_10[hex[16]]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
   );
+}
+
+/** The high nibble of byte 8 with its two top bits set to 10 (the RFC variant), by its hex digit. */
+const VARIANT_10: Readonly<Record<string, string>> = Object.fromEntries(
+  [...'0123456789abcdef'].map((digit, nibble) => [digit, ((nibble & 0x3) | 0x8).toString(16)]),
+);
+
+export function uuidBytes(uuid: string): Buffer {
+  return Buffer.from(uuid.replaceAll('-', ''), 'hex');
 }
 
 /**
@@ -50,12 +74,25 @@ export function fingerprintOf(payload: unknown): string {
   return hash('sha256', canonicalJson(payload), 'base64url').slice(0, 22);
 }
 
+/** Built in one string, without the arrays of entries, pairs and parts it used to make per object. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value))
-    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // A hole prints as nothing, as it always has (map and join skipped it).
+      if (i in value) out += value[i] === undefined ? 'null' : canonicalJson(value[i]);
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '';
+  // Default sort: UTF-16 code-unit order, the order the comparator spelled out before.
+  for (const key of Object.keys(record).sort()) {
+    const field = record[key];
+    if (field === undefined) continue;
+    out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${canonicalJson(field)}`;
+  }
+  return `{${out}}`;
 }
