@@ -20,8 +20,8 @@ import { projectRoot } from '../bench-report';
  */
 const BASE = process.env.DOMAIN_BENCH_BASE ?? '0f01c2a44d0a347aa6b99c5e59b6c7a8c0aee8d6';
 const KEYS = Number(process.env.DOMAIN_BENCH_KEYS ?? 3_000);
-const COMMANDS_PER_ROUND = 2_000;
-const ROUNDS = Number(process.env.DOMAIN_BENCH_ROUNDS ?? 7);
+const COMMANDS_PER_ROUND = 500;
+const ROUNDS = Number(process.env.DOMAIN_BENCH_ROUNDS ?? 15);
 const START = Date.parse('2026-11-02T09:00:00.000Z');
 const ACCOUNT = 'acct-bench';
 const STREAM = `account-${ACCOUNT}`;

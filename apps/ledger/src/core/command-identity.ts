@@ -38,8 +38,10 @@ export function eventIdsOf({ stream, key, events }: EventsToIdentify): string[] 
  * retries across an upgrade dedupe on them): command-identity.spec checks it against the package.
  */
 export function uuidV5(name: string, namespace: Buffer): string {
-  const encoded = Buffer.from(name, 'utf8');
-  const hex = hash('sha1', Buffer.concat([namespace, encoded], namespace.length + encoded.length), 'hex');
+  const bytes = Buffer.allocUnsafe(namespace.length + Buffer.byteLength(name, 'utf8'));
+  namespace.copy(bytes, 0);
+  bytes.write(name, namespace.length, 'utf8');
+  const hex = hash('sha1', bytes, 'hex');
   return (
     `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-` +
     `${VARIANT_10[hex[16]]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`
