@@ -21,8 +21,18 @@ export interface UsageOutcome {
   readonly recordedAt: string;
 }
 
+/** Spelled out, not spread (V8's slow path; this runs for every usage answered), in API.md order. */
 export function windowView(w: WindowSnapshot): WindowView {
-  return { ...w, usedPercent: usedPercent(w.used, w.limit) };
+  return {
+    product: w.product,
+    window: w.window,
+    used: w.used,
+    limit: w.limit,
+    remaining: w.remaining,
+    startedAt: w.startedAt,
+    resetsAt: w.resetsAt,
+    usedPercent: usedPercent(w.used, w.limit),
+  };
 }
 
 /** Rebuilt from the event alone, so a replayed request answers exactly what the first one did. */
