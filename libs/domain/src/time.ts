@@ -42,8 +42,8 @@ export function isoOf(ms: EpochMs): string {
 
 const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
-/** The `YYYY-MM-DDT` of the last day formatted: ledger times come in order, mostly within a day. */
-let lastDay = { day: NaN, prefix: '' };
+/** `YYYY-MM-DDT` per day since the epoch: a decision prints today and its windows' days, over and over. */
+const dateMemo = new Map<number, string>();
 
 /**
  * `new Date(ms).toISOString()`, cheaper: the date part is formatted once per day, the time of day
@@ -52,14 +52,13 @@ let lastDay = { day: NaN, prefix: '' };
 function formatIso(ms: EpochMs): string {
   if (!isLedgerTime(ms)) return new Date(ms).toISOString();
   const day = Math.floor(ms / DAY_MS);
-  if (day !== lastDay.day) {
-    lastDay = { day, prefix: new Date(day * DAY_MS).toISOString().slice(0, 11) };
-  }
+  const date =
+    dateMemo.get(day) ?? remember(dateMemo, day, new Date(day * DAY_MS).toISOString().slice(0, 11));
   const inDay = ms - day * DAY_MS;
   const seconds = Math.floor(inDay / 1000);
   const minutes = Math.floor(seconds / 60);
   return (
-    `${lastDay.prefix}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:` +
+    `${date}${TWO_DIGITS[Math.floor(minutes / 60)]}:${TWO_DIGITS[minutes % 60]}:` +
     `${TWO_DIGITS[seconds % 60]}.${THREE_DIGITS[inDay % 1000]}Z`
   );
 }
