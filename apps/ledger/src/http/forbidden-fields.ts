@@ -14,13 +14,19 @@ export const FORBIDDEN_FIELD_NAMES: ReadonlySet<string> = new Set([
 
 /** Refuses a query string naming a forbidden field (400, the shape of every validation error). */
 export function installForbiddenQueryFields(fastify: FastifyInstance): void {
-  fastify.addHook('preValidation', async (request, reply) => {
+  // A callback hook, not an async one: no promise and microtask for each request that passes.
+  fastify.addHook('preValidation', (request, reply, done) => {
     const query = request.query as object | undefined;
-    if (query === undefined || query === null) return;
-    const forbidden = Object.getOwnPropertyNames(query).find((name) => FORBIDDEN_FIELD_NAMES.has(name));
-    if (forbidden === undefined) return;
+    const forbidden =
+      query === undefined || query === null
+        ? undefined
+        : Object.getOwnPropertyNames(query).find((name) => FORBIDDEN_FIELD_NAMES.has(name));
+    if (forbidden === undefined) {
+      done();
+      return;
+    }
     const message = `${forbidden} is not a field any request accepts`;
-    return reply.code(400).send({
+    void reply.code(400).send({
       statusCode: 400,
       error: 'Bad Request',
       message,

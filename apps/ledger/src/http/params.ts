@@ -1,5 +1,7 @@
+import { CompiledValidation } from './compiled-validation';
 import { IdField } from './fields';
 
+@CompiledValidation()
 export class AccountIdParam {
   @IdField('The billing account.')
   accountId!: string;

@@ -6,6 +6,7 @@ import {
   type ValidationError,
 } from '@nestjs/common';
 import { validate, type ValidatorOptions } from 'class-validator';
+import { compiledDto } from './compiled-validation';
 import { UnsupportedBody } from './json-body';
 
 export interface FieldError {
@@ -96,6 +97,8 @@ export async function validateDto(dto: object): Promise<FieldError[]> {
 
 /**
  * Strict validation: unknown fields refused, no type coercion ("5" is not 5), every bad field named.
+ * A DTO marked @CompiledValidation() is first checked by its compiled schema; only what that refuses
+ * reaches class-transformer and class-validator (which word the 400).
  * Nothing reaches a command handler unless this passes, so nothing is appended for a bad request;
  * names of the rate card are refused by the decider (listing the card's choices), after idempotency.
  */
@@ -111,6 +114,11 @@ class LedgerValidationPipe extends ValidationPipe {
 
   override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (value instanceof UnsupportedBody) throw new UnsupportedMediaTypeException(value.message);
+    // A custom decorator's value is not validated (validateCustomDecorators is off): nor compiled.
+    if (metadata.type !== 'custom' && metadata.metatype !== undefined) {
+      const dto = compiledDto(metadata.metatype as new () => object, value);
+      if (dto !== undefined) return Promise.resolve(dto);
+    }
     return super.transform(value, metadata);
   }
 }

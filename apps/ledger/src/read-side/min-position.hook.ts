@@ -28,13 +28,18 @@ export function installMinPosition(
       void reply.header('Retry-After', String(READ_RETRY_AFTER_S));
     done(null, payload);
   });
-  fastify.addHook('preHandler', async (request, reply) => {
+  // A callback hook: a request without ?minPosition= (every command) passes without a promise.
+  fastify.addHook('preHandler', (request, reply, done) => {
     const query = request.query as Record<string, unknown> | undefined;
-    if (request.method !== 'GET' || query === undefined || !('minPosition' in query)) return;
+    if (request.method !== 'GET' || query === undefined || !('minPosition' in query)) {
+      done();
+      return;
+    }
     // An anonymous caller is answered 401 (or, on a public route, at once): it never holds a request
     // for the read models' bounded wait, which would be a cheap way to tie the server up.
     if (!carriesKey(request)) {
       delete query.minPosition;
+      done();
       return;
     }
     const raw = query.minPosition;
@@ -43,21 +48,34 @@ export function installMinPosition(
     try {
       position = parseMinPosition(typeof raw === 'string' ? raw : '?');
     } catch (error) {
-      if (!(error instanceof InvalidQueryError)) throw error;
+      if (!(error instanceof InvalidQueryError)) {
+        done(error as Error);
+        return;
+      }
       const fields = [{ field: error.field, message: error.message }];
-      return reply
+      void reply
         .code(400)
         .send({ statusCode: 400, error: 'Bad Request', message: `invalid request: ${error.field}`, fields });
+      return;
     }
-    if (position !== undefined && !(await readSide.waitForPosition(position, MIN_POSITION_WAIT_MS))) {
-      return reply
+    if (position === undefined) {
+      done();
+      return;
+    }
+    const wanted = position;
+    readSide.waitForPosition(wanted, MIN_POSITION_WAIT_MS).then((reached) => {
+      if (reached) {
+        done();
+        return;
+      }
+      void reply
         .code(503)
         .header('Retry-After', '1')
         .send({
           statusCode: 503,
           error: 'Service Unavailable',
-          message: `read models have not reached position ${position} within ${MIN_POSITION_WAIT_MS} ms (at ${readSide.position()})`,
+          message: `read models have not reached position ${wanted} within ${MIN_POSITION_WAIT_MS} ms (at ${readSide.position()})`,
         });
-    }
+    }, done);
   });
 }

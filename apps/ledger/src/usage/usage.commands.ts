@@ -12,6 +12,7 @@ import { plainToInstance } from 'class-transformer';
 import { AccountCommandsService } from '../core/account-commands.service';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { httpErrorOf } from '../http/command-response';
+import { compiledDto } from '../http/compiled-validation';
 import { STORAGE_RETRY_AFTER_S, storageFaultCode } from '../http/storage-faults';
 import { invalidRequest, validateDto } from '../http/validation';
 import { RecordUsageDto } from './usage.dto';
@@ -78,9 +79,12 @@ export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatch
 
   private async one(record: unknown, actor: string): Promise<BatchItem> {
     const usageId = usageIdOf(record);
-    const dto = plainToInstance(RecordUsageDto, record);
-    const fields = await validateDto(dto);
-    if (fields.length > 0) return { status: 400, usageId, error: invalidRequest(fields).getResponse() };
+    let dto = compiledDto(RecordUsageDto, record);
+    if (dto === undefined) {
+      dto = plainToInstance(RecordUsageDto, record);
+      const fields = await validateDto(dto);
+      if (fields.length > 0) return { status: 400, usageId, error: invalidRequest(fields).getResponse() };
+    }
     try {
       const outcome = await this.accounts.execute({ type: 'RecordUsage', data: { ...dto } }, actor);
       if (outcome.kind === 'error') {

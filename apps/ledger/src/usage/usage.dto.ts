@@ -12,11 +12,13 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { CompiledValidation } from '../http/compiled-validation';
 import { IdField, NameField, TimeField } from '../http/fields';
 
 export const MAX_QUANTITY = 1_000_000_000;
 export const MAX_BATCH = 1_000;
 
+@CompiledValidation()
 export class RecordUsageDto {
   @IdField('Idempotency key of this usage: a retry with the same body returns the original outcome.', {
     example: 'u-1',
@@ -59,6 +61,7 @@ export class RecordUsageDto {
   occurredAt?: string;
 }
 
+@CompiledValidation()
 export class RecordUsageBatchDto {
   @ApiProperty({
     description: `Up to ${MAX_BATCH} usage bodies; each is validated and decided on its own, results in input order.`,
