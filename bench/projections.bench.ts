@@ -96,7 +96,7 @@ export async function projectionsBench(
         name: 'projection_live_us_per_event',
         value: live.get(10) ?? 0,
         unit: 'µs',
-        note: `the live runner's applier on the read-model file as the server keeps it (WAL, indexed), ${LIVE_EVENTS} usage events in transactions of 10 (a 5 ms poll under load); by transaction size: ${[...live].map(([size, us]) => `${size} → ${us} µs`).join(', ')}`,
+        note: `the live runner's applier on the read-model file as the server keeps it (WAL, indexed), ${LIVE_EVENTS / 2} usage events (after as many untimed, to warm its row caches) in transactions of 10 (a 5 ms poll under load); by transaction size: ${[...live].map(([size, us]) => `${size} → ${us} µs`).join(', ')}`,
       },
       { name: 'timeline_100k_ms', value: Math.round(timelineMs * 100) / 100, unit: 'ms' },
     ];
@@ -127,12 +127,18 @@ async function measureLiveApply(
     const db = openReadModelDatabase(databasePath);
     try {
       const applier = new ProjectionBatchApplier(db, LEDGER_PROJECTIONS);
+      // The first half warms the applier's row caches (a running server has them warm), untimed.
+      const half = Math.floor(page.length / 2);
+      for (let i = 0; i < half; i += 1_000) {
+        const chunk = page.slice(i, Math.min(half, i + 1_000));
+        applier.apply(chunk, chunk[chunk.length - 1].position);
+      }
       const started = performance.now();
-      for (let i = 0; i < page.length; i += size) {
+      for (let i = half; i < page.length; i += size) {
         const chunk = page.slice(i, i + size);
         applier.apply(chunk, chunk[chunk.length - 1].position);
       }
-      perSize.set(size, Math.round(((performance.now() - started) * 1000 * 10) / page.length) / 10);
+      perSize.set(size, Math.round(((performance.now() - started) * 1000 * 10) / (page.length - half)) / 10);
     } finally {
       db.close();
     }
