@@ -1,7 +1,13 @@
 import { accountStreamName, type AccountEvent, type WindowSnapshot } from '@ledger/domain';
 import type { EventToAppend } from '@ledger/event-store';
 import { SqliteEventStore } from '@ledger/event-store/sqlite';
-import { LedgerReadSide } from '@ledger/projections';
+import {
+  LEDGER_PROJECTIONS,
+  LedgerReadSide,
+  openReadModelDatabase,
+  ProjectionBatchApplier,
+  rebuildReadModelFile,
+} from '@ledger/projections';
 import { parseRateCard, type RateCard } from '@ledger/domain';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,7 +47,7 @@ const RATE_CARD: RateCard = (() => {
  * - timeline_100k_ms: first timeline page plus an `asOf` lookup on one account with 100,000 events.
  */
 export async function projectionsBench(
-  options: { readonly events?: number; readonly timelineEvents?: number } = {},
+  options: { readonly events?: number; readonly timelineEvents?: number; readonly threads?: number } = {},
 ): Promise<Figure[]> {
   const total = options.events ?? 1_000_000;
   const timelineEvents = options.timelineEvents ?? 100_000;
@@ -49,13 +55,21 @@ export async function projectionsBench(
   const store = new SqliteEventStore({ path: join(dir, 'events.sqlite') });
   try {
     await writeSyntheticLog(store, total, timelineEvents);
-    const readSide = LedgerReadSide.open({ store, databasePath: join(dir, 'read-models.sqlite') });
     const head = await store.headPosition();
+    const databasePath = join(dir, 'read-models.sqlite');
+    const threads =
+      options.threads ??
+      (process.env.BENCH_REBUILD_THREADS ? Number(process.env.BENCH_REBUILD_THREADS) : undefined);
     const started = performance.now();
-    readSide.start();
-    if (!(await readSide.waitForPosition(head, 600_000)))
-      throw new Error('rebuild did not finish in 10 minutes');
+    const rebuilt = await rebuildReadModelFile({
+      store,
+      databasePath,
+      eventsPath: join(dir, 'events.sqlite'),
+      ...(threads === undefined ? {} : { threads }),
+    });
     const rebuildSeconds = (performance.now() - started) / 1000;
+    if (rebuilt.position !== head) throw new Error('rebuild did not reach the head');
+    const readSide = LedgerReadSide.open({ store, databasePath });
 
     const timelineStarted = performance.now();
     const page = await readSide.timelines.timeline('hot', { limit: 100 }, RATE_CARD);
@@ -68,6 +82,7 @@ export async function projectionsBench(
     if (page?.items.length !== 100 || asOf?.stateAsOf === undefined)
       throw new Error('timeline bench read nothing');
     await readSide.close();
+    const live = await measureLiveApply(store, join(dir, 'read-models.sqlite'), LIVE_EVENTS);
     const floor = measureRebuildFloor(join(dir, 'events.sqlite'), join(dir, 'floor.sqlite'));
     const floorUs = floor.readParseUs + floor.insertUs + floor.indexUs;
     return [
@@ -75,7 +90,13 @@ export async function projectionsBench(
         name: 'projection_rebuild_events_per_s',
         value: Math.round(Number(head) / rebuildSeconds),
         unit: 'events/s',
-        note: `rebuild of all four read models from position 0, ${(1e6 / (Number(head) / rebuildSeconds)).toFixed(1)} µs an event; floor on this machine and log, one thread, no projection logic: reading the log ${floor.readUs} µs an event, with JSON.parse of the bodies ${floor.readParseUs}, two bare rows an event ${floor.insertUs}, their account indexes ${floor.indexUs}: ${floorUs.toFixed(1)} µs (≤ ${Math.round(1e6 / floorUs)} events/s)`,
+        note: `\`ledger rebuild\` of all four read models into a fresh file on ${rebuilt.threads} thread(s) (BENCH_REBUILD_THREADS), ${(1e6 / (Number(head) / rebuildSeconds)).toFixed(1)} µs an event; floor on this machine and log, one thread, no projection logic: reading the log ${floor.readUs} µs an event, with JSON.parse of the bodies ${floor.readParseUs}, two bare rows an event ${floor.insertUs}, their account indexes ${floor.indexUs}: ${floorUs.toFixed(1)} µs (≤ ${Math.round(1e6 / floorUs)} events/s)`,
+      },
+      {
+        name: 'projection_live_us_per_event',
+        value: live.get(10) ?? 0,
+        unit: 'µs',
+        note: `the live runner's applier on the read-model file as the server keeps it (WAL, indexed), ${LIVE_EVENTS / 2} usage events (after as many untimed, to warm its row caches) in transactions of 10 (a 5 ms poll under load); by transaction size: ${[...live].map(([size, us]) => `${size} → ${us} µs`).join(', ')}`,
       },
       { name: 'timeline_100k_ms', value: Math.round(timelineMs * 100) / 100, unit: 'ms' },
     ];
@@ -83,6 +104,61 @@ export async function projectionsBench(
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const LIVE_EVENTS = 20_000;
+const LIVE_BATCHES = [1, 10, 100, 1000] as const;
+
+/**
+ * What the live runner spends per event, commit included, by events per transaction: usage events
+ * appended after the rebuild, applied by a fresh applier (a second connection, as the server's
+ * worker has) to the indexed read models. Answers µs per event by transaction size.
+ */
+async function measureLiveApply(
+  store: SqliteEventStore,
+  databasePath: string,
+  events: number,
+): Promise<Map<number, number>> {
+  const perSize = new Map<number, number>();
+  for (const size of LIVE_BATCHES) {
+    const from = await store.headPosition();
+    await appendUsage(store, events, Number(from));
+    const page = await store.readAll({ fromPosition: from });
+    const db = openReadModelDatabase(databasePath);
+    try {
+      const applier = new ProjectionBatchApplier(db, LEDGER_PROJECTIONS);
+      // The first half warms the applier's row caches (a running server has them warm), untimed.
+      const half = Math.floor(page.length / 2);
+      for (let i = 0; i < half; i += 1_000) {
+        const chunk = page.slice(i, Math.min(half, i + 1_000));
+        applier.apply(chunk, chunk[chunk.length - 1].position);
+      }
+      const started = performance.now();
+      for (let i = half; i < page.length; i += size) {
+        const chunk = page.slice(i, i + size);
+        applier.apply(chunk, chunk[chunk.length - 1].position);
+      }
+      perSize.set(size, Math.round(((performance.now() - started) * 1000 * 10) / (page.length - half)) / 10);
+    } finally {
+      db.close();
+    }
+  }
+  return perSize;
+}
+
+/** `count` usage events spread over the 10,000 accounts (after the synthetic log). */
+async function appendUsage(store: SqliteEventStore, count: number, seed: number): Promise<void> {
+  const appends: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const accountId = `acct-${(seed + i) % 10_000}`;
+    const event = usage(accountId, seed + i, T0 + seed + i);
+    appends.push(
+      store.appendToStream(accountStreamName(accountId), [{ id: randomUUID(), ...event }], {
+        expectedRevision: 'any',
+      }),
+    );
+  }
+  await Promise.all(appends);
 }
 
 /**

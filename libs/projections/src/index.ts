@@ -31,3 +31,4 @@ export * from './verify/diff-tables';
 export * from './verify/verify-projections';
 export * from './ledger-projections';
 export * from './ledger-read-side';
+export * from './rebuild/rebuild-read-models';

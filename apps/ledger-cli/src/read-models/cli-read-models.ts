@@ -9,6 +9,7 @@ import {
 } from '@ledger/projections';
 import { join } from 'node:path';
 import { LEDGER_CONFIG, type LedgerConfig } from '../../../ledger/src/config/ledger-config';
+import { EVENTS_FILE } from '../../../ledger/src/store/event-store.factory';
 import { EVENT_STORE } from '../../../ledger/src/store/store.tokens';
 
 /**
@@ -38,6 +39,24 @@ export class CliReadModels implements BeforeApplicationShutdown {
     await this.current?.close();
     this.current = this.open();
     return this.current;
+  }
+
+  /** `<dataDir>/read-models.sqlite`. */
+  get databasePath(): string {
+    return join(this.config.dataDir, READ_MODELS_FILE);
+  }
+
+  /** The embedded log's file (undefined on EventStoreDB): a rebuild may read it from several threads. */
+  get eventsPath(): string | undefined {
+    return this.config.eventStoreConnectionString === undefined
+      ? join(this.config.dataDir, EVENTS_FILE)
+      : undefined;
+  }
+
+  /** Closes the file (a rebuild replaces it); the next use opens it again. */
+  async close(): Promise<void> {
+    await this.current?.close();
+    this.current = undefined;
   }
 
   /** Each commit of the runner (catch-up, rebuild) is reported here. */
@@ -70,7 +89,7 @@ export class CliReadModels implements BeforeApplicationShutdown {
   private open(): LedgerReadSide {
     return LedgerReadSide.open({
       store: this.store,
-      databasePath: join(this.config.dataDir, READ_MODELS_FILE),
+      databasePath: this.databasePath,
       onCommit: (progress) => this.commitListener?.(progress),
     });
   }

@@ -1,5 +1,6 @@
 import {
   describeFailure,
+  rebuildReadModelFile,
   type CommitProgress,
   type LedgerReadSide,
   type ProjectionFailure,
@@ -63,15 +64,27 @@ export async function assertNoOtherApplier(models: CliReadModels): Promise<void>
   }
 }
 
-/** Drops the named projections (all when none named) and replays the whole log into them. */
+/**
+ * Replays the whole log into the named projections (all when none named) in a fresh file renamed
+ * over the live one at the end (see rebuildReadModelFile: killed half-way, the old read models are
+ * untouched); then anything appended meanwhile is applied and quarantines are reported (exit 1).
+ */
 export async function rebuildReadModels(
   models: CliReadModels,
   names: readonly string[] | undefined,
   progress?: ProgressReporter,
 ): Promise<number> {
-  const readSide = await models.reopen();
-  await readSide.rebuild(names);
-  return applyUpTo(models, await models.store.headPosition(), progress);
+  await models.close();
+  progress?.start(0n, await models.store.headPosition());
+  const outcome = await rebuildReadModelFile({
+    store: models.store,
+    databasePath: models.databasePath,
+    ...(models.eventsPath === undefined ? {} : { eventsPath: models.eventsPath }),
+    names,
+    onProgress: (position, events) => progress?.advance(position, events),
+  });
+  progress?.finish();
+  return outcome.events + (await applyUpTo(models, await models.store.headPosition()));
 }
 
 /**

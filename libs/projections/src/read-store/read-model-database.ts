@@ -10,9 +10,16 @@ const BUSY_TIMEOUT_MS = 5_000;
 
 /**
  * Opens the read-model file (or ':memory:' for verification replays and tests).
- * WAL so queries never wait for the runner. `synchronous = NORMAL` rather than FULL: a power cut may
- * lose the last committed batches, but never half of one (rows and checkpoint share a
- * transaction), and the runner simply re-applies them from the log: read models are derived data.
+ * WAL so queries never wait for the runner. `synchronous = NORMAL` rather than FULL, because the
+ * file is derived data whose checkpoint travels with its rows:
+ * - in WAL mode a transaction is in the file whole or not at all: a commit frame ends it, and a
+ *   WAL tail without one (a process killed mid-write, a power cut) is ignored on recovery;
+ * - NORMAL skips only the fsync at each commit (the WAL is synced at checkpoints): a power cut may
+ *   lose the last committed batches, never half of one, and the checkpoint lost with them says
+ *   where to read the log again, so the runner re-applies exactly those events;
+ * - a killed process loses nothing committed (the OS has the writes). test/projections/
+ *   projections-kill.spec.ts kills the runner -9 mid-batch: the file is whole and catches up.
+ * FULL would cost an fsync per live batch for data the log can always give back.
  */
 export function openReadModelDatabase(path: string): ReadModelDatabase {
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });

@@ -2,6 +2,7 @@ import type { RecordedEvent } from '@ledger/event-store';
 import { decodeLedgerEvent, type ProjectedEvent } from '../events/ledger-event';
 import type { StreamQuarantine } from '../read-store/quarantine-table';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
+import { transactionsOf } from '../read-store/transactions';
 import type { Projection, ProjectionWriter } from './projection';
 import { isStorageError } from './projection-failures';
 import type { StreamQuarantines } from './stream-quarantines';
@@ -39,14 +40,15 @@ export function applyShare(
   const mine = (event: RecordedEvent) => event.position > slot.position && event.position <= target;
   const heldBack: RecordedEvent[] = [];
   try {
-    db.transaction(() => {
-      events.forEach((event, i) => {
-        if (!mine(event)) return;
+    transactionsOf(db).savepoint(() => {
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        if (!mine(event)) continue;
         if (quarantines.get(name, event.streamName) !== undefined) heldBack.push(event);
         else applyDecoded(slot.writer, decoded[i]);
-      });
+      }
       slot.writer.flush();
-    })();
+    });
     quarantines.holdBack(name, heldBack);
     return;
   } catch (error) {
@@ -96,10 +98,10 @@ function applyAlone(
   decoded: Decoded,
 ): { error: unknown } | undefined {
   try {
-    db.transaction(() => {
+    transactionsOf(db).savepoint(() => {
       applyDecoded(writer, decoded);
       writer.flush();
-    })();
+    });
     return undefined;
   } catch (error) {
     writer.discard();
