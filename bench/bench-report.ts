@@ -87,6 +87,7 @@ const ORDER: readonly string[] = [
   'http_batch_vs_command_path',
   'http_batch_vs_projection_live',
   'entitlement_p99_ms',
+  'floor_node_http_entitlement_p99_ms',
   'command_path_per_s',
   'sqlite_raw_insert_per_s',
   'command_path_vs_raw_insert',

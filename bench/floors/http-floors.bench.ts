@@ -41,6 +41,7 @@ export async function benchHttpFloors(
       });
       allOk(`${kind} warm-up`, await runLoad(job('warm', sizes.warmupS)));
       const run = await runMeasuredLoad(kind, server.pid, job('run', sizes.durationS));
+      if (kind === 'node_http') figures.push(await pacedFloor(server.url, server.pid, sizes));
       figures.push({
         name: `floor_${kind}_per_s`,
         value: Math.round(run.result.ok / run.result.durationS),
@@ -52,4 +53,27 @@ export async function benchHttpFloors(
     }
   }
   return figures;
+}
+
+/**
+ * The latency floor of `entitlement_p99_ms`: the same paced open-loop sender, rate, in-flight bound
+ * and GET paths against plain node:http answering a small JSON — the machine's and the client's
+ * own tail at that rate.
+ */
+async function pacedFloor(url: string, pid: number, sizes: HttpBenchSizes): Promise<Figure> {
+  const run = await runMeasuredLoad('node_http entitlement', pid, {
+    url,
+    apiKey: 'floor',
+    scenario: { kind: 'entitlement', accounts: sizes.accounts },
+    connections: sizes.entitlementConnections,
+    durationS: sizes.durationS,
+    overallRate: sizes.entitlementRate,
+  });
+  const latency = run.result.latencyMs;
+  return {
+    name: 'floor_node_http_entitlement_p99_ms',
+    value: latency.p99,
+    unit: 'ms',
+    note: `plain node:http answering the entitlement GETs with a small JSON, under the same paced sender as entitlement_p99_ms (${sizes.entitlementRate} req/s evenly spaced, at most ${sizes.entitlementConnections} in flight, ${sizes.durationS} s); p50 ${latency.p50.toFixed(2)} ms, max ${latency.max.toFixed(1)} ms; ${run.cpu}`,
+  };
 }

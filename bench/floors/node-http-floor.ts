@@ -3,12 +3,18 @@ import * as http from 'node:http';
 /**
  * Floor (a): plain node:http answering POST /v1/usage as the ledger would be answered at best —
  * read the body, JSON.parse it, answer 201 with a small JSON — and nothing else: no validation, no
- * authentication, no command. What Node itself costs per request on this machine.
+ * authentication, no command. What Node itself costs per request on this machine. It also answers
+ * the entitlement scenario's GETs with a small JSON, for that scenario's latency floor.
  */
 export function startNodeHttpFloor(port: number, host: string): Promise<void> {
   const server = http.createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/health') {
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (request.method === 'GET' && request.url?.startsWith('/v1/accounts/') === true) {
+      // The entitlement scenario's floor: a small JSON answer, no work behind it.
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"allowed":true}');
       return;
     }
     if (request.method !== 'POST' || request.url !== '/v1/usage') {

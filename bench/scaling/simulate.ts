@@ -18,8 +18,6 @@ export interface MeasuredCosts {
   readonly requestUs: number;
   /** One node's projections per event applied (projection_live_cpu_us). */
   readonly projectionUs: number;
-  /** Loading an account whose cached state is stale: a cold load of a 1k-event account (cold_load_ms_1k). */
-  readonly staleLoadUs: number;
   /** Decide + durable append alone, one thread (1e6 / command_path_per_s). */
   readonly commandUs: number;
 }
@@ -50,16 +48,17 @@ export interface Capacity {
 
 /**
  * Today: any node decides for any account (writes spread at random), every node projects every
- * event on one worker thread, one EventStoreDB leader appends everything. With N nodes a node's
- * cached account is stale with probability (N-1)/N (another node wrote it since), so a command pays
- * a re-read; two nodes deciding the same account within the conflict window retry once.
+ * event on one worker thread, one EventStoreDB leader appends everything. On EventStoreDB a command
+ * reads the account's tail on the leader before deciding, cache hit or not (readBeforeDecide), so a
+ * stale cache costs leader reads, counted below, not a reload; two nodes deciding the same account
+ * within the conflict window make one of them decide again (a whole command's cost once more).
  */
 export function todaysDesign(n: number, m: MeasuredCosts, a: Assumptions): Capacity {
-  const stale = (n - 1) / n;
+  const otherNodes = (n - 1) / n;
   const perCommandUs = (x: number) => {
     const perAccountRate = x / a.accounts;
-    const conflict = stale * Math.min(1, (perAccountRate * a.conflictWindowMs) / 1000);
-    return (m.requestUs + stale * m.staleLoadUs) * (1 + conflict);
+    const conflict = otherNodes * Math.min(1, (perAccountRate * a.conflictWindowMs) / 1000);
+    return m.requestUs * (1 + conflict);
   };
   // On EventStoreDB every command reads the resets' tail and the account's tail on the leader
   // (readBeforeDecide), then appends; every node's projection runner subscribes to $all on it.
@@ -92,10 +91,13 @@ export function proposedDesign(
   a: Assumptions,
   layout: { readonly projectors: number; readonly shards: number; readonly postgresPrimaries: number },
 ): Capacity {
+  // Routed writes own their accounts (a lease fences the old owner), so the account's tail read
+  // goes; the resets' tail stays; each event is delivered once, to one consumer of the group.
+  const leaderWork = 1 + a.leaderReadCost + a.leaderDeliveryCost;
   return leastOf(n, [
     {
       bound: `EventStoreDB leaders ×${layout.shards} (assumed)`,
-      fits: (x) => x <= layout.shards * a.leaderEventsPerS,
+      fits: (x) => x * leaderWork <= layout.shards * a.leaderEventsPerS,
     },
     {
       bound: `PostgreSQL primaries ×${layout.postgresPrimaries} (assumed)`,
@@ -140,7 +142,6 @@ export function measuredCosts(resultsFile: string): MeasuredCosts & { readonly s
   return {
     requestUs: value('http_usage_request_cpu_us'),
     projectionUs: value('projection_live_cpu_us'),
-    staleLoadUs: value('cold_load_ms_1k') * 1000,
     commandUs: 1e6 / value('command_path_per_s'),
     source: `${resultsFile} (${results.when}, ${results.mode}, ${results.machine})`,
   };
@@ -151,6 +152,10 @@ function option(args: readonly string[], name: string, fallback: number): number
   return at >= 0 ? Number(args[at + 1]) : fallback;
 }
 
+/** Leader capacities the tables are printed for: not measured here, so a range. */
+const LEADER_RANGE = [5_000, 15_000, 50_000];
+const NODE_COUNTS = [1, 2, 3, 4, 6, 8, 12, 16];
+
 function main(): void {
   const args = process.argv.slice(2);
   const file =
@@ -158,33 +163,40 @@ function main(): void {
       ? args[0]
       : path.join(projectRoot(__dirname), 'bench', 'results', 'latest.json');
   const m = measuredCosts(file);
-  const a: Assumptions = {
+  const base: Assumptions = {
     coresPerNode: option(args, '--cores', 2),
-    leaderEventsPerS: option(args, '--leader', 15_000),
+    leaderEventsPerS: 0,
     leaderReadCost: option(args, '--read-cost', 0.5),
     leaderDeliveryCost: option(args, '--delivery-cost', 0.05),
     postgresEventsPerS: option(args, '--pg', 30_000),
     conflictWindowMs: option(args, '--window', 5),
     accounts: option(args, '--accounts', 10_000),
   };
-  console.log(`measured (${m.source}):`);
+  const leaders = args.includes('--leader') ? [option(args, '--leader', 15_000)] : LEADER_RANGE;
+  console.log(`MEASURED (${m.source}):`);
   console.log(
-    `  request thread ${m.requestUs} µs/request, projection ${m.projectionUs} µs/event, stale load ${m.staleLoadUs.toFixed(0)} µs, command path ${m.commandUs.toFixed(1)} µs/command`,
+    `  request thread ${m.requestUs} µs a usage request (http_usage_request_cpu_us), projections ${m.projectionUs} µs an event (projection_live_cpu_us), command path ${m.commandUs.toFixed(1)} µs a command (1e6 / command_path_per_s)`,
   );
-  console.log(`assumed: ${JSON.stringify(a)}\n`);
-  console.log('| nodes | today: events/s | today: bound | proposed: events/s | proposed: bound |');
-  console.log('|---|---|---|---|---|');
-  for (const n of [1, 2, 3, 4, 6, 8, 12, 16]) {
-    const today = todaysDesign(n, m, a);
-    // Projectors grow with the nodes (one per two API nodes); log and database partitions by need.
-    const proposed = proposedDesign(n, m, a, {
-      projectors: Math.max(1, Math.ceil(n / 2)),
-      shards: Math.max(1, Math.ceil(n / 4)),
-      postgresPrimaries: Math.max(1, Math.ceil(n / 4)),
-    });
-    console.log(
-      `| ${n} | ${today.eventsPerS} | ${today.bound} | ${proposed.eventsPerS} | ${proposed.bound} |`,
-    );
+  const { leaderEventsPerS: _unused, ...assumed } = base;
+  console.log(`ASSUMED: ${JSON.stringify(assumed)}; leader capacity ${leaders.join(', ')} appends/s`);
+  console.log('MODELLED: events/s the cluster sustains (first resource to refuse more)');
+  for (const leaderEventsPerS of leaders) {
+    const a = { ...base, leaderEventsPerS };
+    console.log(`\nleader ${leaderEventsPerS} appends/s (assumed)\n`);
+    console.log('| nodes | today | bound | proposed | bound |');
+    console.log('|---|---|---|---|---|');
+    for (const n of NODE_COUNTS) {
+      const today = todaysDesign(n, m, a);
+      // Projectors grow with the nodes (one per two API nodes); log and database partitions by need.
+      const proposed = proposedDesign(n, m, a, {
+        projectors: Math.max(1, Math.ceil(n / 2)),
+        shards: Math.max(1, Math.ceil(n / 4)),
+        postgresPrimaries: Math.max(1, Math.ceil(n / 4)),
+      });
+      console.log(
+        `| ${n} | ${today.eventsPerS} | ${today.bound} | ${proposed.eventsPerS} | ${proposed.bound} |`,
+      );
+    }
   }
 }
 
