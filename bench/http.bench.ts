@@ -1,7 +1,14 @@
 import type { Figure } from './bench-report';
-import { cpuPerUnit, sampleCpu } from './http/cpu-usage';
-import { openAccounts, probeBatch, runLoad, waitForReadModels } from './http/load-client';
-import type { LoadJob, LoadResult } from './http/load-job';
+import {
+  openAccounts,
+  probeBatch,
+  runLoad,
+  runMeasuredLoad,
+  waitForReadModels,
+  allOk,
+} from './http/load-client';
+import type { MeasuredLoad } from './http/load-client';
+import type { LoadJob } from './http/load-job';
 import { BENCH_SERVICE_KEY, startLedgerServer } from './http/ledger-server';
 
 export interface HttpBenchSizes {
@@ -30,13 +37,25 @@ export const HTTP_FULL: HttpBenchSizes = {
 
 export const HTTP_QUICK: HttpBenchSizes = { ...HTTP_FULL, accounts: 1_000, durationS: 3, warmupS: 1 };
 
+export const HTTP_SCENARIOS = ['usage', 'batch', 'entitlement'] as const;
+export type HttpScenario = (typeof HTTP_SCENARIOS)[number];
+
+/** The usage scenario's load shape, shared with the floors so every server sees the same load. */
+export function usageNoteOf(sizes: HttpBenchSizes): string {
+  return `${sizes.accounts} accounts, autocannon in a second process, ${sizes.durationS} s, ${sizes.usageConnections} connections (after ${sizes.warmupS} s warm-up)`;
+}
+
 /**
  * The HTTP figures: the real server (`node dist/apps/ledger/src/main.js`) in one child process,
  * the load generator in another (autocannon for the closed-loop scenarios, a paced open-loop sender
  * for the one at a set rate), only on 127.0.0.1. Every request is checked: a fast 4xx is not
- * throughput.
+ * throughput. `scenarios` picks some (a profiling aid: `only.js http usage`).
  */
-export async function benchHttp(root: string, sizes: HttpBenchSizes): Promise<Figure[]> {
+export async function benchHttp(
+  root: string,
+  sizes: HttpBenchSizes,
+  scenarios: readonly HttpScenario[] = HTTP_SCENARIOS,
+): Promise<Figure[]> {
   const server = await startLedgerServer(root);
   try {
     await openAccounts(server.url, BENCH_SERVICE_KEY, sizes.accounts);
@@ -49,60 +68,44 @@ export async function benchHttp(root: string, sizes: HttpBenchSizes): Promise<Fi
       ...extra,
     });
     const usage = (runTag: string) => ({ kind: 'usage', accounts: sizes.accounts, runTag }) as const;
-    // Where the CPU goes during a phase (server threads, load generator): what bounds the figure.
-    const measured = async (label: string, load: LoadJob, unitsPerRequest = 1): Promise<Measured> => {
-      const before = sampleCpu(server.pid);
-      const result = allOk(label, await runLoad(load));
-      const cpu = cpuPerUnit(before, sampleCpu(server.pid), result.ok * unitsPerRequest, result.cpuMs);
-      return { result, cpu };
-    };
-    allOk('usage warm-up', await runLoad(job(usage('warm'), { durationS: sizes.warmupS })));
-    const single = await measured('usage', job(usage('run'), {}));
-    await probeBatch(server.url, BENCH_SERVICE_KEY, sizes.accounts);
-    const batch = await measured(
-      'batch',
-      job(
-        {
-          kind: 'batch',
-          accounts: sizes.accounts,
-          runTag: 'batch',
-          recordsPerRequest: sizes.recordsPerBatch,
-        },
-        { connections: sizes.batchConnections },
-      ),
-      sizes.recordsPerBatch,
-    );
-    const catchUpMs = await waitForReadModels(server.url, BENCH_SERVICE_KEY);
-    const entitlement = await measured(
-      'entitlement',
-      job(
-        { kind: 'entitlement', accounts: sizes.accounts },
-        { connections: sizes.entitlementConnections, overallRate: sizes.entitlementRate },
-      ),
-    );
-    return figuresOf(sizes, single, batch, entitlement, catchUpMs);
+    const figures: Figure[] = [];
+    if (scenarios.includes('usage')) {
+      allOk('usage warm-up', await runLoad(job(usage('warm'), { durationS: sizes.warmupS })));
+      figures.push(...usageFigures(sizes, await runMeasuredLoad('usage', server.pid, job(usage('run'), {}))));
+    }
+    if (scenarios.includes('batch')) {
+      await probeBatch(server.url, BENCH_SERVICE_KEY, sizes.accounts);
+      const batch = { kind: 'batch', accounts: sizes.accounts, runTag: 'batch' } as const;
+      const run = await runMeasuredLoad(
+        'batch',
+        server.pid,
+        job({ ...batch, recordsPerRequest: sizes.recordsPerBatch }, { connections: sizes.batchConnections }),
+        sizes.recordsPerBatch,
+      );
+      figures.push(batchFigure(sizes, run));
+    }
+    if (scenarios.includes('entitlement')) {
+      const catchUpMs = await waitForReadModels(server.url, BENCH_SERVICE_KEY);
+      const run = await runMeasuredLoad(
+        'entitlement',
+        server.pid,
+        job(
+          { kind: 'entitlement', accounts: sizes.accounts },
+          { connections: sizes.entitlementConnections, overallRate: sizes.entitlementRate },
+        ),
+      );
+      figures.push(entitlementFigure(sizes, run, catchUpMs));
+    }
+    return figures;
   } finally {
     await server.stop();
   }
 }
 
-interface Measured {
-  readonly result: LoadResult;
-  readonly cpu: string;
-}
-
-function figuresOf(
-  sizes: HttpBenchSizes,
-  usage: Measured,
-  batchRun: Measured,
-  entitlementRun: Measured,
-  catchUpMs: number,
-): Figure[] {
-  const [single, batch, entitlement] = [usage.result, batchRun.result, entitlementRun.result];
-  const shape = `${sizes.accounts} accounts, autocannon in a second process, ${sizes.durationS} s`;
-  const usageNote = `POST /v1/usage, one new usageId per request, ${shape}, ${sizes.usageConnections} connections (after ${sizes.warmupS} s warm-up)`;
-  const achievedRate = Math.round(entitlement.ok / entitlement.durationS);
-  return [
+function usageFigures(sizes: HttpBenchSizes, usage: MeasuredLoad): Figure[] {
+  const single = usage.result;
+  const usageNote = `POST /v1/usage, one new usageId per request, ${usageNoteOf(sizes)}`;
+  const figures: Figure[] = [
     {
       name: 'http_usage_per_s',
       value: Math.round(single.ok / single.durationS),
@@ -115,27 +118,45 @@ function figuresOf(
       unit: 'ms',
       note: `${usageNote}; p50 ${single.latencyMs.p50.toFixed(2)} ms`,
     },
-    {
-      name: 'http_batch_records_per_s',
-      value: Math.round((batch.ok * sizes.recordsPerBatch) / batch.durationS),
-      unit: 'records/s',
-      note: `POST /v1/usage/batch, ${sizes.recordsPerBatch} new records per request, ${shape}, ${sizes.batchConnections} connections; p99 ${batch.latencyMs.p99.toFixed(1)} ms per request; ${batchRun.cpu} (a record)`,
-    },
-    {
-      name: 'entitlement_p99_ms',
-      value: entitlement.latencyMs.p99,
-      unit: 'ms',
-      note: `GET entitlements (codex local_message x1) at ${sizes.entitlementRate} req/s evenly spaced (achieved ${achievedRate}; open loop from a second process, latency from each request's due time, at most ${sizes.entitlementConnections} in flight), ${sizes.accounts} accounts, ${sizes.durationS} s; p50 ${entitlement.latencyMs.p50.toFixed(2)} ms, max ${entitlement.latencyMs.max.toFixed(1)} ms; started once the read models had applied the batch phase's events (${(catchUpMs / 1000).toFixed(1)} s after it ended); ${entitlementRun.cpu}`,
-    },
   ];
-}
-
-/** A figure from a run with failures would flatter the server: refuse it, saying what came back. */
-function allOk(label: string, result: LoadResult): LoadResult {
-  if (result.responses === 0 || result.ok !== result.responses || result.errors > 0) {
-    throw new Error(
-      `http bench ${label}: ${result.ok}/${result.responses} responses 2xx, ${result.errors} errors (${result.timeouts} timeouts), statuses ${JSON.stringify(result.statusCounts)}`,
+  if (usage.serverUs !== undefined && usage.requestThreadUs !== undefined) {
+    const during =
+      'from /proc during http_usage_per_s (unlike the rate, not lowered by other processes taking the cores)';
+    figures.push(
+      {
+        name: 'http_usage_server_cpu_us',
+        value: usage.serverUs,
+        unit: 'µs/req',
+        note: `server CPU per usage request, all threads (request thread, projection worker, GC helpers, libuv), ${during}`,
+      },
+      {
+        name: 'http_usage_request_cpu_us',
+        value: usage.requestThreadUs,
+        unit: 'µs/req',
+        note: `CPU of the server's request thread per usage request (HTTP, validation, command, durable append), ${during}; the input of bench/scaling/simulate.ts`,
+      },
     );
   }
-  return result;
+  return figures;
+}
+
+function batchFigure(sizes: HttpBenchSizes, run: MeasuredLoad): Figure {
+  const batch = run.result;
+  return {
+    name: 'http_batch_records_per_s',
+    value: Math.round((batch.ok * sizes.recordsPerBatch) / batch.durationS),
+    unit: 'records/s',
+    note: `POST /v1/usage/batch, ${sizes.recordsPerBatch} new records per request, ${sizes.accounts} accounts, autocannon in a second process, ${sizes.durationS} s, ${sizes.batchConnections} connections, live projections running (worker thread); p99 ${batch.latencyMs.p99.toFixed(1)} ms per request; ${run.cpu} (a record)`,
+  };
+}
+
+function entitlementFigure(sizes: HttpBenchSizes, run: MeasuredLoad, catchUpMs: number): Figure {
+  const entitlement = run.result;
+  const achievedRate = Math.round(entitlement.ok / entitlement.durationS);
+  return {
+    name: 'entitlement_p99_ms',
+    value: entitlement.latencyMs.p99,
+    unit: 'ms',
+    note: `GET entitlements (codex local_message x1) at ${sizes.entitlementRate} req/s evenly spaced (achieved ${achievedRate}; open loop from a second process, latency from each request's due time, at most ${sizes.entitlementConnections} in flight), ${sizes.accounts} accounts, ${sizes.durationS} s; p50 ${entitlement.latencyMs.p50.toFixed(2)} ms, max ${entitlement.latencyMs.max.toFixed(1)} ms; started once the read models had applied the earlier phases' events (${(catchUpMs / 1000).toFixed(1)} s after they ended); ${run.cpu}`,
+  };
 }

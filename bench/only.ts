@@ -1,25 +1,59 @@
-import { benchHttp, HTTP_FULL } from './http.bench';
+import { printFigure, projectRoot, renamed, type Figure } from './bench-report';
+import { benchCommandHandling } from './command-handling.bench';
+import { benchHttpFloors } from './floors/http-floors.bench';
+import { HTTP_FLOOR_KINDS, type HttpFloorKind } from './floors/http-floor-server';
+import { benchHttp, HTTP_FULL, HTTP_SCENARIOS, type HttpScenario } from './http.bench';
 import { projectionsBench } from './projections.bench';
-import { printFigure, projectRoot, type Figure } from './bench-report';
+import { benchProjectionCap } from './scaling/projection-cap.bench';
+
+const USAGE = `usage: only.js http [${HTTP_SCENARIOS.join('|')}…] | floors [${HTTP_FLOOR_KINDS.join('|')}…] | command [commands] | projections [events] | cap [events]`;
 
 /**
- * `node dist/bench/only.js projections [events]` or `node dist/bench/only.js http`: one group of
- * figures, printed but not saved (a profiling aid; `npm run bench` is the run of record).
+ * One group of figures, or one scenario, printed but not saved: a profiling aid (`npm run bench` is
+ * the run of record). Profile the ledger server under one scenario with
+ * `BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node dist/bench/only.js http usage`,
+ * then `node dist/bench/profiles/summarise.js /tmp/prof/<file>.cpuprofile`.
  */
 async function main(): Promise<void> {
-  const [group, size] = process.argv.slice(2);
-  if (group === 'projections') {
-    const events = Number(size ?? 1_000_000);
-    printWithNotes(await projectionsBench({ events, timelineEvents: Math.min(100_000, events / 5) }));
-  } else if (group === 'http') {
-    printWithNotes(await benchHttp(projectRoot(__dirname), HTTP_FULL));
-  } else {
-    throw new Error('usage: only.js projections [events] | http');
+  const [group, ...rest] = process.argv.slice(2);
+  const root = projectRoot(__dirname);
+  switch (group) {
+    case 'http':
+      return print(await benchHttp(root, HTTP_FULL, pick(rest, HTTP_SCENARIOS) as HttpScenario[]));
+    case 'floors':
+      return print(await benchHttpFloors(root, HTTP_FULL, pick(rest, HTTP_FLOOR_KINDS) as HttpFloorKind[]));
+    case 'command': {
+      const commands = Number(rest[0] ?? 200_000);
+      return print(
+        await benchCommandHandling({
+          accounts: 10_000,
+          commands,
+          coldSmall: 1_000,
+          coldLarge: 10_000,
+          groupCommitRows: 32,
+        }),
+      );
+    }
+    case 'projections': {
+      const events = Number(rest[0] ?? 1_000_000);
+      return print(await projectionsBench({ events, timelineEvents: Math.min(100_000, events / 5) }));
+    }
+    case 'cap':
+      return print(await benchProjectionCap(Number(rest[0] ?? 600_000)));
+    default:
+      throw new Error(USAGE);
   }
 }
 
-function printWithNotes(figures: readonly Figure[]): void {
-  for (const figure of figures) {
+/** The names asked for (all when none), refusing unknown ones. */
+function pick(asked: readonly string[], known: readonly string[]): string[] {
+  const unknown = asked.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`unknown ${unknown.join(', ')}; ${USAGE}`);
+  return asked.length === 0 ? [...known] : [...asked];
+}
+
+function print(figures: readonly Figure[]): void {
+  for (const figure of figures.map(renamed)) {
     printFigure(figure);
     if (figure.note !== undefined) console.log(`  ${figure.note}`);
   }

@@ -1,14 +1,25 @@
-import { printFigure, projectRoot, saveReport, type Figure } from './bench-report';
+import {
+  printFigure,
+  projectRoot,
+  ratioFigures,
+  renamed,
+  saveReport,
+  sortedForReport,
+  type Figure,
+} from './bench-report';
 import { benchCommandHandling } from './command-handling.bench';
+import { benchHttpFloors } from './floors/http-floors.bench';
 import { benchHttp, HTTP_FULL, HTTP_QUICK } from './http.bench';
 import { benchEmmettRecordUsage } from './peer-emmett/emmett-record-usage.bench';
 import { ensurePeerInstalled } from './peer-emmett/install-peer';
 import { projectionsBench } from './projections.bench';
 
+import { benchProjectionCap } from './scaling/projection-cap.bench';
+
 /**
- * `npm run bench` (full sizes) or `npm run bench -- --quick`: every figure from one run, side by
- * side, printed as `bench <name> <value> <unit>` and saved to bench/results/latest.json and
- * docs/BENCHMARKS.md.
+ * `npm run bench` (full sizes) or `npm run bench -- --quick`: every figure and the floors that bound
+ * them from one run, printed as `bench <name> <value> <unit>` and saved, each floor and ratio beside
+ * the figure it bounds (figure-layout.ts), to bench/results/latest.json and docs/BENCHMARKS.md.
  */
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -16,8 +27,8 @@ async function main(): Promise<void> {
   // Before any figure: a peer that cannot be installed fails the run in seconds, not after it.
   ensurePeerInstalled(root);
   const figures: Figure[] = [];
-  const add = (list: Figure[]) => {
-    for (const figure of list) {
+  const add = (list: readonly Figure[]) => {
+    for (const figure of list.map(renamed)) {
       printFigure(figure);
       figures.push(figure);
     }
@@ -25,24 +36,15 @@ async function main(): Promise<void> {
   const commandSizes = quick
     ? { accounts: 1_000, commands: 20_000, coldSmall: 1_000, coldLarge: 10_000 }
     : { accounts: 10_000, commands: 200_000, coldSmall: 1_000, coldLarge: 100_000 };
-  const commandFigures = await benchCommandHandling(commandSizes);
-  add(commandFigures);
-  const emmett = await benchEmmettRecordUsage(root, {
-    accounts: commandSizes.accounts,
-    commands: commandSizes.commands,
-    ledgerInFlight: 2_048, // as record_usage_per_s runs it (command-handling.bench.ts)
-    maxSeconds: quick ? 5 : 60,
-  });
-  const recordUsage = commandFigures.find((f) => f.name === 'record_usage_per_s');
-  if (recordUsage === undefined) throw new Error('record_usage_per_s missing from the command bench');
+  const httpSizes = quick ? HTTP_QUICK : HTTP_FULL;
+  add(await benchCommandHandling({ ...commandSizes, groupCommitRows: httpSizes.usageConnections }));
   add([
-    emmett,
-    {
-      name: 'record_usage_vs_emmett',
-      value: recordUsage.value / emmett.value,
-      unit: 'ratio',
-      note: 'record_usage_per_s / peer_emmett_record_usage_per_s, same run',
-    },
+    await benchEmmettRecordUsage(root, {
+      accounts: commandSizes.accounts,
+      commands: commandSizes.commands,
+      ledgerInFlight: 2_048, // as command_path_per_s runs it (command-handling.bench.ts)
+      maxSeconds: quick ? 5 : 60,
+    }),
   ]);
   add(
     (await projectionsBench(quick ? { events: 100_000, timelineEvents: 20_000 } : {})).map((f) => ({
@@ -50,8 +52,11 @@ async function main(): Promise<void> {
       note: f.note ?? 'first page + asOf on one account',
     })),
   );
-  add(await benchHttp(root, quick ? HTTP_QUICK : HTTP_FULL));
-  saveReport(root, figures, quick ? 'quick' : 'full');
+  add(await benchProjectionCap(quick ? 100_000 : 600_000));
+  add(await benchHttp(root, httpSizes));
+  add(await benchHttpFloors(root, httpSizes));
+  add(ratioFigures(figures));
+  saveReport(root, sortedForReport(figures), quick ? 'quick' : 'full');
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
+import { cpuPerUnit, sampleCpu } from './cpu-usage';
 import type { LoadJob, LoadReply, LoadResult } from './load-job';
 
 /** Beyond the job's own length: process start, a slow drain of in-flight requests. */
@@ -31,6 +32,51 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
     );
     child.send(job);
   });
+}
+
+/** A load run's figures and where the CPU went during it (server threads, load generator). */
+export interface MeasuredLoad {
+  readonly result: LoadResult;
+  /** CPU per unit, for the figure's note. */
+  readonly cpu: string;
+  /** Server CPU per unit (all threads, request thread), in µs; undefined where there is no /proc. */
+  readonly serverUs?: number;
+  readonly requestThreadUs?: number;
+}
+
+/**
+ * Runs one job against the server of process `pid`, refusing a run with any non-2xx answer, and
+ * samples the server's CPU around it: on two cores, CPU per request is what bounds throughput.
+ */
+export async function runMeasuredLoad(
+  label: string,
+  pid: number,
+  job: LoadJob,
+  unitsPerRequest = 1,
+): Promise<MeasuredLoad> {
+  const before = sampleCpu(pid);
+  const result = allOk(label, await runLoad(job));
+  const after = sampleCpu(pid);
+  const units = result.ok * unitsPerRequest;
+  const cpu = cpuPerUnit(before, after, units, result.cpuMs);
+  if (before === undefined || after === undefined) return { result, cpu };
+  const us = (ms: number) => Math.round((ms * 1000) / units);
+  return {
+    result,
+    cpu,
+    serverUs: us(after.mainMs - before.mainMs + after.otherMs - before.otherMs),
+    requestThreadUs: us(after.mainMs - before.mainMs),
+  };
+}
+
+/** A figure from a run with failures would flatter the server: refuse it, saying what came back. */
+export function allOk(label: string, result: LoadResult): LoadResult {
+  if (result.responses === 0 || result.ok !== result.responses || result.errors > 0) {
+    throw new Error(
+      `http bench ${label}: ${result.ok}/${result.responses} responses 2xx, ${result.errors} errors (${result.timeouts} timeouts), statuses ${JSON.stringify(result.statusCounts)}`,
+    );
+  }
+  return result;
 }
 
 /**

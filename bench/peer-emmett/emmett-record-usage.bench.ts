@@ -114,7 +114,7 @@ function retryingOnBusy(handle: Handle): { readonly run: Handle; readonly retrie
   return { run, retries: () => retries };
 }
 
-/** RecordUsage commands per second through Emmett, with the workload of `record_usage_per_s`. */
+/** RecordUsage commands per second through Emmett, with the workload of `command_path_per_s`. */
 export async function benchEmmettRecordUsage(root: string, sizes: EmmettBenchSizes): Promise<Figure> {
   const { core, sqlite } = loadEmmett(root);
   const rateCard = loadRateCard(path.join(root, 'config', 'rate-card.json'));
@@ -166,7 +166,7 @@ export async function benchEmmettRecordUsage(root: string, sizes: EmmettBenchSiz
       name: 'peer_emmett_record_usage_per_s',
       value: Math.round(done / seconds),
       unit: 'commands/s',
-      note: `same decider, accounts and commands as record_usage_per_s (${sizes.accounts} accounts, ${ran} commands) through Emmett's DeciderCommandHandler on emmett-sqlite's file store (${peerVersions(root)}), one long-lived connection, one command in flight, not ${sizes.ledgerInFlight} (emmett-sqlite has no safe concurrent writes); ${retries()} commands rerun after a SQLITE_BUSY commit`,
+      note: `same decider, accounts and commands as command_path_per_s (${sizes.accounts} accounts, ${ran} commands) through Emmett's DeciderCommandHandler on emmett-sqlite's file store (${peerVersions(root)}), one long-lived connection, one command in flight, not ${sizes.ledgerInFlight} (emmett-sqlite has no safe concurrent writes); ${retries()} commands rerun after a SQLITE_BUSY commit`,
     };
   } finally {
     connection?.close();
