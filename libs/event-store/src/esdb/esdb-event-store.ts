@@ -103,6 +103,17 @@ export class EsdbEventStore implements EventStore {
     return this.track(() => this.readOneStream(stream, options));
   }
 
+  readStreamIfExists(stream: StreamName, options: ReadStreamOptions = {}): Promise<RecordedEvent[] | undefined> {
+    return this.track(async () => {
+      try {
+        return await this.readOneStream(stream, options);
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return undefined;
+        throw error;
+      }
+    });
+  }
+
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return this.track(() => this.readAllEvents(options));
   }

@@ -98,6 +98,11 @@ export class SqliteEventStore implements EventStore {
     return this.reader.readStream(stream, options);
   }
 
+  async readStreamIfExists(stream: StreamName, options?: ReadStreamOptions): Promise<RecordedEvent[] | undefined> {
+    this.assertOpen();
+    return this.reader.readStreamIfExists(stream, options);
+  }
+
   async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
     this.assertOpen();
     return this.reader.readAll(options);
