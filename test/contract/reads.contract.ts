@@ -14,6 +14,26 @@ export function describeReads(ctx: ContractContext): void {
       );
     });
 
+    it('reads a stream without events as undefined through readStreamIfExists, without throwing', async () => {
+      const read = ctx.store.readStreamIfExists?.bind(ctx.store);
+      expect(read).toBeDefined();
+      if (read === undefined) return;
+      const missing = ctx.streamName('none-if-exists');
+      expect(await read(missing)).toBeUndefined();
+      expect(await read(missing, { direction: 'backwards', maxCount: 1 })).toBeUndefined();
+      expect(await read(missing, { fromRevision: 3n, maxCount: 0 })).toBeUndefined();
+      const stream = await streamOf(3);
+      expect((await read(stream, { fromRevision: 1n }))?.map((e) => e.revision)).toEqual([1n, 2n]);
+      expect(await read(stream, { fromRevision: 3n })).toEqual([]);
+      expect(await read(stream, { maxCount: 0 })).toEqual([]);
+      expect((await read(stream, { direction: 'backwards', maxCount: 2 }))?.map((e) => e.revision)).toEqual([
+        2n,
+        1n,
+      ]);
+      // The same answers as readStream, event for event.
+      expect(await read(stream)).toEqual(await ctx.store.readStream(stream));
+    });
+
     it('reads forwards from a revision with maxCount', async () => {
       const stream = await streamOf(5);
       const read = await ctx.store.readStream(stream, { fromRevision: 1n, maxCount: 3 });

@@ -84,6 +84,13 @@ export interface EventStore {
   /** @throws StreamNotFoundError when the stream has no events. */
   readStream(stream: StreamName, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
 
+  /**
+   * `readStream` for the hot path: a stream with no events reads as `undefined`, not as a thrown
+   * StreamNotFoundError (building an exception costs more than the read itself on SQLite). Optional:
+   * callers fall back to `readStream` (see `readStreamIfExists` below).
+   */
+  readStreamIfExists?(stream: StreamName, options?: ReadStreamOptions): Promise<RecordedEvent[] | undefined>;
+
   /** Events of the global log after `fromPosition`, in order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
 
@@ -95,6 +102,21 @@ export interface EventStore {
 
   /** Settles the appends already made, ends open subscriptions, then releases the engine. Idempotent. */
   close(): Promise<void>;
+}
+
+/** A stream's events, or `undefined` when it has none, through whichever read the store offers. */
+export async function readStreamIfExists(
+  store: EventStore,
+  stream: StreamName,
+  options?: ReadStreamOptions,
+): Promise<RecordedEvent[] | undefined> {
+  if (store.readStreamIfExists !== undefined) return store.readStreamIfExists(stream, options);
+  try {
+    return await store.readStream(stream, options);
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return undefined;
+    throw error;
+  }
 }
 
 export class WrongExpectedVersionError extends Error {

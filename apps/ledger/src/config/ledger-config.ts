@@ -18,6 +18,8 @@ export interface LedgerConfig {
   readonly expirySweepMs: number;
   /** Where the projection runner runs: its own worker thread (default), or the request thread. */
   readonly projectionsThread: 'worker' | 'main';
+  /** Where the embedded log's group commits run: a writer thread (default), or the request thread. */
+  readonly sqliteWriter: 'thread' | 'inline';
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -61,6 +63,10 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
       `must be "worker" or "main", got "${projectionsThread}"`,
     );
   }
+  const sqliteWriter = env.LEDGER_SQLITE_WRITER ?? 'thread';
+  if (sqliteWriter !== 'thread' && sqliteWriter !== 'inline') {
+    throw new ConfigError('LEDGER_SQLITE_WRITER', `must be "thread" or "inline", got "${sqliteWriter}"`);
+  }
   const clockStart = env.LEDGER_CLOCK_START;
   if (clockStart !== undefined) checkClockStart(clockStart);
   return {
@@ -77,6 +83,7 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
     logLevel: env.LOG_LEVEL ?? 'info',
     expirySweepMs: integer(env.LEDGER_EXPIRY_SWEEP_MS ?? '60000', 'LEDGER_EXPIRY_SWEEP_MS', 100, 86_400_000),
     projectionsThread,
+    sqliteWriter,
   };
 }
 

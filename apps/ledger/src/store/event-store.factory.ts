@@ -26,15 +26,23 @@ export interface Stores {
  * data dir. Snapshots and their idempotency-key index are a local cache either way: a node can drop the file
  * while it is stopped and rebuild from the log (not while it runs: cached states rely on the index).
  */
-export function openStores(config: Pick<LedgerConfig, 'dataDir' | 'eventStoreConnectionString'>): Stores {
+export function openStores(
+  config: Pick<LedgerConfig, 'dataDir' | 'eventStoreConnectionString'> &
+    Partial<Pick<LedgerConfig, 'sqliteWriter'>>,
+): Stores {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const cache = path.join(config.dataDir, 'snapshots.sqlite');
   const snapshots = new SqliteSnapshotStore({ path: cache });
   const keys = new SqliteIdempotencyKeyStore({ path: cache });
   if (config.eventStoreConnectionString) {
-    const events = new EsdbEventStore(config.eventStoreConnectionString);
+    // The ledger's event ids are content-addressed (core/command-identity.ts): no read-back per append.
+    const events = new EsdbEventStore(config.eventStoreConnectionString, { contentAddressedIds: true });
     return { events, snapshots, keys, engine: 'eventstoredb' };
   }
-  const events = new SqliteEventStore({ path: path.join(config.dataDir, EVENTS_FILE) });
+  const events = new SqliteEventStore({
+    path: path.join(config.dataDir, EVENTS_FILE),
+    // The server's default: fsyncs wait on the writer thread, not on the thread serving requests.
+    writerThread: (config.sqliteWriter ?? 'inline') === 'thread',
+  });
   return { events, snapshots, keys, engine: 'sqlite' };
 }

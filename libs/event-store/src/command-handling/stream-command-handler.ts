@@ -1,8 +1,7 @@
 import {
   EventStore,
   EventToAppend,
-  RecordedEvent,
-  StreamNotFoundError,
+  readStreamIfExists,
   WrongExpectedVersionError,
   type AppendResult,
 } from '../event-store';
@@ -231,13 +230,8 @@ export class StreamCommandHandler<State> {
     for (;;) {
       const fromRevision =
         loaded.revision === 'no_stream' ? 0n : rereadLast ? loaded.revision : loaded.revision + 1n;
-      let page: RecordedEvent[];
-      try {
-        page = await this.store.readStream(stream, { fromRevision, maxCount: this.pageSize });
-      } catch (error) {
-        if (error instanceof StreamNotFoundError) return loaded;
-        throw error;
-      }
+      let page = await readStreamIfExists(this.store, stream, { fromRevision, maxCount: this.pageSize });
+      if (page === undefined) return loaded;
       const full = page.length >= this.pageSize;
       if (rereadLast && page.length > 0 && page[0].revision === loaded.revision) {
         loaded = { ...loaded, ledgerTime: this.latestTime(undefined, page.slice(0, 1)) };

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { startEsdbDouble, type EsdbDouble } from '../../../../test/support/esdb-double/esdb-double';
-import type { Subscription, SubscriptionItem } from '../event-store';
+import { WrongExpectedVersionError, type Subscription, type SubscriptionItem } from '../event-store';
 import { EsdbEventStore } from './esdb-event-store';
 import { decodePosition, encodeCheckpoint, encodeEventPosition, UnsupportedPositionError } from './positions';
 
@@ -52,6 +52,26 @@ describe('EsdbEventStore on the gRPC double', () => {
   afterEach(async () => {
     await store.close();
     await double.stop();
+  });
+
+  it('with contentAddressedIds, appends without reading back (same ids are a replay, whatever the content)', async () => {
+    const addressed = new EsdbEventStore(double.connectionString, { contentAddressedIds: true });
+    try {
+      const ids = [randomUUID(), randomUUID()];
+      const original = ids.map((id) => ({ id, type: 'T', data: { n: 1 } }));
+      const first = await addressed.appendToStream('ca', original, { expectedRevision: 'no_stream' });
+      // Ledger ids hash the content, so "same ids, other content" cannot happen there; the store
+      // trusts that promise and skips the read-back that would otherwise call it a conflict.
+      const other = ids.map((id) => ({ id, type: 'T', data: { n: 2 } }));
+      expect(await addressed.appendToStream('ca', other, { expectedRevision: 'no_stream' })).toEqual(first);
+      // Without the promise, the same append is refused after reading the stored range back.
+      await expect(
+        store.appendToStream('ca', other, { expectedRevision: 'no_stream' }),
+      ).rejects.toBeInstanceOf(WrongExpectedVersionError);
+      expect((await addressed.readStream('ca')).map((e) => e.data)).toEqual([{ n: 1 }, { n: 1 }]);
+    } finally {
+      await addressed.close();
+    }
   });
 
   it('readAll and headPosition skip system events, across pages', async () => {
