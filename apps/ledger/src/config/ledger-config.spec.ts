@@ -20,3 +20,13 @@ describe('loadLedgerConfig: LEDGER_CLOCK_START (SPEC §10)', () => {
     expect(() => load(start)).toThrow(/LEDGER_CLOCK_START/);
   });
 });
+
+describe('loadLedgerConfig: LEDGER_SQLITE_WRITER', () => {
+  it('commits on the request thread by default, on a writer thread when asked, and refuses anything else', () => {
+    expect(loadLedgerConfig({}).sqliteWriter).toBe('inline');
+    expect(loadLedgerConfig({ LEDGER_SQLITE_WRITER: 'thread' }).sqliteWriter).toBe('thread');
+    expect(() => loadLedgerConfig({ LEDGER_SQLITE_WRITER: 'worker' })).toThrow(
+      'LEDGER_SQLITE_WRITER: must be "thread" or "inline", got "worker"',
+    );
+  });
+});

@@ -41,7 +41,7 @@ export function openStores(
   }
   const events = new SqliteEventStore({
     path: path.join(config.dataDir, EVENTS_FILE),
-    // The server's default: fsyncs wait on the writer thread, not on the thread serving requests.
+    // LEDGER_SQLITE_WRITER=thread: fsyncs wait on a writer thread (not the default: see LedgerConfig).
     writerThread: (config.sqliteWriter ?? 'inline') === 'thread',
   });
   return { events, snapshots, keys, engine: 'sqlite' };

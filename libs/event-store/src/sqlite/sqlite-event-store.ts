@@ -27,7 +27,7 @@ export interface SqliteEventStoreOptions extends SqliteConnectionOptions {
   /**
    * Commit on a thread of its own (its own connection to the file): the fsync of each group commit
    * then waits there instead of blocking the caller's event loop. Same durability and the same
-   * answers; not for ':memory:'. Default false (the server turns it on: LEDGER_SQLITE_WRITER).
+   * answers; not for ':memory:'. Default false (the server's LEDGER_SQLITE_WRITER=thread turns it on).
    */
   readonly writerThread?: boolean;
 }
