@@ -43,6 +43,8 @@ const FIELD_OF_KIND = {
   grant: 'grantId',
   refund: 'refundId',
   reset: 'resetId',
+  hold: 'holdId',
+  release: 'holdId',
 } as const;
 
 type KeyKind = keyof typeof FIELD_OF_KIND;
@@ -55,6 +57,8 @@ export const idempotencyKeys = {
   grant: keyOf('grant'),
   refund: keyOf('refund'),
   reset: keyOf('reset'),
+  hold: keyOf('hold'),
+  release: keyOf('release'),
 } as const;
 
 /**

@@ -147,6 +147,13 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
       return { type: event.type, grantId: event.data.grantId, credits: event.data.credits };
     case 'AccountLimitsReset':
       return { type: event.type, resetId: event.data.resetId, product: event.data.product };
+    case 'HoldPlaced':
+    case 'HoldRejected':
+    case 'HoldSettled':
+    case 'HoldReleased':
+    case 'HoldExpired':
+      // Issue 17 (HOLDS-STATUS.md): the reference model does not know holds yet.
+      throw new Error(`the simulation does not model ${event.type} yet`);
     case 'LimitsReset': {
       const d = event.data;
       return {

@@ -92,6 +92,9 @@ export function describeEvent(event: AccountEvent): EventCharge {
         what: `limits reset${event.data.product ? ` (${event.data.product})` : ''}: "${event.data.reason}"`,
         ...none,
       };
+    default:
+      // Issue 17 (HOLDS-STATUS.md): a plain line until the CLI describes holds properly.
+      return { what: `${event.type} ${event.data.holdId}`, ...none };
   }
 }
 

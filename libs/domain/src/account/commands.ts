@@ -1,5 +1,6 @@
 import { idempotencyKeys } from '../idempotency';
 import type { JsonObject } from '../ids';
+import type { HoldCommand } from '../holds/commands';
 
 /** Supplied by the shell, never by the caller: the ledger's clock, the payload fingerprint, who asked. */
 export interface CommandMetadata {
@@ -83,7 +84,8 @@ export type AccountCommand =
   | RefundPurchase
   | SetSpendingCap
   | ExpireCredits
-  | ResetAccountLimits;
+  | ResetAccountLimits
+  | HoldCommand;
 
 export type AccountCommandType = AccountCommand['type'];
 
@@ -108,6 +110,12 @@ export function idempotencyKeyOf(command: Pick<AccountCommand, 'type' | 'data'>)
       return idempotencyKeys.refund(data.refundId);
     case 'ResetAccountLimits':
       return idempotencyKeys.reset(data.resetId);
+    case 'PlaceHold':
+      return idempotencyKeys.hold(data.holdId);
+    case 'SettleHold':
+      return idempotencyKeys.usage(data.usageId);
+    case 'ReleaseHold':
+      return idempotencyKeys.release(data.holdId);
     default:
       return null;
   }

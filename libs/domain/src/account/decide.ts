@@ -14,6 +14,9 @@ import { decideRecordUsage } from './decide-usage';
 import { events, failure, stampOf, type Decision, type DecisionContext } from './decision';
 import type { CreditsExpired, EventStamp } from './events';
 import { evolve, initialState, type AccountState } from './state';
+import { decideHoldCommand, isHoldCommand, refundBlockedByHolds, usageView } from '../holds/decide-holds';
+import { holdExpiryEvents } from '../holds/decide-release';
+import { holdsDue } from '../holds/state';
 
 /**
  * The account decider: `decide(command, state, context)` over the folded `account-<id>` stream.
@@ -35,34 +38,40 @@ export function decide(command: AccountCommand, state: AccountState, context: De
   if (command.data.accountId !== state.accountId) {
     return failure(invalid([{ field: 'accountId', message: 'does not match the account stream' }]));
   }
+  const now = command.metadata.now;
   // Nothing due (nearly always): decide on the state as it is, with no write-offs to prepend.
-  if (grantsToWriteOff(state.grants, command.metadata.now).length === 0) {
+  if (grantsToWriteOff(state.grants, now).length === 0 && holdsDue(state.holds, now).length === 0) {
     return decideAfterExpiry(command, state, context);
   }
-  const expired = expiryEvents(
-    state,
-    stampOf(state.accountId, command.metadata, context),
-    command.metadata.now,
-  );
+  // Holds expire first (giving their credits back), then expired grants are written off.
+  const stamp = stampOf(state.accountId, command.metadata, context);
+  const holdsExpired = holdExpiryEvents(state, stamp, now);
+  const afterHolds = holdsExpired.reduce<AccountState>(evolve, state);
+  const expired = [...holdsExpired, ...expiryEvents(afterHolds, stamp, now)];
   const afterExpiry = expired.reduce<AccountState>(evolve, state);
   const decision = decideAfterExpiry(command, afterExpiry, context);
   return decision.kind === 'events' ? events(...expired, ...decision.events) : decision;
 }
 
 function decideAfterExpiry(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
+  if (isHoldCommand(command)) return decideHoldCommand(command, state, context);
   switch (command.type) {
     case 'OpenAccount':
       return decideOpenAccount(command, state, context);
     case 'ChangePlan':
       return decideChangePlan(command, state, context);
     case 'RecordUsage':
-      return decideRecordUsage(command, state, context);
+      // Held units and credits are invisible to usage: it decides on the state with holds applied.
+      return decideRecordUsage(command, usageView(state, command.metadata.now), context);
     case 'PurchaseCredits':
       return decidePurchaseCredits(command, state, context);
     case 'GrantCredits':
       return decideGrantCredits(command, state, context);
     case 'RefundPurchase':
-      return decideRefundPurchase(command, state, context);
+      return (
+        refundBlockedByHolds(state, command.data.refundId, command.data.purchaseId) ??
+        decideRefundPurchase(command, state, context)
+      );
     case 'SetSpendingCap':
       return decideSetSpendingCap(command, state, context);
     case 'ExpireCredits':

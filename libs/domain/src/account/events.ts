@@ -1,5 +1,6 @@
 import type { JsonObject } from '../ids';
 import type { MoneyPaid } from './commands';
+import { HOLD_EVENT_TYPES, type HoldEvent } from '../holds/events';
 
 /**
  * Account events. Data is JSON-safe: credits as normalised decimal strings, times as ISO
@@ -138,7 +139,8 @@ export type AccountEvent =
   | PurchaseRefunded
   | SpendingCapSet
   | CreditsExpired
-  | AccountLimitsReset;
+  | AccountLimitsReset
+  | HoldEvent;
 
 export type AccountEventType = AccountEvent['type'];
 
@@ -153,4 +155,5 @@ export const ACCOUNT_EVENT_TYPES: readonly AccountEventType[] = [
   'SpendingCapSet',
   'CreditsExpired',
   'AccountLimitsReset',
+  ...HOLD_EVENT_TYPES,
 ];

@@ -2,6 +2,7 @@ import { AppendOnlyIndex } from '../append-only-index';
 import { creditsFromStored, formatCredits } from '../credits';
 import type { IdempotencyEntry } from '../idempotency';
 import type { AccountState, GrantState, OpenWindow } from './state';
+import type { HoldState } from '../holds/state';
 
 /**
  * Snapshots let the shell skip folding a long stream. The format is versioned; a snapshot of
@@ -9,7 +10,8 @@ import type { AccountState, GrantState, OpenWindow } from './state';
  * Credits become decimal strings and the idempotency index a list of [key, fingerprint, revision]
  * triples — the compact part that grows with every keyed command.
  */
-export const SNAPSHOT_FORMAT = 2;
+/** 3 added the holds slice (issue 17); a format-2 snapshot is refused and the stream folded from 0. */
+export const SNAPSHOT_FORMAT = 3;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 
@@ -24,7 +26,13 @@ export interface AccountSnapshot {
   readonly spendingCap: string | null;
   readonly monthSpend: { readonly month: number; readonly credits: string };
   readonly idempotency: readonly (readonly [string, string, number])[];
+  readonly holds: readonly HoldJson[];
 }
+
+type HoldJson = Omit<HoldState, 'credits' | 'allocations'> & {
+  credits: string;
+  allocations: readonly { grantId: string; credits: string }[];
+};
 
 export function snapshotOf(state: AccountState): AccountSnapshot {
   return {
@@ -42,6 +50,11 @@ export function snapshotOf(state: AccountState): AccountSnapshot {
     spendingCap: state.spendingCap === null ? null : formatCredits(state.spendingCap),
     monthSpend: { month: state.monthSpend.month, credits: formatCredits(state.monthSpend.credits) },
     idempotency: [...state.idempotency].map(([key, e]) => [key, e.fingerprint, e.revision] as const),
+    holds: [...state.holds.values()].map((h) => ({
+      ...h,
+      credits: formatCredits(h.credits),
+      allocations: h.allocations.map((a) => ({ grantId: a.grantId, credits: formatCredits(a.credits) })),
+    })),
   };
 }
 
@@ -67,6 +80,19 @@ export function stateFromSnapshot(json: unknown): AccountState {
     monthSpend: { month: s.monthSpend.month, credits: creditsFromStored(s.monthSpend.credits) },
     idempotency: AppendOnlyIndex.of<string, IdempotencyEntry>(
       s.idempotency.map(([key, fingerprint, revision]) => [key, { fingerprint, revision }]),
+    ),
+    holds: new Map(
+      (s.holds ?? []).map((h) => [
+        h.holdId,
+        {
+          ...h,
+          credits: creditsFromStored(h.credits),
+          allocations: h.allocations.map((a) => ({
+            grantId: a.grantId,
+            credits: creditsFromStored(a.credits),
+          })),
+        },
+      ]),
     ),
   };
 }

@@ -4,6 +4,7 @@ import { idempotencyKeys, type IdempotencyIndex } from '../idempotency';
 import { msFromStored, utcMonthOf, type EpochMs } from '../time';
 import type { MoneyPaid } from './commands';
 import type { AccountEvent, Allocation, WindowSnapshot } from './events';
+import { applyHoldEvent, noHolds, type HoldsState } from '../holds/state';
 
 /** A window that has been opened by usage. Limits are not stored: they come from the current plan. */
 export interface OpenWindow {
@@ -47,6 +48,8 @@ export interface AccountState {
   /** Credits charged in `month` (UTC months since year 0): enough for the calendar-month cap. */
   readonly monthSpend: { readonly month: number; readonly credits: Credits };
   readonly idempotency: IdempotencyIndex;
+  /** The holds slice (holds/state.ts): held credits are off their grants' remaining, held units kept apart. */
+  readonly holds: HoldsState;
 }
 
 export function initialState(): AccountState {
@@ -60,6 +63,7 @@ export function initialState(): AccountState {
     spendingCap: null,
     monthSpend: { month: 0, credits: 0n },
     idempotency: AppendOnlyIndex.empty(),
+    holds: noHolds(),
   };
 }
 
@@ -77,6 +81,7 @@ function draftOf(state: AccountState): Draft {
     spendingCap: state.spendingCap,
     monthSpend: state.monthSpend,
     idempotency: state.idempotency,
+    holds: state.holds,
   };
 }
 
@@ -115,6 +120,13 @@ function keyOf(event: AccountEvent): string | null {
       return idempotencyKeys.refund(event.data.refundId);
     case 'AccountLimitsReset':
       return idempotencyKeys.reset(event.data.resetId);
+    case 'HoldPlaced':
+    case 'HoldRejected':
+      return idempotencyKeys.hold(event.data.holdId);
+    case 'HoldSettled':
+      return idempotencyKeys.usage(event.data.usageId);
+    case 'HoldReleased':
+      return idempotencyKeys.release(event.data.holdId);
     default:
       return null;
   }
@@ -188,6 +200,8 @@ function apply(draft: Draft, event: AccountEvent): void {
       draft.windows = product === null ? [] : draft.windows.filter((w) => w.product !== product);
       return;
     }
+    default:
+      applyHoldEvent(draft, event);
   }
 }
 

@@ -107,6 +107,8 @@ export class AccountQuery {
       plan,
       // Only the decider reads it (a retried OpenAccount); the read models do not keep it.
       openedWithPlan: null,
+      // Issue 17: the read models do not keep holds yet (see HOLDS-STATUS.md).
+      holds: new Map(),
       windows: this.selectWindows.all(accountId).map((w) => ({
         product: w.product,
         name: w.window_name,

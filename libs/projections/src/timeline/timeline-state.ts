@@ -63,6 +63,9 @@ export function evolveTimelineState(state: TimelineState, event: AccountEvent): 
       return { ...state, grants: state.grants.filter((g) => g.grantId !== event.data.purchaseId) };
     case 'UsageRejected':
       return state;
+    default:
+      // Issue 17: no command path appends hold events yet; the timeline must learn them before one does.
+      throw new Error(`the timeline does not read ${event.type} yet (issue 17, HOLDS-STATUS.md)`);
   }
 }
 
