@@ -10,11 +10,15 @@ import {
   decideSetSpendingCap,
 } from './decide-account';
 import { decideGrantCredits, decidePurchaseCredits, decideRefundPurchase } from './decide-credits';
-import { decideRecordUsage } from './decide-usage';
 import { events, failure, stampOf, type Decision, type DecisionContext } from './decision';
 import type { CreditsExpired, EventStamp } from './events';
 import { evolve, initialState, type AccountState } from './state';
-import { decideHoldCommand, isHoldCommand, refundBlockedByHolds, usageView } from '../holds/decide-holds';
+import {
+  decideHoldCommand,
+  isHoldCommand,
+  refundBlockedByHolds,
+  decideUsageBesideHolds,
+} from '../holds/decide-holds';
 import { holdExpiryEvents } from '../holds/decide-release';
 import { holdsDue } from '../holds/state';
 
@@ -62,7 +66,7 @@ function decideAfterExpiry(command: AccountCommand, state: AccountState, context
       return decideChangePlan(command, state, context);
     case 'RecordUsage':
       // Held units and credits are invisible to usage: it decides on the state with holds applied.
-      return decideRecordUsage(command, usageView(state, command.metadata.now), context);
+      return decideUsageBesideHolds(command, state, context);
     case 'PurchaseCredits':
       return decidePurchaseCredits(command, state, context);
     case 'GrantCredits':

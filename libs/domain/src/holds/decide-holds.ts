@@ -1,5 +1,7 @@
-import type { AccountCommand } from '../account/commands';
-import { failure, type Decision, type DecisionContext } from '../account/decision';
+import type { AccountCommand, RecordUsage } from '../account/commands';
+import { decideRecordUsage } from '../account/decide-usage';
+import type { AccountEvent } from '../account/events';
+import { events, failure, type Decision, type DecisionContext } from '../account/decision';
 import type { AccountState } from '../account/state';
 import { conflict } from '../errors';
 import { idempotencyKeys } from '../idempotency';
@@ -7,7 +9,7 @@ import type { HoldCommand } from './commands';
 import { decidePlaceHold } from './decide-place';
 import { decideExpireHold, decideReleaseHold } from './decide-release';
 import { decideSettleHold } from './decide-settle';
-import { heldOnGrant, openHolds, withHoldsApplied } from './state';
+import { heldOnGrant, openHolds, snapshotsWithoutHeld, withHoldsApplied } from './state';
 
 /** The holds module's entry point, dispatched from the account decider (after lazy expiry). */
 export function decideHoldCommand(
@@ -36,8 +38,28 @@ export function isHoldCommand(command: AccountCommand): command is HoldCommand {
   );
 }
 
-/** What RecordUsage decides on: the state with open holds' units and credits taken out. */
-export const usageView = withHoldsApplied;
+/**
+ * RecordUsage with holds: decided on the state with open holds' units and credits taken out
+ * (`withHoldsApplied`), its window snapshots then given back their real `used`.
+ */
+export function decideUsageBesideHolds(
+  command: RecordUsage,
+  state: AccountState,
+  context: DecisionContext,
+): Decision {
+  if (state.holds.size === 0) return decideRecordUsage(command, state, context);
+  const decision = decideRecordUsage(command, withHoldsApplied(state, command.metadata.now), context);
+  if (decision.kind !== 'events') return decision;
+  return events(
+    ...decision.events.map((event): AccountEvent => {
+      if (event.type !== 'UsageRecorded' && event.type !== 'UsageRejected') return event;
+      return {
+        ...event,
+        data: { ...event.data, windows: snapshotsWithoutHeld(state.holds, event.data.windows) },
+      } as AccountEvent;
+    }),
+  );
+}
 
 /**
  * A purchase cannot be refunded while an open hold keeps some of its credits: the refund would

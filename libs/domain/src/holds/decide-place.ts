@@ -9,7 +9,7 @@ import { idempotencyKeys } from '../idempotency';
 import { isoOf, utcMonthOf } from '../time';
 import { windowSnapshot, type CurrentWindow } from '../windows';
 import { DEFAULT_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, type PlaceHold } from './commands';
-import { withHoldsApplied } from './state';
+import { snapshotsWithoutHeld, withHoldsApplied } from './state';
 import { checkLines, checkProduct } from './validate-lines';
 
 /**
@@ -56,7 +56,7 @@ export function decidePlaceHold(command: PlaceHold, state: AccountState, context
           reason: e.reason,
           requiredCredits: formatCredits(credits + e.price.overageCredits),
           resetsAt: e.resetsAt === null ? null : isoOf(e.resetsAt),
-          windows: e.windows.map(windowSnapshot),
+          windows: snapshotsWithoutHeld(state.holds, e.windows.map(windowSnapshot)),
           balanceAfter: formatCredits(balanceOf(state.grants, metadata.now)),
         }),
       });

@@ -83,18 +83,39 @@ export function withHoldsApplied(state: AccountState, now: EpochMs): AccountStat
   const open = openHolds(state.holds);
   if (open.length === 0) return state;
   const windows = state.windows.map((w) => {
-    let held = 0;
-    for (const hold of open) {
-      if (hold.product !== w.product) continue;
-      if (hold.windows.some((h) => h.name === w.name && h.startedAt === w.startedAt)) {
-        held += hold.allowanceUnits;
-      }
-    }
+    const held = heldUnitsIn(state.holds, w.product, w.name, w.startedAt);
     return held === 0 ? w : { ...w, used: w.used + held };
   });
   const month = utcMonthOf(now);
   const spent = state.monthSpend.month === month ? state.monthSpend.credits : 0n;
   return { ...state, windows, monthSpend: { month, credits: spent + heldCredits(state.holds) } };
+}
+
+/** Units open holds keep in the window instance (product, name, startedAt). */
+export function heldUnitsIn(holds: HoldsState, product: string, name: string, startedAt: EpochMs): number {
+  let held = 0;
+  for (const hold of openHolds(holds)) {
+    if (hold.product !== product) continue;
+    if (hold.windows.some((h) => h.name === name && h.startedAt === startedAt)) held += hold.allowanceUnits;
+  }
+  return held;
+}
+
+/**
+ * Window snapshots decided on `withHoldsApplied` count held units in `used`; an event must record
+ * the real `used` (evolve stores it), so they are taken out again. `remaining` stays as decided:
+ * limit − used − held, what the caller may still use (API.md "Holds and reversals").
+ */
+export function snapshotsWithoutHeld(
+  holds: HoldsState,
+  snapshots: readonly WindowSnapshot[],
+): readonly WindowSnapshot[] {
+  if (openHolds(holds).length === 0) return snapshots;
+  return snapshots.map((w) => {
+    if (w.startedAt === null) return w;
+    const held = heldUnitsIn(holds, w.product, w.window, msFromStored(w.startedAt));
+    return held === 0 ? w : { ...w, used: w.used - held };
+  });
 }
 
 /** Folds one hold event into the draft (called by the account `evolve`; the index is kept there). */

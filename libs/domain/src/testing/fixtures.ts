@@ -131,6 +131,24 @@ export const resetAccount = (resetId: string, now = T0, product?: string) =>
     now,
   );
 
+/** Holds (issue 17). */
+type Line = { operation: string; quantity: number };
+export const line = (quantity: number, operation = 'local_message'): Line => ({ operation, quantity });
+export const placeHold = (
+  holdId: string,
+  lines: readonly Line[],
+  options: { now?: number; ttlSeconds?: number; product?: string } = {},
+) => {
+  const { now = T0, product = 'codex', ...rest } = options;
+  return command('PlaceHold', { holdId, accountId: ACCOUNT, product, lines, ...rest }, now);
+};
+export const settleHold = (holdId: string, usageId: string, lines: readonly Line[], now = T0) =>
+  command('SettleHold', { holdId, accountId: ACCOUNT, usageId, lines }, now);
+export const releaseHold = (holdId: string, now = T0, reason = 'task cancelled') =>
+  command('ReleaseHold', { holdId, accountId: ACCOUNT, reason }, now);
+export const expireHold = (holdId: string, now = T0) =>
+  command('ExpireHold', { holdId, accountId: ACCOUNT }, now);
+
 /** "Given these commands happened": their events, each decided on the state before it. */
 export function history(commands: readonly AccountCommand[], ctx: DecisionContext = context): AccountEvent[] {
   const events: AccountEvent[] = [];

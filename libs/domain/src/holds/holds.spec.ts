@@ -1,0 +1,407 @@
+import {
+  cap,
+  changePlan,
+  DAY,
+  expire,
+  expireHold,
+  grant,
+  history,
+  HOUR,
+  line,
+  open,
+  placeHold,
+  purchase,
+  refund,
+  releaseHold,
+  resetAccount,
+  settleHold,
+  spec,
+  stateOf,
+  T0,
+  usage,
+} from '../testing/fixtures';
+import { isoOf } from '../time';
+
+/**
+ * Holds (SPEC §6, holds/RULES.md). Test rate card: plus/codex has windows 5h = 10 units and
+ * weekly = 30 units; local_message = 1 unit or 5 credits a message.
+ */
+const funded = () => [open(), grant('g-1', '100', { priority: 10 }), purchase('p-1', '100')];
+
+describe('PlaceHold — decided like usage, consuming nothing', () => {
+  it('holds allowance units from every window, then overage credits in burn order', () => {
+    spec()
+      .given(history(funded()))
+      .when(placeHold('h-1', [line(12)]))
+      .thenMatches([
+        {
+          type: 'HoldPlaced',
+          data: {
+            holdId: 'h-1',
+            allowanceUnits: 10,
+            credits: '10',
+            allocations: [{ grantId: 'g-1', credits: '10' }],
+            expiresAt: isoOf(T0 + HOUR),
+            balanceAfter: '190',
+            windows: [
+              { window: '5h', startedAt: isoOf(T0) },
+              { window: 'weekly', startedAt: isoOf(T0) },
+            ],
+          },
+        },
+      ]);
+  });
+
+  it('makes held units and credits invisible to usage (and the cap counts them)', () => {
+    const given = history([...funded(), placeHold('h-1', [line(12)])]);
+    spec()
+      .given(given)
+      .when(usage('u-1', 1))
+      .thenMatches([
+        {
+          type: 'UsageRecorded',
+          data: {
+            allowanceUnits: 0,
+            creditsCharged: '5',
+            balanceAfter: '185',
+            windows: [{ used: 0 }, { used: 0 }],
+          },
+        },
+      ]);
+    spec()
+      .given(history([open(), grant('g-1', '12'), placeHold('h-1', [line(12)])]))
+      .when(usage('u-1', 1))
+      .thenMatches([{ type: 'UsageRejected', data: { reason: 'insufficient_credits', balanceAfter: '2' } }]);
+    spec()
+      .given(history([open(), grant('g-1', '100'), cap('12'), placeHold('h-1', [line(12)])]))
+      .when(usage('u-1', 1))
+      .thenMatches([{ type: 'UsageRejected', data: { reason: 'spending_cap_reached' } }]);
+  });
+
+  it('is invisible to another hold too', () => {
+    spec()
+      .given(history([open(), grant('g-1', '10'), placeHold('h-1', [line(12)])]))
+      .when(placeHold('h-2', [line(1)]))
+      .thenMatches([
+        { type: 'HoldRejected', data: { reason: 'insufficient_credits', requiredCredits: '5' } },
+      ]);
+  });
+
+  it('rejects like usage, records HoldRejected and replays it on retry even after credits arrive', () => {
+    spec()
+      .given(history([open('free')]))
+      .when(placeHold('h-1', [line(6)]))
+      .thenMatches([{ type: 'HoldRejected', data: { reason: 'overage_not_allowed', requiredCredits: '5' } }]);
+    spec()
+      .given(history([open(), placeHold('h-1', [line(11)]), grant('g-1', '100')]))
+      .when(placeHold('h-1', [line(11)]))
+      .thenReplay(1);
+  });
+
+  it('answers conflict for the same holdId with another payload, and refuses bad input', () => {
+    spec()
+      .given(history([...funded(), placeHold('h-1', [line(1)])]))
+      .when(placeHold('h-1', [line(2)]))
+      .thenError('conflict');
+    spec().given(history(funded())).when(placeHold('h-1', [])).thenError('invalid', ['lines']);
+    spec()
+      .given(history(funded()))
+      .when(placeHold('h-1', [line(1)], { ttlSeconds: 86_401 }))
+      .thenError('invalid', ['ttlSeconds']);
+    spec()
+      .given(history(funded()))
+      .when(placeHold('h-1', [line(1, 'teleport')]))
+      .thenError('invalid', ['lines[0].operation']);
+  });
+});
+
+describe('SettleHold', () => {
+  const held = () => [...funded(), placeHold('h-1', [line(12)])];
+
+  it('within the hold: units first, then held credits in order; the rest released', () => {
+    spec()
+      .given(history(held()))
+      .when(settleHold('h-1', 'u-1', [line(11)], T0 + 60_000))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            usageId: 'u-1',
+            consumed: { allowanceUnits: 10, credits: '5', allocations: [{ grantId: 'g-1', credits: '5' }] },
+            charged: { allowanceUnits: 0, credits: '0', allocations: [] },
+            released: {
+              allowanceUnits: 0,
+              credits: '5',
+              allocations: [{ grantId: 'g-1', credits: '5' }],
+              expired: [],
+            },
+            uncollected: { credits: '0', reason: null },
+            windows: [{ used: 10 }, { used: 10 }],
+            balanceAfter: '195',
+          },
+        },
+      ]);
+  });
+
+  it('beyond the hold: the excess is charged like new usage at settle time', () => {
+    spec()
+      .given(history(held()))
+      .when(settleHold('h-1', 'u-1', [line(14)]))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            consumed: { allowanceUnits: 10, credits: '10' },
+            charged: { allowanceUnits: 0, credits: '10', allocations: [{ grantId: 'g-1', credits: '10' }] },
+            uncollected: { credits: '0', reason: null },
+            balanceAfter: '180',
+          },
+        },
+      ]);
+  });
+
+  it('posts what cannot be paid to uncollected with the reason, never a negative balance', () => {
+    const events = history([open(), grant('g-1', '12'), placeHold('h-1', [line(12)])]);
+    spec()
+      .given(events)
+      .when(settleHold('h-1', 'u-1', [line(14)]))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            consumed: { credits: '10' },
+            charged: { credits: '2' },
+            uncollected: { credits: '8', reason: 'insufficient_credits' },
+            balanceAfter: '0',
+          },
+        },
+      ]);
+  });
+
+  it('replays a repeated settlement and names the state when the hold is no longer held', () => {
+    const settled = history([...held(), settleHold('h-1', 'u-1', [line(1)])]);
+    spec()
+      .given(settled)
+      .when(settleHold('h-1', 'u-1', [line(1)]))
+      .thenReplay(settled.length - 1);
+    const second = spec()
+      .given(settled)
+      .when(settleHold('h-1', 'u-2', [line(1)]));
+    second.thenError('conflict');
+    expect(second.decision).toMatchObject({ error: { message: 'hold "h-1" is settled' } });
+    const released = spec()
+      .given(history([...held(), releaseHold('h-1')]))
+      .when(settleHold('h-1', 'u-1', [line(1)]));
+    expect(released.decision).toMatchObject({
+      error: { code: 'conflict', message: 'hold "h-1" is released' },
+    });
+    spec()
+      .given(history(funded()))
+      .when(settleHold('h-9', 'u-1', [line(1)]))
+      .thenError('not_found');
+  });
+});
+
+describe('ReleaseHold and expiry', () => {
+  const held = () => [...funded(), placeHold('h-1', [line(12)], { ttlSeconds: 600 })];
+
+  it('gives the held credits back to their grants and the units back to the windows', () => {
+    const events = history([...held(), releaseHold('h-1')]);
+    expect(events.at(-1)).toMatchObject({
+      type: 'HoldReleased',
+      data: {
+        released: { allowanceUnits: 10, credits: '10', allocations: [{ grantId: 'g-1', credits: '10' }] },
+      },
+    });
+    spec()
+      .given(events)
+      .when(usage('u-1', 10))
+      .thenMatches([
+        { type: 'UsageRecorded', data: { allowanceUnits: 10, creditsCharged: '0', balanceAfter: '200' } },
+      ]);
+  });
+
+  it('replays a repeated release; a release of a settled hold is a conflict', () => {
+    const events = history([...held(), releaseHold('h-1')]);
+    spec()
+      .given(events)
+      .when(releaseHold('h-1'))
+      .thenReplay(events.length - 1);
+    spec()
+      .given(history([...held(), settleHold('h-1', 'u-1', [line(1)])]))
+      .when(releaseHold('h-1'))
+      .thenError('conflict');
+  });
+
+  it('expires by itself at expiresAt, lazily before the next command of the stream', () => {
+    spec()
+      .given(history(held()))
+      .when(usage('u-1', 10, { now: T0 + 600_000 }))
+      .thenMatches([
+        { type: 'HoldExpired', data: { holdId: 'h-1', released: { allowanceUnits: 10, credits: '10' } } },
+        { type: 'UsageRecorded', data: { allowanceUnits: 10, creditsCharged: '0' } },
+      ]);
+  });
+
+  it('expires by the scheduler (ExpireHold), idempotently, and a settle after expiry names the state', () => {
+    spec()
+      .given(history(held()))
+      .when(expireHold('h-1', T0 + 600_000))
+      .thenMatches([{ type: 'HoldExpired', data: { holdId: 'h-1' } }]);
+    spec()
+      .given(history(held()))
+      .when(expireHold('h-1', T0 + 1000))
+      .thenNothing();
+    const expired = history([...held(), expireHold('h-1', T0 + 600_000)]);
+    spec()
+      .given(expired)
+      .when(expireHold('h-1', T0 + 700_000))
+      .thenNothing();
+    const late = spec()
+      .given(expired)
+      .when(settleHold('h-1', 'u-1', [line(1)], T0 + 700_000));
+    expect(late.decision).toMatchObject({ error: { code: 'conflict', message: 'hold "h-1" is expired' } });
+    // Not yet appended: the settle at expiry sees the lazy expiry and is refused, appending nothing.
+    const lazy = spec()
+      .given(history(held()))
+      .when(settleHold('h-1', 'u-1', [line(1)], T0 + 600_000));
+    expect(lazy.decision).toMatchObject({ error: { code: 'conflict', message: 'hold "h-1" is expired' } });
+  });
+});
+
+describe('While a hold is open (holds/RULES.md)', () => {
+  it('window ends: held units lapse with it; consumed units are not charged to the next window', () => {
+    const events = history([
+      open(),
+      grant('g-1', '100'),
+      placeHold('h-1', [line(4)], { ttlSeconds: 86_400 }),
+    ]);
+    // The 5h window ended; the weekly one is still live.
+    spec()
+      .given(events)
+      .when(settleHold('h-1', 'u-1', [line(4)], T0 + 6 * HOUR))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            consumed: { allowanceUnits: 4, credits: '0' },
+            charged: { allowanceUnits: 0, credits: '0' },
+            windows: [
+              { window: '5h', used: 0, startedAt: null },
+              { window: 'weekly', used: 4 },
+            ],
+          },
+        },
+      ]);
+    // Meanwhile a new 5h window gives its full limit to usage: the lapsed held units are not in it.
+    spec()
+      .given(events)
+      .when(usage('u-2', 10, { now: T0 + 6 * HOUR }))
+      .thenMatches([{ type: 'UsageRecorded', data: { allowanceUnits: 10, creditsCharged: '0' } }]);
+  });
+
+  it('window reset: the same, held units of a voided window lapse and nothing is charged twice', () => {
+    const events = history([open(), placeHold('h-1', [line(4)]), resetAccount('r-1', T0 + 1000)]);
+    spec()
+      .given(events)
+      .when(usage('u-1', 10, { now: T0 + 2000 }))
+      .thenMatches([{ type: 'UsageRecorded', data: { allowanceUnits: 10 } }]);
+    spec()
+      .given(events)
+      .when(settleHold('h-1', 'u-1', [line(4)], T0 + 2000))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            consumed: { allowanceUnits: 4 },
+            charged: { allowanceUnits: 0 },
+            windows: [{ used: 0 }, { used: 0 }],
+          },
+        },
+      ]);
+  });
+
+  it('grant expires: the held share stays held and can be settled; released, it is written off as expired', () => {
+    const given = [
+      open(),
+      grant('g-1', '20', { expiresAt: isoOf(T0 + 30 * 60_000) }),
+      placeHold('h-1', [line(12)]),
+    ];
+    spec()
+      .given(history(given))
+      .when(settleHold('h-1', 'u-1', [line(12)], T0 + 40 * 60_000))
+      .thenMatches([
+        { type: 'CreditsExpired', data: { grantId: 'g-1', credits: '10' } },
+        {
+          type: 'HoldSettled',
+          data: { consumed: { credits: '10', allocations: [{ grantId: 'g-1', credits: '10' }] } },
+        },
+      ]);
+    spec()
+      .given(history(given))
+      .when(releaseHold('h-1', T0 + 40 * 60_000))
+      .thenMatches([
+        { type: 'CreditsExpired', data: { grantId: 'g-1', credits: '10' } },
+        {
+          type: 'HoldReleased',
+          data: {
+            released: { credits: '10', allocations: [], expired: [{ grantId: 'g-1', credits: '10' }] },
+          },
+        },
+      ]);
+  });
+
+  it('grant refunded: a purchase with held credits cannot be refunded until the hold ends', () => {
+    const given = [open(), purchase('p-1', '100'), placeHold('h-1', [line(12)])];
+    spec().given(history(given)).when(refund('rf-1', 'p-1')).thenError('conflict');
+    spec()
+      .given(history([...given, releaseHold('h-1')]))
+      .when(refund('rf-1', 'p-1'))
+      .thenMatches([{ type: 'PurchaseRefunded', data: { credits: '100' } }]);
+  });
+
+  it('plan changes: what is held stays held; the excess at settle follows the plan of settle time', () => {
+    const given = [open(), grant('g-1', '100'), placeHold('h-1', [line(12)]), changePlan('free')];
+    spec()
+      .given(history(given))
+      .when(settleHold('h-1', 'u-1', [line(14)]))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            consumed: { allowanceUnits: 10, credits: '10' },
+            charged: { credits: '0' },
+            uncollected: { credits: '10', reason: 'overage_not_allowed' },
+          },
+        },
+      ]);
+  });
+
+  it('spending cap changes: a lower cap does not cancel the hold; it limits the excess at settle', () => {
+    const given = [open(), grant('g-1', '100'), placeHold('h-1', [line(12)]), cap('15')];
+    spec()
+      .given(history(given))
+      .when(settleHold('h-1', 'u-1', [line(14)]))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            consumed: { credits: '10' },
+            charged: { credits: '5' },
+            uncollected: { credits: '5', reason: 'spending_cap_reached' },
+          },
+        },
+      ]);
+    expect(stateOf(history([...given, settleHold('h-1', 'u-1', [line(14)])])).monthSpend.credits).toBe(
+      15_000_000n,
+    );
+  });
+
+  it('credit expiry by the scheduler leaves held credits alone', () => {
+    const given = [open(), grant('g-1', '20', { expiresAt: isoOf(T0 + DAY) }), placeHold('h-1', [line(12)])];
+    spec()
+      .given(history(given))
+      .when(expire(T0 + 1000))
+      .thenNothing();
+  });
+});
