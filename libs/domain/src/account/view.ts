@@ -9,6 +9,7 @@ import { liveWindows, windowSnapshot } from '../windows';
 import type { RecordUsageData } from './commands';
 import type { DecisionContext } from './decision';
 import { evaluateUsage } from './decide-usage';
+import { withHoldsApplied } from '../holds/state';
 import type { RejectionReason } from './events';
 import type { AccountState, GrantState } from './state';
 import { windowView, type UsageOutcome, type WindowView } from './usage-outcome';
@@ -112,8 +113,9 @@ export function entitlement(
   | { readonly ok: true; readonly entitlement: Entitlement }
   | { readonly ok: false; readonly error: DomainError } {
   if (state.accountId === null) return { ok: false, error: notFound('account is not open') };
+  // Held units and credits are not available to it (SPEC §6), as for RecordUsage.
   const result = evaluateUsage(
-    state,
+    withHoldsApplied(state, now),
     { ...usage, usageId: 'dry-run', accountId: state.accountId },
     now,
     context,

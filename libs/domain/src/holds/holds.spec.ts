@@ -1,6 +1,7 @@
 import {
   cap,
   changePlan,
+  context,
   DAY,
   expire,
   expireHold,
@@ -21,6 +22,7 @@ import {
   usage,
 } from '../testing/fixtures';
 import { isoOf } from '../time';
+import { entitlement } from '../account/view';
 
 /**
  * Holds (SPEC §6, holds/RULES.md). Test rate card: plus/codex has windows 5h = 10 units and
@@ -76,6 +78,20 @@ describe('PlaceHold — decided like usage, consuming nothing', () => {
       .given(history([open(), grant('g-1', '100'), cap('12'), placeHold('h-1', [line(12)])]))
       .when(usage('u-1', 1))
       .thenMatches([{ type: 'UsageRejected', data: { reason: 'spending_cap_reached' } }]);
+  });
+
+  it('is invisible to the entitlement dry run', () => {
+    const state = stateOf(history([open(), grant('g-1', '12'), placeHold('h-1', [line(12)])]));
+    const result = entitlement(
+      state,
+      { product: 'codex', operation: 'local_message', quantity: 1 },
+      T0,
+      context,
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      entitlement: { allowed: false, reason: 'insufficient_credits' },
+    });
   });
 
   it('is invisible to another hold too', () => {
