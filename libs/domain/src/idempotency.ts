@@ -45,6 +45,7 @@ const FIELD_OF_KIND = {
   reset: 'resetId',
   hold: 'holdId',
   release: 'holdId',
+  reversal: 'reversalId',
 } as const;
 
 type KeyKind = keyof typeof FIELD_OF_KIND;
@@ -59,6 +60,7 @@ export const idempotencyKeys = {
   reset: keyOf('reset'),
   hold: keyOf('hold'),
   release: keyOf('release'),
+  reversal: keyOf('reversal'),
 } as const;
 
 /**

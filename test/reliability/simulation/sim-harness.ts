@@ -152,6 +152,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
     case 'HoldSettled':
     case 'HoldReleased':
     case 'HoldExpired':
+    case 'UsageReversed':
       // Issue 17 (HOLDS-STATUS.md): the reference model does not know holds yet.
       throw new Error(`the simulation does not model ${event.type} yet`);
     case 'LimitsReset': {

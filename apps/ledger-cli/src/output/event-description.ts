@@ -94,7 +94,10 @@ export function describeEvent(event: AccountEvent): EventCharge {
       };
     default:
       // Issue 17 (HOLDS-STATUS.md): a plain line until the CLI describes holds properly.
-      return { what: `${event.type} ${event.data.holdId}`, ...none };
+      return {
+        what: `${event.type} ${'holdId' in event.data ? event.data.holdId : event.data.usageId}`,
+        ...none,
+      };
   }
 }
 

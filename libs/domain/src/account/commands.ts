@@ -1,6 +1,7 @@
 import { idempotencyKeys } from '../idempotency';
 import type { JsonObject } from '../ids';
 import type { HoldCommand } from '../holds/commands';
+import type { ReverseUsage } from '../reversals/commands';
 
 /** Supplied by the shell, never by the caller: the ledger's clock, the payload fingerprint, who asked. */
 export interface CommandMetadata {
@@ -85,7 +86,8 @@ export type AccountCommand =
   | SetSpendingCap
   | ExpireCredits
   | ResetAccountLimits
-  | HoldCommand;
+  | HoldCommand
+  | ReverseUsage;
 
 export type AccountCommandType = AccountCommand['type'];
 
@@ -116,6 +118,8 @@ export function idempotencyKeyOf(command: Pick<AccountCommand, 'type' | 'data'>)
       return idempotencyKeys.usage(data.usageId);
     case 'ReleaseHold':
       return idempotencyKeys.release(data.holdId);
+    case 'ReverseUsage':
+      return idempotencyKeys.reversal(data.reversalId);
     default:
       return null;
   }

@@ -21,6 +21,7 @@ import {
 } from '../holds/decide-holds';
 import { holdExpiryEvents } from '../holds/decide-release';
 import { holdsDue } from '../holds/state';
+import { decideReverseUsage } from '../reversals/decide-reverse';
 
 /**
  * The account decider: `decide(command, state, context)` over the folded `account-<id>` stream.
@@ -82,6 +83,8 @@ function decideAfterExpiry(command: AccountCommand, state: AccountState, context
       return events(); // the write-offs were already prepended: that is the whole command
     case 'ResetAccountLimits':
       return decideResetAccountLimits(command, state, context);
+    case 'ReverseUsage':
+      return decideReverseUsage(command, state, context);
   }
 }
 

@@ -11,6 +11,12 @@ export interface DecisionContext {
   readonly rateCard: RateCard;
   /** Global resets (scopes all and plan) from the `limits-resets` stream. */
   readonly resets: readonly GlobalLimitsReset[];
+  /**
+   * ReverseUsage only: the event that recorded a usage (UsageRecorded, UsageRejected or
+   * HoldSettled), which the shell reads at the revision the idempotency index keeps for
+   * `usage:<usageId>`. Absent → a reversal answers not found.
+   */
+  readonly usageEventOf?: (usageId: string) => AccountEvent | undefined;
 }
 
 export type Decision =

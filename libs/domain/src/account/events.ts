@@ -1,6 +1,7 @@
 import type { JsonObject } from '../ids';
 import type { MoneyPaid } from './commands';
 import { HOLD_EVENT_TYPES, type HoldEvent } from '../holds/events';
+import type { UsageReversed } from '../reversals/events';
 
 /**
  * Account events. Data is JSON-safe: credits as normalised decimal strings, times as ISO
@@ -140,7 +141,8 @@ export type AccountEvent =
   | SpendingCapSet
   | CreditsExpired
   | AccountLimitsReset
-  | HoldEvent;
+  | HoldEvent
+  | UsageReversed;
 
 export type AccountEventType = AccountEvent['type'];
 
@@ -156,4 +158,5 @@ export const ACCOUNT_EVENT_TYPES: readonly AccountEventType[] = [
   'CreditsExpired',
   'AccountLimitsReset',
   ...HOLD_EVENT_TYPES,
+  'UsageReversed',
 ];

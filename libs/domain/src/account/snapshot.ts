@@ -27,6 +27,7 @@ export interface AccountSnapshot {
   readonly monthSpend: { readonly month: number; readonly credits: string };
   readonly idempotency: readonly (readonly [string, string, number])[];
   readonly holds: readonly HoldJson[];
+  readonly reversals: readonly (readonly [string, string])[];
 }
 
 type HoldJson = Omit<HoldState, 'credits' | 'allocations'> & {
@@ -50,6 +51,7 @@ export function snapshotOf(state: AccountState): AccountSnapshot {
     spendingCap: state.spendingCap === null ? null : formatCredits(state.spendingCap),
     monthSpend: { month: state.monthSpend.month, credits: formatCredits(state.monthSpend.credits) },
     idempotency: [...state.idempotency].map(([key, e]) => [key, e.fingerprint, e.revision] as const),
+    reversals: [...state.reversals],
     holds: [...state.holds.values()].map((h) => ({
       ...h,
       credits: formatCredits(h.credits),
@@ -81,6 +83,7 @@ export function stateFromSnapshot(json: unknown): AccountState {
     idempotency: AppendOnlyIndex.of<string, IdempotencyEntry>(
       s.idempotency.map(([key, fingerprint, revision]) => [key, { fingerprint, revision }]),
     ),
+    reversals: new Map(s.reversals ?? []),
     holds: new Map(
       (s.holds ?? []).map((h) => [
         h.holdId,

@@ -5,6 +5,7 @@ import { msFromStored, utcMonthOf, type EpochMs } from '../time';
 import type { MoneyPaid } from './commands';
 import type { AccountEvent, Allocation, WindowSnapshot } from './events';
 import { applyHoldEvent, noHolds, type HoldsState } from '../holds/state';
+import { applyUsageReversed, type ReversalsState } from '../reversals/state';
 
 /** A window that has been opened by usage. Limits are not stored: they come from the current plan. */
 export interface OpenWindow {
@@ -50,6 +51,8 @@ export interface AccountState {
   readonly idempotency: IdempotencyIndex;
   /** The holds slice (holds/state.ts): held credits are off their grants' remaining, held units kept apart. */
   readonly holds: HoldsState;
+  /** usageId → reversalId (reversals/state.ts): a usage is reversed at most once. */
+  readonly reversals: ReversalsState;
 }
 
 export function initialState(): AccountState {
@@ -64,6 +67,7 @@ export function initialState(): AccountState {
     monthSpend: { month: 0, credits: 0n },
     idempotency: AppendOnlyIndex.empty(),
     holds: noHolds(),
+    reversals: new Map(),
   };
 }
 
@@ -82,6 +86,7 @@ function draftOf(state: AccountState): Draft {
     monthSpend: state.monthSpend,
     idempotency: state.idempotency,
     holds: state.holds,
+    reversals: state.reversals,
   };
 }
 
@@ -127,6 +132,8 @@ function keyOf(event: AccountEvent): string | null {
       return idempotencyKeys.usage(event.data.usageId);
     case 'HoldReleased':
       return idempotencyKeys.release(event.data.holdId);
+    case 'UsageReversed':
+      return idempotencyKeys.reversal(event.data.reversalId);
     default:
       return null;
   }
@@ -200,6 +207,9 @@ function apply(draft: Draft, event: AccountEvent): void {
       draft.windows = product === null ? [] : draft.windows.filter((w) => w.product !== product);
       return;
     }
+    case 'UsageReversed':
+      applyUsageReversed(draft, event);
+      return;
     default:
       applyHoldEvent(draft, event);
   }

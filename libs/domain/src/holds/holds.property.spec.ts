@@ -8,7 +8,7 @@ import { creditsFromStored, formatCredits, type Credits } from '../credits';
 import {
   cap,
   changePlan,
-  context,
+  contextWithUsages,
   DAY,
   expire,
   expireHold,
@@ -21,6 +21,7 @@ import {
   refund,
   releaseHold,
   resetAccount,
+  reverseUsage,
   settleHold,
   T0,
   usage,
@@ -106,6 +107,14 @@ const arbCommand: fc.Arbitrary<Make> = fc.oneof(
       }),
   },
   {
+    weight: 2,
+    arbitrary: fc.tuple(fc.nat(3), fc.constantFrom('u', 's'), fc.nat(20)).map(
+      ([r, kind, u]): Make =>
+        (now) =>
+          reverseUsage(`rv-${r}`, `${kind}-${u}`, now),
+    ),
+  },
+  {
     weight: 1,
     arbitrary: fc.nat(4).map(
       (p): Make =>
@@ -150,8 +159,12 @@ const arbSteps = fc.array(fc.tuple(arbMinutes, arbCommand), { minLength: 5, maxL
 function tally(events: readonly AccountEvent[]) {
   const granted = new Map<string, Credits>();
   const gone = new Map<string, Credits>(); // used + expired + refunded
-  const add = (grantId: string, credits: string) =>
-    gone.set(grantId, (gone.get(grantId) ?? 0n) + creditsFromStored(credits));
+  const add = (grantId: string, credits: string) => {
+    const amount = credits.startsWith('-')
+      ? -creditsFromStored(credits.slice(1))
+      : creditsFromStored(credits);
+    gone.set(grantId, (gone.get(grantId) ?? 0n) + amount);
+  };
   const addAll = (list: readonly Allocation[]) => list.forEach((a) => add(a.grantId, a.credits));
   for (const e of events) {
     switch (e.type) {
@@ -179,6 +192,12 @@ function tally(events: readonly AccountEvent[]) {
       case 'HoldExpired':
         addAll(e.data.released.expired);
         break;
+      case 'UsageReversed':
+        for (const a of e.data.allocations) add(a.grantId, `-${a.credits}`);
+        if (e.data.regranted !== null) {
+          granted.set(e.data.regranted.grantId, creditsFromStored(e.data.regranted.credits));
+        }
+        break;
       default:
         break;
     }
@@ -197,6 +216,8 @@ function checkBooks(state: AccountState, events: readonly AccountEvent[]): void 
       total: granted.get(g.grantId),
     });
   }
+  for (const w of state.windows) expect(w.used >= 0).toBe(true);
+  expect(state.monthSpend.credits >= 0n).toBe(true);
   for (const h of state.holds.values()) {
     let sum = 0n;
     for (const a of h.allocations) {
@@ -209,14 +230,14 @@ function checkBooks(state: AccountState, events: readonly AccountEvent[]): void 
 
 describe('holds — property: no credit held twice or lost', () => {
   const seen = new Set<string>();
-  it('keeps remaining + held + used + expired + refunded = granted for every grant, after every step', () => {
+  it('keeps remaining + held + used + expired + refunded = granted (reversals included) for every grant, after every step', () => {
     fc.assert(
       fc.property(arbSteps, (steps) => {
         let now = T0;
         let state = initialState();
         const log: AccountEvent[] = [];
         const apply = (command: AccountCommand) => {
-          const decision = accountDecider.decide(command, state, context);
+          const decision = accountDecider.decide(command, state, contextWithUsages(log));
           if (decision.kind !== 'events') return;
           for (const e of decision.events) {
             log.push(e);
@@ -232,7 +253,9 @@ describe('holds — property: no credit held twice or lost', () => {
         // Replaying the stream, or a snapshot, gives the same holds.
         expect(foldAccount(log).holds).toEqual(state.holds);
         for (const e of log) seen.add(e.type);
-        expect(stateFromSnapshot(JSON.parse(JSON.stringify(snapshotOf(state)))).holds).toEqual(state.holds);
+        const restored = stateFromSnapshot(JSON.parse(JSON.stringify(snapshotOf(state))));
+        expect(restored.holds).toEqual(state.holds);
+        expect(restored.reversals).toEqual(state.reversals);
       }),
       propertyOptions(300),
     );
@@ -244,6 +267,7 @@ describe('holds — property: no credit held twice or lost', () => {
       'HoldReleased',
       'HoldExpired',
       'CreditsExpired',
+      'UsageReversed',
     ]) {
       expect(seen).toContain(type);
     }

@@ -149,11 +149,31 @@ export const releaseHold = (holdId: string, now = T0, reason = 'task cancelled')
 export const expireHold = (holdId: string, now = T0) =>
   command('ExpireHold', { holdId, accountId: ACCOUNT }, now);
 
+/** Reversals (issue 17). */
+export const reverseUsage = (reversalId: string, usageId: string, now = T0, reason = 'task failed') =>
+  command('ReverseUsage', { reversalId, accountId: ACCOUNT, usageId, reason }, now);
+
+/** The context a shell gives ReverseUsage: the event that recorded a usage, read from `events`. */
+export function contextWithUsages(
+  events: readonly AccountEvent[],
+  ctx: DecisionContext = context,
+): DecisionContext {
+  return {
+    ...ctx,
+    usageEventOf: (usageId) =>
+      events.find(
+        (e) =>
+          (e.type === 'UsageRecorded' || e.type === 'UsageRejected' || e.type === 'HoldSettled') &&
+          e.data.usageId === usageId,
+      ),
+  };
+}
+
 /** "Given these commands happened": their events, each decided on the state before it. */
 export function history(commands: readonly AccountCommand[], ctx: DecisionContext = context): AccountEvent[] {
   const events: AccountEvent[] = [];
   for (const cmd of commands) {
-    const decision = accountDecider.decide(cmd, foldAccount(events), ctx);
+    const decision = accountDecider.decide(cmd, foldAccount(events), contextWithUsages(events, ctx));
     if (decision.kind !== 'events') throw new Error(`history: ${cmd.type} gave ${JSON.stringify(decision)}`);
     events.push(...decision.events);
   }
