@@ -110,7 +110,9 @@ export async function readStreamIfExists(
   stream: StreamName,
   options?: ReadStreamOptions,
 ): Promise<RecordedEvent[] | undefined> {
-  if (store.readStreamIfExists !== undefined) return store.readStreamIfExists(stream, options);
+  // Read the property once: behind a Proxy (metrics wrappers) each access binds a new function.
+  const readIfExists = store.readStreamIfExists;
+  if (readIfExists !== undefined) return readIfExists.call(store, stream, options);
   try {
     return await store.readStream(stream, options);
   } catch (error) {

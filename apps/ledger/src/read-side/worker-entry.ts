@@ -1,8 +1,6 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EventStore } from '@ledger/event-store';
-import { SqliteEventStore } from '@ledger/event-store/sqlite';
+import { SqliteEventStore, startWorkerScript } from '@ledger/event-store/sqlite';
 
 /** Where a worker thread finds the log: the embedded file, or the EventStoreDB connection string. */
 export interface WorkerLogLocation {
@@ -12,13 +10,10 @@ export interface WorkerLogLocation {
 
 /**
  * Starts the worker script `<dir>/<name>.js` (compiled), or from the sources `<name>.ts` through
- * the same transpile-only hook the tests' servers use.
+ * the same transpile-only hook the tests' servers use (the event store's writer thread starts the same way).
  */
 export function startWorker(dir: string, name: string, workerData: unknown): Worker {
-  const js = path.join(dir, `${name}.js`);
-  if (fs.existsSync(js)) return new Worker(js, { workerData });
-  const hook = path.resolve(__dirname, '..', '..', '..', '..', 'test', 'support', 'register-ts.js');
-  return new Worker(path.join(dir, `${name}.ts`), { workerData, execArgv: ['--require', hook] });
+  return startWorkerScript(dir, name, workerData);
 }
 
 /** A worker's own connection to the log (never the request thread's). */
