@@ -1,5 +1,6 @@
 import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from '../account/decision';
-import type { RejectionReason } from '../account/events';
+import type { RejectionReason, WindowSnapshot } from '../account/events';
+import { windowEndFaults } from '../account/decide-usage';
 import type { AccountState } from '../account/state';
 import { checkId, type Faults } from '../account/validate';
 import { allocateCredits, balanceOf, grantAppliesTo, isUsable } from '../allocate-credits';
@@ -18,7 +19,8 @@ import {
 } from '../windows';
 import type { SettleHold } from './commands';
 import { notHeld, releasedOf } from './decide-release';
-import { withHoldsApplied, type HeldCredits, type HoldState } from './state';
+import { heldCredits, heldUnitsIn, withHoldsApplied, type HeldCredits, type HoldState } from './state';
+import { msFromStored } from '../time';
 import { checkLines } from './validate-lines';
 
 /**
@@ -73,6 +75,9 @@ export function decideSettleHold(
   const excess = overage - consumed.total;
   const payment = payExcess(state, hold, excess, consumed.total, entry.creditsAllowed, now);
   const windows = windowsAfter(state, hold, fromHold, fromLive, context, now);
+  // A settlement may open a window (units beyond the hold): its end must be a time the ledger can store.
+  const endFaults = windowEndFaults(windows);
+  if (endFaults.length > 0) return failure(invalid(endFaults));
   return events({
     type: 'HoldSettled',
     data: stamped(data.accountId, metadata, context, {
@@ -95,11 +100,12 @@ export function decideSettleHold(
       },
       released: releasedOf(state, consumed.left, hold.allowanceUnits - fromHold, now),
       uncollected: { credits: formatCredits(excess - payment.credits), reason: payment.shortBy },
-      windows: windows.map(windowSnapshot),
+      windows: windows.map((w) => withOthersHeld(windowSnapshot(w), state, hold)),
       // Released credits on open grants come back; the excess is drawn.
       balanceAfter: formatCredits(
         balanceOf(state.grants, now) + returnedTotal(state, consumed.left, now) - payment.credits,
       ),
+      heldAfter: formatCredits(heldCredits(state.holds) - hold.credits),
     }),
   });
 }
@@ -186,6 +192,18 @@ function windowsAfter(
     return heldHere ? { ...w, open: { ...open, used: open.used + fromHold } } : w;
   });
   return chargeWindows(current, fromLive, now);
+}
+
+/** A window after the settlement with the units the other open holds keep there (this one is closed). */
+function withOthersHeld(snapshot: WindowSnapshot, state: AccountState, hold: HoldState): WindowSnapshot {
+  if (snapshot.startedAt === null) return snapshot;
+  const startedAt = msFromStored(snapshot.startedAt);
+  const own = hold.windows.some((h) => h.name === snapshot.window && h.startedAt === startedAt);
+  const held =
+    heldUnitsIn(state.holds, hold.product, snapshot.window, startedAt) - (own ? hold.allowanceUnits : 0);
+  if (held === 0) return snapshot;
+  const remaining = Math.max(0, snapshot.limit - snapshot.used - held);
+  return { ...snapshot, held, remaining };
 }
 
 function returnedTotal(state: AccountState, left: readonly HeldCredits[], now: number): Credits {

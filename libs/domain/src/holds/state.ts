@@ -103,7 +103,7 @@ export function heldUnitsIn(holds: HoldsState, product: string, name: string, st
 
 /**
  * Window snapshots decided on `withHoldsApplied` count held units in `used`; an event must record
- * the real `used` (evolve stores it), so they are taken out again. `remaining` stays as decided:
+ * the real `used` (evolve stores it), so they are moved to `held`. `remaining` stays as decided:
  * limit − used − held, what the caller may still use (API.md "Holds and reversals").
  */
 export function snapshotsWithoutHeld(
@@ -114,7 +114,7 @@ export function snapshotsWithoutHeld(
   return snapshots.map((w) => {
     if (w.startedAt === null) return w;
     const held = heldUnitsIn(holds, w.product, w.window, msFromStored(w.startedAt));
-    return held === 0 ? w : { ...w, used: w.used - held };
+    return held === 0 ? w : { ...w, used: w.used - held, held: (w.held ?? 0) + held };
   });
 }
 
@@ -127,8 +127,8 @@ export function applyHoldEvent(draft: HoldsDraft, event: HoldEvent): void {
       const d = event.data;
       const allocations = d.allocations.map(heldOf);
       draft.grants = adjusted(draft.grants, allocations, -1n);
-      const windows = d.windows.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) }));
-      draft.windows = anchored(draft.windows, d.product, d.windows);
+      const windows = d.heldIn.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) }));
+      draft.windows = anchored(draft.windows, d.product, d.heldIn);
       draft.holds = withHold(draft.holds, {
         holdId: d.holdId,
         product: d.product,

@@ -14,6 +14,7 @@ import type { UnitsBack } from './events';
 /** What a recorded usage took: its product, credits per grant, and units per window instance. */
 interface Taken {
   readonly product: string;
+  readonly allowanceUnits: number;
   readonly recordedAt: EpochMs;
   readonly allocations: readonly Allocation[];
   readonly windows: readonly UnitsBack[];
@@ -83,6 +84,7 @@ export function decideReverseUsage(
       fingerprint: metadata.fingerprint,
       reason: data.reason,
       product: taken.product,
+      allowanceUnits: taken.allowanceUnits,
       credits: formatCredits(total),
       allocations: back,
       regranted:
@@ -108,6 +110,7 @@ function takenBy(
     const d = event.data;
     return {
       product: d.product,
+      allowanceUnits: d.allowanceUnits,
       recordedAt: msFromStored(d.recordedAt),
       allocations: merged(d.allocations),
       windows: instances(d.windows, () => d.allowanceUnits),
@@ -121,6 +124,7 @@ function takenBy(
       held.some((h) => h.name === w.window && h.startedAt === msFromStored(w.startedAt as string));
     return {
       product: d.product,
+      allowanceUnits: d.consumed.allowanceUnits + d.charged.allowanceUnits,
       recordedAt: msFromStored(d.recordedAt),
       allocations: merged([...d.consumed.allocations, ...d.charged.allocations]),
       windows: instances(
