@@ -4,6 +4,7 @@ import {
   decide,
   foldAccount,
   idempotencyKeyOf,
+  idempotencyKeys,
   initialState,
   normaliseForFingerprint,
   snapshotOf,
@@ -12,6 +13,7 @@ import {
   type AccountEvent,
   type AccountState,
   type Decision,
+  type DecisionContext,
   type RateCard,
 } from '@ledger/domain';
 import {
@@ -113,11 +115,17 @@ export class AccountCommandsService {
     // What older versions stored (raw values): a retry of a command recorded then still replays.
     const legacyFingerprint = fingerprintOf({ type: input.type, ...input.data });
     const resets = await this.resets.atHead();
+    // ReverseUsage: the usage's own event, read in `prepare` (it needs I/O), handed to the decider.
+    let usageEvent: AccountEvent | undefined;
     const handled = await this.handler.handle<Decision>(
       stream,
       (loaded) => {
         const now = decisionTime(this.clock, loaded.ledgerTime, resets.ledgerTime);
-        const context = { rateCard: this.rateCard, resets: resets.resets };
+        let context: DecisionContext = { rateCard: this.rateCard, resets: resets.resets };
+        if (input.type === 'ReverseUsage') {
+          const usageId = input.data.usageId;
+          context = { ...context, usageEventOf: (id) => (id === usageId ? usageEvent : undefined) };
+        }
         const decideWith = (print: string) =>
           decide(
             { ...input, metadata: { now, fingerprint: print, actor } } as AccountCommand,
@@ -140,7 +148,14 @@ export class AccountCommandsService {
         }));
         return { events: toAppend, result: decision };
       },
-      (loaded) => this.withOwnKey(stream, input, loaded),
+      input.type === 'ReverseUsage'
+        ? async (loaded) => {
+            const own = await this.withOwnKey(stream, input, loaded);
+            const prepared = await this.withKey(stream, idempotencyKeys.usage(input.data.usageId), own);
+            usageEvent = await this.usageEventOf(stream, input.data.usageId, prepared);
+            return prepared;
+          }
+        : (loaded) => this.withOwnKey(stream, input, loaded),
     );
     const decision = handled.result;
     this.metrics.versionConflicts.inc(handled.attempts - 1);
@@ -186,9 +201,9 @@ export class AccountCommandsService {
         loaded.revision === 'no_stream' ? undefined : await this.positionOf(stream, loaded.revision);
       return { kind: 'unchanged', position: head ?? (await this.store.headPosition()) };
     }
-    // A no-op by value (same plan, same cap) that only wrote off expired credits on its way is still a
-    // no-op to its caller: the answer is about the plan or cap, not about the write-off.
-    if (input.type !== 'ExpireCredits' && decision.events.every((e) => e.type === 'CreditsExpired')) {
+    // A no-op by value (same plan, same cap) that only wrote off expired credits or expired holds on its
+    // way is still a no-op to its caller: the answer is about the plan or cap, not about the write-off.
+    if (!SWEEP_COMMANDS.has(input.type) && decision.events.every((e) => LAZY_EVENT_TYPES.has(e.type))) {
       return { kind: 'unchanged', position: appended.position };
     }
     const count = decision.events.length;
@@ -212,18 +227,50 @@ export class AccountCommandsService {
   }
 
   /** Puts this command's idempotency entry into the state when it is only in the key index. */
-  private async withOwnKey(
+  private withOwnKey(
     stream: string,
     input: AccountCommandInput,
     loaded: LoadedStream<AccountState>,
   ): Promise<LoadedStream<AccountState>> {
     const key = idempotencyKeyOf(input);
-    if (key === null || loaded.state.idempotency.has(key) || !this.keysOutsideState.has(stream))
-      return loaded;
+    return key === null ? Promise.resolve(loaded) : this.withKey(stream, key, loaded);
+  }
+
+  /** Puts one idempotency entry into the state when it is only in the key index. */
+  private async withKey(
+    stream: string,
+    key: string,
+    loaded: LoadedStream<AccountState>,
+  ): Promise<LoadedStream<AccountState>> {
+    if (loaded.state.idempotency.has(key) || !this.keysOutsideState.has(stream)) return loaded;
     const entry = await this.keys.lookup(stream, key);
     if (entry === undefined) return loaded;
     const idempotency = new Map(loaded.state.idempotency).set(key, entry);
     return { ...loaded, state: { ...loaded.state, idempotency } };
+  }
+
+  /**
+   * The event that recorded a usage (UsageRecorded, UsageRejected or HoldSettled), read at the
+   * revision the idempotency index keeps for `usage:<usageId>`: the state keeps no per-usage record.
+   */
+  private async usageEventOf(
+    stream: string,
+    usageId: string,
+    loaded: LoadedStream<AccountState>,
+  ): Promise<AccountEvent | undefined> {
+    const entry = loaded.state.idempotency.get(idempotencyKeys.usage(usageId));
+    if (entry === undefined) return undefined;
+    const [event] = await this.store.readStream(stream, {
+      fromRevision: BigInt(entry.revision),
+      maxCount: 1,
+    });
+    if (event === undefined) return undefined;
+    const recorded = { type: event.type, data: event.data } as AccountEvent;
+    const ownId = (recorded.data as { usageId?: unknown }).usageId;
+    // The index names this usage's event; anything else there is a broken index, not a usage to reverse.
+    if (!USAGE_EVENT_TYPES.has(recorded.type) || ownId !== usageId)
+      throw new Error(`${stream}@${entry.revision}: ${recorded.type} is not the event of usage "${usageId}"`);
+    return recorded;
   }
 
   private async positionOf(stream: string, revision: bigint): Promise<bigint | undefined> {
@@ -238,9 +285,41 @@ export class AccountCommandsService {
  * revision they were decided at. Two different decisions under one key never share ids.
  */
 function eventIdKeyOf(input: AccountCommandInput, loaded: LoadedStream<AccountState>): string {
-  const d = input.data as Record<string, unknown>;
-  const id = d.usageId ?? d.purchaseId ?? d.grantId ?? d.refundId ?? d.resetId;
-  if (typeof id === 'string') return commandKey(input.type, input.data.accountId, id);
+  const id = ownIdOf(input);
+  if (id !== undefined) return commandKey(input.type, input.data.accountId, id);
   const at = loaded.revision === 'no_stream' ? 'new' : loaded.revision.toString();
   return commandKey(input.type, input.data.accountId, '@', at);
 }
+
+/** The id a command is known by, when it has one (the part of its event ids' key that is the caller's). */
+function ownIdOf(input: AccountCommandInput): string | undefined {
+  switch (input.type) {
+    case 'RecordUsage':
+    case 'SettleHold':
+      return input.data.usageId;
+    case 'PurchaseCredits':
+      return input.data.purchaseId;
+    case 'GrantCredits':
+      return input.data.grantId;
+    case 'RefundPurchase':
+      // The purchase, as before holds: ids of a refund retried across an upgrade must stay the same.
+      return input.data.purchaseId;
+    case 'ResetAccountLimits':
+      return input.data.resetId;
+    case 'PlaceHold':
+    case 'ReleaseHold':
+    case 'ExpireHold':
+      return input.data.holdId;
+    case 'ReverseUsage':
+      return input.data.reversalId;
+    default:
+      return undefined;
+  }
+}
+
+/** Commands whose whole work may be the write-offs `decide` prepends (the schedulers' commands). */
+const SWEEP_COMMANDS: ReadonlySet<string> = new Set(['ExpireCredits', 'ExpireHold']);
+/** What `decide` prepends to any command that appends: expired holds released, expired credits written off. */
+const LAZY_EVENT_TYPES: ReadonlySet<string> = new Set(['CreditsExpired', 'HoldExpired']);
+/** The events a `usage:<usageId>` key may point at. */
+const USAGE_EVENT_TYPES: ReadonlySet<string> = new Set(['UsageRecorded', 'UsageRejected', 'HoldSettled']);

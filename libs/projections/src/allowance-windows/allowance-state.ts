@@ -53,7 +53,7 @@ export function evolveWindows(windows: readonly OpenWindow[], event: AccountEven
     case 'HoldSettled':
       return withProductSnapshots(windows, event.data.product, event.data.windows);
     case 'HoldPlaced':
-      return anchoredByHold(windows, event.data.product, event.data.windows);
+      return anchoredByHold(windows, event.data.product, event.data.heldIn);
     case 'UsageReversed': {
       const { product, windows: back } = event.data;
       return windows.map((w) => {

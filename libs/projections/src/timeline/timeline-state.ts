@@ -90,7 +90,7 @@ export function evolveTimelineState(state: TimelineState, event: AccountEvent): 
         holdId: d.holdId,
         product: d.product,
         allowanceUnits: d.allowanceUnits,
-        windows: d.windows.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) })),
+        windows: d.heldIn.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) })),
       };
       return {
         ...state,
