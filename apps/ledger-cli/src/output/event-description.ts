@@ -28,14 +28,30 @@ export function allocationsText(allocations: readonly Allocation[]): string {
   return allocations.map((a) => `${a.grantId} ${a.credits}`).join(', ');
 }
 
-/** `codex 5h 150/150 · weekly 150/1500` for the windows in use, grouped by product. */
+/**
+ * `codex 5h 150/150 · weekly 150/1500` for the windows in use, grouped by product; units kept by
+ * open holds (issue 17) beside the used ones: `5h 10/150 (+5 held)`.
+ */
 export function windowsText(windows: readonly WindowSnapshot[]): string {
   const byProduct = new Map<string, string[]>();
-  for (const w of windows.filter((w) => w.used > 0)) {
-    byProduct.set(w.product, [...(byProduct.get(w.product) ?? []), `${w.window} ${w.used}/${w.limit}`]);
+  for (const w of windows.filter((w) => w.used > 0 || (w.held ?? 0) > 0)) {
+    const held = (w.held ?? 0) > 0 ? ` (+${w.held} held)` : '';
+    byProduct.set(w.product, [
+      ...(byProduct.get(w.product) ?? []),
+      `${w.window} ${w.used}/${w.limit}${held}`,
+    ]);
   }
   if (byProduct.size === 0) return '—';
   return [...byProduct].map(([product, used]) => `${product} ${used.join(' · ')}`).join('; ');
+}
+
+/** The last column of a timeline row: credits kept by open holds (when any), then the windows. */
+export function stateText(state: {
+  readonly held?: string;
+  readonly windows: readonly WindowSnapshot[];
+}): string {
+  const held = state.held === undefined || state.held === '0' ? '' : `held ${state.held} · `;
+  return `${held}${windowsText(state.windows)}`;
 }
 
 export function describeEvent(event: AccountEvent): EventCharge {
