@@ -19,7 +19,7 @@ describe('ledger timeline: holds and reversals', () => {
       'hold [frank-task-1] codex gpt-5.5:input_tokens ×200000, gpt-5.5:cached_input_tokens ×400000, gpt-5.5:output_tokens ×20000: holds 45.2 credits from frank-credits-1 45.2 until 2026-11-08 11:01',
     );
     expect(out).toMatch(/HoldRejected\s+4\.8/);
-    expect(out).toMatch(/refused: insufficient_credits, needs \d+(\.\d+)? credits/);
+    expect(out).toMatch(/refused: insufficient_credits, needs 7\.5 credits/);
     expect(out).toMatch(/HoldSettled\s+\+12\.51\s+17\.31/);
     expect(out).toContain(
       'hold [frank-task-1] settled as usage [frank-u-task-1] codex gpt-5.5:input_tokens ×150000, gpt-5.5:cached_input_tokens ×380000, gpt-5.5:output_tokens ×12000: spent 32.69 credits (frank-credits-1 32.69) from the hold; released 12.51 credits back to frank-credits-1 12.51',

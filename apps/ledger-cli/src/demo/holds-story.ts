@@ -65,7 +65,7 @@ export class HoldsStory {
     this.narrator.note('→ the estimate is set aside: nothing is spent yet, and nothing else can draw it');
 
     await this.at('10:02');
-    await this.place('frank-task-2', tokens(60_000, 0, 4_000), 'starts a second task meanwhile', 402);
+    await this.place('frank-task-2', tokens(60_000, 0, 4_000), 'starts another task', 402);
     this.narrator.note('→ refused: the credits it would need are held by the first task');
 
     await this.at('10:40');
@@ -84,7 +84,7 @@ export class HoldsStory {
     );
 
     await this.at('10:41');
-    await this.place('frank-task-3', tokens(60_000, 0, 4_000), 'starts the second task again', 201);
+    await this.place('frank-task-3', tokens(60_000, 0, 4_000), 'starts it again', 201);
     await this.at('10:55');
     this.narrator.note(
       '→ the task fails (its sandbox crashed); the tokens it used are still settled: the work was done',

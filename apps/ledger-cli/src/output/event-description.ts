@@ -50,8 +50,9 @@ export function stateText(state: {
   readonly held?: string;
   readonly windows: readonly WindowSnapshot[];
 }): string {
-  const held = state.held === undefined || state.held === '0' ? '' : `held ${state.held} · `;
-  return `${held}${windowsText(state.windows)}`;
+  const windows = windowsText(state.windows);
+  if (state.held === undefined || state.held === '0') return windows;
+  return windows === '—' ? `held ${state.held}` : `held ${state.held} · ${windows}`;
 }
 
 export function describeEvent(event: AccountEvent): EventCharge {
