@@ -90,6 +90,8 @@ const ORDER: readonly string[] = [
   'http_hold_usage_p99_ms',
   'http_hold_settle_vs_usage_p50',
   'http_hold_settle_vs_usage_p99',
+  'http_hold_settle_vs_usage_1conn_p50',
+  'http_hold_settle_vs_usage_1conn_p99',
   'http_batch_records_per_s',
   'http_batch_vs_command_path',
   'http_batch_vs_projection_live',
