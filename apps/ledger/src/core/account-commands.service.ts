@@ -24,6 +24,7 @@ import {
   type IdempotencyKeyStore,
   type LoadedStream,
   type SnapshotStore,
+  type StreamDecision,
 } from '@ledger/event-store';
 import { CLOCK, decisionTime, type Clock } from '../clock/clock';
 import { ledgerTimeOf } from '../clock/ledger-time-of';
@@ -60,6 +61,7 @@ export class AccountCommandsService {
    * key index). For all others the state's index is complete, and a new key needs no lookup.
    */
   private readonly keysOutsideState = new Set<string>();
+  private readonly readsBeforeDecide: boolean;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -70,10 +72,11 @@ export class AccountCommandsService {
     private readonly resets: LimitsResetsService,
     private readonly metrics: LedgerMetrics,
   ) {
+    this.readsBeforeDecide = store instanceof EsdbEventStore;
     this.handler = new StreamCommandHandler<AccountState>(withTimedAppends(store, metrics.appendDuration), {
       // Several nodes share an EventStoreDB log: decide on its latest state (fewer conflicts). Correctness
       // does not rest on it: event ids are content-addressed, so a stale decision is a version conflict.
-      readBeforeDecide: store instanceof EsdbEventStore,
+      readBeforeDecide: this.readsBeforeDecide,
       initialState,
       fold: (state, events) => foldAccount(events as readonly AccountEvent[], state),
       timeOf: ledgerTimeOf,
@@ -117,49 +120,67 @@ export class AccountCommandsService {
     const resets = await this.resets.atHead();
     // ReverseUsage: the usage's own event, read in `prepare` (it needs I/O), handed to the decider.
     let usageEvent: AccountEvent | undefined;
-    const handled = await this.handler.handle<Decision>(
-      stream,
-      (loaded) => {
-        const now = decisionTime(this.clock, loaded.ledgerTime, resets.ledgerTime);
-        let context: DecisionContext = { rateCard: this.rateCard, resets: resets.resets };
-        if (input.type === 'ReverseUsage') {
-          const usageId = input.data.usageId;
-          context = { ...context, usageEventOf: (id) => (id === usageId ? usageEvent : undefined) };
-        }
-        const decideWith = (print: string) =>
-          decide(
-            { ...input, metadata: { now, fingerprint: print, actor } } as AccountCommand,
-            loaded.state,
-            context,
-          );
-        let decision = decideWith(fingerprint);
-        if (decision.kind === 'error' && legacyFingerprint !== fingerprint) {
-          const legacy = decideWith(legacyFingerprint);
-          if (legacy.kind === 'replay') decision = legacy;
-        }
-        if (decision.kind !== 'events') return { events: [], result: decision };
-        const key = eventIdKeyOf(input, loaded);
-        const ids = eventIdsOf({ stream, key, events: decision.events });
-        const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
-          id: ids[index],
-          type: event.type,
-          data: event.data,
-          metadata: { command: input.type, idempotencyKey: key, actor },
-        }));
-        return { events: toAppend, result: decision };
-      },
+    const decideOn = (loaded: LoadedStream<AccountState>): StreamDecision<Decision> => {
+      const now = decisionTime(this.clock, loaded.ledgerTime, resets.ledgerTime);
+      let context: DecisionContext = { rateCard: this.rateCard, resets: resets.resets };
+      if (input.type === 'ReverseUsage') {
+        const usageId = input.data.usageId;
+        context = { ...context, usageEventOf: (id) => (id === usageId ? usageEvent : undefined) };
+      }
+      const decideWith = (print: string) =>
+        decide(
+          { ...input, metadata: { now, fingerprint: print, actor } } as AccountCommand,
+          loaded.state,
+          context,
+        );
+      let decision = decideWith(fingerprint);
+      if (decision.kind === 'error' && legacyFingerprint !== fingerprint) {
+        const legacy = decideWith(legacyFingerprint);
+        if (legacy.kind === 'replay') decision = legacy;
+      }
+      if (decision.kind !== 'events') return { events: [], result: decision };
+      const key = eventIdKeyOf(input, loaded);
+      const ids = eventIdsOf({ stream, key, events: decision.events });
+      const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
+        id: ids[index],
+        type: event.type,
+        data: event.data,
+        metadata: { command: input.type, idempotencyKey: key, actor },
+      }));
+      return { events: toAppend, result: decision };
+    };
+    const prepare =
       input.type === 'ReverseUsage'
-        ? async (loaded) => {
+        ? async (loaded: LoadedStream<AccountState>) => {
             const own = await this.withOwnKey(stream, input, loaded);
             const prepared = await this.withKey(stream, idempotencyKeys.usage(input.data.usageId), own);
             usageEvent = await this.usageEventOf(stream, input.data.usageId, prepared);
             return prepared;
           }
-        : (loaded) => this.withOwnKey(stream, input, loaded),
-    );
+        : (loaded: LoadedStream<AccountState>) => this.withOwnKey(stream, input, loaded);
+    let handled = await this.handler.handle<Decision>(stream, decideOn, prepare);
+    if (this.mayBeStale(handled.result) && (await this.caughtUp(stream, handled.stream))) {
+      handled = await this.handler.handle<Decision>(stream, decideOn, prepare);
+    }
     const decision = handled.result;
     this.metrics.versionConflicts.inc(handled.attempts - 1);
     return this.outcomeOf(input, stream, decision, handled.appended, handled.stream);
+  }
+
+  /**
+   * A refusal by state (404, 409) appends nothing, so no version conflict ever tells a node that its
+   * cached state was stale: another node on the same SQLite file may have opened the account, placed
+   * the hold or recorded the usage meanwhile. Such a refusal is decided again on the stream's latest
+   * state before it is answered (EventStoreDB nodes read the tail before every decision already).
+   */
+  private mayBeStale(decision: Decision): boolean {
+    return !this.readsBeforeDecide && decision.kind === 'error' && decision.error.code !== 'invalid';
+  }
+
+  /** Brings the cached stream up to date with the log; true when it had moved since `seen`. */
+  private async caughtUp(stream: string, seen: LoadedStream<AccountState>): Promise<boolean> {
+    const latest = await this.handler.load(stream);
+    return latest.revision !== seen.revision;
   }
 
   /** Resolves when every command accepted so far has finished (graceful shutdown). */
