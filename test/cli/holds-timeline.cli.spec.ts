@@ -1,14 +1,28 @@
 import { creditsFromStored } from '@ledger/domain';
 import { ExitCode } from '../../apps/ledger-cli/src/exit-codes';
-import { holdsLedger, ledger, removeLedger } from './support/launch-ledger';
+import { startEsdbDouble, type EsdbDouble } from '../support/esdb-double/esdb-double';
+import { holdsLedger, ledger as runLedger, removeLedger } from './support/launch-ledger';
 
-/** `ledger timeline` on holds and reversals (issue 17), on a ledger written through the real HTTP server. */
-describe('ledger timeline: holds and reversals', () => {
+/**
+ * `ledger timeline` on holds and reversals (issue 17), on a ledger written through the real HTTP
+ * server, on the embedded SQLite store and on EventStoreDB (the protocol double).
+ */
+describe.each(['sqlite', 'eventstoredb'] as const)('ledger timeline: holds and reversals (%s)', (engine) => {
   let dataDir: string;
+  let double: EsdbDouble | undefined;
+  let env: Record<string, string> = {};
+  const ledger = (dir: string, argv: readonly string[]) => runLedger(dir, argv, env);
   beforeAll(async () => {
-    dataDir = await holdsLedger();
+    if (engine === 'eventstoredb') {
+      double = await startEsdbDouble();
+      env = { EVENTSTORE_CONNECTION_STRING: double.connectionString };
+    }
+    dataDir = await holdsLedger(env.EVENTSTORE_CONNECTION_STRING);
   });
-  afterAll(() => removeLedger(dataDir));
+  afterAll(async () => {
+    await double?.stop();
+    removeLedger(dataDir);
+  });
 
   it('describes each hold event: what was held, refused, spent from the hold, released, reversed', async () => {
     const run = await ledger(dataDir, ['timeline', 'frank']);

@@ -29,11 +29,11 @@ export async function launchWeekLedger(): Promise<string> {
 /**
  * A ledger holding only the demo's holds chapter (issue 17), through the real HTTP server: frank
  * holds a task's token estimate, a second hold is refused, the first settles, a failed task is
- * settled and reversed.
+ * settled and reversed. On EventStoreDB when `eventStore` is a connection string (the double).
  */
-export async function holdsLedger(): Promise<string> {
+export async function holdsLedger(eventStore = ''): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-holds-'));
-  const server = await startDemoServer(dataDir, STORY_START);
+  const server = await startDemoServer(dataDir, STORY_START, eventStore);
   try {
     await new HoldsStory(new DemoClient(server.baseUrl), new Narrator(() => undefined)).play();
   } finally {
