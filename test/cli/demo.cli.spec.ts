@@ -51,6 +51,10 @@ describe('npm run demo', () => {
       'spent 32.69 credits (frank-credits-1 32.69) from the hold; released 12.51 credits back to frank-credits-1 12.51',
     );
     expect(stdout).toMatch(/UsageReversed\s+\+4\.5\s+17\.31/);
+    expect(stdout).toContain('== $ ledger explain frank frank-u-task-3');
+    expect(stdout).toContain(
+      'Usage frank-u-task-3 of frank (plan plus): SETTLED from hold frank-task-3, then REVERSED',
+    );
     expect(stdout).toContain('OK: the live read models are exactly what the log says.');
     expect(stdout).toContain('Balanced: debits equal credits.');
     const dataDir = /LEDGER_DATA_DIR=(\S+)/.exec(stdout)?.[1];

@@ -40,6 +40,7 @@ async function main(): Promise<number> {
     ['explain', 'alice', 'alice-u6'],
     ['explain', 'bob', 'bob-u11'],
     ['timeline', 'frank'],
+    ['explain', 'frank', 'frank-u-task-3'],
     ['verify'],
     ['trial-balance'],
   ];
