@@ -35,6 +35,7 @@ const ROUTES: Record<string, { errors: number[]; role: TestRole }> = {
   'post /v1/holds': { errors: [400, 401, 402, 403, 404, 409, 415, 503], role: 'service' },
   'post /v1/holds/{holdId}/settlement': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'service' },
   'post /v1/holds/{holdId}/release': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'service' },
+  'get /v1/holds/{holdId}': { errors: [400, 401, 403, 404, 409, 503], role: 'support' },
   'post /v1/usage/{usageId}/reversals': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'admin' },
   'post /v1/limits/resets': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'admin' },
   'post /v1/admin/clock': { errors: [400, 401, 403, 404, 415], role: 'admin' },
