@@ -2,7 +2,7 @@ import type { DemoClient, HoldLine, HttpAnswer, SettlementAnswer } from './demo-
 import { Narrator, storyTime } from './narration';
 import { storyInstant } from './launch-story';
 
-/** Pro is not needed: token lines draw no allowance (unitsPerQuantity 0), they go straight to credits. */
+/** Token lines draw no allowance (unitsPerQuantity 0): any plan that may pay with credits would do. */
 const USER = 'frank';
 const PLAN = 'plus';
 
@@ -28,7 +28,7 @@ function tokensText(lines: readonly HoldLine[]): string {
 }
 
 /** `balance 4.8 · held 45.2`: an answer must show what open holds set aside (API.md, issue 17). */
-export function heldText(credits: { readonly balance: string; readonly held?: string }): string {
+function heldText(credits: { readonly balance: string; readonly held?: string }): string {
   if (credits.held === undefined)
     throw new Error(`the answer shows no held credits: ${JSON.stringify(credits)}`);
   return `balance ${credits.balance} · held ${credits.held}`;
