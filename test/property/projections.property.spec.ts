@@ -36,10 +36,11 @@ const line = fc.record({
  * few hit a closed one: 409, no event); a made-up id when it has none (404).
  */
 function holdOf(ledger: LedgerSimulation, accountId: string, k: number): string {
-  const holds = [...(ledger.states.get(accountId)?.holds.values() ?? [])];
-  const open = holds.filter((h) => h.status === 'held');
-  const pool = open.length > 0 && k % 5 !== 0 ? open : holds;
-  return pool.length === 0 ? `h-none-${k}` : pool[k % pool.length].holdId;
+  const state = ledger.states.get(accountId);
+  const open = [...(state?.holds.keys() ?? [])];
+  const all = [...open, ...(state?.closedHolds.keys() ?? [])];
+  const pool = open.length > 0 && k % 5 !== 0 ? open : all;
+  return pool.length === 0 ? `h-none-${k}` : pool[k % pool.length];
 }
 
 /**
@@ -363,10 +364,13 @@ async function checkAgainstFold(
     // Every hold the decider knows, as the holds read model keeps it; the open ones as its slice.
     for (const hold of state.holds.values()) {
       expect(readSide.holds.holdIn(accountId, hold.holdId)).toMatchObject({
-        status: hold.status,
+        status: 'held',
         held: { allowanceUnits: hold.allowanceUnits, credits: formatCredits(hold.credits) },
-        ...(hold.usageId === null ? {} : { usageId: hold.usageId }),
       });
+    }
+    for (const [holdId, closed] of state.closedHolds) {
+      const row = readSide.holds.holdIn(accountId, holdId);
+      expect({ status: row?.status, usageId: row?.usageId ?? null }).toEqual(closed);
     }
     const byId = (x: { holdId: string }, y: { holdId: string }) => (x.holdId < y.holdId ? -1 : 1);
     expect(readSide.holds.openHoldsOf(accountId).sort(byId)).toEqual(openHolds(state.holds).sort(byId));

@@ -5,7 +5,7 @@ import type { AccountState } from '../account/state';
 import { checkId, type Faults } from '../account/validate';
 import { allocateCredits, balanceOf, grantAppliesTo, isUsable } from '../allocate-credits';
 import { creditsFromStored, formatCredits, type Credits } from '../credits';
-import { invalid, notFound } from '../errors';
+import { invalid } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { planProductOf } from '../rate-card';
 import { spentThisMonth } from '../spending-cap';
@@ -18,9 +18,9 @@ import {
   type CurrentWindow,
 } from '../windows';
 import type { SettleHold } from './commands';
-import { notHeld, releasedOf } from './decide-release';
+import { openHoldOr, releasedOf } from './decide-release';
 import { heldCredits, heldUnitsIn, withHoldsApplied, type HeldCredits, type HoldState } from './state';
-import { msFromStored } from '../time';
+import { isoOf, msFromStored } from '../time';
 import { checkLines } from './validate-lines';
 
 /**
@@ -43,12 +43,11 @@ export function decideSettleHold(
   const faults: Faults = [];
   checkId(faults, 'holdId', data.holdId);
   checkId(faults, 'usageId', data.usageId);
-  const hold = state.holds.get(data.holdId);
+  const found = openHoldOr(state, data.holdId, data.accountId);
+  const hold = 'hold' in found ? found.hold : undefined;
   const lines = hold === undefined ? [] : checkLines(faults, context.rateCard, hold.product, data.lines);
   if (faults.length > 0) return failure(invalid(faults));
-  if (hold === undefined)
-    return failure(notFound(`hold "${data.holdId}" not found on account "${data.accountId}"`));
-  if (hold.status !== 'held') return notHeld(hold);
+  if (hold === undefined) return (found as { answer: Decision }).answer;
 
   const plan = state.plan ?? '';
   const entry = planProductOf(context.rateCard, plan, hold.product);
@@ -88,6 +87,7 @@ export function decideSettleHold(
       product: hold.product,
       lines: lines.map((l) => l.line),
       units,
+      heldIn: hold.windows.map((w) => ({ window: w.name, startedAt: isoOf(w.startedAt) })),
       consumed: {
         allowanceUnits: fromHold,
         credits: formatCredits(consumed.total),
@@ -148,8 +148,7 @@ function payExcess(
   let shortBy: RejectionReason | null = null;
   if (state.spendingCap !== null) {
     let otherHeld: Credits = 0n;
-    for (const h of state.holds.values())
-      if (h.status === 'held' && h.holdId !== hold.holdId) otherHeld += h.credits;
+    for (const h of state.holds.values()) if (h.holdId !== hold.holdId) otherHeld += h.credits;
     const spent = spentThisMonth(state, now) + otherHeld + consumed;
     const headroom = state.spendingCap > spent ? state.spendingCap - spent : 0n;
     if (headroom < payable) {

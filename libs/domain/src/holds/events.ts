@@ -80,6 +80,8 @@ export type HoldSettled = Event<
     product: string;
     lines: readonly HoldLine[];
     units: number;
+    /** The window instances the hold held its units in (the consumed units count there, if still live). */
+    heldIn: readonly { readonly window: string; readonly startedAt: string }[];
     /** Taken from the hold: units first, then the held credits in their order. */
     consumed: { allowanceUnits: number; credits: string; allocations: readonly Allocation[] };
     /** Beyond the hold, charged like new usage at settle time. */

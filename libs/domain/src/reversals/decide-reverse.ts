@@ -49,7 +49,7 @@ export function decideReverseUsage(
     : undefined;
   if (recorded === undefined)
     return failure(notFound(`usage "${data.usageId}" not found on account "${data.accountId}"`));
-  const taken = takenBy(recorded, state);
+  const taken = takenBy(recorded);
   if (taken === null) return failure(conflict(`usage "${data.usageId}" was rejected: nothing to reverse`));
 
   const back: Allocation[] = [];
@@ -96,10 +96,7 @@ export function decideReverseUsage(
 }
 
 /** Null for a rejected usage. A settlement's consumed units count only where its hold held them. */
-function takenBy(
-  event: NonNullable<ReturnType<NonNullable<DecisionContext['usageEventOf']>>>,
-  state: AccountState,
-): Taken | null {
+function takenBy(event: NonNullable<ReturnType<NonNullable<DecisionContext['usageEventOf']>>>): Taken | null {
   const instances = (snapshots: readonly WindowSnapshot[], units: (w: WindowSnapshot) => number) =>
     snapshots.flatMap((w) =>
       w.startedAt === null || units(w) === 0
@@ -118,10 +115,9 @@ function takenBy(
   }
   if (event.type === 'HoldSettled') {
     const d = event.data;
-    const held = state.holds.get(d.holdId)?.windows ?? [];
+    // From the event alone: the hold is closed, and closed holds keep only their status.
     const wasHeld = (w: WindowSnapshot) =>
-      w.startedAt !== null &&
-      held.some((h) => h.name === w.window && h.startedAt === msFromStored(w.startedAt as string));
+      w.startedAt !== null && d.heldIn.some((h) => h.window === w.window && h.startedAt === w.startedAt);
     return {
       product: d.product,
       allowanceUnits: d.consumed.allowanceUnits + d.charged.allowanceUnits,

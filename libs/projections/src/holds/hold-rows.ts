@@ -72,7 +72,7 @@ export function holdViewOf(row: HoldDbRow): HoldView {
   return row.usage_id === null ? view : { ...view, usageId: row.usage_id };
 }
 
-/** The decider's shape of a hold (its slice of AccountState), rebuilt from a row. */
+/** The decider's shape of an open hold (AccountState.holds), rebuilt from a row. */
 export function holdStateOf(row: HoldDbRow): HoldState {
   const windows = JSON.parse(row.held_windows) as HeldWindowJson[];
   const allocations = JSON.parse(row.allocations) as Allocation[];
@@ -80,12 +80,10 @@ export function holdStateOf(row: HoldDbRow): HoldState {
     holdId: row.hold_id,
     product: row.product,
     lines: JSON.parse(row.lines) as HoldLine[],
-    status: row.status,
     expiresAt: Number(row.expires_at) as EpochMs,
     allowanceUnits: Number(row.allowance_units),
     windows: windows.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) })),
     credits: BigInt(row.credits),
     allocations: allocations.map((a) => ({ grantId: a.grantId, credits: creditsFromStored(a.credits) })),
-    usageId: row.usage_id,
   };
 }
