@@ -153,8 +153,10 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
 
   it('expires a hold lazily on node B, whose clock is past expiresAt, at its next command on the account', async () => {
     await open('acct-lazy', '100');
-    await b.advanceClock(2 * 3_600_000); // sweeps now, before the hold exists
+    await open('acct-lazy-2', '100');
+    await b.advanceClock(2 * 3_600_000); // sweeps now, before the holds exist
     await hold(a, 'h-lazy', 'acct-lazy', 30, 3600).expect(201);
+    await hold(a, 'h-lazy-2', 'acct-lazy-2', 30, 3600).expect(201);
     const usage = await b
       .as('service')
       .post('/v1/usage', {
@@ -172,5 +174,14 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
     expect(expired?.data).toMatchObject({ holdId: 'h-lazy', released: { credits: '30' } });
     const late = await settle(a, 'h-lazy', 'u-lazy-2', 3).expect(409);
     expect(late.body.message).toContain('expired');
+    // A hold command that expires another hold first answers about its own hold.
+    const next = await hold(b, 'h-lazy-3', 'acct-lazy-2', 9).expect(201);
+    expect(next.body).toMatchObject({ holdId: 'h-lazy-3', status: 'held', held: { credits: '9' } });
+    expect(next.body.credits).toEqual({ balance: '91', held: '9' });
+    const tail = (await a.app.get<EventStore>(EVENT_STORE).readStream('account-acct-lazy-2')).slice(-2);
+    expect(tail.map((e) => [e.type, e.data.holdId])).toEqual([
+      ['HoldExpired', 'h-lazy-2'],
+      ['HoldPlaced', 'h-lazy-3'],
+    ]);
   });
 });

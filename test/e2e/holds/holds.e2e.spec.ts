@@ -357,6 +357,29 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
     expect(account.body.credits.balance).toBe('100');
   });
 
+  it('refuses (409, naming them) to reverse a usage id that two accounts recorded', async () => {
+    await open('acct-twin-1', '10');
+    await open('acct-twin-2', '10');
+    for (const accountId of ['acct-twin-1', 'acct-twin-2'])
+      await service()
+        .post('/v1/usage', {
+          usageId: 'u-twin',
+          accountId,
+          product: 'codex',
+          operation: TOKENS,
+          quantity: 4000,
+        })
+        .expect(201);
+    const before = await head();
+    const refused = await ledger
+      .as('admin')
+      .post('/v1/usage/u-twin/reversals', { reversalId: 'rv-twin', reason: 'task failed' })
+      .expect(409);
+    expect(refused.body.message).toContain('acct-twin-1');
+    expect(refused.body.message).toContain('acct-twin-2');
+    expect(await head()).toBe(before);
+  });
+
   it('reverses a settlement of a hold', async () => {
     await open('acct-rev-settled', '100');
     await hold('h-rev', 'acct-rev-settled', 30).expect(201);
