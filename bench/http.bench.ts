@@ -8,7 +8,7 @@ import {
   allOk,
 } from './http/load-client';
 import type { MeasuredLoad } from './http/load-client';
-import type { LoadJob } from './http/load-job';
+import type { LoadJob, LoadResult } from './http/load-job';
 import { BENCH_SERVICE_KEY, startLedgerServer } from './http/ledger-server';
 
 export interface HttpBenchSizes {
@@ -37,7 +37,7 @@ export const HTTP_FULL: HttpBenchSizes = {
 
 export const HTTP_QUICK: HttpBenchSizes = { ...HTTP_FULL, accounts: 1_000, durationS: 3, warmupS: 1 };
 
-export const HTTP_SCENARIOS = ['usage', 'batch', 'entitlement'] as const;
+export const HTTP_SCENARIOS = ['usage', 'holds', 'batch', 'entitlement'] as const;
 export type HttpScenario = (typeof HTTP_SCENARIOS)[number];
 
 /** The usage scenario's load shape, shared with the floors so every server sees the same load. */
@@ -72,6 +72,18 @@ export async function benchHttp(
     if (scenarios.includes('usage')) {
       allOk('usage warm-up', await runLoad(job(usage('warm'), { durationS: sizes.warmupS })));
       figures.push(...usageFigures(sizes, await runMeasuredLoad('usage', server.pid, job(usage('run'), {}))));
+    }
+    if (scenarios.includes('holds')) {
+      const holds = (runTag: string) => ({ kind: 'holds', accounts: sizes.accounts, runTag }) as const;
+      allOk('holds warm-up', await runLoad(job(holds('hwarm'), { durationS: sizes.warmupS })));
+      figures.push(...holdFigures(sizes, await runMeasuredLoad('holds', server.pid, job(holds('hrun'), {}))));
+      // One connection: no queue, so the latencies are the requests' own (see holdFigures).
+      const alone = await runMeasuredLoad(
+        'holds, one connection',
+        server.pid,
+        job(holds('h1c'), { connections: 1 }),
+      );
+      figures.push(...holdAloneFigures(sizes, alone));
     }
     if (scenarios.includes('batch')) {
       await probeBatch(server.url, BENCH_SERVICE_KEY, sizes.accounts);
@@ -138,6 +150,108 @@ function usageFigures(sizes: HttpBenchSizes, usage: MeasuredLoad): Figure[] {
     );
   }
   return figures;
+}
+
+/** Issue 17: a hold placed and settled (two round trips) must stay under 2× a plain usage's latency. */
+export const HOLD_PAIR_MAX_RATIO = 2;
+
+/**
+ * `http_hold_settle_*`: each connection cycles plain usage → place hold → settle it, so the pair and
+ * the plain usage it is compared with are measured in the same run, under the same load, at the
+ * same moments (on a shared machine, two runs one after the other would not see the same load).
+ */
+function holdFigures(sizes: HttpBenchSizes, run: MeasuredLoad): Figure[] {
+  const { usage, place, settle, pair } = holdSteps(run);
+  const ms = (v: number) => v.toFixed(2);
+  const load = `each of ${sizes.usageConnections} connections cycles POST /v1/usage (codex local_message ×1) → POST /v1/holds (local_message ×2) → POST /v1/holds/{holdId}/settlement (×1: one consumed, one released), closed loop; ${usageNoteOf(sizes)}`;
+  const pairWhat = 'a pair = place then settle of one hold, 2 round trips back to back on one connection';
+  const measured = `pair p50 ${ms(pair.latencyMs.p50)} / p99 ${ms(pair.latencyMs.p99)} ms (place p50 ${ms(place.latencyMs.p50)}, settle p50 ${ms(settle.latencyMs.p50)}); plain usage same run p50 ${ms(usage.latencyMs.p50)} / p99 ${ms(usage.latencyMs.p99)} ms`;
+  const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+  const target = `issue 17: under ${HOLD_PAIR_MAX_RATIO} (a hold placed and settled vs one plain usage, same run); at saturation both wait in one queue, so this tends to 2 whatever a hold costs: read it with the _1conn ratios`;
+  return [
+    {
+      name: 'http_hold_settle_per_s',
+      value: Math.round(pair.ok / run.result.durationS),
+      unit: 'pairs/s',
+      note: `${pairWhat}; ${load}; ${measured}; requests/s all steps ${Math.round(run.result.ok / run.result.durationS)}; ${run.cpu} (a request)`,
+    },
+    {
+      name: 'http_hold_settle_p50_ms',
+      value: pair.latencyMs.p50,
+      unit: 'ms',
+      note: `${pairWhat}; ${measured}`,
+    },
+    {
+      name: 'http_hold_settle_p99_ms',
+      value: pair.latencyMs.p99,
+      unit: 'ms',
+      note: `${pairWhat}; ${measured}`,
+    },
+    {
+      name: 'http_hold_usage_p50_ms',
+      value: usage.latencyMs.p50,
+      unit: 'ms',
+      note: 'the plain POST /v1/usage of the same cycles (same run, same load, same moments)',
+    },
+    {
+      name: 'http_hold_usage_p99_ms',
+      value: usage.latencyMs.p99,
+      unit: 'ms',
+      note: 'the plain POST /v1/usage of the same cycles (same run, same load, same moments)',
+    },
+    {
+      name: 'http_hold_settle_vs_usage_p50',
+      value: ratio(pair.latencyMs.p50, usage.latencyMs.p50),
+      unit: 'ratio',
+      note: `http_hold_settle_p50_ms / http_hold_usage_p50_ms; ${target}`,
+    },
+    {
+      name: 'http_hold_settle_vs_usage_p99',
+      value: ratio(pair.latencyMs.p99, usage.latencyMs.p99),
+      unit: 'ratio',
+      note: `http_hold_settle_p99_ms / http_hold_usage_p99_ms; ${target}`,
+    },
+  ];
+}
+
+/** The per-step latencies of a holds run, refusing a run that measured no complete pair. */
+function holdSteps(run: MeasuredLoad): Record<'usage' | 'place' | 'settle' | 'pair', StepResult> {
+  const steps = run.result.steps;
+  const [usage, place, settle, pair] = ['usage', 'place', 'settle', 'pair'].map((step) => steps?.[step]);
+  if (usage === undefined || place === undefined || settle === undefined || pair === undefined) {
+    throw new Error(`http bench holds: no per-step latencies in ${JSON.stringify(steps)}`);
+  }
+  if (pair.ok === 0 || usage.ok === 0)
+    throw new Error('http bench holds: no complete pair or usage measured');
+  return { usage, place, settle, pair };
+}
+
+type StepResult = NonNullable<LoadResult['steps']>[string];
+
+/**
+ * The same cycle on one connection. Under the closed loop of 32 connections every request waits in
+ * the same queue, so a pair (two waits) is close to 2× a usage (one wait) whatever a hold costs;
+ * alone, the latencies are the requests' own service times, and the ratio says what holds cost.
+ */
+function holdAloneFigures(sizes: HttpBenchSizes, run: MeasuredLoad): Figure[] {
+  const { usage, place, settle, pair } = holdSteps(run);
+  const ms = (v: number) => v.toFixed(2);
+  const measured = `one connection, ${sizes.durationS} s, the same usage → place → settle cycle; pair p50 ${ms(pair.latencyMs.p50)} / p99 ${ms(pair.latencyMs.p99)} ms (place p50 ${ms(place.latencyMs.p50)}, settle p50 ${ms(settle.latencyMs.p50)}); plain usage p50 ${ms(usage.latencyMs.p50)} / p99 ${ms(usage.latencyMs.p99)} ms; ${Math.round(pair.ok / run.result.durationS)} pairs/s`;
+  const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+  return [
+    {
+      name: 'http_hold_settle_vs_usage_1conn_p50',
+      value: ratio(pair.latencyMs.p50, usage.latencyMs.p50),
+      unit: 'ratio',
+      note: `pair p50 / plain usage p50 without queueing (issue 17: under ${HOLD_PAIR_MAX_RATIO}); ${measured}`,
+    },
+    {
+      name: 'http_hold_settle_vs_usage_1conn_p99',
+      value: ratio(pair.latencyMs.p99, usage.latencyMs.p99),
+      unit: 'ratio',
+      note: `pair p99 / plain usage p99 without queueing; ${measured}`,
+    },
+  ];
 }
 
 function batchFigure(sizes: HttpBenchSizes, run: MeasuredLoad): Figure {

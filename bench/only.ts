@@ -2,11 +2,11 @@ import { printFigure, projectRoot, renamed, type Figure } from './bench-report';
 import { benchCommandHandling } from './command-handling.bench';
 import { benchHttpFloors } from './floors/http-floors.bench';
 import { HTTP_FLOOR_KINDS, type HttpFloorKind } from './floors/http-floor-server';
-import { benchHttp, HTTP_FULL, HTTP_SCENARIOS, type HttpScenario } from './http.bench';
+import { benchHttp, HTTP_FULL, HTTP_QUICK, HTTP_SCENARIOS, type HttpScenario } from './http.bench';
 import { projectionsBench } from './projections.bench';
 import { benchProjectionCap } from './scaling/projection-cap.bench';
 
-const USAGE = `usage: only.js http [${HTTP_SCENARIOS.join('|')}…] | floors [${HTTP_FLOOR_KINDS.join('|')}…] | command [commands] | projections [events] | cap [events]`;
+const USAGE = `usage: only.js [--quick] http [${HTTP_SCENARIOS.join('|')}…] | floors [${HTTP_FLOOR_KINDS.join('|')}…] | command [commands] | projections [events] | cap [events]`;
 
 /**
  * One group of figures, or one scenario, printed but not saved: a profiling aid (`npm run bench` is
@@ -15,13 +15,16 @@ const USAGE = `usage: only.js http [${HTTP_SCENARIOS.join('|')}…] | floors [${
  * then `node dist/bench/profiles/summarise.js /tmp/prof/<file>.cpuprofile`.
  */
 async function main(): Promise<void> {
-  const [group, ...rest] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  // --quick: the HTTP groups at `npm run bench -- --quick` sizes (1,000 accounts, 3 s runs): a smoke test.
+  const httpSizes = args.includes('--quick') ? HTTP_QUICK : HTTP_FULL;
+  const [group, ...rest] = args.filter((a) => a !== '--quick');
   const root = projectRoot(__dirname);
   switch (group) {
     case 'http':
-      return print(await benchHttp(root, HTTP_FULL, pick(rest, HTTP_SCENARIOS) as HttpScenario[]));
+      return print(await benchHttp(root, httpSizes, pick(rest, HTTP_SCENARIOS) as HttpScenario[]));
     case 'floors':
-      return print(await benchHttpFloors(root, HTTP_FULL, pick(rest, HTTP_FLOOR_KINDS) as HttpFloorKind[]));
+      return print(await benchHttpFloors(root, httpSizes, pick(rest, HTTP_FLOOR_KINDS) as HttpFloorKind[]));
     case 'command': {
       const commands = Number(rest[0] ?? 200_000);
       return print(

@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import type { LoadJob, LoadReply, LoadResult, LoadScenario } from './load-job';
+import type { LatencyMs, LoadJob, LoadReply, LoadResult, LoadScenario } from './load-job';
 
 /**
  * The load generator: a forked process that runs one job and answers with its figures. It runs
@@ -26,8 +26,13 @@ interface AutocannonOptions {
     method: string;
     path: string;
     headers: Record<string, string>;
-    setupRequest: (request: AutocannonRequest) => AutocannonRequest;
+    setupRequest: (request: AutocannonRequest, context: CycleContext) => AutocannonRequest;
   }[];
+}
+
+/** autocannon's per-connection context: reset when a connection starts its list of requests again. */
+interface CycleContext {
+  n?: number;
 }
 
 interface AutocannonResult {
@@ -66,8 +71,17 @@ function usageBody(accountId: string, usageId: string): string {
   return JSON.stringify({ usageId, accountId, product: 'codex', operation: 'local_message', quantity: 1 });
 }
 
-/** The method, path and body of request number `n` of a scenario. */
-function requestOf(scenario: LoadScenario, n: number): { method: string; path: string; body?: string } {
+type HttpRequest = { method: string; path: string; body?: string };
+
+/** The names of the requests each connection sends in turn: one for most scenarios. */
+function stepsOf(scenario: LoadScenario): readonly string[] {
+  return scenario.kind === 'holds' ? HOLD_STEPS : ['request'];
+}
+
+const HOLD_STEPS = ['usage', 'place', 'settle'] as const;
+
+/** The method, path and body of step `step` of cycle number `n` of a scenario. */
+function requestOf(scenario: LoadScenario, n: number, step = 0): HttpRequest {
   switch (scenario.kind) {
     case 'usage':
       return {
@@ -88,6 +102,51 @@ function requestOf(scenario: LoadScenario, n: number): { method: string; path: s
         method: 'GET',
         path: `/v1/accounts/${accountOf(n, scenario.accounts)}/entitlements?product=codex&operation=local_message&quantity=1`,
       };
+    case 'holds':
+      return holdCycleRequest(scenario, n, HOLD_STEPS[step]);
+  }
+}
+
+/**
+ * A hold sized like a task's estimate (two messages), settled with the real count (one): the
+ * settlement consumes one unit from the hold and releases the other. The same operation as the
+ * plain usage beside it, so the two are compared on the same work.
+ */
+function holdCycleRequest(
+  scenario: Extract<LoadScenario, { kind: 'holds' }>,
+  n: number,
+  step: (typeof HOLD_STEPS)[number],
+): HttpRequest {
+  const accountId = accountOf(n, scenario.accounts);
+  const holdId = `${scenario.runTag}-hold-${n}`;
+  switch (step) {
+    case 'usage':
+      return {
+        method: 'POST',
+        path: '/v1/usage',
+        body: usageBody(accountId, `${scenario.runTag}-usage-${n}`),
+      };
+    case 'place':
+      return {
+        method: 'POST',
+        path: '/v1/holds',
+        body: JSON.stringify({
+          holdId,
+          accountId,
+          product: 'codex',
+          lines: [{ operation: 'local_message', quantity: 2 }],
+          ttlSeconds: 600,
+        }),
+      };
+    case 'settle':
+      return {
+        method: 'POST',
+        path: `/v1/holds/${holdId}/settlement`,
+        body: JSON.stringify({
+          usageId: `${scenario.runTag}-settle-${n}`,
+          lines: [{ operation: 'local_message', quantity: 1 }],
+        }),
+      };
   }
 }
 
@@ -97,7 +156,9 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 function runJob(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
-  return job.overallRate === undefined ? runClosedLoop(job) : runPaced(job, job.overallRate);
+  if (job.overallRate === undefined) return runClosedLoop(job);
+  if (stepsOf(job.scenario).length > 1) throw new Error(`${job.scenario.kind}: closed loop only`);
+  return runPaced(job, job.overallRate);
 }
 
 /** The headers of every request of a job. */
@@ -106,7 +167,7 @@ function headersOf(job: LoadJob): Record<string, string> {
 }
 
 /** p50, p99 and max of the 2xx responses' latencies, in ms. */
-function latencySummary(latencies: readonly number[]): LoadResult['latencyMs'] {
+function latencySummary(latencies: readonly number[]): LatencyMs {
   const sorted = Float64Array.from(latencies).sort();
   return {
     p50: percentile(sorted, 50),
@@ -115,11 +176,17 @@ function latencySummary(latencies: readonly number[]): LoadResult['latencyMs'] {
   };
 }
 
+/**
+ * Closed loop: each connection sends the steps of its scenario in turn (one request for most; the
+ * holds cycle's three share one cycle number, so place and settle name the same hold), each as
+ * soon as the one before it answered.
+ */
 function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
   const headers = headersOf(job);
-  const first = requestOf(job.scenario, 0);
+  const steps = stepsOf(job.scenario);
   let next = 0;
   const latencies: number[] = [];
+  const byStep = new StepLatencies(steps);
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -128,14 +195,18 @@ function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
         duration: job.durationS,
         amount: job.amount,
         timeout: 30,
-        requests: [
-          {
+        requests: steps.map((_, step) => {
+          const first = requestOf(job.scenario, 0, step);
+          return {
             method: first.method,
             path: first.path,
             headers,
-            setupRequest: (request) => ({ ...request, ...requestOf(job.scenario, next++), headers }),
-          },
-        ],
+            setupRequest: (request, context) => {
+              if (step === 0) context.n = next++;
+              return { ...request, ...requestOf(job.scenario, context.n ?? 0, step), headers };
+            },
+          };
+        }),
       },
       (error, result) => {
         if (error) return reject(error);
@@ -155,15 +226,54 @@ function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
           timeouts: result.timeouts,
           durationS: result.duration,
           latencyMs: latencySummary(latencies),
+          ...(steps.length > 1 ? { steps: byStep.summary() } : {}),
         });
       },
     );
-    instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
-      if (statusCode >= 200 && statusCode < 300 && latencies.length < MAX_LATENCY_SAMPLES) {
-        latencies.push(responseTimeMs);
-      }
+    instance.on('response', (client, statusCode, _bytes, responseTimeMs) => {
+      const ok = statusCode >= 200 && statusCode < 300;
+      if (ok && latencies.length < MAX_LATENCY_SAMPLES) latencies.push(responseTimeMs);
+      if (steps.length > 1) byStep.record(client, ok, responseTimeMs);
     });
   });
+}
+
+/**
+ * Latencies per step of a cycle. With one request in flight per connection, a connection's
+ * responses come in the order of its steps, so the n-th response of a connection is step n mod
+ * steps. `pair`: a hold's place + settle on one connection (both 2xx), the two round trips.
+ */
+class StepLatencies {
+  private readonly seen = new Map<unknown, { count: number; placeMs: number | null }>();
+  private readonly samples = new Map<string, number[]>();
+
+  constructor(private readonly steps: readonly string[]) {
+    for (const step of [...steps, 'pair']) this.samples.set(step, []);
+  }
+
+  record(client: unknown, ok: boolean, ms: number): void {
+    const connection = this.seen.get(client) ?? { count: 0, placeMs: null };
+    this.seen.set(client, connection);
+    const step = this.steps[connection.count % this.steps.length];
+    connection.count += 1;
+    if (ok) this.push(step, ms);
+    if (step === 'place') connection.placeMs = ok ? ms : null;
+    if (step === 'settle') {
+      if (ok && connection.placeMs !== null) this.push('pair', connection.placeMs + ms);
+      connection.placeMs = null;
+    }
+  }
+
+  summary(): Record<string, { ok: number; latencyMs: LatencyMs }> {
+    return Object.fromEntries(
+      [...this.samples].map(([step, ms]) => [step, { ok: ms.length, latencyMs: latencySummary(ms) }]),
+    );
+  }
+
+  private push(step: string, ms: number): void {
+    const list = this.samples.get(step);
+    if (list !== undefined && list.length < MAX_LATENCY_SAMPLES) list.push(ms);
+  }
 }
 
 /**

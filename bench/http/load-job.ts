@@ -11,7 +11,13 @@ export type LoadScenario =
       readonly recordsPerRequest: number;
     }
   /** `GET /v1/accounts/{id}/entitlements?product=codex&operation=local_message&quantity=1`. */
-  | { readonly kind: 'entitlement'; readonly accounts: number };
+  | { readonly kind: 'entitlement'; readonly accounts: number }
+  /**
+   * A cycle of three requests on each connection, all for one account: a plain `POST /v1/usage`
+   * (the reference, measured under the very same load), then `POST /v1/holds` and
+   * `POST /v1/holds/{holdId}/settlement` of that hold (a pair: place, then settle).
+   */
+  | { readonly kind: 'holds'; readonly accounts: number; readonly runTag: string };
 
 export interface LoadJob {
   readonly url: string;
@@ -42,7 +48,19 @@ export interface LoadResult {
   /** CPU the load generator itself used during the run (user + system), in ms. */
   readonly cpuMs: number;
   /** From each 2xx response's own time (autocannon's histogram keeps whole milliseconds only). */
-  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly latencyMs: LatencyMs;
+  /**
+   * Per step of a cycle (the holds scenario: `usage`, `place`, `settle`, and `pair` = place +
+   * settle of one hold, the two round trips one after the other on one connection): 2xx count and
+   * latencies. Absent for one-request scenarios.
+   */
+  readonly steps?: Readonly<Record<string, { readonly ok: number; readonly latencyMs: LatencyMs }>>;
+}
+
+export interface LatencyMs {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
 }
 
 export type LoadReply =

@@ -25,6 +25,36 @@ describe('npm run demo', () => {
     expect(stdout).toContain('✓ 16 credits (16 from alice-credits-1)');
     expect(stdout).toContain('refunds dave-credits-1                   175 unused credits, USD 70.00 back');
     expect(stdout).toContain('== $ ledger timeline alice');
+    // The holds chapter (issue 17): every answer shows what open holds set aside.
+    expect(stdout).toMatch(
+      /starts a long cloud task \[frank-task-1\] +✓ holds 45\.2 credits until Sun 11-08 11:01/,
+    );
+    expect(stdout).toContain('200,000 in + 400,000 cached + 20,000 out tokens · balance 4.8 · held 45.2');
+    expect(stdout).toMatch(
+      /starts another task \[frank-task-2\] +✗ 402 insufficient_credits: needs 7\.5 credits\n +60,000 in \+ 4,000 out tokens · balance 4\.8 · held 45\.2/,
+    );
+    expect(stdout).toMatch(/settles frank-task-1 \[frank-u-task-1\] +✓ 32\.69 credits, 12\.51 released/);
+    expect(stdout).toContain('150,000 in + 380,000 cached + 12,000 out tokens · balance 17.31 · held 0');
+    expect(stdout).toMatch(/looks at hold frank-task-1 +status settled, usage frank-u-task-1/);
+    expect(stdout).toMatch(/starts it again \[frank-task-3\] +✓ holds 10\.5 credits/);
+    expect(stdout).toMatch(/settles frank-task-3 \[frank-u-task-3\] +✓ 4\.5 credits, 6 released/);
+    expect(stdout).toMatch(/reverses frank-u-task-3 +↺ 4\.5 credits back \(4\.5 to frank-credits-1\)/);
+    expect(stdout).toMatch(/looks at frank's account\n +balance 17\.31 · held 0\n/);
+    // …and the CLI's timeline of it, from the read side.
+    expect(stdout).toContain('== $ ledger timeline frank');
+    expect(stdout).toMatch(/HoldPlaced\s+\[-45\.2\]\s+4\.8/);
+    expect(stdout).toContain(
+      'hold [frank-task-2] codex gpt-5.5:input_tokens ×60000, gpt-5.5:output_tokens ×4000 refused: insufficient_credits',
+    );
+    expect(stdout).toMatch(/HoldSettled\s+\+12\.51\s+17\.31/);
+    expect(stdout).toContain(
+      'spent 32.69 credits (frank-credits-1 32.69) from the hold; released 12.51 credits back to frank-credits-1 12.51',
+    );
+    expect(stdout).toMatch(/UsageReversed\s+\+4\.5\s+17\.31/);
+    expect(stdout).toContain('== $ ledger explain frank frank-u-task-3');
+    expect(stdout).toContain(
+      'Usage frank-u-task-3 of frank (plan plus): SETTLED from hold frank-task-3, then REVERSED',
+    );
     expect(stdout).toContain('OK: the live read models are exactly what the log says.');
     expect(stdout).toContain('Balanced: debits equal credits.');
     const dataDir = /LEDGER_DATA_DIR=(\S+)/.exec(stdout)?.[1];

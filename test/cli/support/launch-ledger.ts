@@ -6,6 +6,7 @@ import type { ExitCode } from '../../../apps/ledger-cli/src/exit-codes';
 import { runCli } from '../../../apps/ledger-cli/src/main';
 import { DemoClient } from '../../../apps/ledger-cli/src/demo/demo-client';
 import { startDemoServer } from '../../../apps/ledger-cli/src/demo/demo-server';
+import { HoldsStory } from '../../../apps/ledger-cli/src/demo/holds-story';
 import { LaunchStory, STORY_START } from '../../../apps/ledger-cli/src/demo/launch-story';
 import { Narrator } from '../../../apps/ledger-cli/src/demo/narration';
 
@@ -19,6 +20,22 @@ export async function launchWeekLedger(): Promise<string> {
   const server = await startDemoServer(dataDir, STORY_START);
   try {
     await new LaunchStory(new DemoClient(server.baseUrl), new Narrator(() => undefined)).play();
+  } finally {
+    await server.close();
+  }
+  return dataDir;
+}
+
+/**
+ * A ledger holding only the demo's holds chapter (issue 17), through the real HTTP server: frank
+ * holds a task's token estimate, a second hold is refused, the first settles, a failed task is
+ * settled and reversed. On EventStoreDB when `eventStore` is a connection string (the double).
+ */
+export async function holdsLedger(eventStore = ''): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-cli-holds-'));
+  const server = await startDemoServer(dataDir, STORY_START, eventStore);
+  try {
+    await new HoldsStory(new DemoClient(server.baseUrl), new Narrator(() => undefined)).play();
   } finally {
     await server.close();
   }

@@ -4,6 +4,15 @@ import { allocationsText, money } from '../output/event-description';
 import { keyValueLines, shortTime } from '../output/text-format';
 import { accountTimeline, type AccountHistoryItem } from '../read-models/account-history';
 import { catchUpReadModels } from '../read-models/read-models-catch-up';
+import type { HoldPlaced } from '@ledger/domain';
+import {
+  explainSettlement,
+  isReversalOf,
+  isSettlementOf,
+  renderSettlement,
+  withReversal,
+  type SettlementExplanation,
+} from './settlement-explanation';
 import {
   explainUsage,
   grantFactsOf,
@@ -24,27 +33,42 @@ export async function explainCommand(context: CliContext, args: ExplainArguments
   const explanation = await findAndExplain(context, args.accountId, args.usageId);
   const out = context.io.stdout;
   if (args.json) out.write(`${JSON.stringify(explanation, null, 2)}\n`);
-  else out.write(render(explanation));
+  else out.write(explanation.outcome === 'settled' ? renderSettlement(explanation) : render(explanation));
 }
 
+/** A usage, or a hold's settlement (issue 17: a settlement is the usage of its task). */
 async function findAndExplain(
   context: CliContext,
   accountId: string,
   usageId: string,
-): Promise<UsageExplanation> {
+): Promise<UsageExplanation | SettlementExplanation> {
   const grants = new Map<string, GrantFacts>();
+  const placements = new Map<string, AccountHistoryItem & { readonly event: HoldPlaced }>();
   let previous: AccountHistoryItem | undefined;
+  let settlement: SettlementExplanation | undefined;
   for await (const { items } of accountTimeline(context, accountId)) {
     for (const item of items) {
       const { event } = item;
+      if (settlement !== undefined) {
+        // A settlement may be reversed later (a failed task): read on for it.
+        if (isReversalOf(event, usageId)) return withReversal(settlement, { ...item, event });
+        continue;
+      }
       if (isUsageEvent(event, usageId)) {
         return explainUsage({ ...item, event }, grants, previous, context.rateCard);
       }
+      if (isSettlementOf(event, usageId)) {
+        const placed = placements.get(event.data.holdId);
+        settlement = explainSettlement({ ...item, event }, placed, previous, context.rateCard);
+        continue;
+      }
+      if (event.type === 'HoldPlaced') placements.set(event.data.holdId, { ...item, event });
       const grant = grantFactsOf(event);
       if (grant !== null) grants.set(grant.grantId, grant);
       previous = item;
     }
   }
+  if (settlement !== undefined) return settlement;
   throw new CliError(ExitCode.notFound, `account "${accountId}" has no usage "${usageId}"`);
 }
 

@@ -7,7 +7,7 @@ import {
   type AccountHistoryItem,
   type GlobalResetItem,
 } from '../read-models/account-history';
-import { describeEvent, describeGlobalReset, windowsText } from '../output/event-description';
+import { describeEvent, describeGlobalReset, stateText } from '../output/event-description';
 import { FixedWidthTable, keyValueLines, shortTime } from '../output/text-format';
 import { isoOf } from '@ledger/domain';
 
@@ -24,7 +24,7 @@ const TABLE = new FixedWidthTable([
   { title: 'allowance', width: 9, align: 'right' },
   { title: 'credits', width: 10, align: 'right' },
   { title: 'balance', width: 10, align: 'right' },
-  { title: 'windows after (used/limit)', width: 0 },
+  { title: 'held, windows after (used/limit)', width: 0 },
 ]);
 /** The second line of a row, under the event column: what happened, in words. */
 const DETAIL_INDENT = ' '.repeat(5 + 2 + 19 + 2);
@@ -70,7 +70,7 @@ function rowOf(item: AccountHistoryItem): string {
     charge.allowanceUnits,
     charge.credits,
     item.stateAfter.balance,
-    windowsText(item.stateAfter.windows),
+    stateText(item.stateAfter),
   ];
   return `${TABLE.row(cells)}\n${DETAIL_INDENT}↳ ${charge.what}\n`;
 }
@@ -95,7 +95,7 @@ function writeResetsBefore(
       '',
       '',
       previous.stateAfter.balance,
-      windowsText(untouched),
+      stateText({ held: previous.stateAfter.held, windows: untouched }),
     ];
     context.io.stdout.write(
       `${TABLE.row(cells)}\n${DETAIL_INDENT}↳ ${describeGlobalReset(reset.event)}: windows started before are void\n`,
@@ -115,14 +115,20 @@ function writeStateAsOf(context: CliContext, asOf: string, state: TimelineStateV
     (w) =>
       [
         `${w.product} ${w.window}`,
-        `${w.used}/${w.limit} used, ${w.remaining} left${w.resetsAt ? `, resets ${shortTime(w.resetsAt)}` : ' (not started)'}`,
+        `${w.used}/${w.limit} used, ${(w.held ?? 0) > 0 ? `${w.held} held, ` : ''}${w.remaining} left${w.resetsAt ? `, resets ${shortTime(w.resetsAt)}` : ' (not started)'}`,
       ] as const,
   );
   out.write(
     keyValueLines([
       ['plan', state.plan ?? '—'],
       ['balance', `${state.balance} credits`],
-      ['grants', state.grants.map((g) => `${g.grantId} ${g.remaining}`).join(', ') || '—'],
+      ['held', `${state.held} credits (open holds)`],
+      [
+        'grants',
+        state.grants
+          .map((g) => `${g.grantId} ${g.remaining}${g.held === '0' ? '' : ` (+${g.held} held)`}`)
+          .join(', ') || '—',
+      ],
       ['spending cap', state.spendingCap === null ? 'none' : `${state.spendingCap} credits/month`],
       ...windows,
     ]),

@@ -20,7 +20,49 @@ export interface UsageAnswer {
   readonly requiredCredits: string | null;
   readonly resetsAt: string | null;
   readonly windows: readonly WindowView[];
-  readonly credits: { readonly balance: string };
+  /** `held`: credits set aside by open holds (issue 17), not in `balance`. */
+  readonly credits: { readonly balance: string; readonly held?: string };
+}
+
+/** One line of a hold or a settlement. */
+export interface HoldLine {
+  readonly operation: string;
+  readonly quantity: number;
+}
+
+/** `POST /v1/holds` (API.md "Holds and reversals"): 201 held, or 402 rejected like usage. */
+export interface HoldAnswer {
+  readonly holdId: string;
+  readonly status?: 'held';
+  readonly held?: {
+    readonly allowanceUnits: number;
+    readonly credits: string;
+    readonly allocations: readonly { grantId: string; credits: string }[];
+  };
+  readonly expiresAt?: string;
+  readonly outcome?: 'rejected';
+  readonly reason?: string;
+  readonly requiredCredits?: string;
+  readonly resetsAt?: string | null;
+  readonly credits: { readonly balance: string; readonly held: string };
+}
+
+/** `POST /v1/holds/{holdId}/settlement`: the usage outcome, what went back, what could not be paid. */
+export interface SettlementAnswer extends UsageAnswer {
+  readonly holdId: string;
+  readonly position: string;
+  readonly released: { readonly allowanceUnits: number; readonly credits: string };
+  readonly uncollected: string;
+}
+
+/** `POST /v1/usage/{usageId}/reversals`. */
+export interface ReversalAnswer {
+  readonly usageId: string;
+  readonly reversed: {
+    readonly allowanceUnits: number;
+    readonly credits: string;
+    readonly allocations: readonly { grantId: string; credits: string }[];
+  };
 }
 
 export interface HttpAnswer<T> {
@@ -74,5 +116,31 @@ export class DemoClient {
   ): Promise<HttpAnswer<UsageAnswer>> {
     const body = { usageId, accountId, product, operation, quantity, surface: 'demo' };
     return this.send('service', 'POST', '/v1/usage', body, [201, 402]);
+  }
+
+  placeHold(
+    holdId: string,
+    accountId: string,
+    product: string,
+    lines: readonly HoldLine[],
+    ttlSeconds: number,
+    expected: readonly number[] = [201, 402],
+  ): Promise<HttpAnswer<HoldAnswer>> {
+    const body = { holdId, accountId, product, lines, ttlSeconds };
+    return this.send('service', 'POST', '/v1/holds', body, expected);
+  }
+
+  settleHold(
+    holdId: string,
+    usageId: string,
+    lines: readonly HoldLine[],
+  ): Promise<HttpAnswer<SettlementAnswer>> {
+    const path = `/v1/holds/${encodeURIComponent(holdId)}/settlement`;
+    return this.send('service', 'POST', path, { usageId, lines }, [201]);
+  }
+
+  reverseUsage(usageId: string, reversalId: string, reason: string): Promise<HttpAnswer<ReversalAnswer>> {
+    const path = `/v1/usage/${encodeURIComponent(usageId)}/reversals`;
+    return this.send('admin', 'POST', path, { reversalId, reason }, [201]);
   }
 }

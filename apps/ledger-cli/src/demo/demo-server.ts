@@ -20,9 +20,14 @@ export interface DemoServer {
 
 /**
  * The real HTTP server (the same `createLedgerApp` as `npm start`), in this process on a free
- * port: a simulated clock starting at `clockStart`, fixed API keys, the given fresh data dir.
+ * port: a simulated clock starting at `clockStart`, fixed API keys, the given fresh data dir, the
+ * embedded SQLite store unless `eventStore` names an EventStoreDB (tests: the protocol double).
  */
-export async function startDemoServer(dataDir: string, clockStart: string): Promise<DemoServer> {
+export async function startDemoServer(
+  dataDir: string,
+  clockStart: string,
+  eventStore = '',
+): Promise<DemoServer> {
   const config = loadLedgerConfig({
     ...process.env,
     PORT: '0',
@@ -34,7 +39,7 @@ export async function startDemoServer(dataDir: string, clockStart: string): Prom
     LEDGER_CLOCK: 'simulated',
     LEDGER_CLOCK_START: clockStart,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
-    EVENTSTORE_CONNECTION_STRING: '',
+    EVENTSTORE_CONNECTION_STRING: eventStore,
   });
   const app: NestFastifyApplication = await createLedgerApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });

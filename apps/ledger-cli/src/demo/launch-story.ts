@@ -9,6 +9,11 @@ type User = keyof typeof PLANS;
 export const STORY_START = '2026-11-02T09:00:00.000Z';
 const DAY_MS = 86_400_000;
 
+/** `HH:MM` on day `day` of the story (0 = Monday 2 November 2026), as an ISO instant. */
+export function storyInstant(day: number, time: string): string {
+  return new Date(Date.parse(STORY_START) + day * DAY_MS).toISOString().slice(0, 11) + `${time}:00.000Z`;
+}
+
 /**
  * The launch story from the seed over a simulated week, through the real HTTP API: Plus and Pro
  * users hit their 5-hour and weekly limits, one buys credits after "Add credits" and goes on on
@@ -146,8 +151,7 @@ export class LaunchStory {
   }
 
   private async at(day: number, time: string): Promise<void> {
-    const iso =
-      new Date(Date.parse(STORY_START) + day * DAY_MS).toISOString().slice(0, 11) + `${time}:00.000Z`;
+    const iso = storyInstant(day, time);
     await this.client.setClock(iso);
     this.narrator.clock(iso);
   }

@@ -8,11 +8,13 @@ import { runCli } from '../main';
 import { DemoClient } from './demo-client';
 import { startDemoServer } from './demo-server';
 import { LaunchStory, STORY_START } from './launch-story';
+import { HoldsStory } from './holds-story';
 import { Narrator } from './narration';
 
 /**
  * `npm run demo`: a fresh data dir, the real server on a free port with a simulated clock, the
- * launch story played through the HTTP API, then what support and finance see with the CLI.
+ * launch story and the holds chapter played through the HTTP API, then what support and finance
+ * see with the CLI.
  * Exits non-zero if any step answers other than the story expects, so it doubles as a smoke test.
  */
 async function main(): Promise<number> {
@@ -22,7 +24,9 @@ async function main(): Promise<number> {
   const server = await startDemoServer(dataDir, STORY_START);
   try {
     narrator.raw(`The ledger listens on ${server.baseUrl}; everything below goes through its HTTP API.\n`);
-    await new LaunchStory(new DemoClient(server.baseUrl), narrator).play();
+    const client = new DemoClient(server.baseUrl);
+    await new LaunchStory(client, narrator).play();
+    await new HoldsStory(client, narrator).play();
   } finally {
     await server.close();
   }
@@ -35,6 +39,8 @@ async function main(): Promise<number> {
     ['explain', 'alice', 'alice-u2'],
     ['explain', 'alice', 'alice-u6'],
     ['explain', 'bob', 'bob-u11'],
+    ['timeline', 'frank'],
+    ['explain', 'frank', 'frank-u-task-3'],
     ['verify'],
     ['trial-balance'],
   ];
