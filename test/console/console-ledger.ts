@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startTestLedger, type TestLedger } from '../support/ledger-app';
+import { KEYS, startTestLedger, type TestLedger } from '../support/ledger-app';
 
 // The build script is plain JS (it runs before anything is compiled): required, not imported.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,7 +30,12 @@ export async function startConsoleLedger(): Promise<ConsoleLedger> {
   process.env.LEDGER_CONSOLE_DIR = consoleDir;
   let ledger: TestLedger;
   try {
-    ledger = await startTestLedger();
+    // Named key ids (role@keyId:key): the header of every screenshot reads the same from run to run.
+    ledger = await startTestLedger({
+      LEDGER_API_KEYS: Object.entries(KEYS)
+        .map(([role, key]) => `${role}@${role}-desk:${key}`)
+        .join(','),
+    });
   } finally {
     if (previous === undefined) delete process.env.LEDGER_CONSOLE_DIR;
     else process.env.LEDGER_CONSOLE_DIR = previous;

@@ -186,9 +186,24 @@ describe('the console (SPEC §9) in chromium', () => {
     expect(await textOf(page.getByTestId('trial-balance-total'))).toBe('0');
     expect(await textOf(page.getByTestId('trial-balance'))).toContain(`customer:${DEMO_ACCOUNT}:credits 70`);
 
+    // The verification is held at the browser until the page has shown it running: on a log this
+    // small it would end before the first progress poll. The progress polls go to the real server.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/v1/finance/verify', async (route) => {
+      await held;
+      await route.continue();
+    });
     const verified = page.waitForResponse((r) => r.url().endsWith('/v1/finance/verify'));
     await page.getByRole('button', { name: 'Run verification' }).click();
-    await page.getByTestId('verify-running').or(page.getByTestId('verify-result')).first().waitFor();
+    const running = page.getByTestId('verify-running');
+    await page.waitForResponse((r) => r.url().endsWith('/v1/finance/verify/progress') && r.status() === 200);
+    // Not started on the server yet: no fraction is known, so the bar is indeterminate and says so.
+    expect(await running.locator('progress').getAttribute('value')).toBeNull();
+    expect(await textOf(running)).toContain('This phase reports no fraction done');
+    expect(await page.getByRole('button', { name: 'Run verification' }).isDisabled()).toBe(true);
+    await shot(page, 'finance-verifying');
+    release();
     expect((await verified).status()).toBe(200);
     const result = await textOf(page.getByTestId('verify-result'));
     expect(result).toMatch(/^Verification passed: \d+ events replayed/);

@@ -1,3 +1,5 @@
+import type { VerifyProgress } from './verify-progress';
+
 /** The shapes of the API answers the console reads (API.md), as far as it reads them. */
 
 export type Role = 'service' | 'admin' | 'finance' | 'support';
@@ -82,13 +84,6 @@ export interface VerifyReport {
   readonly mismatches: readonly unknown[];
   readonly position: string;
   readonly truncated?: boolean;
-}
-
-export interface VerifyProgress {
-  readonly phase: 'waiting-for-live' | 'replaying' | 'comparing';
-  readonly eventsReplayed: number;
-  readonly position: string;
-  readonly target: string;
 }
 
 export interface VerificationState {

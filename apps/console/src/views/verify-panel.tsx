@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
-import type { VerificationState, VerifyProgress, VerifyReport } from '../ledger-types';
+import type { VerificationState, VerifyReport } from '../ledger-types';
+import { replayedPerMille, type VerifyProgress } from '../verify-progress';
 
 /** How often the page asks GET /v1/finance/verify/progress while a verification runs. */
 const POLL_MS = 500;
@@ -10,15 +11,6 @@ type Run =
   | { readonly kind: 'running'; readonly progress: VerifyProgress | null; readonly queued: number }
   | { readonly kind: 'done'; readonly report: VerifyReport }
   | { readonly kind: 'error'; readonly message: string };
-
-/** Per mille of the replay done, when the worker has said where it stands against its target. */
-export function replayedPerMille(progress: VerifyProgress | null): number | undefined {
-  if (progress === null || progress.phase !== 'replaying') return undefined;
-  const target = BigInt(progress.target);
-  if (target <= 0n) return undefined;
-  const done = BigInt(progress.position);
-  return Number(((done > target ? target : done) * 1000n) / target);
-}
 
 const PHASES: Record<VerifyProgress['phase'], string> = {
   'waiting-for-live': 'Waiting for the live read models to reach the log head',
