@@ -153,6 +153,14 @@ describe('the console (SPEC §9) in chromium', () => {
     expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('explain-title');
     await shot(page, 'support-timeline-explain');
 
+    // Straight to an instant: the page starts at the first event recorded then (the overage usage).
+    await page.getByRole('button', { name: 'Close explanation' }).click();
+    await page.getByLabel('Events from (UTC)').fill('2026-11-01T04:00:00');
+    await page.getByRole('button', { name: 'Go to time' }).click();
+    await pageLabel.filter({ hasText: 'Page 1 from 2026-11-01 04:00:00 UTC' }).waitFor();
+    const firstRow = page.getByRole('region', { name: 'Timeline' }).getByRole('row').nth(1);
+    expect(await textOf(firstRow)).toContain(`${OVERAGE_USAGE}: 40 × codex local_message`);
+
     // As of 1h30 after the start: the first batch of 40 was in, nothing paid in credits yet.
     await page.getByLabel('As of (UTC)').fill('2026-11-01T01:30:00');
     await page.getByRole('button', { name: 'Show as of' }).click();

@@ -92,3 +92,12 @@ export interface VerificationState {
   readonly progress: VerifyProgress | null;
   readonly queued: number;
 }
+
+export interface JournalPage {
+  readonly items: readonly {
+    readonly entryId: string;
+    readonly position: string;
+    readonly recordedAt: string;
+  }[];
+  readonly nextCursor: string | null;
+}

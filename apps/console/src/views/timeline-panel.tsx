@@ -4,6 +4,7 @@ import { instantOfLocalInput, utc } from '../format';
 import type { TimelineItem, TimelinePage, TimelineState } from '../ledger-types';
 import { ExplainCharge, isCharge } from './explain-charge';
 import { summaryOf, windowsLine } from './event-summary';
+import { JumpToTime } from './jump-to-time';
 
 /** Events per page: a page is one bounded request however long the history (100,000 events or more). */
 export const TIMELINE_PAGE_SIZE = 50;
@@ -21,6 +22,8 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
   const [state, setState] = useState<PageState>({ kind: 'loading' });
   const [explained, setExplained] = useState<TimelineItem | null>(null);
   const [asOfError, setAsOfError] = useState<string | null>(null);
+  // A page stack that starts at an instant ("events from"), not at the first event.
+  const [startedAt, setStartedAt] = useState<string | undefined>(undefined);
   const cursor = cursors[cursors.length - 1];
 
   useEffect(() => {
@@ -28,6 +31,7 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
     setAsOf(undefined);
     setAsOfInput('');
     setExplained(null);
+    setStartedAt(undefined);
   }, [accountId]);
 
   useEffect(() => {
@@ -50,12 +54,22 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
     if (instant === undefined) return setAsOfError('Give a date and time (UTC).');
     setAsOfError(null);
     setAsOf(instant);
+    setStartedAt(undefined);
     setCursors([undefined]);
   };
   const clearAsOf = () => {
     setAsOfError(null);
     setAsOfInput('');
     setAsOf(undefined);
+    setStartedAt(undefined);
+    setCursors([undefined]);
+  };
+  const jumpTo = (at: string, cursorBefore: string | undefined) => {
+    setStartedAt(at);
+    setCursors([cursorBefore]);
+  };
+  const firstPage = () => {
+    setStartedAt(undefined);
     setCursors([undefined]);
   };
 
@@ -89,9 +103,10 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
           </p>
         )}
       </form>
+      {asOf === undefined && <JumpToTime api={api} accountId={accountId} onJump={jumpTo} />}
       {page?.stateAsOf !== undefined && asOf !== undefined && <StateAsOf at={asOf} state={page.stateAsOf} />}
       <div class="pager" role="group" aria-label="Timeline pages">
-        <button type="button" disabled={pageNumber === 1} onClick={() => setCursors([undefined])}>
+        <button type="button" disabled={pageNumber === 1 && startedAt === undefined} onClick={firstPage}>
           First page
         </button>
         <button type="button" disabled={pageNumber === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
@@ -99,6 +114,7 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
         </button>
         <span aria-live="polite" data-testid="timeline-page">
           Page {pageNumber}
+          {startedAt !== undefined ? ` from ${utc(startedAt)}` : ''}
           {page && page.items.length > 0
             ? ` · positions ${page.items[0].position}–${page.items[page.items.length - 1].position}`
             : ''}
