@@ -81,7 +81,10 @@ describe('the console (SPEC §9) in chromium', () => {
 
   it('refuses a wrong key with a clear message and keeps nothing', async () => {
     const { context, page } = await openConsole();
-    await signIn(page, 'not-a-key');
+    // By keyboard: focus the labelled field, type, Enter submits.
+    await page.getByLabel('API key').focus();
+    await page.keyboard.type('not-a-key');
+    await page.keyboard.press('Enter');
     expect(await textOf(page.getByRole('alert'))).toContain('This API key is not valid (401)');
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await shot(page, 'sign-in-refused');
@@ -184,6 +187,10 @@ describe('the console (SPEC §9) in chromium', () => {
     expect(refusal).toContain('it needs the admin role');
     expect(await page.getByRole('button', { name: /Review reset/ }).count()).toBe(0);
     await shot(page, 'support-operators-refused');
+    // Signing out forgets the key: the tab holds nothing any more.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await context.close();
   });
 
@@ -246,7 +253,11 @@ describe('the console (SPEC §9) in chromium', () => {
     // Nothing is sent before the confirmation.
     const before = await server.ledger.as('support').get(`/v1/accounts/${DEMO_ACCOUNT}`).expect(200);
     expect(before.body.windows.find((w: { window: string }) => w.window === '5h').used).toBe(60);
-    await confirm.getByRole('button', { name: 'Confirm reset' }).click();
+    // The confirmation takes the focus; Enter confirms (keyboard only).
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe(
+      'Confirm reset',
+    );
+    await page.keyboard.press('Enter');
     const done = await textOf(page.getByTestId('reset-done'));
     expect(done).toMatch(/^Reset console-reset-[0-9a-f]{24} recorded/);
     const position = /log position (\d+)/.exec(done)?.[1];

@@ -60,8 +60,16 @@ function Console({ signedIn, onSignOut }: { signedIn: SignedIn; onSignOut: () =>
   const route = useRoute();
   const views = viewsFor(signedIn.session.roles);
   const current: ViewId | undefined = route.view ?? (route.raw === '' ? views[0]?.id : undefined);
+  const skipToMain = (event: Event) => {
+    // Not an href="#main": the hash is the route.
+    event.preventDefault();
+    document.getElementById('main')?.focus();
+  };
   return (
     <>
+      <a class="skip" href="#" onClick={skipToMain}>
+        Skip to content
+      </a>
       <header class="top">
         <p class="brand">Ledger console</p>
         <nav aria-label="Views">
@@ -82,7 +90,7 @@ function Console({ signedIn, onSignOut }: { signedIn: SignedIn; onSignOut: () =>
           </button>
         </p>
       </header>
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         <ViewOrRefusal signedIn={signedIn} view={current} param={route.param} />
       </main>
     </>
