@@ -186,6 +186,11 @@ describe('the console (SPEC §9) in chromium', () => {
     expect(refusal).toContain('Operators: not allowed');
     expect(refusal).toContain('it needs the admin role');
     expect(await page.getByRole('button', { name: /Review reset/ }).count()).toBe(0);
+    // And behind the page, the API refuses the same key the reset itself.
+    await server.ledger
+      .as('support')
+      .post('/v1/limits/resets', { resetId: 'r-support', scope: 'all', reason: 'not mine to do' })
+      .expect(403);
     await shot(page, 'support-operators-refused');
     // Signing out forgets the key: the tab holds nothing any more.
     await page.getByRole('button', { name: 'Sign out' }).click();

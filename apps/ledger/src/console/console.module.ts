@@ -1,4 +1,6 @@
-import { Module } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
 import { defaultConsoleDir, loadConsoleAssets } from './console-assets';
 import { ConsoleController } from './console.controller';
 import { CONSOLE_ASSETS } from './console.tokens';
@@ -16,4 +18,12 @@ import { CONSOLE_ASSETS } from './console.tokens';
     },
   ],
 })
-export class ConsoleModule {}
+export class ConsoleModule implements OnModuleInit {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** `/console/` as typed by hand: Nest cannot route a trailing slash apart from `/console`, Fastify can. */
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.get('/console/', (_request, reply) => reply.redirect('/console', 301));
+  }
+}
