@@ -30,7 +30,13 @@ beforeAll(async () => {
       await seedDemoAccount(started.ledger);
       return started;
     }),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--disable-dev-shm-usage', '--disable-gpu'] }),
+    chromium
+      .launch({ executablePath: CHROMIUM, args: ['--disable-dev-shm-usage', '--disable-gpu'] })
+      .catch((error: Error) => {
+        throw new Error(
+          `chromium did not start from ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH): ${error.message}`,
+        );
+      }),
   ]);
   fs.mkdirSync(SHOTS, { recursive: true });
 });
@@ -59,7 +65,17 @@ async function textOf(locator: Locator): Promise<string> {
   return (await locator.innerText()).replace(/\s+/g, ' ').trim();
 }
 
+/** Every form control has a label a screen reader reads, and every button a name. */
+async function expectLabelled(page: Page): Promise<void> {
+  const unlabelled = await page.evaluate(`Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
+    .map((el) => el.outerHTML)
+    .concat(Array.from(document.querySelectorAll('button')).filter((b) => b.innerText.trim() === '').map((b) => b.outerHTML))`);
+  expect(unlabelled).toEqual([]);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
+  await expectLabelled(page);
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -174,6 +190,16 @@ describe('the console (SPEC §9) in chromium', () => {
     // Never the whole history: every timeline call is one bounded page.
     expect(timelineCalls.length).toBeGreaterThan(3);
     for (const call of timelineCalls) expect(Number(call.searchParams.get('limit'))).toBeLessThanOrEqual(50);
+    await context.close();
+  });
+
+  it('tells a service key that the console has no view for it', async () => {
+    const { context, page } = await openConsole();
+    await signIn(page, KEYS.service);
+    const refusal = await textOf(page.getByRole('alert'));
+    expect(refusal).toContain('No view for this key');
+    expect(refusal).toContain('This key has the role service');
+    expect(await page.getByRole('navigation', { name: 'Views' }).getByRole('link').count()).toBe(0);
     await context.close();
   });
 
