@@ -11,6 +11,8 @@ const { buildConsole } = require('../../apps/console/build.js') as {
 
 export const DEMO_ACCOUNT = 'demo-acct';
 export const OVERAGE_USAGE = 'u-overage';
+export const BROKE_ACCOUNT = 'demo-no-credits';
+export const REFUSED_USAGE = 'u-refused';
 const HOUR = 3_600_000;
 
 export interface ConsoleLedger {
@@ -108,4 +110,15 @@ export async function seedDemoAccount(ledger: TestLedger): Promise<void> {
   }));
   await service.post('/v1/usage/batch', { records: later }).expect(200);
   await ledger.advanceClock(HOUR);
+  // An account without credits: a usage past its allowance is refused whole, and recorded as refused.
+  await service.post('/v1/accounts', { accountId: BROKE_ACCOUNT, plan: 'plus' }).expect(201);
+  await service
+    .post('/v1/usage', {
+      usageId: REFUSED_USAGE,
+      accountId: BROKE_ACCOUNT,
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 200,
+    })
+    .expect(402);
 }

@@ -3,8 +3,10 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { KEYS } from '../support/ledger-app';
 import {
+  BROKE_ACCOUNT,
   DEMO_ACCOUNT,
   OVERAGE_USAGE,
+  REFUSED_USAGE,
   seedDemoAccount,
   startConsoleLedger,
   type ConsoleLedger,
@@ -190,6 +192,26 @@ describe('the console (SPEC §9) in chromium', () => {
     // Never the whole history: every timeline call is one bounded page.
     expect(timelineCalls.length).toBeGreaterThan(3);
     for (const call of timelineCalls) expect(Number(call.searchParams.get('limit'))).toBeLessThanOrEqual(50);
+    await context.close();
+  });
+
+  it('support: explains a refused usage, and names an account that does not exist', async () => {
+    const { context, page } = await openConsole();
+    await signIn(page, KEYS.support);
+    await page.getByLabel('Account id').fill('no-such-acct');
+    await page.getByRole('button', { name: 'Find account' }).click();
+    expect(await textOf(page.getByRole('alert'))).toContain('No account "no-such-acct"');
+
+    await page.getByLabel('Account id').fill(BROKE_ACCOUNT);
+    await page.getByRole('button', { name: 'Find account' }).click();
+    expect(await textOf(page.getByTestId('balance'))).toBe('0');
+    await page.getByRole('button', { name: `Explain usage ${REFUSED_USAGE}` }).click();
+    const explanation = await textOf(page.getByTestId('explain'));
+    expect(explanation).toContain('Outcome refused: insufficient_credits');
+    // 200 units asked, 150 in the window: 50 over at 5 credits each, refused whole.
+    expect(explanation).toContain('Overage 50 units');
+    expect(explanation).toContain('Credits it needed 250');
+    expect(explanation).not.toContain('Grants drawn');
     await context.close();
   });
 
