@@ -150,11 +150,11 @@ describe('the console (SPEC §9) in chromium', () => {
 
     // The timeline, 50 events a page, by cursor.
     const pageLabel = page.getByTestId('timeline-page');
-    expect(await textOf(pageLabel)).toMatch(/^Page 1 · positions \d+–\d+$/);
+    await pageLabel.filter({ hasText: 'Page 1 · positions 1–50' }).waitFor();
     await page.getByRole('button', { name: 'Next page' }).click();
-    await pageLabel.filter({ hasText: 'Page 2' }).waitFor();
+    await pageLabel.filter({ hasText: 'Page 2 · positions 51–100' }).waitFor();
     await page.getByRole('button', { name: 'Next page' }).click();
-    await pageLabel.filter({ hasText: 'Page 3' }).waitFor();
+    await pageLabel.filter({ hasText: 'Page 3 · positions 101–136' }).waitFor();
     expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
 
     // Explain the usage that spilled into credits.
@@ -178,7 +178,7 @@ describe('the console (SPEC §9) in chromium', () => {
     await page.getByRole('button', { name: 'Close explanation' }).click();
     await page.getByLabel('Events from (UTC)').fill('2026-11-01T04:00:00');
     await page.getByRole('button', { name: 'Go to time' }).click();
-    await pageLabel.filter({ hasText: 'Page 1 from 2026-11-01 04:00:00 UTC' }).waitFor();
+    await pageLabel.filter({ hasText: 'Page 1 from 2026-11-01 04:00:00 UTC · positions 124–136' }).waitFor();
     const firstRow = page.getByRole('region', { name: 'Timeline' }).getByRole('row').nth(1);
     expect(await textOf(firstRow)).toContain(`${OVERAGE_USAGE}: 40 × codex local_message`);
 

@@ -16,24 +16,30 @@ type Loaded =
 export function AccountPage({ signedIn, accountId }: { signedIn: SignedIn; accountId: string | undefined }) {
   const { api, session } = signedIn;
   const [query, setQuery] = useState(accountId ?? '');
-  const [loaded, setLoaded] = useState<Loaded>({ kind: 'idle' });
+  // Finding the account shown again reads it again (the hash, and so accountId, does not change).
+  const [generation, setGeneration] = useState(0);
+  const requestKey = `${generation}:${accountId}`;
+  const [answer, setAnswer] = useState<Loaded & { readonly for?: string }>({ kind: 'idle' });
+  // An answer shows only under the account it answers (never the last account under a new id).
+  const loaded: Loaded =
+    accountId === undefined ? { kind: 'idle' } : answer.for === requestKey ? answer : { kind: 'loading' };
   const readsTimeline = session.roles.some((role) => role === 'support' || role === 'finance');
 
   useEffect(() => {
     setQuery(accountId ?? '');
-    if (accountId === undefined) return setLoaded({ kind: 'idle' });
+    if (accountId === undefined) return;
     let live = true;
-    setLoaded({ kind: 'loading' });
     // The ledger's clock with the account: windows reset on its time, which may be a simulated clock.
     Promise.all([
       api.get<AccountView>(`/v1/accounts/${segment(accountId)}`),
       api.get<Session>('/console/api/session'),
     ]).then(
-      ([account, now]) => live && setLoaded({ kind: 'ok', account, now: now.now }),
+      ([account, now]) => live && setAnswer({ kind: 'ok', account, now: now.now, for: requestKey }),
       (error: unknown) =>
         live &&
-        setLoaded({
+        setAnswer({
           kind: 'error',
+          for: requestKey,
           message:
             error instanceof ApiError && error.status === 404
               ? `No account "${accountId}". Check the id (it is exact, case included).`
@@ -45,12 +51,13 @@ export function AccountPage({ signedIn, accountId }: { signedIn: SignedIn; accou
     return () => {
       live = false;
     };
-  }, [accountId, api]);
+  }, [accountId, api, generation]);
 
   const search = (event: Event) => {
     event.preventDefault();
     const id = query.trim();
-    if (id !== '') location.hash = hrefOf('account', id);
+    if (id === accountId) setGeneration(generation + 1);
+    else if (id !== '') location.hash = hrefOf('account', id);
   };
 
   return (

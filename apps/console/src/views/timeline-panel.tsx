@@ -9,22 +9,26 @@ import { JumpToTime } from './jump-to-time';
 /** Events per page: a page is one bounded request however long the history (100,000 events or more). */
 export const TIMELINE_PAGE_SIZE = 50;
 
+/** An answer, with the request it answers: a page is shown only under the request that asked for it. */
 type PageState =
   | { readonly kind: 'loading' }
-  | { readonly kind: 'error'; readonly message: string }
-  | { readonly kind: 'ok'; readonly page: TimelinePage };
+  | { readonly kind: 'error'; readonly path: string; readonly message: string }
+  | { readonly kind: 'ok'; readonly path: string; readonly page: TimelinePage };
 
 export function TimelinePanel({ api, accountId }: { api: Api; accountId: string }) {
   // Cursors of the pages before this one: "previous" pops, "next" pushes. Never an offset.
   const [cursors, setCursors] = useState<readonly (string | undefined)[]>([undefined]);
   const [asOfInput, setAsOfInput] = useState('');
   const [asOf, setAsOf] = useState<string | undefined>(undefined);
-  const [state, setState] = useState<PageState>({ kind: 'loading' });
+  const [answer, setAnswer] = useState<PageState>({ kind: 'loading' });
   const [explained, setExplained] = useState<TimelineItem | null>(null);
   const [asOfError, setAsOfError] = useState<string | null>(null);
   // A page stack that starts at an instant ("events from"), not at the first event.
   const [startedAt, setStartedAt] = useState<string | undefined>(undefined);
   const cursor = cursors[cursors.length - 1];
+  const path = `/v1/accounts/${segment(accountId)}/timeline${query({ limit: String(TIMELINE_PAGE_SIZE), cursor, asOf })}`;
+  // Until the answer to this very request is in, the previous page is not shown under the new label.
+  const state: PageState = answer.kind !== 'loading' && answer.path === path ? answer : { kind: 'loading' };
 
   useEffect(() => {
     setCursors([undefined]);
@@ -36,16 +40,14 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
 
   useEffect(() => {
     let live = true;
-    setState({ kind: 'loading' });
-    const path = `/v1/accounts/${segment(accountId)}/timeline${query({ limit: String(TIMELINE_PAGE_SIZE), cursor, asOf })}`;
     api.get<TimelinePage>(path).then(
-      (page) => live && setState({ kind: 'ok', page }),
-      (error: unknown) => live && setState({ kind: 'error', message: (error as Error).message }),
+      (page) => live && setAnswer({ kind: 'ok', path, page }),
+      (error: unknown) => live && setAnswer({ kind: 'error', path, message: (error as Error).message }),
     );
     return () => {
       live = false;
     };
-  }, [api, accountId, cursor, asOf]);
+  }, [api, path]);
 
   const applyAsOf = (event: Event) => {
     event.preventDefault();
