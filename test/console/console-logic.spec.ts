@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { durationUntil, instantOfLocalInput, utc } from '../../apps/console/src/format';
 import { replayedPerMille } from '../../apps/console/src/verify-progress';
 
@@ -36,5 +38,50 @@ describe('times on the console', () => {
     expect(instantOfLocalInput('yesterday')).toBeUndefined();
     expect(utc('2026-11-01T01:30:00.000Z')).toBe('2026-11-01 01:30:00 UTC');
     expect(utc(null)).toBe('—');
+  });
+});
+
+/** WCAG 2 contrast of two #rrggbb colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => {
+      const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+describe('the console palette', () => {
+  const css = fs.readFileSync(
+    path.join(__dirname, '..', '..', 'apps', 'console', 'src', 'console.css'),
+    'utf8',
+  );
+  const colour = (name: string): string => {
+    const found = new RegExp(`--${name}:\\s*(#[0-9a-f]{6});`, 'i').exec(css);
+    if (!found) throw new Error(`console.css has no --${name}`);
+    return found[1];
+  };
+
+  it('keeps every text colour at WCAG AA (4.5:1) on the backgrounds it is used on', () => {
+    const white = '#ffffff';
+    const pairs: [string, string, string][] = [
+      ['text on the page', colour('ink'), colour('paper')],
+      ['text on a panel', colour('ink'), colour('panel')],
+      ['help text on a panel', colour('muted'), colour('panel')],
+      ['links and small buttons', colour('accent'), white],
+      ['button labels', white, colour('accent')],
+      ['danger button labels', white, colour('bad')],
+      ['errors', colour('bad'), '#fdf0f0'],
+      ['success', colour('ok'), '#eef8f1'],
+      ['header', white, '#14213d'],
+    ];
+    for (const [use, fg, bg] of pairs)
+      expect({ use, ok: contrast(fg, bg) >= 4.5 }).toEqual({ use, ok: true });
+    expect(css).toContain('background: #fdf0f0');
+    expect(css).toContain('background: #eef8f1');
+    expect(css).toContain('background: #14213d');
   });
 });
