@@ -276,6 +276,11 @@ describe('the console (SPEC §9) in chromium', () => {
     const result = await textOf(page.getByTestId('verify-result'));
     expect(result).toMatch(/^Verification passed: \d+ events replayed/);
     expect(result).toContain('0 mismatch(es)');
+    // Back on the page later, the server's last result is shown.
+    await page.reload();
+    expect(await textOf(page.getByTestId('verify-last'))).toMatch(
+      /^Last verification: passed, finished \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC at position \d+\.$/,
+    );
 
     await page.getByLabel('From (UTC, inclusive)').fill('2026-11-01T00:00');
     await page.getByLabel('To (UTC, exclusive)').fill('2026-11-01T03:30');

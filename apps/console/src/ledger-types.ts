@@ -91,6 +91,7 @@ export interface VerificationState {
   readonly startedAt: string | null;
   readonly progress: VerifyProgress | null;
   readonly queued: number;
+  readonly last: { readonly finishedAt: string; readonly ok: boolean; readonly position: string } | null;
 }
 
 export interface JournalPage {

@@ -27,8 +27,21 @@ export function summaryOf(item: TimelineItem): string {
     case 'AccountLimitsReset':
       return `limits reset: ${text(d.reason)}`;
     default:
-      return '';
+      return scalarFields(d);
   }
+}
+
+/**
+ * An event type this console does not know yet (holds, when issue 17 lands): its own simple fields,
+ * as recorded, rather than nothing. Stamps every event carries are left out.
+ */
+function scalarFields(data: Readonly<Record<string, unknown>>): string {
+  const stamp = new Set(['accountId', 'recordedAt', 'rateCardVersion', 'actor', 'fingerprint']);
+  return Object.entries(data)
+    .filter(([name, value]) => !stamp.has(name) && ['string', 'number', 'boolean'].includes(typeof value))
+    .slice(0, 6)
+    .map(([name, value]) => `${name} ${String(value)}`)
+    .join(' · ');
 }
 
 /** "codex 5h 150/150 · codex weekly 160/1500": the open windows. */

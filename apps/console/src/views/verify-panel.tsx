@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Api } from '../api';
 import type { VerificationState, VerifyReport } from '../ledger-types';
+import { utc } from '../format';
 import { replayedPerMille, type VerifyProgress } from '../verify-progress';
 
 /** How often the page asks GET /v1/finance/verify/progress while a verification runs. */
 const POLL_MS = 500;
+const PROGRESS = '/v1/finance/verify/progress';
 
 type Run =
   | { readonly kind: 'idle' }
@@ -22,11 +24,12 @@ export function VerifyPanel({ api }: { api: Api }) {
   const [run, setRun] = useState<Run>({ kind: 'idle' });
   const polling = useRef<number | undefined>(undefined);
   useEffect(() => () => clearInterval(polling.current), []);
+  const onServer = useServerVerification(api, run.kind);
 
   const start = async () => {
     setRun({ kind: 'running', progress: null, queued: 0 });
     polling.current = window.setInterval(() => {
-      api.get<VerificationState>('/v1/finance/verify/progress').then(
+      api.get<VerificationState>(PROGRESS).then(
         (state) =>
           setRun((now) =>
             now.kind === 'running'
@@ -56,6 +59,20 @@ export function VerifyPanel({ api }: { api: Api }) {
       <button type="button" onClick={start} disabled={run.kind === 'running'}>
         Run verification
       </button>
+      {run.kind === 'idle' && onServer?.running && (
+        <>
+          <p>
+            A verification started at {utc(onServer.startedAt)} is running (from another session or tool).
+          </p>
+          <Running progress={onServer.progress} queued={onServer.queued} />
+        </>
+      )}
+      {run.kind === 'idle' && !onServer?.running && onServer?.last && (
+        <p class="note" data-testid="verify-last">
+          Last verification: {onServer.last.ok ? 'passed' : 'found differences'}, finished{' '}
+          {utc(onServer.last.finishedAt)} at position {onServer.last.position}.
+        </p>
+      )}
       {run.kind === 'running' && <Running progress={run.progress} queued={run.queued} />}
       {run.kind === 'error' && (
         <p class="message" role="alert">
@@ -65,6 +82,34 @@ export function VerifyPanel({ api }: { api: Api }) {
       {run.kind === 'done' && <Result report={run.report} />}
     </section>
   );
+}
+
+/**
+ * What the server says about verifications while this page is not running one: one running from
+ * elsewhere (watched until it ends), and the last result.
+ */
+function useServerVerification(api: Api, runKind: Run['kind']): VerificationState | null {
+  const [state, setState] = useState<VerificationState | null>(null);
+  useEffect(() => {
+    if (runKind === 'running') return;
+    let live = true;
+    let timer: number | undefined;
+    const look = () =>
+      api.get<VerificationState>(PROGRESS).then(
+        (now) => {
+          if (!live) return;
+          setState(now);
+          if (now.running) timer = window.setTimeout(look, POLL_MS);
+        },
+        () => undefined, // Only a display of someone else's run: nothing to act on.
+      );
+    void look();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [api, runKind]);
+  return state;
 }
 
 function Running({ progress, queued }: { progress: VerifyProgress | null; queued: number }) {
