@@ -9,7 +9,7 @@ const { root, isBuildFresh } = require('./build-freshness');
 
 // `npm ci` in the Dockerfile's first layer runs before the sources are copied: nothing to build yet.
 if (!fs.existsSync(path.join(root, 'apps'))) process.exit(0);
-const targets = ['dist/apps/ledger/src/main.js', 'dist/apps/ledger-cli/src/main.js'];
+const targets = ['dist/apps/ledger/src/main.js', 'dist/apps/ledger-cli/src/main.js', 'dist/console/app.js'];
 if (targets.every(isBuildFresh)) process.exit(0);
 console.error('building the ledger (sources are newer than dist/)…');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';

@@ -6,6 +6,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import type { LedgerConfig } from './config/ledger-config';
+import { ConsoleModule } from './console/console.module';
 import { LedgerCoreModule } from './core/ledger-core.module';
 import { CreditsModule } from './credits/credits.module';
 import { ExpiryModule } from './expiry/expiry.module';
@@ -58,6 +59,7 @@ export class AppModule {
         CreditsModule,
         LimitsModule,
         AdminModule,
+        ConsoleModule,
       ],
     };
   }

@@ -1,0 +1,104 @@
+import type { VerifyProgress } from './verify-progress';
+
+/** The shapes of the API answers the console reads (API.md), as far as it reads them. */
+
+export type Role = 'service' | 'admin' | 'finance' | 'support';
+
+export interface Session {
+  readonly keyId: string;
+  readonly roles: readonly Role[];
+  /** The ledger's clock when asked (it may be a simulated clock, far from this machine's). */
+  readonly now: string;
+}
+
+export interface WindowView {
+  readonly product: string;
+  readonly window: string;
+  readonly used: number;
+  readonly limit: number;
+  readonly remaining: number;
+  readonly usedPercent?: number;
+  readonly startedAt: string | null;
+  readonly resetsAt: string | null;
+  /** Units reserved by open holds (issue 17); absent until the ledger reports holds. */
+  readonly held?: number;
+  readonly retired?: boolean;
+}
+
+export interface GrantView {
+  readonly grantId: string;
+  readonly kind: 'purchase' | 'promotional';
+  readonly credits: string;
+  readonly remaining: string;
+  readonly expiresAt: string | null;
+  readonly products: readonly string[] | null;
+  readonly priority: number;
+  readonly status: string;
+  readonly held?: string;
+}
+
+export interface AccountView {
+  readonly accountId: string;
+  readonly plan: string;
+  readonly windows: readonly WindowView[];
+  readonly credits: {
+    readonly balance: string;
+    readonly held?: string;
+    readonly grants: readonly GrantView[];
+  };
+  readonly spendingCap: string | null;
+}
+
+export interface TimelineState {
+  readonly plan: string | null;
+  readonly spendingCap: string | null;
+  readonly balance: string;
+  readonly windows: readonly WindowView[];
+  readonly grants: readonly { readonly grantId: string; readonly remaining: string }[];
+}
+
+export interface TimelineItem {
+  readonly position: string;
+  readonly revision: string | number;
+  readonly type: string;
+  readonly recordedAt: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly stateAfter: TimelineState;
+}
+
+export interface TimelinePage {
+  readonly items: readonly TimelineItem[];
+  readonly nextCursor: string | null;
+  readonly stateAsOf?: TimelineState;
+}
+
+export interface TrialBalance {
+  readonly ledgerAccounts: Readonly<Record<string, string>>;
+  readonly total: string;
+  readonly position: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly eventsReplayed: number;
+  readonly mismatches: readonly unknown[];
+  readonly position: string;
+  readonly truncated?: boolean;
+}
+
+export interface VerificationState {
+  readonly running: boolean;
+  readonly startedAt: string | null;
+  readonly progress: VerifyProgress | null;
+  readonly queued: number;
+  readonly last: { readonly finishedAt: string; readonly ok: boolean; readonly position: string } | null;
+}
+
+export interface JournalPage {
+  readonly items: readonly {
+    readonly entryId: string;
+    readonly position: string;
+    readonly recordedAt: string;
+  }[];
+  readonly nextCursor: string | null;
+}

@@ -1,0 +1,101 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, segment } from '../api';
+import type { SignedIn } from '../app';
+import type { AccountView, Session } from '../ledger-types';
+import { hrefOf } from '../route';
+import { AccountSummary } from './account-summary';
+import { BalanceChart } from './balance-chart';
+import { TimelinePanel } from './timeline-panel';
+
+type Loaded =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'error'; readonly message: string }
+  | { readonly kind: 'ok'; readonly account: AccountView; readonly now: string };
+
+export function AccountPage({ signedIn, accountId }: { signedIn: SignedIn; accountId: string | undefined }) {
+  const { api, session } = signedIn;
+  const [query, setQuery] = useState(accountId ?? '');
+  // Finding the account shown again reads it again (the hash, and so accountId, does not change).
+  const [generation, setGeneration] = useState(0);
+  const requestKey = `${generation}:${accountId}`;
+  const [answer, setAnswer] = useState<Loaded & { readonly for?: string }>({ kind: 'idle' });
+  // An answer shows only under the account it answers (never the last account under a new id).
+  const loaded: Loaded =
+    accountId === undefined ? { kind: 'idle' } : answer.for === requestKey ? answer : { kind: 'loading' };
+  const readsTimeline = session.roles.some((role) => role === 'support' || role === 'finance');
+
+  useEffect(() => {
+    setQuery(accountId ?? '');
+    if (accountId === undefined) return;
+    let live = true;
+    // The ledger's clock with the account: windows reset on its time, which may be a simulated clock.
+    Promise.all([
+      api.get<AccountView>(`/v1/accounts/${segment(accountId)}`),
+      api.get<Session>('/console/api/session'),
+    ]).then(
+      ([account, now]) => live && setAnswer({ kind: 'ok', account, now: now.now, for: requestKey }),
+      (error: unknown) =>
+        live &&
+        setAnswer({
+          kind: 'error',
+          for: requestKey,
+          message:
+            error instanceof ApiError && error.status === 404
+              ? `No account "${accountId}". Check the id (it is exact, case included).`
+              : error instanceof Error
+                ? error.message
+                : String(error),
+        }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [accountId, api, generation]);
+
+  const search = (event: Event) => {
+    event.preventDefault();
+    const id = query.trim();
+    if (id === accountId) setGeneration(generation + 1);
+    else if (id !== '') location.hash = hrefOf('account', id);
+  };
+
+  return (
+    <>
+      <h1>Accounts</h1>
+      <form class="search" role="search" onSubmit={search}>
+        <label for="account-id">Account id</label>
+        <input
+          id="account-id"
+          name="account-id"
+          value={query}
+          required
+          maxLength={128}
+          pattern="[A-Za-z0-9._:\-]{1,128}"
+          title="1–128 characters: letters, digits, . _ : -"
+          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit">Find account</button>
+      </form>
+      {loaded.kind === 'loading' && <p role="status">Loading {accountId}…</p>}
+      {loaded.kind === 'error' && (
+        <p class="message" role="alert">
+          {loaded.message}
+        </p>
+      )}
+      {loaded.kind === 'ok' && (
+        <>
+          <AccountSummary account={loaded.account} now={loaded.now} />
+          {readsTimeline ? (
+            <>
+              <BalanceChart api={api} accountId={loaded.account.accountId} now={loaded.now} />
+              <TimelinePanel api={api} accountId={loaded.account.accountId} />
+            </>
+          ) : (
+            <p class="note">The timeline and balance history need a support or finance key.</p>
+          )}
+        </>
+      )}
+    </>
+  );
+}

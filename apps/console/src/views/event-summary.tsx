@@ -1,0 +1,53 @@
+import type { TimelineItem, WindowView } from '../ledger-types';
+
+const text = (value: unknown): string => (value === null || value === undefined ? '—' : String(value));
+
+/** One line per event type (SPEC §2), in the words support uses. Unknown types show their type only. */
+export function summaryOf(item: TimelineItem): string {
+  const d = item.data;
+  switch (item.type) {
+    case 'AccountOpened':
+      return `opened on plan ${text(d.plan)}`;
+    case 'PlanChanged':
+      return `plan ${text(d.from)} → ${text(d.to)}`;
+    case 'UsageRecorded':
+      return `${text(d.usageId)}: ${text(d.quantity)} × ${text(d.product)} ${text(d.operation)} — ${text(d.allowanceUnits)} units from windows, ${text(d.creditsCharged)} credits`;
+    case 'UsageRejected':
+      return `${text(d.usageId)}: ${text(d.quantity)} × ${text(d.product)} ${text(d.operation)} refused (${text(d.reason)}, needed ${text(d.requiredCredits)} credits)`;
+    case 'CreditsPurchased':
+      return `+${text(d.credits)} credits bought (${text(d.purchaseId)})`;
+    case 'CreditsGranted':
+      return `+${text(d.credits)} credits granted (${text(d.grantId)}): ${text(d.reason)}`;
+    case 'PurchaseRefunded':
+      return `purchase ${text(d.purchaseId)} refunded: ${text(d.reason)}`;
+    case 'SpendingCapSet':
+      return `spending cap ${d.creditsPerMonth === null ? 'removed' : `${text(d.creditsPerMonth)} credits a month`}`;
+    case 'CreditsExpired':
+      return `grant ${text(d.grantId)} expired`;
+    case 'AccountLimitsReset':
+      return `limits reset: ${text(d.reason)}`;
+    default:
+      return scalarFields(d);
+  }
+}
+
+/**
+ * An event type this console does not know yet (holds, when issue 17 lands): its own simple fields,
+ * as recorded, rather than nothing. Stamps every event carries are left out.
+ */
+function scalarFields(data: Readonly<Record<string, unknown>>): string {
+  const stamp = new Set(['accountId', 'recordedAt', 'rateCardVersion', 'actor', 'fingerprint']);
+  return Object.entries(data)
+    .filter(([name, value]) => !stamp.has(name) && ['string', 'number', 'boolean'].includes(typeof value))
+    .slice(0, 6)
+    .map(([name, value]) => `${name} ${String(value)}`)
+    .join(' · ');
+}
+
+/** "codex 5h 150/150 · codex weekly 160/1500": the open windows. */
+export function windowsLine(windows: readonly WindowView[]): string {
+  // Windows not started (nothing used since the last reset) say nothing: they would drown the ones that count.
+  const open = windows.filter((w) => w.startedAt !== null || w.used > 0);
+  if (open.length === 0) return 'no open windows';
+  return open.map((w) => `${w.product} ${w.window} ${w.used}/${w.limit}`).join(' · ');
+}

@@ -1,0 +1,50 @@
+import { useState } from 'preact/hooks';
+import { query, segment, type Api } from '../api';
+import { instantOfLocalInput, utc } from '../format';
+import type { JournalPage } from '../ledger-types';
+
+/**
+ * "Events from": the journal's first entry of this account at or after the instant gives its log
+ * position, and the timeline pages on from there (its cursor is a position). One small read each.
+ */
+export function JumpToTime(props: {
+  api: Api;
+  accountId: string;
+  onJump: (at: string, cursorBefore: string | undefined) => void;
+}) {
+  const [input, setInput] = useState('');
+  const [message, setMessage] = useState<string | null>(null);
+  const go = async (event: Event) => {
+    event.preventDefault();
+    const at = instantOfLocalInput(input);
+    if (at === undefined) return setMessage('Give a date and time (UTC).');
+    try {
+      const path = `/v1/accounts/${segment(props.accountId)}/journal${query({ from: at, limit: '1' })}`;
+      const found = await props.api.get<JournalPage>(path);
+      if (found.items.length === 0) return setMessage(`No events at or after ${utc(at)}.`);
+      setMessage(null);
+      const position = BigInt(found.items[0].position);
+      props.onJump(at, position > 0n ? String(position - 1n) : undefined);
+    } catch (error) {
+      setMessage((error as Error).message);
+    }
+  };
+  return (
+    <form class="as-of" onSubmit={go}>
+      <label for="events-from">Events from (UTC)</label>
+      <input
+        id="events-from"
+        type="datetime-local"
+        step={1}
+        value={input}
+        onInput={(e) => setInput((e.target as HTMLInputElement).value)}
+      />
+      <button type="submit">Go to time</button>
+      {message && (
+        <p class="message" role="alert">
+          {message}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,124 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { KEYS, startTestLedger, type TestLedger } from '../support/ledger-app';
+
+// The build script is plain JS (it runs before anything is compiled): required, not imported.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { buildConsole } = require('../../apps/console/build.js') as {
+  buildConsole(outDir: string): Promise<string>;
+};
+
+export const DEMO_ACCOUNT = 'demo-acct';
+export const OVERAGE_USAGE = 'u-overage';
+export const BROKE_ACCOUNT = 'demo-no-credits';
+export const REFUSED_USAGE = 'u-refused';
+const HOUR = 3_600_000;
+
+export interface ConsoleLedger {
+  readonly ledger: TestLedger;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The real ledger listening on a local port (SQLite in a temp dir, simulated clock), serving a
+ * console freshly built from apps/console into a temp dir.
+ */
+export async function startConsoleLedger(): Promise<ConsoleLedger> {
+  const consoleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-console-'));
+  await buildConsole(consoleDir);
+  const previous = process.env.LEDGER_CONSOLE_DIR;
+  process.env.LEDGER_CONSOLE_DIR = consoleDir;
+  let ledger: TestLedger;
+  try {
+    // Named key ids (role@keyId:key): the header of every screenshot reads the same from run to run.
+    ledger = await startTestLedger({
+      LEDGER_API_KEYS: Object.entries(KEYS)
+        .map(([role, key]) => `${role}@${role}-desk:${key}`)
+        .join(','),
+    });
+  } finally {
+    if (previous === undefined) delete process.env.LEDGER_CONSOLE_DIR;
+    else process.env.LEDGER_CONSOLE_DIR = previous;
+  }
+  await ledger.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = (await ledger.app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    ledger,
+    url,
+    close: async () => {
+      await ledger.close();
+      fs.rmSync(ledger.dataDir, { recursive: true, force: true });
+      fs.rmSync(consoleDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A demo account through the public API, as a service would make it: credits bought and granted,
+ * the 5-hour window used up over a few hours, one usage that spills into credits, and more usage in
+ * the next window — about 140 events, three timeline pages.
+ */
+export async function seedDemoAccount(ledger: TestLedger): Promise<void> {
+  const service = ledger.as('service');
+  await service.post('/v1/accounts', { accountId: DEMO_ACCOUNT, plan: 'plus' }).expect(201);
+  await service
+    .post(`/v1/accounts/${DEMO_ACCOUNT}/credits/purchases`, {
+      purchaseId: 'p-1',
+      credits: '100',
+      amountPaid: { amountMinor: 4000, currency: 'USD' },
+    })
+    .expect(201);
+  await ledger
+    .as('admin')
+    .post(`/v1/accounts/${DEMO_ACCOUNT}/credits/grants`, {
+      grantId: 'g-welcome',
+      credits: '20',
+      reason: 'welcome credits',
+    })
+    .expect(201);
+  for (let batch = 0; batch < 3; batch++) {
+    await ledger.advanceClock(HOUR);
+    const records = Array.from({ length: 40 }, (_, i) => ({
+      usageId: `u-${batch}-${i}`,
+      accountId: DEMO_ACCOUNT,
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 1,
+    }));
+    await service.post('/v1/usage/batch', { records }).expect(200);
+  }
+  await ledger.advanceClock(HOUR);
+  // 120 of 150 units used: 30 come from the window, 10 spill over at 5 credits each.
+  await service
+    .post('/v1/usage', {
+      usageId: OVERAGE_USAGE,
+      accountId: DEMO_ACCOUNT,
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 40,
+    })
+    .expect(201);
+  await ledger.advanceClock(5 * HOUR);
+  const later = Array.from({ length: 12 }, (_, i) => ({
+    usageId: `u-later-${i}`,
+    accountId: DEMO_ACCOUNT,
+    product: 'codex',
+    operation: 'cloud_task',
+    quantity: 1,
+  }));
+  await service.post('/v1/usage/batch', { records: later }).expect(200);
+  await ledger.advanceClock(HOUR);
+  // An account without credits: a usage past its allowance is refused whole, and recorded as refused.
+  await service.post('/v1/accounts', { accountId: BROKE_ACCOUNT, plan: 'plus' }).expect(201);
+  await service
+    .post('/v1/usage', {
+      usageId: REFUSED_USAGE,
+      accountId: BROKE_ACCOUNT,
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 200,
+    })
+    .expect(402);
+}
