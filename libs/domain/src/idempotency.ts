@@ -46,6 +46,7 @@ const FIELD_OF_KIND = {
   hold: 'holdId',
   release: 'holdId',
   reversal: 'reversalId',
+  topupfailure: 'topUpId',
 } as const;
 
 type KeyKind = keyof typeof FIELD_OF_KIND;
@@ -61,6 +62,7 @@ export const idempotencyKeys = {
   hold: keyOf('hold'),
   release: keyOf('release'),
   reversal: keyOf('reversal'),
+  topUpFailure: keyOf('topupfailure'),
 } as const;
 
 /**

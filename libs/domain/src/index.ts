@@ -30,3 +30,7 @@ export * from './reversals/commands';
 export * from './reversals/events';
 export * from './holds/outcome';
 export * from './reversals/outcome';
+export * from './alerts/commands';
+export * from './alerts/events';
+export * from './alerts/state';
+export * from './alerts/decide-alerts';

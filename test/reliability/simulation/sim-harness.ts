@@ -153,6 +153,11 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
     case 'HoldReleased':
     case 'HoldExpired':
     case 'UsageReversed':
+    case 'AlertsSet':
+    case 'AutoTopUpSet':
+    case 'TopUpRequested':
+    case 'TopUpFailed':
+    case 'AutoTopUpDisabled':
       // Issue 17 (HOLDS-STATUS.md): the reference model does not know holds yet.
       throw new Error(`the simulation does not model ${event.type} yet`);
     case 'LimitsReset': {

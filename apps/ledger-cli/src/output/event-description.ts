@@ -129,6 +129,27 @@ export function describeEvent(event: AccountEvent): EventCharge {
       return describeHoldEvent(event);
     case 'UsageReversed':
       return describeReversal(event);
+    case 'AlertsSet':
+      return {
+        what: `alerts: credits below ${event.data.creditsBelow ?? 'off'}, expiring within ${event.data.expiringWithinDays ?? 'off'} days`,
+        ...none,
+      };
+    case 'AutoTopUpSet': {
+      const d = event.data;
+      return {
+        what: `auto top-up ${d.enabled ? 'on' : 'off'}: below ${d.belowCredits} up to ${d.targetCredits}, at most ${d.monthlyLimitCredits}/month`,
+        ...none,
+      };
+    }
+    case 'TopUpRequested':
+      return { what: `top-up [${event.data.topUpId}] of ${event.data.credits} credits requested`, ...none };
+    case 'TopUpFailed':
+      return {
+        what: `top-up [${event.data.topUpId}] failed ("${event.data.reason}"), ${event.data.failuresInARow} in a row`,
+        ...none,
+      };
+    case 'AutoTopUpDisabled':
+      return { what: `auto top-up turned off after ${event.data.failuresInARow} failures in a row`, ...none };
   }
 }
 

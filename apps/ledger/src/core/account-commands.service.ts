@@ -48,8 +48,9 @@ export type AccountCommandInput = {
  * which throws on another format.
  * v2: idempotency keys live in their own index (IdempotencyKeyStore), not in the snapshot.
  * v4: holds and reversals in the state (snapshot format 4).
+ * v5: alert settings and auto top-up in the state (snapshot format 5).
  */
-const ACCOUNT_SNAPSHOT_VERSION = 'account-v4';
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v5';
 
 /**
  * Runs account commands: read the global resets' tail and the account (cache, snapshot + tail),

@@ -1,5 +1,5 @@
 import { ConflictException, HttpException, NotFoundException } from '@nestjs/common';
-import type { DomainError } from '@ledger/domain';
+import { isConsequenceEvent, type DomainError } from '@ledger/domain';
 import type { FastifyReply } from 'fastify';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { invalidRequest } from './validation';
@@ -54,9 +54,14 @@ export function respond<E, B>(
   }
 }
 
-/** The event that carries the command's own outcome: the last one (lazy expiry write-offs come first). */
+/**
+ * The event that carries the command's own outcome: the last one (lazy expiry write-offs come
+ * first), not counting consequences that follow it in the same append (an auto top-up request).
+ */
 export function lastEvent<E>(events: readonly PositionedEvent<E>[]): PositionedEvent<E> {
-  const last = events[events.length - 1];
-  if (last === undefined) throw new Error('an outcome without events');
-  return last;
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const candidate = events[i];
+    if (!isConsequenceEvent(candidate.event as { type: string })) return candidate;
+  }
+  throw new Error('an outcome without events');
 }

@@ -11,7 +11,7 @@ import { TooManyConflictsError } from '@ledger/event-store';
 import { plainToInstance } from 'class-transformer';
 import { AccountCommandsService } from '../core/account-commands.service';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
-import { httpErrorOf } from '../http/command-response';
+import { httpErrorOf, lastEvent } from '../http/command-response';
 import { compiledDto } from '../http/compiled-validation';
 import { STORAGE_RETRY_AFTER_S, storageFaultCode } from '../http/storage-faults';
 import { invalidRequest, validateDto } from '../http/validation';
@@ -45,7 +45,7 @@ export type BatchItem =
     };
 
 export function usageBody(events: readonly PositionedEvent<AccountEvent>[]): PositionedUsageOutcome {
-  const last = events[events.length - 1];
+  const last = lastEvent(events);
   const event = last.event as UsageRecorded | UsageRejected;
   return { ...usageOutcomeOf(event), position: last.position.toString() };
 }

@@ -2,6 +2,7 @@ import { idempotencyKeys } from '../idempotency';
 import type { JsonObject } from '../ids';
 import type { HoldCommand } from '../holds/commands';
 import type { ReverseUsage } from '../reversals/commands';
+import type { AlertsCommand } from '../alerts/commands';
 
 /** Supplied by the shell, never by the caller: the ledger's clock, the payload fingerprint, who asked. */
 export interface CommandMetadata {
@@ -87,7 +88,8 @@ export type AccountCommand =
   | ExpireCredits
   | ResetAccountLimits
   | HoldCommand
-  | ReverseUsage;
+  | ReverseUsage
+  | AlertsCommand;
 
 export type AccountCommandType = AccountCommand['type'];
 
@@ -120,6 +122,8 @@ export function idempotencyKeyOf(command: Pick<AccountCommand, 'type' | 'data'>)
       return idempotencyKeys.release(data.holdId);
     case 'ReverseUsage':
       return idempotencyKeys.reversal(data.reversalId);
+    case 'RecordTopUpFailure':
+      return idempotencyKeys.topUpFailure(data.topUpId);
     default:
       return null;
   }

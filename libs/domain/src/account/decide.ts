@@ -22,6 +22,13 @@ import {
 import { holdExpiryEvents } from '../holds/decide-release';
 import { holdsDue } from '../holds/state';
 import { decideReverseUsage } from '../reversals/decide-reverse';
+import {
+  decideAlertsCommand,
+  isAlertsCommand,
+  mayRequestTopUp,
+  topUpRequestAfter,
+} from '../alerts/decide-alerts';
+import { foldAccount } from './state';
 
 /**
  * The account decider: `decide(command, state, context)` over the folded `account-<id>` stream.
@@ -30,6 +37,19 @@ import { decideReverseUsage } from '../reversals/decide-reverse';
  * appends nothing, expiry included.
  */
 export function decide(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
+  const decision = decideCommand(command, state, context);
+  if (decision.kind !== 'events' || !mayRequestTopUp(command, state, decision.events)) return decision;
+  // Auto top-up (alerts/): the same append asks for credits when these events leave the balance low.
+  const after = foldAccount(decision.events, state);
+  const request = topUpRequestAfter(
+    after,
+    command.metadata.now,
+    stampOf(after.accountId ?? '', command.metadata, context),
+  );
+  return request === null ? decision : events(...decision.events, request);
+}
+
+function decideCommand(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
   // Every event is stamped with `now`: a clock outside the ledger's range would write an unreadable time.
   if (!isLedgerTime(command.metadata.now)) {
     return failure(
@@ -62,6 +82,7 @@ export function decide(command: AccountCommand, state: AccountState, context: De
 
 function decideAfterExpiry(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
   if (isHoldCommand(command)) return decideHoldCommand(command, state, context);
+  if (isAlertsCommand(command)) return decideAlertsCommand(command, state, context);
   switch (command.type) {
     case 'OpenAccount':
       return decideOpenAccount(command, state, context);

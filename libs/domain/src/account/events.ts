@@ -2,6 +2,7 @@ import type { JsonObject } from '../ids';
 import type { MoneyPaid } from './commands';
 import { HOLD_EVENT_TYPES, type HoldEvent } from '../holds/events';
 import type { UsageReversed } from '../reversals/events';
+import { ALERTS_EVENT_TYPES, type AlertsEvent } from '../alerts/events';
 
 /**
  * Account events. Data is JSON-safe: credits as normalised decimal strings, times as ISO
@@ -149,7 +150,8 @@ export type AccountEvent =
   | CreditsExpired
   | AccountLimitsReset
   | HoldEvent
-  | UsageReversed;
+  | UsageReversed
+  | AlertsEvent;
 
 export type AccountEventType = AccountEvent['type'];
 
@@ -166,4 +168,5 @@ export const ACCOUNT_EVENT_TYPES: readonly AccountEventType[] = [
   'AccountLimitsReset',
   ...HOLD_EVENT_TYPES,
   'UsageReversed',
+  ...ALERTS_EVENT_TYPES,
 ];

@@ -3,6 +3,7 @@ import { creditsFromStored, formatCredits } from '../credits';
 import type { IdempotencyEntry } from '../idempotency';
 import type { AccountState, GrantState, OpenWindow } from './state';
 import type { ClosedHold, HoldState } from '../holds/state';
+import type { AlertsState } from '../alerts/state';
 
 /**
  * Snapshots let the shell skip folding a long stream. The format is versioned; a snapshot of
@@ -14,8 +15,9 @@ import type { ClosedHold, HoldState } from '../holds/state';
  * 3 added the holds slice (issue 17); 4 split it: open holds in full, closed holds as
  * [holdId, status, usageId] triples. A snapshot of another format is refused: the shell must then
  * fold from 0 (it bumps its snapshot version with this one, so it never loads an older one).
+ * 5 added the alerts slice (issue 19: alert settings, auto top-up, the outstanding request).
  */
-export const SNAPSHOT_FORMAT = 4;
+export const SNAPSHOT_FORMAT = 5;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 
@@ -34,6 +36,65 @@ export interface AccountSnapshot {
   readonly holds: readonly HoldJson[];
   readonly closedHolds: readonly (readonly [string, ClosedHold['status'], string | null])[];
   readonly reversals: readonly (readonly [string, string])[];
+  readonly alerts: AlertsJson;
+}
+
+interface AlertsJson {
+  readonly creditsBelow: string | null;
+  readonly expiringWithinDays: number | null;
+  readonly autoTopUp: {
+    readonly enabled: boolean;
+    readonly belowCredits: string;
+    readonly targetCredits: string;
+    readonly monthlyLimitCredits: string;
+  } | null;
+  readonly outstanding: { readonly topUpId: string; readonly credits: string; readonly month: number } | null;
+  readonly requested: { readonly month: number; readonly credits: string };
+  readonly failuresInARow: number;
+}
+
+function alertsJsonOf(a: AlertsState): AlertsJson {
+  const s = a.autoTopUp;
+  const o = a.outstanding;
+  return {
+    creditsBelow: a.creditsBelow === null ? null : formatCredits(a.creditsBelow),
+    expiringWithinDays: a.expiringWithinDays,
+    autoTopUp:
+      s === null
+        ? null
+        : {
+            enabled: s.enabled,
+            belowCredits: formatCredits(s.belowCredits),
+            targetCredits: formatCredits(s.targetCredits),
+            monthlyLimitCredits: formatCredits(s.monthlyLimitCredits),
+          },
+    outstanding:
+      o === null ? null : { topUpId: o.topUpId, credits: formatCredits(o.credits), month: o.month },
+    requested: { month: a.requested.month, credits: formatCredits(a.requested.credits) },
+    failuresInARow: a.failuresInARow,
+  };
+}
+
+function alertsOf(j: AlertsJson): AlertsState {
+  const s = j.autoTopUp;
+  const o = j.outstanding;
+  return {
+    creditsBelow: j.creditsBelow === null ? null : creditsFromStored(j.creditsBelow),
+    expiringWithinDays: j.expiringWithinDays,
+    autoTopUp:
+      s === null
+        ? null
+        : {
+            enabled: s.enabled,
+            belowCredits: creditsFromStored(s.belowCredits),
+            targetCredits: creditsFromStored(s.targetCredits),
+            monthlyLimitCredits: creditsFromStored(s.monthlyLimitCredits),
+          },
+    outstanding:
+      o === null ? null : { topUpId: o.topUpId, credits: creditsFromStored(o.credits), month: o.month },
+    requested: { month: j.requested.month, credits: creditsFromStored(j.requested.credits) },
+    failuresInARow: j.failuresInARow,
+  };
 }
 
 type HoldJson = Omit<HoldState, 'credits' | 'allocations'> & {
@@ -64,6 +125,7 @@ export function snapshotOf(state: AccountState): AccountSnapshot {
     })),
     closedHolds: [...state.closedHolds].map(([holdId, c]) => [holdId, c.status, c.usageId] as const),
     reversals: [...state.reversals],
+    alerts: alertsJsonOf(state.alerts),
   };
 }
 
@@ -71,7 +133,8 @@ function isSnapshotOfThisFormat(json: unknown): boolean {
   if (typeof json !== 'object' || json === null) return false;
   const s = json as Record<string, unknown>;
   const lists = [s.idempotency, s.holds, s.closedHolds, s.reversals];
-  return s.format === SNAPSHOT_FORMAT && lists.every((list) => Array.isArray(list));
+  const alerts = typeof s.alerts === 'object' && s.alerts !== null;
+  return s.format === SNAPSHOT_FORMAT && alerts && lists.every((list) => Array.isArray(list));
 }
 
 export function stateFromSnapshot(json: unknown): AccountState {
@@ -114,5 +177,6 @@ export function stateFromSnapshot(json: unknown): AccountState {
       s.closedHolds.map(([holdId, status, usageId]) => [holdId, { status, usageId }]),
     ),
     reversals: AppendOnlyIndex.of<string, string>(s.reversals),
+    alerts: alertsOf(s.alerts),
   };
 }

@@ -12,6 +12,7 @@ import {
   type HoldsState,
 } from '../holds/state';
 import { applyUsageReversed, type ReversalsState } from '../reversals/state';
+import { applyAlertsEvent, closeTopUpBy, noAlerts, type AlertsState } from '../alerts/state';
 
 /** A window that has been opened by usage. Limits are not stored: they come from the current plan. */
 export interface OpenWindow {
@@ -61,6 +62,8 @@ export interface AccountState {
   readonly closedHolds: ClosedHoldsState;
   /** usageId → reversalId (reversals/state.ts), an AppendOnlyIndex: a usage is reversed at most once. */
   readonly reversals: ReversalsState;
+  /** Alert settings and auto top-up (alerts/state.ts): a fixed-size slice. */
+  readonly alerts: AlertsState;
 }
 
 export function initialState(): AccountState {
@@ -77,6 +80,7 @@ export function initialState(): AccountState {
     holds: noHolds(),
     closedHolds: noClosedHolds(),
     reversals: AppendOnlyIndex.empty(),
+    alerts: noAlerts(),
   };
 }
 
@@ -97,6 +101,7 @@ function draftOf(state: AccountState): Draft {
     holds: state.holds,
     closedHolds: state.closedHolds,
     reversals: state.reversals,
+    alerts: state.alerts,
   };
 }
 
@@ -144,6 +149,8 @@ function keyOf(event: AccountEvent): string | null {
       return idempotencyKeys.release(event.data.holdId);
     case 'UsageReversed':
       return idempotencyKeys.reversal(event.data.reversalId);
+    case 'TopUpFailed':
+      return idempotencyKeys.topUpFailure(event.data.topUpId);
     default:
       return null;
   }
@@ -200,6 +207,7 @@ function apply(draft: Draft, event: AccountEvent): void {
           amountPaid: purchase !== null ? purchase.amountPaid : null,
         },
       ];
+      if (purchase !== null) closeTopUpBy(draft, purchase.purchaseId);
       return;
     }
     case 'PurchaseRefunded':
@@ -219,6 +227,13 @@ function apply(draft: Draft, event: AccountEvent): void {
     }
     case 'UsageReversed':
       applyUsageReversed(draft, event);
+      return;
+    case 'AlertsSet':
+    case 'AutoTopUpSet':
+    case 'TopUpRequested':
+    case 'TopUpFailed':
+    case 'AutoTopUpDisabled':
+      applyAlertsEvent(draft, event);
       return;
     default:
       applyHoldEvent(draft, event);

@@ -1,4 +1,5 @@
 import {
+  noAlerts,
   accountView,
   formatCredits,
   grantStatus,
@@ -119,6 +120,8 @@ export class AccountQuery {
       closedHolds: new Map(),
       // Only the decider reads it (at most one reversal per usage).
       reversals: new Map(),
+      // Only the decider reads it (auto top-up); the notifications read model keeps its own.
+      alerts: noAlerts(),
       windows: this.selectWindows.all(accountId).map((w) => ({
         product: w.product,
         name: w.window_name,

@@ -128,6 +128,13 @@ export function evolveTimelineState(state: TimelineState, event: AccountEvent): 
         ];
       return { ...state, windows: evolveWindows(state.windows, event), grants };
     }
+    case 'AlertsSet':
+    case 'AutoTopUpSet':
+    case 'TopUpRequested':
+    case 'TopUpFailed':
+    case 'AutoTopUpDisabled':
+      // Settings and requests: nothing the timeline's state (plan, cap, windows, grants) shows moves.
+      return state;
   }
 }
 

@@ -1,0 +1,209 @@
+import { formatCredits, minCredits, parseCredits, type Credits } from '../credits';
+import { conflict, invalid } from '../errors';
+import { idempotencyKeys } from '../idempotency';
+import type { EpochMs } from '../time';
+import type { AccountEvent, EventStamp } from '../account/events';
+import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from '../account/decision';
+import type { AccountState } from '../account/state';
+import { checkId, checkIntegerRange, checkText, type Faults } from '../account/validate';
+import type { AlertsCommand, RecordTopUpFailure, SetAlerts, SetAutoTopUp } from './commands';
+import type { AutoTopUpDisabled, TopUpFailed, TopUpRequested } from './events';
+import { drawableBalance, FAILURES_BEFORE_AUTO_TOP_UP_OFF, requestedInMonth } from './state';
+
+/** `expiringWithinDays` bound: a year ahead is the furthest an alert looks. */
+export const MAX_EXPIRING_WITHIN_DAYS = 365;
+
+/** The alerts module's entry point, dispatched from the account decider (after lazy expiry). */
+export function decideAlertsCommand(
+  command: AlertsCommand,
+  state: AccountState,
+  context: DecisionContext,
+): Decision {
+  switch (command.type) {
+    case 'SetAlerts':
+      return decideSetAlerts(command, state, context);
+    case 'SetAutoTopUp':
+      return decideSetAutoTopUp(command, state, context);
+    case 'RecordTopUpFailure':
+      return decideRecordTopUpFailure(command, state, context);
+  }
+}
+
+export function isAlertsCommand(command: { readonly type: string }): command is AlertsCommand {
+  return (
+    command.type === 'SetAlerts' || command.type === 'SetAutoTopUp' || command.type === 'RecordTopUpFailure'
+  );
+}
+
+const DECIMAL_MESSAGE = 'must be a decimal string ≤ 1000000000 with at most 6 fractional digits';
+
+function checkCredits(faults: Faults, field: string, value: unknown, allowZero: boolean): Credits {
+  const credits = typeof value === 'string' ? parseCredits(value, { allowZero }) : null;
+  if (credits === null) {
+    faults.push({
+      field,
+      message: allowZero ? DECIMAL_MESSAGE : `must be positive and ${DECIMAL_MESSAGE.slice(5)}`,
+    });
+  }
+  return credits ?? 0n;
+}
+
+/** Idempotent by value: the settings it already has append nothing. */
+function decideSetAlerts(command: SetAlerts, state: AccountState, context: DecisionContext): Decision {
+  const { data, metadata } = command;
+  const faults: Faults = [];
+  const below =
+    data.creditsBelow === null ? null : checkCredits(faults, 'creditsBelow', data.creditsBelow, true);
+  if (data.expiringWithinDays !== null) {
+    checkIntegerRange(faults, 'expiringWithinDays', data.expiringWithinDays, 1, MAX_EXPIRING_WITHIN_DAYS);
+  }
+  if (faults.length > 0) return failure(invalid(faults));
+  const a = state.alerts;
+  if (below === a.creditsBelow && data.expiringWithinDays === a.expiringWithinDays) return events();
+  return events({
+    type: 'AlertsSet',
+    data: stamped(data.accountId, metadata, context, {
+      creditsBelow: below === null ? null : formatCredits(below),
+      expiringWithinDays: data.expiringWithinDays,
+    }),
+  });
+}
+
+/** Idempotent by value. The target must be above the threshold, or a top-up would leave it below. */
+function decideSetAutoTopUp(command: SetAutoTopUp, state: AccountState, context: DecisionContext): Decision {
+  const { data, metadata } = command;
+  const faults: Faults = [];
+  if (typeof data.enabled !== 'boolean') faults.push({ field: 'enabled', message: 'must be a boolean' });
+  const below = checkCredits(faults, 'belowCredits', data.belowCredits, true);
+  const target = checkCredits(faults, 'targetCredits', data.targetCredits, false);
+  const limit = checkCredits(faults, 'monthlyLimitCredits', data.monthlyLimitCredits, false);
+  if (faults.length === 0 && target <= below) {
+    faults.push({ field: 'targetCredits', message: 'must be greater than belowCredits' });
+  }
+  if (faults.length > 0) return failure(invalid(faults));
+  const s = state.alerts.autoTopUp;
+  if (
+    s !== null &&
+    s.enabled === data.enabled &&
+    s.belowCredits === below &&
+    s.targetCredits === target &&
+    s.monthlyLimitCredits === limit
+  ) {
+    return events();
+  }
+  return events({
+    type: 'AutoTopUpSet',
+    data: stamped(data.accountId, metadata, context, {
+      enabled: data.enabled,
+      belowCredits: formatCredits(below),
+      targetCredits: formatCredits(target),
+      monthlyLimitCredits: formatCredits(limit),
+    }),
+  });
+}
+
+/** Only the outstanding request can fail; the third failure in a row turns auto top-up off. */
+function decideRecordTopUpFailure(
+  command: RecordTopUpFailure,
+  state: AccountState,
+  context: DecisionContext,
+): Decision {
+  const { data, metadata } = command;
+  const repeat = repeatOf(
+    state.idempotency,
+    idempotencyKeys.topUpFailure(data.topUpId),
+    metadata.fingerprint,
+  );
+  if (repeat !== null) return repeat;
+  const faults: Faults = [];
+  checkId(faults, 'topUpId', data.topUpId);
+  checkText(faults, 'reason', data.reason, 500);
+  if (faults.length > 0) return failure(invalid(faults));
+  const outstanding = state.alerts.outstanding;
+  if (outstanding === null || outstanding.topUpId !== data.topUpId) {
+    return failure(
+      conflict(
+        `top-up "${data.topUpId}" is not outstanding` +
+          (outstanding === null
+            ? ' (no request is open)'
+            : ` (the open request is "${outstanding.topUpId}")`),
+      ),
+    );
+  }
+  const failuresInARow = state.alerts.failuresInARow + 1;
+  const failed: TopUpFailed = {
+    type: 'TopUpFailed',
+    data: stamped(data.accountId, metadata, context, {
+      topUpId: data.topUpId,
+      fingerprint: metadata.fingerprint,
+      reason: data.reason,
+      credits: formatCredits(outstanding.credits),
+      failuresInARow,
+    }),
+  };
+  const enabled = state.alerts.autoTopUp?.enabled === true;
+  if (!enabled || failuresInARow < FAILURES_BEFORE_AUTO_TOP_UP_OFF) return events(failed);
+  const off: AutoTopUpDisabled = {
+    type: 'AutoTopUpDisabled',
+    data: stamped(data.accountId, metadata, context, {
+      reason: 'failures_in_a_row' as const,
+      failuresInARow,
+    }),
+  };
+  return events(failed, off);
+}
+
+/**
+ * The TopUpRequested that a command's events call for, or null: auto top-up is on, no request is
+ * outstanding, the balance after those events is below `belowCredits`, and the monthly limit has
+ * credits left. `after` is the state with the command's events folded; `topUpId` is derived from the
+ * revision the request will have (deterministic, unique in the stream).
+ */
+export function topUpRequestAfter(
+  after: AccountState,
+  now: EpochMs,
+  stamp: EventStamp,
+): TopUpRequested | null {
+  const a = after.alerts;
+  const setting = a.autoTopUp;
+  if (setting === null || !setting.enabled || a.outstanding !== null) return null;
+  const balance = drawableBalance(after.grants, now);
+  if (balance >= setting.belowCredits) return null;
+  const used = requestedInMonth(a, now);
+  const left = setting.monthlyLimitCredits - used;
+  const credits = minCredits(setting.targetCredits - balance, left);
+  if (credits <= 0n) return null;
+  return {
+    type: 'TopUpRequested',
+    data: Object.assign(
+      { ...stamp },
+      {
+        topUpId: topUpIdAt(after.version),
+        credits: formatCredits(credits),
+        balance: formatCredits(balance),
+        belowCredits: formatCredits(setting.belowCredits),
+        targetCredits: formatCredits(setting.targetCredits),
+        monthlyLimitCredits: formatCredits(setting.monthlyLimitCredits),
+        requestedThisMonth: formatCredits(used + credits),
+      },
+    ),
+  };
+}
+
+/** `topup-<revision>`: the stream revision of the request's own event. */
+export function topUpIdAt(revision: number): string {
+  return `topup-${revision}`;
+}
+
+/** True when a command's events may call for a top-up (not a failure report: the next command asks again). */
+export function mayRequestTopUp(
+  command: { readonly type: string },
+  state: AccountState,
+  appended: readonly AccountEvent[],
+): boolean {
+  return (
+    appended.length > 0 &&
+    command.type !== 'RecordTopUpFailure' &&
+    (state.alerts.autoTopUp?.enabled === true || command.type === 'SetAutoTopUp')
+  );
+}

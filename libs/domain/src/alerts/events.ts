@@ -1,0 +1,74 @@
+import type { EventStamp } from '../account/events';
+
+interface Event<T extends string, D> {
+  readonly type: T;
+  readonly data: Readonly<D>;
+}
+
+export type AlertsSet = Event<
+  'AlertsSet',
+  EventStamp & { creditsBelow: string | null; expiringWithinDays: number | null }
+>;
+
+export type AutoTopUpSet = Event<
+  'AutoTopUpSet',
+  EventStamp & {
+    enabled: boolean;
+    belowCredits: string;
+    targetCredits: string;
+    monthlyLimitCredits: string;
+  }
+>;
+
+/**
+ * Appended with the command that left the balance below `belowCredits` (same append). `credits`
+ * reaches the target, capped by what is left of the monthly limit; `requestedThisMonth` counts this
+ * request (requests that failed are not counted: nothing was bought).
+ */
+export type TopUpRequested = Event<
+  'TopUpRequested',
+  EventStamp & {
+    topUpId: string;
+    credits: string;
+    balance: string;
+    belowCredits: string;
+    targetCredits: string;
+    monthlyLimitCredits: string;
+    requestedThisMonth: string;
+  }
+>;
+
+export type TopUpFailed = Event<
+  'TopUpFailed',
+  EventStamp & {
+    topUpId: string;
+    fingerprint: string;
+    reason: string;
+    credits: string;
+    failuresInARow: number;
+  }
+>;
+
+/** Three failures in a row: auto top-up turned itself off (appended with the third TopUpFailed). */
+export type AutoTopUpDisabled = Event<
+  'AutoTopUpDisabled',
+  EventStamp & { reason: 'failures_in_a_row'; failuresInARow: number }
+>;
+
+export type AlertsEvent = AlertsSet | AutoTopUpSet | TopUpRequested | TopUpFailed | AutoTopUpDisabled;
+
+export const ALERTS_EVENT_TYPES = [
+  'AlertsSet',
+  'AutoTopUpSet',
+  'TopUpRequested',
+  'TopUpFailed',
+  'AutoTopUpDisabled',
+] as const satisfies readonly AlertsEvent['type'][];
+
+/**
+ * Events that follow a command's own outcome in the same append (they are its consequence, not its
+ * answer): the shell answers from the last event that is not one of these.
+ */
+export function isConsequenceEvent(event: { readonly type: string }): boolean {
+  return event.type === 'TopUpRequested';
+}
