@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import type { AccountCommand } from '../account/commands';
+import { accountDecider } from '../account/decide';
+import type { AccountEvent } from '../account/events';
+import { snapshotOf, stateFromSnapshot } from '../account/snapshot';
+import { foldAccount, initialState, type AccountState } from '../account/state';
+import { creditsFromStored, formatCredits } from '../credits';
+import { context, open, propertyOptions, purchase, T0, usage, expire } from '../testing/fixtures';
+import { msFromStored, utcMonthOf } from '../time';
+import { setAutoTopUp, topUpFailure } from './alerts-commands.fixtures';
+
+/**
+ * Seeded simulation (FC_SEED=<seed> to reproduce): usage, purchases, fulfilled and failed top-ups,
+ * setting changes and a clock that crosses UTC months. Checked against the log alone (a reference
+ * model, not the decider's state): in each UTC month the credits of requests that did not fail never
+ * pass the monthly limit in force when each was made, and a request never opens while another is.
+ */
+type Step = (state: AccountState, now: number) => AccountCommand | null;
+
+const credits = (max: number) => fc.integer({ min: 1, max }).map((n) => String(n));
+const arbStep: fc.Arbitrary<[number, Step]> = fc.tuple(
+  fc.integer({ min: 0, max: 6 * 24 * 60 }), // minutes: ~5 runs of 30 steps cross a month
+  fc.oneof(
+    fc.integer({ min: 1, max: 40 }).map(
+      (q): Step =>
+        (s, now) =>
+          usage(`u-${s.version}`, q, { now }),
+    ),
+    credits(300).map(
+      (c): Step =>
+        (s, now) =>
+          purchase(`p-${s.version}`, c, { now }),
+    ),
+    fc.constant<Step>((s, now) => {
+      const o = s.alerts.outstanding;
+      return o === null ? null : purchase(o.topUpId, formatCredits(o.credits), { now });
+    }),
+    fc.constant<Step>((s, now) => {
+      const o = s.alerts.outstanding;
+      return o === null ? null : topUpFailure(o.topUpId, now);
+    }),
+    fc.tuple(fc.boolean(), credits(100), credits(200), credits(600)).map(
+      ([enabled, below, extra, limit]): Step =>
+        (_s, now) =>
+          setAutoTopUp(
+            { enabled, below, target: String(Number(below) + Number(extra)), monthlyLimit: limit },
+            now,
+          ),
+    ),
+    fc.constant<Step>((_s, now) => expire(now)),
+  ),
+);
+
+/** The reference: what the log says about requests, month by month. */
+function checkTopUps(log: readonly AccountEvent[]): void {
+  const open = new Map<string, { credits: bigint; month: number }>();
+  const perMonth = new Map<number, bigint>();
+  let enabled = false;
+  for (const e of log) {
+    switch (e.type) {
+      case 'AutoTopUpSet':
+        enabled = e.data.enabled;
+        break;
+      case 'AutoTopUpDisabled':
+        enabled = false;
+        break;
+      case 'TopUpRequested': {
+        expect(enabled).toBe(true);
+        expect(open.size).toBe(0); // never two requests open
+        const month = utcMonthOf(msFromStored(e.data.recordedAt));
+        const c = creditsFromStored(e.data.credits);
+        expect(c > 0n).toBe(true);
+        const total = (perMonth.get(month) ?? 0n) + c;
+        expect(total <= creditsFromStored(e.data.monthlyLimitCredits)).toBe(true); // never past the limit
+        expect(creditsFromStored(e.data.balance) < creditsFromStored(e.data.belowCredits)).toBe(true);
+        perMonth.set(month, total);
+        open.set(e.data.topUpId, { credits: c, month });
+        break;
+      }
+      case 'TopUpFailed': {
+        const o = open.get(e.data.topUpId);
+        expect(o).toBeDefined();
+        if (o !== undefined) perMonth.set(o.month, (perMonth.get(o.month) ?? 0n) - o.credits);
+        open.delete(e.data.topUpId);
+        break;
+      }
+      case 'CreditsPurchased':
+        open.delete(e.data.purchaseId);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+describe('auto top-up — property: never past the monthly limit, never two requests open', () => {
+  it('holds after every step, and the state is the fold of the log and survives a snapshot', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.array(arbStep, { minLength: 5, maxLength: 40 }), (steps) => {
+        let now = T0;
+        let state = initialState();
+        const log: AccountEvent[] = [];
+        const apply = (command: AccountCommand | null) => {
+          if (command === null) return;
+          const decision = accountDecider.decide(command, state, context);
+          if (decision.kind !== 'events') return;
+          for (const e of decision.events) {
+            log.push(e);
+            state = accountDecider.evolve(state, e);
+          }
+        };
+        apply(open('plus', now));
+        apply(setAutoTopUp({ below: '50', target: '150', monthlyLimit: '400' }, now));
+        for (const [minutes, make] of steps) {
+          now += minutes * 60_000;
+          apply(make(state, now));
+          checkTopUps(log);
+        }
+        for (const e of log) seen.add(e.type);
+        expect(foldAccount(log)).toEqual(state);
+        expect(stateFromSnapshot(JSON.parse(JSON.stringify(snapshotOf(state))))).toEqual(state);
+      }),
+      propertyOptions(300),
+    );
+    for (const type of ['TopUpRequested', 'TopUpFailed', 'AutoTopUpDisabled', 'CreditsPurchased']) {
+      expect(seen).toContain(type);
+    }
+  }, 60_000);
+});
