@@ -18,36 +18,40 @@ import { setAutoTopUp, topUpFailure } from './alerts-commands.fixtures';
 type Step = (state: AccountState, now: number) => AccountCommand | null;
 
 const credits = (max: number) => fc.integer({ min: 1, max }).map((n) => String(n));
+const useCredits: fc.Arbitrary<Step> = fc
+  .integer({ min: 1, max: 40 })
+  .map((q) => (s, now) => usage(`u-${s.version}`, q, { now }));
+const buyCredits: fc.Arbitrary<Step> = credits(300).map(
+  (c) => (s, now) => purchase(`p-${s.version}`, c, { now }),
+);
+const fulfilTopUp: Step = (s, now) => {
+  const o = s.alerts.outstanding;
+  return o === null ? null : purchase(o.topUpId, formatCredits(o.credits), { now });
+};
+const failTopUp: Step = (s, now) => {
+  const o = s.alerts.outstanding;
+  return o === null ? null : topUpFailure(o.topUpId, now);
+};
+const changeSetting: fc.Arbitrary<Step> = fc
+  .tuple(fc.boolean(), credits(100), credits(200), credits(600))
+  .map(
+    ([enabled, below, extra, limit]) =>
+      (_s, now) =>
+        setAutoTopUp(
+          { enabled, below, target: String(Number(below) + Number(extra)), monthlyLimit: limit },
+          now,
+        ),
+  );
 const arbStep: fc.Arbitrary<[number, Step]> = fc.tuple(
-  fc.integer({ min: 0, max: 6 * 24 * 60 }), // minutes: ~5 runs of 30 steps cross a month
+  fc.integer({ min: 0, max: 6 * 24 * 60 }), // minutes: long runs cross a UTC month
   fc.oneof(
-    fc.integer({ min: 1, max: 40 }).map(
-      (q): Step =>
-        (s, now) =>
-          usage(`u-${s.version}`, q, { now }),
-    ),
-    credits(300).map(
-      (c): Step =>
-        (s, now) =>
-          purchase(`p-${s.version}`, c, { now }),
-    ),
-    fc.constant<Step>((s, now) => {
-      const o = s.alerts.outstanding;
-      return o === null ? null : purchase(o.topUpId, formatCredits(o.credits), { now });
-    }),
-    fc.constant<Step>((s, now) => {
-      const o = s.alerts.outstanding;
-      return o === null ? null : topUpFailure(o.topUpId, now);
-    }),
-    fc.tuple(fc.boolean(), credits(100), credits(200), credits(600)).map(
-      ([enabled, below, extra, limit]): Step =>
-        (_s, now) =>
-          setAutoTopUp(
-            { enabled, below, target: String(Number(below) + Number(extra)), monthlyLimit: limit },
-            now,
-          ),
-    ),
-    fc.constant<Step>((_s, now) => expire(now)),
+    { weight: 4, arbitrary: useCredits },
+    { weight: 1, arbitrary: buyCredits },
+    { weight: 2, arbitrary: fc.constant(fulfilTopUp) },
+    // Failures weigh most: three in a row (with requests between) must happen in the runs.
+    { weight: 4, arbitrary: fc.constant(failTopUp) },
+    { weight: 1, arbitrary: changeSetting },
+    { weight: 1, arbitrary: fc.constant<Step>((_s, now) => expire(now)) },
   ),
 );
 
@@ -97,7 +101,7 @@ describe('auto top-up — property: never past the monthly limit, never two requ
   it('holds after every step, and the state is the fold of the log and survives a snapshot', () => {
     const seen = new Set<string>();
     fc.assert(
-      fc.property(fc.array(arbStep, { minLength: 5, maxLength: 40 }), (steps) => {
+      fc.property(fc.array(arbStep, { minLength: 5, maxLength: 60 }), (steps) => {
         let now = T0;
         let state = initialState();
         const log: AccountEvent[] = [];

@@ -131,6 +131,8 @@ function decideRecordTopUpFailure(
     );
   }
   const failuresInARow = state.alerts.failuresInARow + 1;
+  const enabled = state.alerts.autoTopUp?.enabled === true;
+  const turnsOff = enabled && failuresInARow >= FAILURES_BEFORE_AUTO_TOP_UP_OFF;
   const failed: TopUpFailed = {
     type: 'TopUpFailed',
     data: stamped(data.accountId, metadata, context, {
@@ -139,10 +141,10 @@ function decideRecordTopUpFailure(
       reason: data.reason,
       credits: formatCredits(outstanding.credits),
       failuresInARow,
+      turnsAutoTopUpOff: turnsOff,
     }),
   };
-  const enabled = state.alerts.autoTopUp?.enabled === true;
-  if (!enabled || failuresInARow < FAILURES_BEFORE_AUTO_TOP_UP_OFF) return events(failed);
+  if (!turnsOff) return events(failed);
   const off: AutoTopUpDisabled = {
     type: 'AutoTopUpDisabled',
     data: stamped(data.accountId, metadata, context, {

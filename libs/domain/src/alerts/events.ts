@@ -46,6 +46,8 @@ export type TopUpFailed = Event<
     reason: string;
     credits: string;
     failuresInARow: number;
+    /** This failure turned auto top-up off (an AutoTopUpDisabled follows it in the same append). */
+    turnsAutoTopUpOff: boolean;
   }
 >;
 
