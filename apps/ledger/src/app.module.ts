@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { destination } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import type { LedgerConfig } from './config/ledger-config';
 import { ConsoleModule } from './console/console.module';
@@ -57,6 +58,7 @@ export class AppModule {
         HoldsModule,
         ReversalsModule,
         CreditsModule,
+        AlertsModule,
         LimitsModule,
         AdminModule,
         ConsoleModule,

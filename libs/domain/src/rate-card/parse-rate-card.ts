@@ -1,7 +1,15 @@
 import { parseCredits } from '../credits';
 import { isValidId } from '../ids';
 import { DAY_MS, parseIsoInstant } from '../time';
-import type { Operation, Plan, PlanProduct, Product, RateCard, WindowRule } from './rate-card';
+import {
+  DEFAULT_ALERT_THRESHOLDS_PERCENT,
+  type Operation,
+  type Plan,
+  type PlanProduct,
+  type Product,
+  type RateCard,
+  type WindowRule,
+} from './rate-card';
 
 export interface RateCardFault {
   readonly path: string;
@@ -105,7 +113,7 @@ function parseProduct(value: unknown, path: string, fault: Fault): Product | und
 function parsePlan(value: unknown, path: string, products: unknown, fault: Fault): Plan | undefined {
   const plan = object(value, path, fault);
   if (plan === undefined) return undefined;
-  onlyKeys(plan, path, ['creditsAllowed', 'products'], fault);
+  onlyKeys(plan, path, ['creditsAllowed', 'products', 'alertThresholdsPercent'], fault);
   if (plan.creditsAllowed !== undefined && typeof plan.creditsAllowed !== 'boolean') {
     fault(`${path}.creditsAllowed`, 'must be a boolean');
   }
@@ -123,7 +131,36 @@ function parsePlan(value: unknown, path: string, products: unknown, fault: Fault
       windows: parseWindows(entry.windows, `${productPath}.windows`, fault),
     };
   }
-  return { creditsAllowed: plan.creditsAllowed !== false, products: entries_ };
+  return {
+    creditsAllowed: plan.creditsAllowed !== false,
+    products: entries_,
+    alertThresholdsPercent: parseThresholds(
+      plan.alertThresholdsPercent,
+      `${path}.alertThresholdsPercent`,
+      fault,
+    ),
+  };
+}
+
+/** Whole percents 1–100, strictly ascending, at most 10; absent → [80, 100]. */
+function parseThresholds(value: unknown, path: string, fault: Fault): readonly number[] {
+  if (value === undefined) return DEFAULT_ALERT_THRESHOLDS_PERCENT;
+  const ok =
+    Array.isArray(value) &&
+    value.length <= 10 &&
+    value.every(
+      (p, i) =>
+        typeof p === 'number' &&
+        Number.isInteger(p) &&
+        p >= 1 &&
+        p <= 100 &&
+        (i === 0 || p > (value[i - 1] as number)),
+    );
+  if (!ok) {
+    fault(path, 'must be at most 10 whole percents from 1 to 100, strictly ascending');
+    return DEFAULT_ALERT_THRESHOLDS_PERCENT;
+  }
+  return value as number[];
 }
 
 function parseWindows(value: unknown, path: string, fault: Fault): WindowRule[] {

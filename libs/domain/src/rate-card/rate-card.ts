@@ -34,7 +34,11 @@ export interface Plan {
    */
   readonly creditsAllowed: boolean;
   readonly products: Readonly<Record<string, PlanProduct>>;
+  /** `window.threshold` notifications (SPEC §8): ascending whole percents, default [80, 100]. */
+  readonly alertThresholdsPercent: readonly number[];
 }
+
+export const DEFAULT_ALERT_THRESHOLDS_PERCENT: readonly number[] = [80, 100];
 
 export interface RateCard {
   readonly version: string;

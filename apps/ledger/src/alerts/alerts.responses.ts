@@ -1,0 +1,31 @@
+import { schema } from '../http/openapi';
+
+export const ALERTS_ANSWER_SCHEMA = schema.object({
+  accountId: schema.string('', 'acct-1'),
+  creditsBelow: schema.nullable(schema.credits()),
+  expiringWithinDays: schema.nullable(schema.integer('days ahead', 7)),
+  position: schema.position(),
+});
+
+export const AUTO_TOP_UP_ANSWER_SCHEMA = schema.object({
+  accountId: schema.string('', 'acct-1'),
+  enabled: schema.boolean('auto top-up on'),
+  belowCredits: schema.credits(),
+  targetCredits: schema.credits(),
+  monthlyLimitCredits: schema.credits(),
+  topUpRequested: schema.nullable(
+    schema.object({ topUpId: schema.string('', 'topup-7'), credits: schema.credits() }),
+  ),
+  position: schema.position(),
+});
+
+export const TOP_UP_FAILURE_ANSWER_SCHEMA = schema.object({
+  accountId: schema.string('', 'acct-1'),
+  topUpId: schema.string('', 'topup-7'),
+  reason: schema.string('', 'card declined'),
+  credits: schema.credits('what the failed request asked for'),
+  failuresInARow: schema.integer('', 1),
+  autoTopUpTurnedOff: schema.boolean('this failure was the third in a row: auto top-up is now off'),
+  recordedAt: schema.time('ledger time of the report'),
+  position: schema.position(),
+});
