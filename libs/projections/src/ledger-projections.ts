@@ -2,6 +2,7 @@ import { allowanceWindowsProjection } from './allowance-windows/allowance-window
 import { creditBalancesProjection } from './credit-balances/credit-balances.projection';
 import { holdsProjection } from './holds/holds.projection';
 import { journalProjection } from './journal/journal.projection';
+import { notificationsProjection } from './notifications/notifications.projection';
 import type { Projection } from './runner/projection';
 import { timelineProjection } from './timeline/timeline.projection';
 
@@ -12,4 +13,5 @@ export const LEDGER_PROJECTIONS: readonly Projection[] = [
   journalProjection,
   timelineProjection,
   holdsProjection,
+  notificationsProjection,
 ];

@@ -2,6 +2,7 @@ import type { EventStore } from '@ledger/event-store';
 import { LEDGER_PROJECTIONS } from './ledger-projections';
 import { AccountQuery } from './queries/account-query';
 import { HoldQuery } from './queries/hold-query';
+import { NotificationQuery } from './notifications/notification-query';
 import { JournalExport } from './queries/journal-export';
 import { JournalQuery } from './queries/journal-query';
 import { TimelineQuery } from './queries/timeline-query';
@@ -46,6 +47,7 @@ export class LedgerReadSide {
   readonly journals: JournalQuery;
   readonly journalExport: JournalExport;
   readonly holds: HoldQuery;
+  readonly notifications: NotificationQuery;
   /** Projections rebuilt at open because their code version changed. */
   readonly rebuiltOnOpen: readonly string[];
   private readonly projections: readonly Projection[];
@@ -72,6 +74,7 @@ export class LedgerReadSide {
     this.journals = new JournalQuery(db);
     this.journalExport = new JournalExport(db);
     this.holds = new HoldQuery(db);
+    this.notifications = new NotificationQuery(db);
   }
 
   static open(options: LedgerReadSideOptions): LedgerReadSide {
