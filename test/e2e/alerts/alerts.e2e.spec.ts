@@ -166,6 +166,43 @@ describe.each(ENGINES)('alerts and auto top-up (e2e) [%s]', (engine) => {
       .expect(201);
     const account = await ledger.as('support').get(base).expect(200);
     expect(account.body.credits.balance).toBe('200');
+
+    // The notifications read model saw both requests and the failure, each once, in log order.
+    const head = account.body.position ?? next.body.position;
+    const notes = await ledger
+      .as('support')
+      .get(`${base}/notifications?minPosition=${head as string}`)
+      .expect(200);
+    const kinds = (notes.body.items as { kind: string }[])
+      .map((n) => n.kind)
+      .filter((k) => k.startsWith('topup.'));
+    expect(kinds).toEqual(['topup.requested', 'topup.failed', 'topup.requested']);
+    const first = (notes.body.items as { kind: string; data: unknown; notificationId: string }[]).find(
+      (n) => n.kind === 'topup.requested',
+    )!;
+    expect(first.data).toEqual({ topUpId, credits: '155' });
+    expect(first.notificationId).toMatch(/^ntf_[0-9a-f]{32}$/);
+    // Paged: one at a time gives the same list.
+    const paged: unknown[] = [];
+    let cursor: string | null = '';
+    for (let i = 0; i < 50 && cursor !== null; i += 1) {
+      const res = await ledger
+        .as('service')
+        .get(`${base}/notifications?limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
+      paged.push(...(res.body.items as unknown[]));
+      cursor = res.body.nextCursor as string | null;
+    }
+    expect(paged).toEqual(notes.body.items);
+  });
+
+  it('GET notifications: roles, 404 for an unknown account, 400 naming a bad cursor or limit', async () => {
+    await ledger.as('finance').get(`${base}/notifications`).expect(403);
+    await ledger.as('admin').get(`${base}/notifications`).expect(403);
+    await ledger.as('support').get('/v1/accounts/nobody/notifications').expect(404);
+    const bad = await ledger.as('support').get(`${base}/notifications?cursor=x&limit=0`).expect(400);
+    const named = (bad.body.fields as { field: string }[]).map((f) => f.field);
+    expect(named).toEqual(expect.arrayContaining(['cursor', 'limit']));
   });
 
   it('three failures in a row turn auto top-up off; PUT again turns it on', async () => {
@@ -186,15 +223,13 @@ describe.each(ENGINES)('alerts and auto top-up (e2e) [%s]', (engine) => {
       expect(res.body).toMatchObject({ failuresInARow: i, autoTopUpTurnedOff: i === 3 });
       if (i === 3) break;
       // A rejected usage (no credits) is a command that leaves the balance below: it asks again.
-      const rejected = await ledger
-        .as('service')
-        .post('/v1/usage', {
-          usageId: `f-${i}`,
-          accountId: 'acct-f',
-          product: 'codex',
-          operation: 'gpt-5.5:output_tokens',
-          quantity: 1000,
-        });
+      const rejected = await ledger.as('service').post('/v1/usage', {
+        usageId: `f-${i}`,
+        accountId: 'acct-f',
+        product: 'codex',
+        operation: 'gpt-5.5:output_tokens',
+        quantity: 1000,
+      });
       expect(rejected.status).toBe(402);
       const tl = await ledger
         .as('support')

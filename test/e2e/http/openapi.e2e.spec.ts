@@ -30,6 +30,7 @@ const ROUTES: Record<string, { errors: number[]; role: TestRole }> = {
     role: 'admin',
   },
   'put /v1/accounts/{accountId}/spending-cap': { errors: [400, 401, 403, 404, 415, 503], role: 'service' },
+  'get /v1/accounts/{accountId}/notifications': { errors: [400, 401, 403, 404, 503], role: 'support' },
   'put /v1/accounts/{accountId}/alerts': { errors: [400, 401, 403, 404, 415, 503], role: 'service' },
   'put /v1/accounts/{accountId}/auto-top-up': { errors: [400, 401, 403, 404, 415, 503], role: 'service' },
   'post /v1/accounts/{accountId}/top-ups/{topUpId}/failure': {

@@ -29,3 +29,26 @@ export const TOP_UP_FAILURE_ANSWER_SCHEMA = schema.object({
   recordedAt: schema.time('ledger time of the report'),
   position: schema.position(),
 });
+
+export const NOTIFICATIONS_PAGE_SCHEMA = schema.object({
+  items: schema.array(
+    schema.object({
+      notificationId: schema.string('deterministic: the same occasion always has the same id', 'ntf_3f2a…'),
+      kind: schema.enum([
+        'window.threshold',
+        'credits.low',
+        'credits.depleted',
+        'credits.expiring',
+        'spending_cap.reached',
+        'hold.expired',
+        'topup.requested',
+        'topup.failed',
+      ]),
+      accountId: schema.string('', 'acct-1'),
+      occurredAt: schema.time('ledger time of the event that was the occasion'),
+      position: schema.position('log position of that event'),
+      data: schema.any('per kind, as API.md says (e.g. topup.requested: { topUpId, credits })'),
+    }),
+  ),
+  nextCursor: schema.nullable(schema.string('pass as ?cursor= for the next page', '42.0')),
+});
