@@ -246,4 +246,21 @@ describe.each(ENGINES)('alerts and auto top-up (e2e) [%s]', (engine) => {
       .expect(200);
     expect(on.body).toMatchObject({ enabled: true, topUpRequested: { credits: '200' } });
   });
+
+  it('finance verification replays the log: the notifications rebuilt from it equal the live ones', async () => {
+    // The same setting again appends nothing and answers the stream's head: read from there on.
+    const head = await ledger
+      .as('service')
+      .put('/v1/accounts/acct-f/auto-top-up', { ...setting, belowCredits: '10' })
+      .expect(200);
+    const notes = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-f/notifications?minPosition=${head.body.position as string}`)
+      .expect(200);
+    expect((notes.body.items as { kind: string }[]).map((n) => n.kind)).toEqual(
+      expect.arrayContaining(['topup.requested', 'topup.failed', 'credits.depleted']),
+    );
+    const res = await ledger.as('finance').post('/v1/finance/verify').expect(200);
+    expect(res.body).toMatchObject({ ok: true, mismatches: [] });
+  });
 });
