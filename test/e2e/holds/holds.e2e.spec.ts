@@ -197,6 +197,8 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
       requiredCredits: '21',
       credits: { balance: '12', held: '39' },
     });
+    const metrics = (await ledger.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/ledger_commands_total\{command="PlaceHold",outcome="rejected"\} [1-9]/);
     const replay = await hold('h-second', 'acct-second', 21).expect(402);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.body).toEqual(refused.body);
