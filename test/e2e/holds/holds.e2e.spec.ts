@@ -116,6 +116,23 @@ describe.each(ENGINES)('holds (e2e) [%s]', (engine) => {
       held: 20,
       remaining: 120,
     });
+    // Beyond the hold: its 20 units, then 10 more from the windows like usage; nothing held after.
+    const settled = await service()
+      .post('/v1/holds/h-units/settlement', {
+        usageId: 'u-units',
+        lines: [{ operation: 'cloud_task', quantity: 6 }],
+      })
+      .expect(201);
+    expect(settled.body).toMatchObject({
+      charged: { allowanceUnits: 30, credits: '0' },
+      released: { allowanceUnits: 0, credits: '0' },
+      uncollected: '0',
+    });
+    expect(settled.body.windows.find((w: { window: string }) => w.window === '5h')).toMatchObject({
+      used: 40,
+      held: 0,
+      remaining: 110,
+    });
   });
 
   it('settles within the hold (201): the usage from the hold, the rest released; a retry is 200 with the same body', async () => {
