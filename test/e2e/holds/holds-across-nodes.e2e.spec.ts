@@ -92,6 +92,13 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
     const ambiguous = await settle(a, 'h-dup', 'u-dup', 3).expect(409);
     expect(ambiguous.body.message).toContain('acct-d1');
     expect(ambiguous.body.message).toContain('acct-d2');
+    // A refused hold holds nothing: its id placed on another account later is that account's hold alone.
+    await open('acct-r1', '1');
+    await open('acct-r2', '10');
+    await hold(a, 'h-refused', 'acct-r1', 3).expect(402);
+    await hold(b, 'h-refused', 'acct-r2', 3).expect(201);
+    const settled = await settle(a, 'h-refused', 'u-refused', 3).expect(201);
+    expect(settled.body).toMatchObject({ accountId: 'acct-r2', charged: { credits: '3' } });
   });
 
   it('holds 20 concurrent requests split over both nodes within the credits (a 503 is resent with the same id)', async () => {
