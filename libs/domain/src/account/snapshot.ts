@@ -12,10 +12,13 @@ import type { ClosedHold, HoldState } from '../holds/state';
  */
 /**
  * 3 added the holds slice (issue 17); 4 split it: open holds in full, closed holds as
- * [holdId, status, usageId] triples. A snapshot of another format is refused: the shell must then
- * fold from 0 (it bumps its snapshot version with this one, so it never loads an older one).
+ * [holdId, status, usageId] triples. 5: same shape, but an open hold's `windows` now lists only
+ * instances still among the account's windows (evolve lapses the others, holds/RULES.md 1), which a
+ * state folded by format-4 code does not guarantee. A snapshot of another format is refused: the
+ * shell must then fold from 0 (it bumps its snapshot version with this one, so it never loads an
+ * older one).
  */
-export const SNAPSHOT_FORMAT = 4;
+export const SNAPSHOT_FORMAT = 5;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 

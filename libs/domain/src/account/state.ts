@@ -6,6 +6,7 @@ import type { MoneyPaid } from './commands';
 import type { AccountEvent, Allocation, WindowSnapshot } from './events';
 import {
   applyHoldEvent,
+  lapseHeldWindows,
   noClosedHolds,
   noHolds,
   type ClosedHoldsState,
@@ -150,6 +151,13 @@ function keyOf(event: AccountEvent): string | null {
 }
 
 function apply(draft: Draft, event: AccountEvent): void {
+  const windows = draft.windows;
+  applyEvent(draft, event);
+  // A window instance that left the windows (reset, replaced, dropped) takes its held units with it.
+  if (draft.windows !== windows) lapseHeldWindows(draft);
+}
+
+function applyEvent(draft: Draft, event: AccountEvent): void {
   const revision = draft.version;
   draft.version = revision + 1;
   const key = keyOf(event);

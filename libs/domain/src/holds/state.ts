@@ -1,6 +1,8 @@
 import type { Allocation, WindowSnapshot } from '../account/events';
 import { AppendOnlyIndex } from '../append-only-index';
 import type { AccountState, GrantState, OpenWindow } from '../account/state';
+import type { GlobalLimitsReset } from '../limits-resets/limits-resets';
+import { isWindowLive } from '../windows';
 import { creditsFromStored, type Credits } from '../credits';
 import { msFromStored, utcMonthOf, type EpochMs } from '../time';
 import type { HoldLine } from './commands';
@@ -128,20 +130,85 @@ export function heldUnitsIn(holds: HoldsState, product: string, name: string, st
 }
 
 /**
- * Window snapshots decided on `withHoldsApplied` count held units in `used`; an event must record
- * the real `used` (evolve stores it), so they are moved to `held`. `remaining` stays as decided:
- * limit − used − held, what the caller may still use (API.md "Holds and reversals").
+ * Units open holds keep in the window a decided snapshot shows, when that snapshot continues the
+ * state's window instance (same product, name and startedAt, and live at `now`). A window the
+ * decision opened (the state's was dead or gone, e.g. reset in this very millisecond) has none,
+ * whatever its startedAt: only a live state window was given held units by `withHoldsApplied`.
+ */
+export function heldInSnapshot(
+  state: AccountState,
+  snapshot: WindowSnapshot,
+  now: EpochMs,
+  resets: readonly GlobalLimitsReset[],
+): number {
+  if (state.holds.size === 0 || snapshot.startedAt === null) return 0;
+  const startedAt = msFromStored(snapshot.startedAt);
+  const window = state.windows.find(
+    (w) => w.product === snapshot.product && w.name === snapshot.window && w.startedAt === startedAt,
+  );
+  if (window === undefined || !isWindowLive(window, now, state.plan ?? '', resets)) return 0;
+  return heldUnitsIn(state.holds, window.product, window.name, window.startedAt);
+}
+
+/**
+ * Window snapshots decided on `withHoldsApplied(state)` count held units in `used`; an event must
+ * record the real `used` (evolve stores it), so they are moved to `held`. `remaining` stays as
+ * decided: limit − used − held, what the caller may still use (API.md "Holds and reversals").
  */
 export function snapshotsWithoutHeld(
-  holds: HoldsState,
+  state: AccountState,
   snapshots: readonly WindowSnapshot[],
+  now: EpochMs,
+  resets: readonly GlobalLimitsReset[],
 ): readonly WindowSnapshot[] {
-  if (holds.size === 0) return snapshots;
+  if (state.holds.size === 0) return snapshots;
   return snapshots.map((w) => {
-    if (w.startedAt === null) return w;
-    const held = heldUnitsIn(holds, w.product, w.window, msFromStored(w.startedAt));
+    const held = heldInSnapshot(state, w, now, resets);
     return held === 0 ? w : { ...w, used: w.used - held, held: (w.held ?? 0) + held };
   });
+}
+
+/** A window instance as holds refer to it. */
+interface WindowInstance {
+  readonly product: string;
+  readonly name: string;
+  readonly startedAt: EpochMs;
+}
+
+/**
+ * The holds with each one's window references kept only where that very instance is still among
+ * `windows`: an instance that left the account's windows (account reset, replaced by a new window,
+ * dropped by a plan without it) never comes back, so the units held in it lapse for good — even
+ * when a new window of the same name opens in the same millisecond (same startedAt). Pure; the
+ * same holds back when nothing lapsed. Exported for read models that keep held windows too.
+ */
+export function withoutLapsedWindows<
+  H extends { readonly product: string; readonly windows: readonly WindowRef[] },
+>(holds: readonly H[], windows: readonly WindowInstance[]): readonly H[] {
+  let changed = false;
+  const kept = holds.map((hold) => {
+    const refs = hold.windows.filter((r) =>
+      windows.some((w) => w.product === hold.product && w.name === r.name && w.startedAt === r.startedAt),
+    );
+    if (refs.length === hold.windows.length) return hold;
+    changed = true;
+    return { ...hold, windows: refs };
+  });
+  return changed ? kept : holds;
+}
+
+type WindowRef = { readonly name: string; readonly startedAt: EpochMs };
+
+/**
+ * Called by the account `evolve` after every event that changed the windows: open holds forget the
+ * window instances that left them (O(open holds × windows), small; nothing when no hold is open).
+ */
+export function lapseHeldWindows(draft: HoldsDraft): void {
+  if (draft.holds.size === 0) return;
+  const open = openHolds(draft.holds);
+  const kept = withoutLapsedWindows(open, draft.windows);
+  if (kept === open) return;
+  draft.holds = new Map(kept.map((h) => [h.holdId, h]));
 }
 
 /** Folds one hold event into the draft (called by the account `evolve`; the index is kept there). */
