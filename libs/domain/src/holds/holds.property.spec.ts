@@ -144,7 +144,7 @@ const arbCommand: fc.Arbitrary<Make> = fc.oneof(
     ),
   },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc.tuple(fc.nat(20), fc.boolean()).map(
       ([id, wholeAccount]): Make =>
         (now) =>
@@ -167,11 +167,36 @@ const arbCommand: fc.Arbitrary<Make> = fc.oneof(
 // Mostly minutes (holds are settled while held), sometimes a day and more (holds, windows and grants expire).
 // Often the same millisecond: a reset and the usage or hold that reopens the window at once.
 const arbMinutes = fc.oneof(
-  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 6, arbitrary: fc.constant(0) },
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 30 }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 36 * 60 }) },
 );
-const arbSteps = fc.array(fc.tuple(arbMinutes, arbCommand), { minLength: 5, maxLength: 50 });
+type Step = [minutes: number, make: Make];
+// A burst in one millisecond: something (often a hold anchoring the windows), a reset, something else.
+const arbBurst = fc
+  .tuple(fc.nat(20), fc.boolean(), arbCommand, arbCommand)
+  .map(([id, wholeAccount, first, then]): Step[] => [
+    [0, first],
+    [0, (now) => resetAccount(`x-${id}`, now, wholeAccount ? undefined : 'codex')],
+    [0, then],
+  ]);
+const arbSteps = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(arbMinutes, arbCommand).map((step): Step[] => [step]) },
+      { weight: 1, arbitrary: arbBurst },
+    ),
+    { minLength: 5, maxLength: 40 },
+  )
+  .map((groups) => groups.flat());
+/** The simulation's find (test/reliability known-bugs): hold, account reset, usage, all at once. */
+const foundBySimulation: Step[] = [
+  [0, (now) => placeHold('h-1', [line(10)], { now })],
+  [0, (now) => resetAccount('x-1', now)],
+  [0, (now) => usage('u-1', 3, { now })],
+  [0, (now) => settleHold('h-1', 's-1', [line(12)], now)],
+  [0, (now) => reverseUsage('rv-1', 's-1', now)],
+];
 
 /** Per grant: what was granted and where it went, from the events alone. */
 function tally(events: readonly AccountEvent[]) {
@@ -394,7 +419,7 @@ describe('holds — property: no credit held twice or lost', () => {
         const placed = new Set(log.flatMap((e) => (e.type === 'HoldPlaced' ? [e.data.holdId] : [])));
         expect(state.holds.size + state.closedHolds.size).toBe(placed.size);
       }),
-      propertyOptions(300),
+      { ...propertyOptions(300), examples: [[foundBySimulation]] },
     );
     // The runs must exercise every hold outcome, or the property proves little.
     for (const type of [
