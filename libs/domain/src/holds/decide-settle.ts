@@ -204,7 +204,12 @@ function withOthersHeld(
   context: DecisionContext,
   now: number,
 ): WindowSnapshot {
-  const own = heldInSnapshot({ ...state, holds: new Map([[hold.holdId, hold]]) }, snapshot, now, context.resets);
+  const own = heldInSnapshot(
+    { ...state, holds: new Map([[hold.holdId, hold]]) },
+    snapshot,
+    now,
+    context.resets,
+  );
   const held = heldInSnapshot(state, snapshot, now, context.resets) - own;
   if (held === 0) return snapshot;
   const remaining = Math.max(0, snapshot.limit - snapshot.used - held);
