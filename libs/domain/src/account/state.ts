@@ -153,8 +153,9 @@ function keyOf(event: AccountEvent): string | null {
 function apply(draft: Draft, event: AccountEvent): void {
   const windows = draft.windows;
   applyEvent(draft, event);
-  // A window instance that left the windows (reset, replaced, dropped) takes its held units with it.
-  if (draft.windows !== windows) lapseHeldWindows(draft);
+  // A window instance removed in its first millisecond takes its held units with it for good: a
+  // successor may open in that millisecond with the same startedAt (holds/RULES.md 1).
+  if (draft.windows !== windows) lapseHeldWindows(draft, windows, event.data.recordedAt);
 }
 
 function applyEvent(draft: Draft, event: AccountEvent): void {

@@ -29,6 +29,11 @@ export interface HoldState {
   readonly lines: readonly HoldLine[];
   readonly expiresAt: EpochMs;
   readonly allowanceUnits: number;
+  /**
+   * The window instances its units are held in. A reference is dropped when its instance is
+   * removed in the millisecond it started (`lapseHeldWindows`): a successor could have the same
+   * startedAt. Any other ended instance differs from its successors by startedAt.
+   */
   readonly windows: readonly { readonly name: string; readonly startedAt: EpochMs }[];
   readonly credits: Credits;
   readonly allocations: readonly HeldCredits[];
@@ -169,26 +174,46 @@ export function snapshotsWithoutHeld(
 }
 
 /** A window instance as holds refer to it. */
-interface WindowInstance {
+export interface WindowInstance {
   readonly product: string;
   readonly name: string;
   readonly startedAt: EpochMs;
 }
 
+type WindowRef = { readonly name: string; readonly startedAt: EpochMs };
+
+const sameInstance = (a: WindowInstance, b: WindowInstance) =>
+  a.product === b.product && a.name === b.name && a.startedAt === b.startedAt;
+
 /**
- * The holds with each one's window references kept only where that very instance is still among
- * `windows`: an instance that left the account's windows (account reset, replaced by a new window,
- * dropped by a plan without it) never comes back, so the units held in it lapse for good — even
- * when a new window of the same name opens in the same millisecond (same startedAt). Pure; the
- * same holds back when nothing lapsed. Exported for read models that keep held windows too.
+ * The window instances of `before` that an event recorded at `at` removed from the account's
+ * windows (reset, replaced, dropped by a plan without them) and that started at `at` (or later):
+ * the only instances a successor can be confused with, since a window opens at the decision's
+ * time, which never goes back on a stream (the shell decides at or after the stream's latest
+ * time) — one that started earlier differs from every successor by its startedAt.
+ */
+export function instancesLapsingAt(
+  before: readonly WindowInstance[],
+  after: readonly WindowInstance[],
+  at: EpochMs,
+): WindowInstance[] {
+  return before.filter((w) => w.startedAt >= at && !after.some((a) => sameInstance(a, w)));
+}
+
+/**
+ * The holds with their references to the `lapsed` instances dropped: the units held there lapse
+ * for good (holds/RULES.md 1), even when a window of the same name opens in the same millisecond
+ * with the same startedAt. The same list back when nothing changed. Exported for read models
+ * that keep held windows too (they must apply the same rule to render as the decider does).
  */
 export function withoutLapsedWindows<
   H extends { readonly product: string; readonly windows: readonly WindowRef[] },
->(holds: readonly H[], windows: readonly WindowInstance[]): readonly H[] {
+>(holds: readonly H[], lapsed: readonly WindowInstance[]): readonly H[] {
+  if (lapsed.length === 0) return holds;
   let changed = false;
   const kept = holds.map((hold) => {
-    const refs = hold.windows.filter((r) =>
-      windows.some((w) => w.product === hold.product && w.name === r.name && w.startedAt === r.startedAt),
+    const refs = hold.windows.filter(
+      (r) => !lapsed.some((w) => sameInstance(w, { product: hold.product, ...r })),
     );
     if (refs.length === hold.windows.length) return hold;
     changed = true;
@@ -197,16 +222,17 @@ export function withoutLapsedWindows<
   return changed ? kept : holds;
 }
 
-type WindowRef = { readonly name: string; readonly startedAt: EpochMs };
-
 /**
- * Called by the account `evolve` after every event that changed the windows: open holds forget the
- * window instances that left them (O(open holds × windows), small; nothing when no hold is open).
+ * Called by the account `evolve` after an event that changed the windows: open holds forget the
+ * instances it removed in their starting millisecond. O(windows²) to find them (a handful), then
+ * O(open holds) only when there are some; nothing when no hold is open.
  */
-export function lapseHeldWindows(draft: HoldsDraft): void {
+export function lapseHeldWindows(draft: HoldsDraft, before: readonly OpenWindow[], recordedAt: string): void {
   if (draft.holds.size === 0) return;
+  const lapsed = instancesLapsingAt(before, draft.windows, msFromStored(recordedAt));
+  if (lapsed.length === 0) return;
   const open = openHolds(draft.holds);
-  const kept = withoutLapsedWindows(open, draft.windows);
+  const kept = withoutLapsedWindows(open, lapsed);
   if (kept === open) return;
   draft.holds = new Map(kept.map((h) => [h.holdId, h]));
 }
