@@ -151,11 +151,10 @@ function keyOf(event: AccountEvent): string | null {
 }
 
 function apply(draft: Draft, event: AccountEvent): void {
-  const windows = draft.windows;
   applyEvent(draft, event);
   // A window instance removed in its first millisecond takes its held units with it for good: a
   // successor may open in that millisecond with the same startedAt (holds/RULES.md 1).
-  if (draft.windows !== windows) lapseHeldWindows(draft, windows, event.data.recordedAt);
+  lapseHeldWindows(draft, event);
 }
 
 function applyEvent(draft: Draft, event: AccountEvent): void {

@@ -1,4 +1,4 @@
-import type { Allocation, WindowSnapshot } from '../account/events';
+import type { AccountEvent, Allocation, WindowSnapshot } from '../account/events';
 import { AppendOnlyIndex } from '../append-only-index';
 import type { AccountState, GrantState, OpenWindow } from '../account/state';
 import type { GlobalLimitsReset } from '../limits-resets/limits-resets';
@@ -30,8 +30,8 @@ export interface HoldState {
   readonly expiresAt: EpochMs;
   readonly allowanceUnits: number;
   /**
-   * The window instances its units are held in. A reference is dropped when its instance is
-   * removed in the millisecond it started (`lapseHeldWindows`): a successor could have the same
+   * The window instances its units are held in. A reference is dropped when an event removes its
+   * instance in the millisecond it started (`lapsingIn`): a successor could have the same
    * startedAt. Any other ended instance differs from its successors by startedAt.
    */
   readonly windows: readonly { readonly name: string; readonly startedAt: EpochMs }[];
@@ -173,48 +173,57 @@ export function snapshotsWithoutHeld(
   });
 }
 
-/** A window instance as holds refer to it. */
-export interface WindowInstance {
-  readonly product: string;
-  readonly name: string;
-  readonly startedAt: EpochMs;
-}
-
 type WindowRef = { readonly name: string; readonly startedAt: EpochMs };
 
-const sameInstance = (a: WindowInstance, b: WindowInstance) =>
-  a.product === b.product && a.name === b.name && a.startedAt === b.startedAt;
-
 /**
- * The window instances of `before` that an event recorded at `at` removed from the account's
- * windows (reset, replaced, dropped by a plan without them) and that started at `at` (or later):
- * the only instances a successor can be confused with, since a window opens at the decision's
- * time, which never goes back on a stream (the shell decides at or after the stream's latest
- * time) — one that started earlier differs from every successor by its startedAt.
+ * Which window references of open holds `event` makes lapse, or null when it lapses none: those
+ * of an instance it removes from the account's windows in the millisecond the instance started.
+ * Only such an instance can be confused with a successor (a window opens at the decision's time,
+ * which never goes back on a stream — the shell decides at or after the stream's latest time —
+ * so one that started earlier differs from every successor by its startedAt). Removing events:
+ * AccountLimitsReset (every window of its product, or all), and UsageRecorded / HoldSettled,
+ * which record all the product's windows after them (one not among them is gone: ended, voided,
+ * or dropped by a plan without it). From the event alone, so a read model decides it alike.
  */
-export function instancesLapsingAt(
-  before: readonly WindowInstance[],
-  after: readonly WindowInstance[],
-  at: EpochMs,
-): WindowInstance[] {
-  return before.filter((w) => w.startedAt >= at && !after.some((a) => sameInstance(a, w)));
+export function lapsingIn(event: AccountEvent): ((product: string, ref: WindowRef) => boolean) | null {
+  switch (event.type) {
+    case 'AccountLimitsReset': {
+      const at = msFromStored(event.data.recordedAt);
+      const only = event.data.product;
+      return (product, ref) => (only === null || product === only) && ref.startedAt >= at;
+    }
+    case 'UsageRecorded':
+    case 'HoldSettled': {
+      const at = msFromStored(event.data.recordedAt);
+      const { product: of, windows } = event.data;
+      return (product, ref) =>
+        product === of &&
+        ref.startedAt >= at &&
+        !windows.some(
+          (w) => w.window === ref.name && w.startedAt !== null && msFromStored(w.startedAt) === ref.startedAt,
+        );
+    }
+    default:
+      return null;
+  }
 }
 
 /**
- * The holds with their references to the `lapsed` instances dropped: the units held there lapse
- * for good (holds/RULES.md 1), even when a window of the same name opens in the same millisecond
- * with the same startedAt. The same list back when nothing changed. Exported for read models
- * that keep held windows too (they must apply the same rule to render as the decider does).
+ * The holds after `event` lapsed what it removed (`lapsingIn`): the units held in such an
+ * instance lapse for good (holds/RULES.md 1), even when a window of the same name opens in the
+ * same millisecond with the same startedAt. The same list back when nothing changed. Exported for
+ * read models that keep open holds' windows: applied to them after each event, they stay equal
+ * to the decider's.
  */
 export function withoutLapsedWindows<
   H extends { readonly product: string; readonly windows: readonly WindowRef[] },
->(holds: readonly H[], lapsed: readonly WindowInstance[]): readonly H[] {
-  if (lapsed.length === 0) return holds;
+>(holds: readonly H[], event: AccountEvent): readonly H[] {
+  if (holds.length === 0) return holds;
+  const lapsing = lapsingIn(event);
+  if (lapsing === null) return holds;
   let changed = false;
   const kept = holds.map((hold) => {
-    const refs = hold.windows.filter(
-      (r) => !lapsed.some((w) => sameInstance(w, { product: hold.product, ...r })),
-    );
+    const refs = hold.windows.filter((r) => !lapsing(hold.product, r));
     if (refs.length === hold.windows.length) return hold;
     changed = true;
     return { ...hold, windows: refs };
@@ -222,17 +231,11 @@ export function withoutLapsedWindows<
   return changed ? kept : holds;
 }
 
-/**
- * Called by the account `evolve` after an event that changed the windows: open holds forget the
- * instances it removed in their starting millisecond. O(windows²) to find them (a handful), then
- * O(open holds) only when there are some; nothing when no hold is open.
- */
-export function lapseHeldWindows(draft: HoldsDraft, before: readonly OpenWindow[], recordedAt: string): void {
-  if (draft.holds.size === 0) return;
-  const lapsed = instancesLapsingAt(before, draft.windows, msFromStored(recordedAt));
-  if (lapsed.length === 0) return;
+/** Called by the account `evolve` after every event: O(open holds) when it removes windows, else nothing. */
+export function lapseHeldWindows(draft: HoldsDraft, event: AccountEvent): void {
+  if (draft.holds.size === 0 || lapsingIn(event) === null) return;
   const open = openHolds(draft.holds);
-  const kept = withoutLapsedWindows(open, lapsed);
+  const kept = withoutLapsedWindows(open, event);
   if (kept === open) return;
   draft.holds = new Map(kept.map((h) => [h.holdId, h]));
 }
