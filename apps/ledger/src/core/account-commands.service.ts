@@ -50,7 +50,7 @@ export type AccountCommandInput = {
  * v2: idempotency keys live in their own index (IdempotencyKeyStore), not in the snapshot.
  * v4: holds and reversals in the state (snapshot format 4).
  */
-const ACCOUNT_SNAPSHOT_VERSION = 'account-v4';
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v5';
 
 /**
  * Runs account commands: read the global resets' tail and the account (cache, snapshot + tail),
