@@ -9,7 +9,7 @@ import type { ModelAccount } from './simulation/model-usage';
 import { ReferenceLedger } from './simulation/reference-model';
 import { AccountBooks } from './simulation/sim-books';
 import { SimulatedLedger } from './simulation/sim-harness';
-import type { Outcome, SimOp } from './simulation/sim-types';
+import type { Outcome, SimOp, Summary } from './simulation/sim-types';
 import { Workload } from './simulation/sim-workload';
 
 // A seeded simulation (TigerBeetle's VOPR, in miniature): a long random workload through the real
@@ -24,6 +24,9 @@ const RESTART_EVERY = 25_000;
 const BOOKS_EVERY = 2_000;
 /** A hold lives at most a day (SPEC §6): past this, every hold placed is due. */
 const MAX_HOLD_TTL_MS = 86_400_000;
+const HOLD_COMMANDS = ['PlaceHold', 'SettleHold', 'ReleaseHold', 'ExpireHold', 'ReverseUsage'];
+/** Commands of an account shown with a divergence. */
+const HISTORY = 12;
 
 /** Whether the shell hands ReverseUsage the usage event (DecisionContext.usageEventOf): probed once. */
 async function reversalsServed(ledger: SimulatedLedger): Promise<boolean> {
@@ -102,7 +105,13 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
       const model = new ReferenceLedger(loadCard());
       const ledger = await SimulatedLedger.start(dir, START);
       const reversals = await reversalsServed(ledger);
-      const workload = new Workload(random, 24, Math.max(50, Math.round(OPS / 2_500)), reversals);
+      const workload = new Workload(
+        random,
+        24,
+        Math.max(50, Math.round(OPS / 2_500)),
+        reversals,
+        process.env.RELIABILITY_SIM_SAME_MS_RESET !== '1',
+      );
       const figures = {
         ops: 0,
         rounds: 0,
@@ -113,8 +122,11 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
         reversals: reversals ? 'exercised' : 'not served by the shell (usageEventOf): not exercised',
         uncollected: '0',
         outcomes: {} as Record<string, number>,
+        holdCases: {} as Record<string, number>,
+        holdCommands: {} as Record<string, number>,
       };
       const books = new Map<string, AccountBooks>();
+      const history = new Map<string, string[]>();
       const touched = new Set<string>();
       const where = () =>
         `(seed ${SEED}, after operation ${figures.ops}, clock ${new Date(ledger.now()).toISOString()})`;
@@ -131,11 +143,21 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
       const compare = (op: SimOp, expected: Outcome[], actual: Outcome[], at: number, index: number) => {
         // Two copies of one command race: either may go first, so compare them as a set.
         const order = (list: Outcome[]) => list.map((o) => canonical(o)).sort();
+        const accountId = op.kind === 'account' ? (op.data.accountId as string) : '';
         if (canonical(order(actual)) !== canonical(order(expected))) {
           throw new Error(
             `divergence at operation ${index} (seed ${SEED}, clock ${new Date(at).toISOString()}):\n` +
-              `command: ${JSON.stringify(op)}\nmodel:   ${JSON.stringify(expected)}\nledger:  ${JSON.stringify(actual)}`,
+              `command: ${JSON.stringify(op)}\nmodel:   ${JSON.stringify(expected)}\nledger:  ${JSON.stringify(actual)}\n` +
+              `the account's last commands:\n${(history.get(accountId) ?? []).join('\n')}`,
           );
+        }
+        if (op.kind === 'account') {
+          const lines = history.get(accountId) ?? [];
+          lines.push(
+            `${new Date(at).toISOString()} ${JSON.stringify(op.data)} ${op.type} → ${JSON.stringify(expected[0]).slice(0, 400)}`,
+          );
+          if (lines.length > HISTORY) lines.shift();
+          history.set(accountId, lines);
         }
         for (const outcome of expected) {
           const key =
@@ -145,7 +167,37 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
                 ? String(outcome.events[outcome.events.length - 1].type)
                 : outcome.kind;
           figures.outcomes[key] = (figures.outcomes[key] ?? 0) + 1;
+          if (op.kind === 'account' && HOLD_COMMANDS.includes(op.type)) {
+            const per = `${op.type} → ${key}`;
+            figures.holdCommands[per] = (figures.holdCommands[per] ?? 0) + 1;
+          }
+          if (outcome.kind === 'appended') for (const e of outcome.events) countHoldCase(e);
         }
+      };
+      /** Which of SPEC §6's cases the run reached (a run that never settles beyond a hold proves little). */
+      const countHoldCase = (e: Summary) => {
+        const cases: string[] = [];
+        const released = e.released as
+          { allowanceUnits: number; credits: string; expired: unknown[] } | undefined;
+        if (released !== undefined && released.expired.length > 0)
+          cases.push(`${String(e.type)}:grant expired while held`);
+        if (e.type === 'HoldRejected') cases.push(`HoldRejected:${String(e.reason)}`);
+        if (e.type === 'HoldSettled') {
+          const charged = e.charged as { allowanceUnits: number; credits: string };
+          const uncollected = e.uncollected as { credits: string; reason: string | null };
+          const returned =
+            released !== undefined && (released.allowanceUnits > 0 || released.credits !== '0');
+          cases.push(
+            uncollected.reason !== null
+              ? `HoldSettled:beyond, uncollected (${uncollected.reason})`
+              : charged.allowanceUnits > 0 || charged.credits !== '0'
+                ? 'HoldSettled:beyond, paid'
+                : returned
+                  ? 'HoldSettled:within'
+                  : 'HoldSettled:at',
+          );
+        }
+        for (const c of cases) figures.holdCases[c] = (figures.holdCases[c] ?? 0) + 1;
       };
       const started = Date.now();
       let nextRestart = RESTART_EVERY;

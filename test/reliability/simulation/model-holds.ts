@@ -3,6 +3,7 @@ import {
   balanceOf,
   evaluateUsage,
   expiredAt,
+  freshWindow,
   grantsFor,
   heldViewOf,
   isLive,
@@ -164,6 +165,18 @@ export function placeHold(
     commit();
   }
   const allocations: Share[] = [...perGrant].map(([grantId, c]) => ({ grantId, credits: c }));
+  // The instances the units are held in: found open, or opened by the lines (on the scratch copy).
+  const instances = (units === 0 ? [] : windows).map((w) => {
+    const found = (scratch.windows.get(product) ?? []).find(
+      (s) => s.name === w.window && s.startedAt === Date.parse(w.startedAt),
+    ) as ModelWindow;
+    return {
+      name: found.name,
+      startedAt: found.startedAt,
+      resetsAt: found.resetsAt,
+      instance: found.instance,
+    };
+  });
   const expiresAt = now + ttl * 1000;
   const summary = {
     type: 'HoldPlaced',
@@ -180,14 +193,12 @@ export function placeHold(
   return one(summary, () => {
     for (const s of allocations)
       (account.grants.find((g) => g.id === s.grantId) as ModelGrant).remaining -= s.credits;
-    const heldWindows = units === 0 ? [] : windows;
     // A hold that draws allowance opens (anchors) the window it is held in, as usage would.
     const list = [...(account.windows.get(product) ?? [])];
-    for (const w of heldWindows) {
-      const startedAt = Date.parse(w.startedAt);
-      const at = list.findIndex((s) => s.name === w.window);
-      if (at >= 0 && list[at].startedAt === startedAt) continue;
-      const fresh: ModelWindow = { name: w.window, startedAt, resetsAt: Date.parse(w.resetsAt), used: 0 };
+    for (const w of instances) {
+      const at = list.findIndex((s) => s.name === w.name);
+      if (at >= 0 && list[at].instance === w.instance) continue;
+      const fresh: ModelWindow = { ...w, used: 0 };
       if (at >= 0) list[at] = fresh;
       else list.push(fresh);
     }
@@ -198,7 +209,7 @@ export function placeHold(
       status: 'held',
       expiresAt,
       allowanceUnits: units,
-      windows: heldWindows.map((w) => ({ name: w.window, startedAt: Date.parse(w.startedAt) })),
+      windows: instances.map(({ name, startedAt, instance }) => ({ name, startedAt, instance })),
       credits,
       allocations,
     });
@@ -296,15 +307,11 @@ export function settleHold(
   // units beyond the hold are charged to the live windows (opening them), like usage.
   const after = rules.map((rule) => {
     let w = liveOf(rule.name);
-    const heldHere =
-      w !== null && hold.windows.some((h) => h.name === w?.name && h.startedAt === w?.startedAt);
+    const heldHere = w !== null && hold.windows.some((h) => h.instance === w?.instance);
     if (w !== null && heldHere && fromHold > 0) w = { ...w, used: w.used + fromHold };
-    if (fromLive > 0)
-      w =
-        w === null
-          ? { name: rule.name, startedAt: now, resetsAt: now + rule.durationMs, used: fromLive }
-          : { ...w, used: w.used + fromLive };
-    // A usage's units count where they were held only in that very instance (name + start).
+    if (fromLive > 0) w = w === null ? freshWindow(rule, now, fromLive) : { ...w, used: w.used + fromLive };
+    // For a reversal (reversals/RULES.md): the units consumed from the hold count where the hold held
+    // them, an instance named by name + start.
     const wasHeld =
       w !== null && hold.windows.some((h) => h.name === w?.name && h.startedAt === w?.startedAt);
     return { rule, open: w, wasHeld };

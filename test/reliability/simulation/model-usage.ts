@@ -2,6 +2,12 @@ import { type Card, decimal, iso, micro, monthOf } from './model-money';
 import type { Summary } from './sim-types';
 
 export interface ModelWindow {
+  /**
+   * The window instance: a window that ends or is reset and opens again — even in the same
+   * millisecond — is another instance, and held units lapse with theirs (holds/RULES.md "While a
+   * hold is open" 1: "the successor window starts full").
+   */
+  readonly instance: number;
   readonly name: string;
   readonly startedAt: number;
   readonly resetsAt: number;
@@ -32,7 +38,11 @@ export interface ModelHold {
   readonly expiresAt: number;
   readonly allowanceUnits: number;
   /** The window instances (name + start) the units are held in. */
-  readonly windows: readonly { readonly name: string; readonly startedAt: number }[];
+  readonly windows: readonly {
+    readonly name: string;
+    readonly startedAt: number;
+    readonly instance: number;
+  }[];
   readonly credits: bigint;
   /** Per grant, in the order the lines drew them (burn order): a settlement consumes in this order. */
   readonly allocations: readonly { readonly grantId: string; readonly credits: bigint }[];
@@ -75,14 +85,22 @@ export function heldViewOf(account: ModelAccount): HeldView {
   return {
     unitsIn: (product, window) =>
       open
-        .filter(
-          (h) =>
-            h.product === product &&
-            h.windows.some((w) => w.name === window.name && w.startedAt === window.startedAt),
-        )
+        .filter((h) => h.product === product && h.windows.some((w) => w.instance === window.instance))
         .reduce((s, h) => s + h.allowanceUnits, 0),
     credits: open.reduce((s, h) => s + h.credits, 0n),
   };
+}
+
+let instances = 0;
+
+/** A window opened at `now` by usage (or a hold, or a settlement): a new instance. */
+export function freshWindow(
+  rule: { name: string; durationMs: number },
+  now: number,
+  used: number,
+): ModelWindow {
+  instances += 1;
+  return { instance: instances, name: rule.name, startedAt: now, resetsAt: now + rule.durationMs, used };
 }
 
 export const NOTHING_HELD: HeldView = { unitsIn: () => 0, credits: 0n };
@@ -258,7 +276,7 @@ export function evaluateUsage(
           rule: l.rule,
           open: l.open
             ? { ...l.open, used: l.open.used + allowanceUnits }
-            : { name: l.rule.name, startedAt: now, resetsAt: now + l.rule.durationMs, used: allowanceUnits },
+            : freshWindow(l.rule, now, allowanceUnits),
         },
   );
   const allocations: { grantId: string; credits: string; grant: ModelGrant; take: bigint }[] = [];
