@@ -79,4 +79,29 @@ describe('AppendOnlyIndex: an immutable map that grows without copying', () => {
     expect(grown).not.toEqual(built.with('c', 3));
     expect(grown.with('c', 3)).not.toEqual(built.with('c', 4));
   });
+
+  it('shares the next slot when a sibling version wrote the same key with an equal value (no copy)', () => {
+    const base = AppendOnlyIndex.empty<string, { status: string; usageId: string | null }>().with('h-0', {
+      status: 'released',
+      usageId: null,
+    });
+    const first = { status: 'expired', usageId: null };
+    const decided = base.with('h-1', first);
+    // The shell folds the same event from the same state: an equal value, another object.
+    const folded = base.with('h-1', { status: 'expired', usageId: null });
+    expect(folded.get('h-1')).toBe(first); // the slot is shared, not copied
+    expect([...folded]).toEqual([...decided]);
+    // Folding on from the shared version stays invisible to its sibling, and to the base.
+    const later = folded.with('h-2', { status: 'settled', usageId: 'u-2' });
+    expect(later.get('h-2')).toEqual({ status: 'settled', usageId: 'u-2' });
+    expect(decided.has('h-2')).toBe(false);
+    expect(base.size).toBe(1);
+    // Another value, or another key, is a real branch: copied, and each reads its own.
+    const other = base.with('h-1', { status: 'settled', usageId: 'u-1' });
+    expect(other.get('h-1')).toEqual({ status: 'settled', usageId: 'u-1' });
+    expect(decided.get('h-1')).toBe(first);
+    const otherKey = base.with('h-9', first);
+    expect(otherKey.has('h-1')).toBe(false);
+    expect(otherKey.get('h-9')).toBe(first);
+  });
 });

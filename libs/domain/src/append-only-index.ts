@@ -49,6 +49,13 @@ export class AppendOnlyIndex<K, V> implements ReadonlyMap<K, V> {
       this.#slots.set(key, { value, ordinal: this.#size });
       return new AppendOnlyIndex(this.#slots, this.#size + 1);
     }
+    // A sibling version already wrote this key, with an equal value, as the very next slot: the
+    // decider folds its own events (lazy expiry) and the shell then folds the same events from the
+    // same state. That version is this one plus the key, so share it rather than copy everything.
+    const next = this.#slots.get(key);
+    if (next !== undefined && next.ordinal === this.#size && shallowEqual(next.value, value)) {
+      return new AppendOnlyIndex(this.#slots, this.#size + 1);
+    }
     return AppendOnlyIndex.of<K, V>([...this, [key, value]]);
   }
 
@@ -91,4 +98,15 @@ export class AppendOnlyIndex<K, V> implements ReadonlyMap<K, V> {
   #visible(slot: Slot<V> | undefined): Slot<V> | undefined {
     return slot !== undefined && slot.ordinal < this.#size ? slot : undefined;
   }
+}
+
+/** Equal primitives, or plain records whose own fields are the same primitives (or the same objects). */
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.hasOwn(rb, k) && Object.is(ra[k], rb[k]));
 }

@@ -28,3 +28,5 @@ export * from './holds/state';
 export * from './holds/decide-holds';
 export * from './reversals/commands';
 export * from './reversals/events';
+export * from './holds/outcome';
+export * from './reversals/outcome';

@@ -108,11 +108,13 @@ export function allowanceResetsAt(windows: readonly CurrentWindow[], units: numb
   return Math.max(...blocking.map((w) => (w.open as OpenWindow).resetsAt));
 }
 
+/** A window with no hold in it (`held` 0); `snapshotsWithoutHeld` (holds/state.ts) splits a view's `used`. */
 export function windowSnapshot(window: CurrentWindow): WindowSnapshot {
   return {
     product: window.product,
     window: window.rule.name,
     used: window.open?.used ?? 0,
+    held: 0,
     limit: window.rule.limitUnits,
     remaining: remainingOf(window),
     startedAt: window.open === null ? null : isoOf(window.open.startedAt),

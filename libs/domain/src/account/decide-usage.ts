@@ -26,6 +26,7 @@ import type { RecordUsage, RecordUsageData } from './commands';
 import { events, failure, repeatOf, type Decision, type DecisionContext } from './decision';
 import type { RejectionReason, UsageFacts } from './events';
 import type { AccountState } from './state';
+import { heldCredits } from '../holds/state';
 import { checkDerivedTime, checkId, checkInstant, checkIntegerRange, type Faults } from './validate';
 
 /** occurredAt is the caller's clock: accepted up to 5 minutes ahead and 35 days behind the ledger's. */
@@ -116,7 +117,7 @@ export function evaluateUsage(
 }
 
 /** A window opened now must end within the ledger's range (its `resetsAt` is stored and read back). */
-function windowEndFaults(windows: readonly CurrentWindow[]): Faults {
+export function windowEndFaults(windows: readonly CurrentWindow[]): Faults {
   const faults: Faults = [];
   for (const w of windows) {
     if (w.open !== null) {
@@ -217,5 +218,7 @@ function usageFactsOf(
     units: evaluation.price.units,
     windows: evaluation.windows.map(windowSnapshot),
     balanceAfter: formatCredits(evaluation.balanceAfter),
+    // A usage neither holds nor releases: what open holds keep stays as it was.
+    heldAfter: formatCredits(heldCredits(state.holds)),
   };
 }

@@ -52,8 +52,10 @@ export function decide(command: AccountCommand, state: AccountState, context: De
   const stamp = stampOf(state.accountId, command.metadata, context);
   const holdsExpired = holdExpiryEvents(state, stamp, now);
   const afterHolds = holdsExpired.reduce<AccountState>(evolve, state);
-  const expired = [...holdsExpired, ...expiryEvents(afterHolds, stamp, now)];
-  const afterExpiry = expired.reduce<AccountState>(evolve, state);
+  const grantsExpired = expiryEvents(afterHolds, stamp, now);
+  // Folded on from `afterHolds`, not again from `state`: a second branch would copy the indexes.
+  const afterExpiry = grantsExpired.reduce<AccountState>(evolve, afterHolds);
+  const expired = [...holdsExpired, ...grantsExpired];
   const decision = decideAfterExpiry(command, afterExpiry, context);
   return decision.kind === 'events' ? events(...expired, ...decision.events) : decision;
 }

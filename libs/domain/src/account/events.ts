@@ -15,11 +15,16 @@ export interface EventStamp {
   readonly actor: string;
 }
 
-/** A window as it stood after the decision. `startedAt`/`resetsAt` are null when it is not open. */
+/**
+ * A window as it stood after the decision. `startedAt`/`resetsAt` are null when it is not open.
+ * `used` is what usage consumed; `held` what open holds keep in this very window instance (issue
+ * 17; absent in events recorded before it, read as 0); `remaining` = max(0, limit − used − held).
+ */
 export interface WindowSnapshot {
   readonly product: string;
   readonly window: string;
   readonly used: number;
+  readonly held?: number;
   readonly limit: number;
   readonly remaining: number;
   readonly startedAt: string | null;
@@ -50,6 +55,8 @@ export interface UsageFacts extends EventStamp {
   readonly windows: readonly WindowSnapshot[];
   /** Remaining credits over all live grants after the decision (any product). */
   readonly balanceAfter: string;
+  /** Credits held by open holds after the decision (issue 17; absent before it, read as "0"). */
+  readonly heldAfter?: string;
 }
 
 interface Event<T extends string, D> {

@@ -164,6 +164,7 @@ describe('usageOutcomeOf (API.md Usage outcome)', () => {
           product: 'codex',
           window: '5h',
           used: 10,
+          held: 0,
           limit: 10,
           remaining: 0,
           usedPercent: 100,
@@ -174,6 +175,7 @@ describe('usageOutcomeOf (API.md Usage outcome)', () => {
           product: 'codex',
           window: 'weekly',
           used: 10,
+          held: 0,
           limit: 30,
           remaining: 20,
           usedPercent: 33,
@@ -181,7 +183,7 @@ describe('usageOutcomeOf (API.md Usage outcome)', () => {
           resetsAt: isoOf(T0 + 7 * DAY),
         },
       ],
-      credits: { balance: '90' },
+      credits: { balance: '90', held: '0' },
       recordedAt: isoOf(T0),
     });
   });

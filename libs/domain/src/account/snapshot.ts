@@ -2,7 +2,7 @@ import { AppendOnlyIndex } from '../append-only-index';
 import { creditsFromStored, formatCredits } from '../credits';
 import type { IdempotencyEntry } from '../idempotency';
 import type { AccountState, GrantState, OpenWindow } from './state';
-import type { HoldState } from '../holds/state';
+import type { ClosedHold, HoldState } from '../holds/state';
 
 /**
  * Snapshots let the shell skip folding a long stream. The format is versioned; a snapshot of
@@ -10,8 +10,12 @@ import type { HoldState } from '../holds/state';
  * Credits become decimal strings and the idempotency index a list of [key, fingerprint, revision]
  * triples — the compact part that grows with every keyed command.
  */
-/** 3 added the holds slice (issue 17); a format-2 snapshot is refused and the stream folded from 0. */
-export const SNAPSHOT_FORMAT = 3;
+/**
+ * 3 added the holds slice (issue 17); 4 split it: open holds in full, closed holds as
+ * [holdId, status, usageId] triples. A snapshot of another format is refused: the shell must then
+ * fold from 0 (it bumps its snapshot version with this one, so it never loads an older one).
+ */
+export const SNAPSHOT_FORMAT = 4;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 
@@ -26,7 +30,9 @@ export interface AccountSnapshot {
   readonly spendingCap: string | null;
   readonly monthSpend: { readonly month: number; readonly credits: string };
   readonly idempotency: readonly (readonly [string, string, number])[];
+  /** Open holds only. */
   readonly holds: readonly HoldJson[];
+  readonly closedHolds: readonly (readonly [string, ClosedHold['status'], string | null])[];
   readonly reversals: readonly (readonly [string, string])[];
 }
 
@@ -51,18 +57,26 @@ export function snapshotOf(state: AccountState): AccountSnapshot {
     spendingCap: state.spendingCap === null ? null : formatCredits(state.spendingCap),
     monthSpend: { month: state.monthSpend.month, credits: formatCredits(state.monthSpend.credits) },
     idempotency: [...state.idempotency].map(([key, e]) => [key, e.fingerprint, e.revision] as const),
-    reversals: [...state.reversals],
     holds: [...state.holds.values()].map((h) => ({
       ...h,
       credits: formatCredits(h.credits),
       allocations: h.allocations.map((a) => ({ grantId: a.grantId, credits: formatCredits(a.credits) })),
     })),
+    closedHolds: [...state.closedHolds].map(([holdId, c]) => [holdId, c.status, c.usageId] as const),
+    reversals: [...state.reversals],
   };
+}
+
+function isSnapshotOfThisFormat(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null) return false;
+  const s = json as Record<string, unknown>;
+  const lists = [s.idempotency, s.holds, s.closedHolds, s.reversals];
+  return s.format === SNAPSHOT_FORMAT && lists.every((list) => Array.isArray(list));
 }
 
 export function stateFromSnapshot(json: unknown): AccountState {
   const s = json as AccountSnapshot;
-  if (typeof s !== 'object' || s === null || s.format !== SNAPSHOT_FORMAT || !Array.isArray(s.idempotency)) {
+  if (!isSnapshotOfThisFormat(json)) {
     throw new RangeError(
       `not an account snapshot of format ${SNAPSHOT_FORMAT}: fold the stream from revision 0`,
     );
@@ -83,9 +97,8 @@ export function stateFromSnapshot(json: unknown): AccountState {
     idempotency: AppendOnlyIndex.of<string, IdempotencyEntry>(
       s.idempotency.map(([key, fingerprint, revision]) => [key, { fingerprint, revision }]),
     ),
-    reversals: new Map(s.reversals ?? []),
     holds: new Map(
-      (s.holds ?? []).map((h) => [
+      s.holds.map((h): [string, HoldState] => [
         h.holdId,
         {
           ...h,
@@ -97,5 +110,9 @@ export function stateFromSnapshot(json: unknown): AccountState {
         },
       ]),
     ),
+    closedHolds: AppendOnlyIndex.of<string, ClosedHold>(
+      s.closedHolds.map(([holdId, status, usageId]) => [holdId, { status, usageId }]),
+    ),
+    reversals: AppendOnlyIndex.of<string, string>(s.reversals),
   };
 }

@@ -4,7 +4,13 @@ import { idempotencyKeys, type IdempotencyIndex } from '../idempotency';
 import { msFromStored, utcMonthOf, type EpochMs } from '../time';
 import type { MoneyPaid } from './commands';
 import type { AccountEvent, Allocation, WindowSnapshot } from './events';
-import { applyHoldEvent, noHolds, type HoldsState } from '../holds/state';
+import {
+  applyHoldEvent,
+  noClosedHolds,
+  noHolds,
+  type ClosedHoldsState,
+  type HoldsState,
+} from '../holds/state';
 import { applyUsageReversed, type ReversalsState } from '../reversals/state';
 
 /** A window that has been opened by usage. Limits are not stored: they come from the current plan. */
@@ -49,9 +55,11 @@ export interface AccountState {
   /** Credits charged in `month` (UTC months since year 0): enough for the calendar-month cap. */
   readonly monthSpend: { readonly month: number; readonly credits: Credits };
   readonly idempotency: IdempotencyIndex;
-  /** The holds slice (holds/state.ts): held credits are off their grants' remaining, held units kept apart. */
+  /** Open holds (holds/state.ts): held credits are off their grants' remaining, held units kept apart. */
   readonly holds: HoldsState;
-  /** usageId → reversalId (reversals/state.ts): a usage is reversed at most once. */
+  /** Holds that ended (status + usageId), an AppendOnlyIndex: looked up, never iterated by a decision. */
+  readonly closedHolds: ClosedHoldsState;
+  /** usageId → reversalId (reversals/state.ts), an AppendOnlyIndex: a usage is reversed at most once. */
   readonly reversals: ReversalsState;
 }
 
@@ -67,7 +75,8 @@ export function initialState(): AccountState {
     monthSpend: { month: 0, credits: 0n },
     idempotency: AppendOnlyIndex.empty(),
     holds: noHolds(),
-    reversals: new Map(),
+    closedHolds: noClosedHolds(),
+    reversals: AppendOnlyIndex.empty(),
   };
 }
 
@@ -86,6 +95,7 @@ function draftOf(state: AccountState): Draft {
     monthSpend: state.monthSpend,
     idempotency: state.idempotency,
     holds: state.holds,
+    closedHolds: state.closedHolds,
     reversals: state.reversals,
   };
 }

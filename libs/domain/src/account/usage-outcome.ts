@@ -1,7 +1,19 @@
 import { usedPercent } from '../windows';
+import { creditsFromStored, formatCredits } from '../credits';
+import type { HoldSettled } from '../holds/events';
 import type { Allocation, RejectionReason, UsageRecorded, UsageRejected, WindowSnapshot } from './events';
 
-export type WindowView = WindowSnapshot & { readonly usedPercent: number };
+/** A window in an answer: `held` always there (0 for events recorded before holds existed). */
+export type WindowView = Omit<WindowSnapshot, 'held'> & {
+  readonly held: number;
+  readonly usedPercent: number;
+};
+
+/** `credits` of an answer: what can still be drawn, and what open holds keep (API.md "Holds and reversals"). */
+export interface CreditsView {
+  readonly balance: string;
+  readonly held: string;
+}
 
 /** API.md "Usage outcome", minus `position`, which only the shell knows (the global log position). */
 export interface UsageOutcome {
@@ -17,7 +29,7 @@ export interface UsageOutcome {
   readonly requiredCredits: string | null;
   readonly resetsAt: string | null;
   readonly windows: readonly WindowView[];
-  readonly credits: { readonly balance: string };
+  readonly credits: CreditsView;
   readonly recordedAt: string;
 }
 
@@ -27,6 +39,7 @@ export function windowView(w: WindowSnapshot): WindowView {
     product: w.product,
     window: w.window,
     used: w.used,
+    held: w.held ?? 0,
     limit: w.limit,
     remaining: w.remaining,
     startedAt: w.startedAt,
@@ -35,8 +48,19 @@ export function windowView(w: WindowSnapshot): WindowView {
   };
 }
 
-/** Rebuilt from the event alone, so a replayed request answers exactly what the first one did. */
-export function usageOutcomeOf(event: UsageRecorded | UsageRejected): UsageOutcome {
+/** The `credits` of an answer from an event's `balanceAfter`/`heldAfter` (absent before holds: "0"). */
+export const creditsViewOf = (d: { balanceAfter: string; heldAfter?: string }): CreditsView => ({
+  balance: d.balanceAfter,
+  held: d.heldAfter ?? '0',
+});
+
+/**
+ * Rebuilt from the event alone, so a replayed request answers exactly what the first one did. A
+ * settlement (HoldSettled) is a usage: `charged` is what it cost in all — consumed from its hold
+ * plus charged beyond it, one allocation per grant in burn order (the hold's first).
+ */
+export function usageOutcomeOf(event: UsageRecorded | UsageRejected | HoldSettled): UsageOutcome {
+  if (event.type === 'HoldSettled') return settledUsageOf(event);
   const d = event.data;
   const rejected = event.type === 'UsageRejected' ? event.data : null;
   const recorded = event.type === 'UsageRecorded' ? event.data : null;
@@ -54,7 +78,37 @@ export function usageOutcomeOf(event: UsageRecorded | UsageRejected): UsageOutco
     requiredCredits: rejected?.requiredCredits ?? null,
     resetsAt: rejected?.resetsAt ?? null,
     windows: d.windows.map(windowView),
-    credits: { balance: d.balanceAfter },
+    credits: creditsViewOf(d),
     recordedAt: d.recordedAt,
   };
+}
+
+function settledUsageOf(event: HoldSettled): UsageOutcome {
+  const d = event.data;
+  const credits = creditsFromStored(d.consumed.credits) + creditsFromStored(d.charged.credits);
+  return {
+    usageId: d.usageId,
+    accountId: d.accountId,
+    outcome: 'accepted',
+    reason: null,
+    charged: {
+      allowanceUnits: d.consumed.allowanceUnits + d.charged.allowanceUnits,
+      credits: formatCredits(credits),
+      allocations: mergedByGrant([...d.consumed.allocations, ...d.charged.allocations]),
+    },
+    requiredCredits: null,
+    resetsAt: null,
+    windows: d.windows.map(windowView),
+    credits: creditsViewOf(d),
+    recordedAt: d.recordedAt,
+  };
+}
+
+/** One allocation per grant, at the place of its first appearance (burn order kept). */
+export function mergedByGrant(allocations: readonly Allocation[]): Allocation[] {
+  if (allocations.length < 2) return [...allocations];
+  const byGrant = new Map<string, bigint>();
+  for (const a of allocations)
+    byGrant.set(a.grantId, (byGrant.get(a.grantId) ?? 0n) + creditsFromStored(a.credits));
+  return [...byGrant].map(([grantId, c]) => ({ grantId, credits: formatCredits(c) }));
 }

@@ -9,7 +9,7 @@ import { liveWindows, windowSnapshot } from '../windows';
 import type { RecordUsageData } from './commands';
 import type { DecisionContext } from './decision';
 import { evaluateUsage } from './decide-usage';
-import { withHoldsApplied } from '../holds/state';
+import { heldCredits, heldOnGrant, snapshotsWithoutHeld, withHoldsApplied } from '../holds/state';
 import type { RejectionReason } from './events';
 import type { AccountState, GrantState } from './state';
 import { windowView, type UsageOutcome, type WindowView } from './usage-outcome';
@@ -22,6 +22,8 @@ export interface GrantView {
   readonly credits: string;
   /** What can still be drawn: 0 once expired or refunded. */
   readonly remaining: string;
+  /** Kept by open holds (off `remaining`; a hold keeps its share even past the grant's expiry). */
+  readonly held: string;
   readonly expiresAt: string | null;
   readonly products: readonly string[] | null;
   readonly priority: number;
@@ -45,7 +47,11 @@ export interface AccountView {
   readonly accountId: string;
   readonly plan: string;
   readonly windows: readonly ProductWindowView[];
-  readonly credits: { readonly balance: string; readonly grants: readonly GrantView[] };
+  readonly credits: {
+    readonly balance: string;
+    readonly held: string;
+    readonly grants: readonly GrantView[];
+  };
   readonly spendingCap: { readonly creditsPerMonth: string | null; readonly spentThisMonth: string };
 }
 
@@ -60,10 +66,13 @@ export function accountView(state: AccountState, now: EpochMs, context: Decision
   if (state.accountId === null || state.plan === null) return null;
   const plan = state.plan;
   const entries = Object.entries(planOf(context.rateCard, plan)?.products ?? {});
+  // Decided on the view with holds applied (remaining = limit − used − held), then split back.
+  const applied = withHoldsApplied(state, now);
   const windows = entries.flatMap(([product, entry]) =>
-    liveWindows(state.windows, product, entry.windows, plan, now, context.resets).map((w) =>
-      productWindowView(windowView(windowSnapshot(w)), context.rateCard),
-    ),
+    snapshotsWithoutHeld(
+      state.holds,
+      liveWindows(applied.windows, product, entry.windows, plan, now, context.resets).map(windowSnapshot),
+    ).map((w) => productWindowView(windowView(w), context.rateCard)),
   );
   const grants = state.grants.map((g): GrantView => {
     const status = grantStatus(g, now);
@@ -72,6 +81,7 @@ export function accountView(state: AccountState, now: EpochMs, context: Decision
       kind: g.kind,
       credits: formatCredits(g.credits),
       remaining: formatCredits(status === 'active' ? g.remaining : 0n),
+      held: formatCredits(heldOnGrant(state.holds, g.grantId)),
       expiresAt: g.expiresAt === null ? null : isoOf(g.expiresAt),
       products: g.products,
       priority: g.priority,
@@ -82,7 +92,11 @@ export function accountView(state: AccountState, now: EpochMs, context: Decision
     accountId: state.accountId,
     plan,
     windows,
-    credits: { balance: formatCredits(balanceOf(state.grants, now)), grants },
+    credits: {
+      balance: formatCredits(balanceOf(state.grants, now)),
+      held: formatCredits(heldCredits(state.holds)),
+      grants,
+    },
     spendingCap: {
       creditsPerMonth: state.spendingCap === null ? null : formatCredits(state.spendingCap),
       spentThisMonth: formatCredits(spentThisMonth(state, now)),

@@ -7,9 +7,12 @@ import { formatCredits, type Credits } from '../credits';
 import { invalid } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { isoOf, utcMonthOf } from '../time';
-import { windowSnapshot, type CurrentWindow } from '../windows';
+import type { WindowSnapshot } from '../account/events';
+import { planProductOf } from '../rate-card';
+import { liveWindows, windowSnapshot, type CurrentWindow } from '../windows';
 import { DEFAULT_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, type PlaceHold } from './commands';
-import { snapshotsWithoutHeld, withHoldsApplied } from './state';
+import type { HeldWindow } from './events';
+import { heldCredits, snapshotsWithoutHeld, withHoldsApplied } from './state';
 import { checkLines, checkProduct } from './validate-lines';
 
 /**
@@ -35,7 +38,9 @@ export function decidePlaceHold(command: PlaceHold, state: AccountState, context
 
   const stamp = { fingerprint: metadata.fingerprint, plan: state.plan ?? '', product: data.product };
   const request = { holdId: data.holdId, ...stamp, lines: lines.map((l) => l.line) };
-  let view = withHoldsApplied(state, metadata.now);
+  const before = withHoldsApplied(state, metadata.now);
+  const held0 = heldCredits(state.holds);
+  let view = before;
   let units = 0;
   let credits: Credits = 0n;
   let charged: readonly CurrentWindow[] = [];
@@ -56,8 +61,10 @@ export function decidePlaceHold(command: PlaceHold, state: AccountState, context
           reason: e.reason,
           requiredCredits: formatCredits(credits + e.price.overageCredits),
           resetsAt: e.resetsAt === null ? null : isoOf(e.resetsAt),
-          windows: snapshotsWithoutHeld(state.holds, e.windows.map(windowSnapshot)),
+          // The state before the hold, not after the lines before the one that failed.
+          windows: productSnapshots(state, before, data.product, 0, context, metadata.now),
           balanceAfter: formatCredits(balanceOf(state.grants, metadata.now)),
+          heldAfter: formatCredits(held0),
         }),
       });
     }
@@ -72,25 +79,44 @@ export function decidePlaceHold(command: PlaceHold, state: AccountState, context
     data: stamped(data.accountId, metadata, context, request, {
       expiresAt: isoOf(expiresAt),
       allowanceUnits: units,
-      windows:
-        units === 0
-          ? []
-          : charged.flatMap((w) =>
-              w.open === null
-                ? []
-                : [
-                    {
-                      window: w.rule.name,
-                      startedAt: isoOf(w.open.startedAt),
-                      resetsAt: isoOf(w.open.resetsAt),
-                    },
-                  ],
-            ),
+      heldIn: units === 0 ? [] : heldWindowsOf(charged),
       credits: formatCredits(credits),
       allocations: [...held].map(([grantId, c]) => ({ grantId, credits: formatCredits(c) })),
+      windows: productSnapshots(state, view, data.product, units, context, metadata.now),
       balanceAfter: formatCredits(balanceOf(state.grants, metadata.now) - credits),
+      heldAfter: formatCredits(held0 + credits),
     }),
   });
+}
+
+const heldWindowsOf = (charged: readonly CurrentWindow[]): HeldWindow[] =>
+  charged.flatMap((w) =>
+    w.open === null
+      ? []
+      : [{ window: w.rule.name, startedAt: isoOf(w.open.startedAt), resetsAt: isoOf(w.open.resetsAt) }],
+  );
+
+/**
+ * The product's windows in `view` (a decision view: held units counted in `used`) as an event
+ * records them: `used` the real used, `held` the units open holds keep there — the holds of
+ * `state`, plus `ownUnits` of the hold being placed, held in every window of the product.
+ */
+function productSnapshots(
+  state: AccountState,
+  view: AccountState,
+  product: string,
+  ownUnits: number,
+  context: DecisionContext,
+  now: number,
+): readonly WindowSnapshot[] {
+  const plan = state.plan ?? '';
+  const rules = planProductOf(context.rateCard, plan, product).windows;
+  const current = liveWindows(view.windows, product, rules, plan, now, context.resets);
+  return snapshotsWithoutHeld(state.holds, current.map(windowSnapshot)).map((w) =>
+    ownUnits === 0 || w.startedAt === null
+      ? w
+      : { ...w, used: w.used - ownUnits, held: (w.held ?? 0) + ownUnits },
+  );
 }
 
 /** The view after one line: its units counted in the windows, its credits off the grants and into the month. */

@@ -9,7 +9,7 @@ import { idempotencyKeys } from '../idempotency';
 import { isoOf, type EpochMs } from '../time';
 import type { ExpireHold, ReleaseHold } from './commands';
 import type { HoldExpired, Released } from './events';
-import { holdsDue, type HeldCredits, type HoldState } from './state';
+import { holdsDue, holdStatusOf, type HeldCredits, type HoldState } from './state';
 
 /**
  * What giving back `credits` of a hold's allocations does at `now`: each share goes back to its
@@ -35,9 +35,21 @@ export function releasedOf(
   return { allowanceUnits, credits: formatCredits(total), allocations: back, expired };
 }
 
-/** The conflict for a command on a hold that is no longer held: it names the state (SPEC §6: 409). */
-export function notHeld(hold: HoldState): Decision {
-  return failure(conflict(`hold "${hold.holdId}" is ${hold.status}`));
+/**
+ * The open hold a settle or release acts on, or its answer: 404 when the account never had it,
+ * 409 naming the state when it ended (SPEC §6). Only looked up, never iterated.
+ */
+export function openHoldOr(
+  state: AccountState,
+  holdId: string,
+  accountId: string,
+): { readonly hold: HoldState } | { readonly answer: Decision } {
+  const hold = state.holds.get(holdId);
+  if (hold !== undefined) return { hold };
+  const closed = state.closedHolds.get(holdId);
+  if (closed === undefined)
+    return { answer: failure(notFound(`hold "${holdId}" not found on account "${accountId}"`)) };
+  return { answer: failure(conflict(`hold "${holdId}" is ${closed.status}`)) };
 }
 
 export function decideReleaseHold(
@@ -52,10 +64,9 @@ export function decideReleaseHold(
   checkId(faults, 'holdId', data.holdId);
   checkText(faults, 'reason', data.reason);
   if (faults.length > 0) return failure(invalid(faults));
-  const hold = state.holds.get(data.holdId);
-  if (hold === undefined)
-    return failure(notFound(`hold "${data.holdId}" not found on account "${data.accountId}"`));
-  if (hold.status !== 'held') return notHeld(hold);
+  const found = openHoldOr(state, data.holdId, data.accountId);
+  if ('answer' in found) return found.answer;
+  const { hold } = found;
   return events({
     type: 'HoldReleased',
     data: stamped(data.accountId, metadata, context, {
@@ -72,8 +83,7 @@ export function decideReleaseHold(
  * (which runs before every command), so there is nothing left to append. Idempotent by value.
  */
 export function decideExpireHold(command: ExpireHold, state: AccountState): Decision {
-  const hold = state.holds.get(command.data.holdId);
-  if (hold === undefined) {
+  if (holdStatusOf(state, command.data.holdId) === undefined) {
     return failure(
       notFound(`hold "${command.data.holdId}" not found on account "${command.data.accountId}"`),
     );

@@ -1,10 +1,11 @@
 import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from '../account/decision';
-import type { RejectionReason } from '../account/events';
+import type { RejectionReason, WindowSnapshot } from '../account/events';
+import { windowEndFaults } from '../account/decide-usage';
 import type { AccountState } from '../account/state';
 import { checkId, type Faults } from '../account/validate';
 import { allocateCredits, balanceOf, grantAppliesTo, isUsable } from '../allocate-credits';
 import { creditsFromStored, formatCredits, type Credits } from '../credits';
-import { invalid, notFound } from '../errors';
+import { invalid } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { planProductOf } from '../rate-card';
 import { spentThisMonth } from '../spending-cap';
@@ -17,8 +18,9 @@ import {
   type CurrentWindow,
 } from '../windows';
 import type { SettleHold } from './commands';
-import { notHeld, releasedOf } from './decide-release';
-import { withHoldsApplied, type HeldCredits, type HoldState } from './state';
+import { openHoldOr, releasedOf } from './decide-release';
+import { heldCredits, heldUnitsIn, withHoldsApplied, type HeldCredits, type HoldState } from './state';
+import { isoOf, msFromStored } from '../time';
 import { checkLines } from './validate-lines';
 
 /**
@@ -41,12 +43,11 @@ export function decideSettleHold(
   const faults: Faults = [];
   checkId(faults, 'holdId', data.holdId);
   checkId(faults, 'usageId', data.usageId);
-  const hold = state.holds.get(data.holdId);
+  const found = openHoldOr(state, data.holdId, data.accountId);
+  const hold = 'hold' in found ? found.hold : undefined;
   const lines = hold === undefined ? [] : checkLines(faults, context.rateCard, hold.product, data.lines);
   if (faults.length > 0) return failure(invalid(faults));
-  if (hold === undefined)
-    return failure(notFound(`hold "${data.holdId}" not found on account "${data.accountId}"`));
-  if (hold.status !== 'held') return notHeld(hold);
+  if (hold === undefined) return (found as { answer: Decision }).answer;
 
   const plan = state.plan ?? '';
   const entry = planProductOf(context.rateCard, plan, hold.product);
@@ -73,6 +74,9 @@ export function decideSettleHold(
   const excess = overage - consumed.total;
   const payment = payExcess(state, hold, excess, consumed.total, entry.creditsAllowed, now);
   const windows = windowsAfter(state, hold, fromHold, fromLive, context, now);
+  // A settlement may open a window (units beyond the hold): its end must be a time the ledger can store.
+  const endFaults = windowEndFaults(windows);
+  if (endFaults.length > 0) return failure(invalid(endFaults));
   return events({
     type: 'HoldSettled',
     data: stamped(data.accountId, metadata, context, {
@@ -83,6 +87,7 @@ export function decideSettleHold(
       product: hold.product,
       lines: lines.map((l) => l.line),
       units,
+      heldIn: hold.windows.map((w) => ({ window: w.name, startedAt: isoOf(w.startedAt) })),
       consumed: {
         allowanceUnits: fromHold,
         credits: formatCredits(consumed.total),
@@ -95,11 +100,12 @@ export function decideSettleHold(
       },
       released: releasedOf(state, consumed.left, hold.allowanceUnits - fromHold, now),
       uncollected: { credits: formatCredits(excess - payment.credits), reason: payment.shortBy },
-      windows: windows.map(windowSnapshot),
+      windows: windows.map((w) => withOthersHeld(windowSnapshot(w), state, hold)),
       // Released credits on open grants come back; the excess is drawn.
       balanceAfter: formatCredits(
         balanceOf(state.grants, now) + returnedTotal(state, consumed.left, now) - payment.credits,
       ),
+      heldAfter: formatCredits(heldCredits(state.holds) - hold.credits),
     }),
   });
 }
@@ -142,8 +148,7 @@ function payExcess(
   let shortBy: RejectionReason | null = null;
   if (state.spendingCap !== null) {
     let otherHeld: Credits = 0n;
-    for (const h of state.holds.values())
-      if (h.status === 'held' && h.holdId !== hold.holdId) otherHeld += h.credits;
+    for (const h of state.holds.values()) if (h.holdId !== hold.holdId) otherHeld += h.credits;
     const spent = spentThisMonth(state, now) + otherHeld + consumed;
     const headroom = state.spendingCap > spent ? state.spendingCap - spent : 0n;
     if (headroom < payable) {
@@ -186,6 +191,18 @@ function windowsAfter(
     return heldHere ? { ...w, open: { ...open, used: open.used + fromHold } } : w;
   });
   return chargeWindows(current, fromLive, now);
+}
+
+/** A window after the settlement with the units the other open holds keep there (this one is closed). */
+function withOthersHeld(snapshot: WindowSnapshot, state: AccountState, hold: HoldState): WindowSnapshot {
+  if (snapshot.startedAt === null) return snapshot;
+  const startedAt = msFromStored(snapshot.startedAt);
+  const own = hold.windows.some((h) => h.name === snapshot.window && h.startedAt === startedAt);
+  const held =
+    heldUnitsIn(state.holds, hold.product, snapshot.window, startedAt) - (own ? hold.allowanceUnits : 0);
+  if (held === 0) return snapshot;
+  const remaining = Math.max(0, snapshot.limit - snapshot.used - held);
+  return { ...snapshot, held, remaining };
 }
 
 function returnedTotal(state: AccountState, left: readonly HeldCredits[], now: number): Credits {

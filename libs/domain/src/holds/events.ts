@@ -37,11 +37,16 @@ export type HoldPlaced = Event<
     lines: readonly HoldLine[];
     expiresAt: string;
     allowanceUnits: number;
-    windows: readonly HeldWindow[];
+    /** The window instances the units are held in (every window of the product when units > 0). */
+    heldIn: readonly HeldWindow[];
     credits: string;
     /** Held credits in burn order: a settlement consumes them in this order. */
     allocations: readonly Allocation[];
+    /** The product's windows after: `used` as it was, `held` including this hold. */
+    windows: readonly WindowSnapshot[];
     balanceAfter: string;
+    /** Credits held by all open holds after, this one included. */
+    heldAfter: string;
   }
 >;
 
@@ -57,8 +62,10 @@ export type HoldRejected = Event<
     /** The overage of the lines up to and including the first that could not be covered. */
     requiredCredits: string;
     resetsAt: string | null;
+    /** The product's windows before the hold (other open holds' units in `held`). */
     windows: readonly WindowSnapshot[];
     balanceAfter: string;
+    heldAfter: string;
   }
 >;
 
@@ -73,6 +80,8 @@ export type HoldSettled = Event<
     product: string;
     lines: readonly HoldLine[];
     units: number;
+    /** The window instances the hold held its units in (the consumed units count there, if still live). */
+    heldIn: readonly { readonly window: string; readonly startedAt: string }[];
     /** Taken from the hold: units first, then the held credits in their order. */
     consumed: { allowanceUnits: number; credits: string; allocations: readonly Allocation[] };
     /** Beyond the hold, charged like new usage at settle time. */
@@ -80,9 +89,11 @@ export type HoldSettled = Event<
     released: Released;
     /** The part that could not be paid (the work was done): posted to `uncollected`, never a negative balance. */
     uncollected: { credits: string; reason: RejectionReason | null };
-    /** The product's windows after (used, not held). */
+    /** The product's windows after: `used` with this usage, `held` by the other open holds. */
     windows: readonly WindowSnapshot[];
     balanceAfter: string;
+    /** Credits held by the other open holds after (this hold is closed). */
+    heldAfter: string;
   }
 >;
 

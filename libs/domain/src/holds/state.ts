@@ -1,4 +1,5 @@
 import type { Allocation, WindowSnapshot } from '../account/events';
+import { AppendOnlyIndex } from '../append-only-index';
 import type { AccountState, GrantState, OpenWindow } from '../account/state';
 import { creditsFromStored, type Credits } from '../credits';
 import { msFromStored, utcMonthOf, type EpochMs } from '../time';
@@ -19,23 +20,48 @@ export interface HeldCredits {
 
 export type HoldStatus = 'held' | 'settled' | 'released' | 'expired';
 
+/** An open hold (status `held`): what it keeps, where, and until when. */
 export interface HoldState {
   readonly holdId: string;
   readonly product: string;
   readonly lines: readonly HoldLine[];
-  readonly status: HoldStatus;
   readonly expiresAt: EpochMs;
   readonly allowanceUnits: number;
   readonly windows: readonly { readonly name: string; readonly startedAt: EpochMs }[];
   readonly credits: Credits;
   readonly allocations: readonly HeldCredits[];
+}
+
+/** What is left of a hold once it ended: enough to name its state (a late settle or release is a 409). */
+export interface ClosedHold {
+  readonly status: Exclude<HoldStatus, 'held'>;
+  /** The settlement's usage id; null when released or expired. */
   readonly usageId: string | null;
 }
 
-/** Every hold of the stream by id (settled and released ones too: a late settle must name the state). */
+/**
+ * The open holds by id — only those: every decision iterates them (usage, placement, expiry), so
+ * the map stays as small as what is held now and is copied on each hold event.
+ */
 export type HoldsState = ReadonlyMap<string, HoldState>;
 
+/**
+ * Holds that ended, by id: never iterated by a decision, only looked up. An `AppendOnlyIndex`
+ * (written in place when folding forward), so it grows without a copy per event.
+ */
+export type ClosedHoldsState = ReadonlyMap<string, ClosedHold>;
+
 export const noHolds = (): HoldsState => new Map();
+export const noClosedHolds = (): ClosedHoldsState => AppendOnlyIndex.empty();
+
+/** Where a hold stands: open, or how it ended; undefined when the account never had it. */
+export function holdStatusOf(
+  state: { readonly holds: HoldsState; readonly closedHolds: ClosedHoldsState },
+  holdId: string,
+): HoldStatus | undefined {
+  if (state.holds.has(holdId)) return 'held';
+  return state.closedHolds.get(holdId)?.status;
+}
 
 /** The part of the account draft a hold event changes. */
 export interface HoldsDraft {
@@ -43,16 +69,17 @@ export interface HoldsDraft {
   grants: readonly GrantState[];
   monthSpend: { readonly month: number; readonly credits: Credits };
   holds: HoldsState;
+  closedHolds: ClosedHoldsState;
 }
 
+/** The open holds (all of `holds`), as a list. */
 export function openHolds(holds: HoldsState): HoldState[] {
-  const open: HoldState[] = [];
-  for (const hold of holds.values()) if (hold.status === 'held') open.push(hold);
-  return open;
+  return [...holds.values()];
 }
 
-/** Holds still `held` whose expiry has come (inclusive, like grant expiry), oldest first. */
+/** Open holds whose expiry has come (inclusive, like grant expiry), oldest first. */
 export function holdsDue(holds: HoldsState, now: EpochMs): HoldState[] {
+  if (holds.size === 0) return [];
   return openHolds(holds)
     .filter((h) => now >= h.expiresAt)
     .sort((a, b) => a.expiresAt - b.expiresAt || (a.holdId < b.holdId ? -1 : 1));
@@ -61,13 +88,13 @@ export function holdsDue(holds: HoldsState, now: EpochMs): HoldState[] {
 /** Credits held by open holds, all products. */
 export function heldCredits(holds: HoldsState): Credits {
   let held = 0n;
-  for (const hold of openHolds(holds)) held += hold.credits;
+  for (const hold of holds.values()) held += hold.credits;
   return held;
 }
 
 export function heldOnGrant(holds: HoldsState, grantId: string): Credits {
   let held = 0n;
-  for (const hold of openHolds(holds)) {
+  for (const hold of holds.values()) {
     for (const a of hold.allocations) if (a.grantId === grantId) held += a.credits;
   }
   return held;
@@ -80,8 +107,7 @@ export function heldOnGrant(holds: HoldsState, grantId: string): Credits {
  * credits already left `remaining`. Only for deciding; never stored.
  */
 export function withHoldsApplied(state: AccountState, now: EpochMs): AccountState {
-  const open = openHolds(state.holds);
-  if (open.length === 0) return state;
+  if (state.holds.size === 0) return state;
   const windows = state.windows.map((w) => {
     const held = heldUnitsIn(state.holds, w.product, w.name, w.startedAt);
     return held === 0 ? w : { ...w, used: w.used + held };
@@ -94,7 +120,7 @@ export function withHoldsApplied(state: AccountState, now: EpochMs): AccountStat
 /** Units open holds keep in the window instance (product, name, startedAt). */
 export function heldUnitsIn(holds: HoldsState, product: string, name: string, startedAt: EpochMs): number {
   let held = 0;
-  for (const hold of openHolds(holds)) {
+  for (const hold of holds.values()) {
     if (hold.product !== product) continue;
     if (hold.windows.some((h) => h.name === name && h.startedAt === startedAt)) held += hold.allowanceUnits;
   }
@@ -103,18 +129,18 @@ export function heldUnitsIn(holds: HoldsState, product: string, name: string, st
 
 /**
  * Window snapshots decided on `withHoldsApplied` count held units in `used`; an event must record
- * the real `used` (evolve stores it), so they are taken out again. `remaining` stays as decided:
+ * the real `used` (evolve stores it), so they are moved to `held`. `remaining` stays as decided:
  * limit − used − held, what the caller may still use (API.md "Holds and reversals").
  */
 export function snapshotsWithoutHeld(
   holds: HoldsState,
   snapshots: readonly WindowSnapshot[],
 ): readonly WindowSnapshot[] {
-  if (openHolds(holds).length === 0) return snapshots;
+  if (holds.size === 0) return snapshots;
   return snapshots.map((w) => {
     if (w.startedAt === null) return w;
     const held = heldUnitsIn(holds, w.product, w.window, msFromStored(w.startedAt));
-    return held === 0 ? w : { ...w, used: w.used - held };
+    return held === 0 ? w : { ...w, used: w.used - held, held: (w.held ?? 0) + held };
   });
 }
 
@@ -127,26 +153,26 @@ export function applyHoldEvent(draft: HoldsDraft, event: HoldEvent): void {
       const d = event.data;
       const allocations = d.allocations.map(heldOf);
       draft.grants = adjusted(draft.grants, allocations, -1n);
-      const windows = d.windows.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) }));
-      draft.windows = anchored(draft.windows, d.product, d.windows);
-      draft.holds = withHold(draft.holds, {
+      const windows = d.heldIn.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) }));
+      draft.windows = anchored(draft.windows, d.product, d.heldIn);
+      const holds = new Map(draft.holds);
+      holds.set(d.holdId, {
         holdId: d.holdId,
         product: d.product,
         lines: d.lines,
-        status: 'held',
         expiresAt: msFromStored(d.expiresAt),
         allowanceUnits: d.allowanceUnits,
         windows,
         credits: creditsFromStored(d.credits),
         allocations,
-        usageId: null,
       });
+      draft.holds = holds;
       return;
     }
     case 'HoldReleased':
     case 'HoldExpired':
       release(draft, event.data.holdId, event.data.released);
-      setStatus(draft, event.data.holdId, event.type === 'HoldReleased' ? 'released' : 'expired', null);
+      close(draft, event.data.holdId, event.type === 'HoldReleased' ? 'released' : 'expired', null);
       return;
     case 'HoldSettled': {
       const d = event.data;
@@ -159,7 +185,7 @@ export function applyHoldEvent(draft: HoldsDraft, event: HoldEvent): void {
         month,
         credits: (draft.monthSpend.month === month ? draft.monthSpend.credits : 0n) + spent,
       };
-      setStatus(draft, d.holdId, 'settled', d.usageId);
+      close(draft, d.holdId, 'settled', d.usageId);
       return;
     }
   }
@@ -170,22 +196,23 @@ function release(draft: HoldsDraft, _holdId: string, released: Released): void {
   draft.grants = adjusted(draft.grants, released.allocations.map(heldOf), 1n);
 }
 
-function setStatus(draft: HoldsDraft, holdId: string, status: HoldStatus, usageId: string | null): void {
-  const hold = draft.holds.get(holdId);
-  if (hold === undefined) return;
-  draft.holds = withHold(draft.holds, { ...hold, status, usageId });
+/** The hold leaves the open ones (a small copy) for the closed index (appended in place). */
+function close(
+  draft: HoldsDraft,
+  holdId: string,
+  status: ClosedHold['status'],
+  usageId: string | null,
+): void {
+  const holds = new Map(draft.holds);
+  holds.delete(holdId);
+  draft.holds = holds;
+  draft.closedHolds = AppendOnlyIndex.from(draft.closedHolds).with(holdId, { status, usageId });
 }
 
 const heldOf = (a: Allocation): HeldCredits => ({
   grantId: a.grantId,
   credits: creditsFromStored(a.credits),
 });
-
-function withHold(holds: HoldsState, hold: HoldState): HoldsState {
-  const next = new Map(holds);
-  next.set(hold.holdId, hold);
-  return next;
-}
 
 /** Each named grant's remaining moved by sign × credits. */
 function adjusted(

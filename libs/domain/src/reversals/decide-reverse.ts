@@ -14,6 +14,7 @@ import type { UnitsBack } from './events';
 /** What a recorded usage took: its product, credits per grant, and units per window instance. */
 interface Taken {
   readonly product: string;
+  readonly allowanceUnits: number;
   readonly recordedAt: EpochMs;
   readonly allocations: readonly Allocation[];
   readonly windows: readonly UnitsBack[];
@@ -48,7 +49,7 @@ export function decideReverseUsage(
     : undefined;
   if (recorded === undefined)
     return failure(notFound(`usage "${data.usageId}" not found on account "${data.accountId}"`));
-  const taken = takenBy(recorded, state);
+  const taken = takenBy(recorded);
   if (taken === null) return failure(conflict(`usage "${data.usageId}" was rejected: nothing to reverse`));
 
   const back: Allocation[] = [];
@@ -83,6 +84,7 @@ export function decideReverseUsage(
       fingerprint: metadata.fingerprint,
       reason: data.reason,
       product: taken.product,
+      allowanceUnits: taken.allowanceUnits,
       credits: formatCredits(total),
       allocations: back,
       regranted:
@@ -94,10 +96,7 @@ export function decideReverseUsage(
 }
 
 /** Null for a rejected usage. A settlement's consumed units count only where its hold held them. */
-function takenBy(
-  event: NonNullable<ReturnType<NonNullable<DecisionContext['usageEventOf']>>>,
-  state: AccountState,
-): Taken | null {
+function takenBy(event: NonNullable<ReturnType<NonNullable<DecisionContext['usageEventOf']>>>): Taken | null {
   const instances = (snapshots: readonly WindowSnapshot[], units: (w: WindowSnapshot) => number) =>
     snapshots.flatMap((w) =>
       w.startedAt === null || units(w) === 0
@@ -108,6 +107,7 @@ function takenBy(
     const d = event.data;
     return {
       product: d.product,
+      allowanceUnits: d.allowanceUnits,
       recordedAt: msFromStored(d.recordedAt),
       allocations: merged(d.allocations),
       windows: instances(d.windows, () => d.allowanceUnits),
@@ -115,12 +115,12 @@ function takenBy(
   }
   if (event.type === 'HoldSettled') {
     const d = event.data;
-    const held = state.holds.get(d.holdId)?.windows ?? [];
+    // From the event alone: the hold is closed, and closed holds keep only their status.
     const wasHeld = (w: WindowSnapshot) =>
-      w.startedAt !== null &&
-      held.some((h) => h.name === w.window && h.startedAt === msFromStored(w.startedAt as string));
+      w.startedAt !== null && d.heldIn.some((h) => h.window === w.window && h.startedAt === w.startedAt);
     return {
       product: d.product,
+      allowanceUnits: d.consumed.allowanceUnits + d.charged.allowanceUnits,
       recordedAt: msFromStored(d.recordedAt),
       allocations: merged([...d.consumed.allocations, ...d.charged.allocations]),
       windows: instances(

@@ -15,6 +15,8 @@ export type UsageReversed = {
       fingerprint: string;
       reason: string;
       product: string;
+      /** The allowance units the usage drew (a settlement: from its hold and beyond it). */
+      allowanceUnits: number;
       credits: string;
       /** Back to the grants the usage drew, where they are still open and unexpired. */
       allocations: readonly Allocation[];

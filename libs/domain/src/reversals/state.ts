@@ -1,10 +1,11 @@
 import type { HoldsDraft } from '../holds/state';
+import { AppendOnlyIndex } from '../append-only-index';
 import { DEFAULT_PRIORITY } from '../account/decide-credits';
 import { creditsFromStored } from '../credits';
 import { msFromStored, utcMonthOf } from '../time';
 import type { UsageReversed } from './events';
 
-/** usageId → reversalId of every usage reversed (at most once each). */
+/** usageId → reversalId of every usage reversed (at most once each); an AppendOnlyIndex in practice. */
 export type ReversalsState = ReadonlyMap<string, string>;
 
 export interface ReversalsDraft extends HoldsDraft {
@@ -46,7 +47,6 @@ export function applyUsageReversed(draft: ReversalsDraft, event: UsageReversed):
   if (draft.monthSpend.month === month) {
     draft.monthSpend = { month, credits: draft.monthSpend.credits - creditsFromStored(d.monthCredits) };
   }
-  const reversals = new Map(draft.reversals);
-  reversals.set(d.usageId, d.reversalId);
-  draft.reversals = reversals;
+  // Appended in place when folding forward: no copy per reversal.
+  draft.reversals = AppendOnlyIndex.from(draft.reversals).with(d.usageId, d.reversalId);
 }

@@ -109,6 +109,7 @@ export class AccountQuery {
       openedWithPlan: null,
       // Issue 17: the read models do not keep holds yet (see HOLDS-STATUS.md).
       holds: new Map(),
+      closedHolds: new Map(),
       reversals: new Map(),
       windows: this.selectWindows.all(accountId).map((w) => ({
         product: w.product,
