@@ -10,9 +10,11 @@ import { LedgerCoreModule } from './core/ledger-core.module';
 import { CreditsModule } from './credits/credits.module';
 import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
+import { HoldsModule } from './holds/holds.module';
 import { LimitsModule } from './limits/limits.module';
 import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
+import { ReversalsModule } from './reversals/reversals.module';
 import { UsageModule } from './usage/usage.module';
 
 function logRequests(config: LedgerConfig): boolean {
@@ -51,6 +53,8 @@ export class AppModule {
         HealthModule,
         AccountsModule,
         UsageModule,
+        HoldsModule,
+        ReversalsModule,
         CreditsModule,
         LimitsModule,
         AdminModule,

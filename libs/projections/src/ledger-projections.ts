@@ -1,5 +1,6 @@
 import { allowanceWindowsProjection } from './allowance-windows/allowance-windows.projection';
 import { creditBalancesProjection } from './credit-balances/credit-balances.projection';
+import { holdsProjection } from './holds/holds.projection';
 import { journalProjection } from './journal/journal.projection';
 import type { Projection } from './runner/projection';
 import { timelineProjection } from './timeline/timeline.projection';
@@ -10,4 +11,5 @@ export const LEDGER_PROJECTIONS: readonly Projection[] = [
   creditBalancesProjection,
   journalProjection,
   timelineProjection,
+  holdsProjection,
 ];

@@ -1,6 +1,7 @@
 import type { EventStore } from '@ledger/event-store';
 import { LEDGER_PROJECTIONS } from './ledger-projections';
 import { AccountQuery } from './queries/account-query';
+import { HoldQuery } from './queries/hold-query';
 import { JournalExport } from './queries/journal-export';
 import { JournalQuery } from './queries/journal-query';
 import { TimelineQuery } from './queries/timeline-query';
@@ -44,6 +45,7 @@ export class LedgerReadSide {
   readonly timelines: TimelineQuery;
   readonly journals: JournalQuery;
   readonly journalExport: JournalExport;
+  readonly holds: HoldQuery;
   /** Projections rebuilt at open because their code version changed. */
   readonly rebuiltOnOpen: readonly string[];
   private readonly projections: readonly Projection[];
@@ -69,6 +71,7 @@ export class LedgerReadSide {
     this.timelines = new TimelineQuery(db, store);
     this.journals = new JournalQuery(db);
     this.journalExport = new JournalExport(db);
+    this.holds = new HoldQuery(db);
   }
 
   static open(options: LedgerReadSideOptions): LedgerReadSide {

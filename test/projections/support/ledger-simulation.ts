@@ -52,7 +52,11 @@ export class LedgerSimulation {
     } as AccountCommand;
     const accountId = data.accountId;
     const state = this.states.get(accountId) ?? initialState();
-    const decision = decide(command, state, { rateCard: this.rateCard, resets: this.resetsState.resets });
+    const decision = decide(command, state, {
+      rateCard: this.rateCard,
+      resets: this.resetsState.resets,
+      usageEventOf: (usageId) => this.usageEventOf(accountId, usageId),
+    });
     if (decision.kind !== 'events' || decision.events.length === 0) return [];
     const result = await this.store.appendToStream(
       accountStreamName(accountId),
@@ -63,6 +67,15 @@ export class LedgerSimulation {
     this.states.set(accountId, decision.events.reduce(evolve, state));
     this.eventsByAccount.set(accountId, [...(this.eventsByAccount.get(accountId) ?? []), ...decision.events]);
     return [...decision.events];
+  }
+
+  /** As the shell reads it for a reversal: the event of the account that recorded the usage id. */
+  usageEventOf(accountId: string, usageId: string): AccountEvent | undefined {
+    return (this.eventsByAccount.get(accountId) ?? []).find(
+      (e) =>
+        (e.type === 'UsageRecorded' || e.type === 'UsageRejected' || e.type === 'HoldSettled') &&
+        e.data.usageId === usageId,
+    );
   }
 
   async resetLimits(data: ResetLimits['data'], now: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { SqliteEventStore } from '@ledger/event-store/sqlite';
-import { LedgerReadSide } from '@ledger/projections';
+import { LedgerReadSide, type Projection } from '@ledger/projections';
 import { rateCard } from '@ledger/domain/testing/fixtures';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +18,11 @@ export interface ReadSideFixture {
 }
 
 export function readSideFixture(
-  options: { readonly start?: boolean; readonly batchSize?: number } = {},
+  options: {
+    readonly start?: boolean;
+    readonly batchSize?: number;
+    readonly projections?: readonly Projection[];
+  } = {},
 ): ReadSideFixture {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-projections-'));
   const store = new SqliteEventStore({ path: join(dir, 'events.sqlite'), pollIntervalMs: 20 });
@@ -27,6 +31,7 @@ export function readSideFixture(
       store,
       databasePath: join(dir, 'read-models.sqlite'),
       batchSize: options.batchSize,
+      projections: options.projections,
     });
     if (options.start !== false) side.start();
     return side;

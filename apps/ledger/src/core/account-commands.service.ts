@@ -4,6 +4,7 @@ import {
   decide,
   foldAccount,
   idempotencyKeyOf,
+  idempotencyKeys,
   initialState,
   normaliseForFingerprint,
   snapshotOf,
@@ -12,6 +13,7 @@ import {
   type AccountEvent,
   type AccountState,
   type Decision,
+  type DecisionContext,
   type RateCard,
 } from '@ledger/domain';
 import {
@@ -22,6 +24,7 @@ import {
   type IdempotencyKeyStore,
   type LoadedStream,
   type SnapshotStore,
+  type StreamDecision,
 } from '@ledger/event-store';
 import { CLOCK, decisionTime, type Clock } from '../clock/clock';
 import { ledgerTimeOf } from '../clock/ledger-time-of';
@@ -58,6 +61,7 @@ export class AccountCommandsService {
    * key index). For all others the state's index is complete, and a new key needs no lookup.
    */
   private readonly keysOutsideState = new Set<string>();
+  private readonly readsBeforeDecide: boolean;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -68,10 +72,11 @@ export class AccountCommandsService {
     private readonly resets: LimitsResetsService,
     private readonly metrics: LedgerMetrics,
   ) {
+    this.readsBeforeDecide = store instanceof EsdbEventStore;
     this.handler = new StreamCommandHandler<AccountState>(withTimedAppends(store, metrics.appendDuration), {
       // Several nodes share an EventStoreDB log: decide on its latest state (fewer conflicts). Correctness
       // does not rest on it: event ids are content-addressed, so a stale decision is a version conflict.
-      readBeforeDecide: store instanceof EsdbEventStore,
+      readBeforeDecide: this.readsBeforeDecide,
       initialState,
       fold: (state, events) => foldAccount(events as readonly AccountEvent[], state),
       timeOf: ledgerTimeOf,
@@ -113,38 +118,69 @@ export class AccountCommandsService {
     // What older versions stored (raw values): a retry of a command recorded then still replays.
     const legacyFingerprint = fingerprintOf({ type: input.type, ...input.data });
     const resets = await this.resets.atHead();
-    const handled = await this.handler.handle<Decision>(
-      stream,
-      (loaded) => {
-        const now = decisionTime(this.clock, loaded.ledgerTime, resets.ledgerTime);
-        const context = { rateCard: this.rateCard, resets: resets.resets };
-        const decideWith = (print: string) =>
-          decide(
-            { ...input, metadata: { now, fingerprint: print, actor } } as AccountCommand,
-            loaded.state,
-            context,
-          );
-        let decision = decideWith(fingerprint);
-        if (decision.kind === 'error' && legacyFingerprint !== fingerprint) {
-          const legacy = decideWith(legacyFingerprint);
-          if (legacy.kind === 'replay') decision = legacy;
-        }
-        if (decision.kind !== 'events') return { events: [], result: decision };
-        const key = eventIdKeyOf(input, loaded);
-        const ids = eventIdsOf({ stream, key, events: decision.events });
-        const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
-          id: ids[index],
-          type: event.type,
-          data: event.data,
-          metadata: { command: input.type, idempotencyKey: key, actor },
-        }));
-        return { events: toAppend, result: decision };
-      },
-      (loaded) => this.withOwnKey(stream, input, loaded),
-    );
+    // ReverseUsage: the usage's own event, read in `prepare` (it needs I/O), handed to the decider.
+    let usageEvent: AccountEvent | undefined;
+    const decideOn = (loaded: LoadedStream<AccountState>): StreamDecision<Decision> => {
+      const now = decisionTime(this.clock, loaded.ledgerTime, resets.ledgerTime);
+      let context: DecisionContext = { rateCard: this.rateCard, resets: resets.resets };
+      if (input.type === 'ReverseUsage') {
+        const usageId = input.data.usageId;
+        context = { ...context, usageEventOf: (id) => (id === usageId ? usageEvent : undefined) };
+      }
+      const decideWith = (print: string) =>
+        decide(
+          { ...input, metadata: { now, fingerprint: print, actor } } as AccountCommand,
+          loaded.state,
+          context,
+        );
+      let decision = decideWith(fingerprint);
+      if (decision.kind === 'error' && legacyFingerprint !== fingerprint) {
+        const legacy = decideWith(legacyFingerprint);
+        if (legacy.kind === 'replay') decision = legacy;
+      }
+      if (decision.kind !== 'events') return { events: [], result: decision };
+      const key = eventIdKeyOf(input, loaded);
+      const ids = eventIdsOf({ stream, key, events: decision.events });
+      const toAppend: EventToAppend[] = decision.events.map((event, index) => ({
+        id: ids[index],
+        type: event.type,
+        data: event.data,
+        metadata: { command: input.type, idempotencyKey: key, actor },
+      }));
+      return { events: toAppend, result: decision };
+    };
+    const prepare =
+      input.type === 'ReverseUsage'
+        ? async (loaded: LoadedStream<AccountState>) => {
+            const own = await this.withOwnKey(stream, input, loaded);
+            const prepared = await this.withKey(stream, idempotencyKeys.usage(input.data.usageId), own);
+            usageEvent = await this.usageEventOf(stream, input.data.usageId, prepared);
+            return prepared;
+          }
+        : (loaded: LoadedStream<AccountState>) => this.withOwnKey(stream, input, loaded);
+    let handled = await this.handler.handle<Decision>(stream, decideOn, prepare);
+    if (this.mayBeStale(handled.result) && (await this.caughtUp(stream, handled.stream))) {
+      handled = await this.handler.handle<Decision>(stream, decideOn, prepare);
+    }
     const decision = handled.result;
     this.metrics.versionConflicts.inc(handled.attempts - 1);
     return this.outcomeOf(input, stream, decision, handled.appended, handled.stream);
+  }
+
+  /**
+   * A refusal by state (404, 409) appends nothing, so no version conflict ever tells a node that its
+   * cached state was stale: another node on the same SQLite file may have opened the account, placed
+   * the hold or recorded the usage meanwhile. Such a refusal is decided again on the stream's latest
+   * state before it is answered (EventStoreDB nodes read the tail before every decision already).
+   */
+  private mayBeStale(decision: Decision): boolean {
+    return !this.readsBeforeDecide && decision.kind === 'error' && decision.error.code !== 'invalid';
+  }
+
+  /** Brings the cached stream up to date with the log; true when it had moved since `seen`. */
+  private async caughtUp(stream: string, seen: LoadedStream<AccountState>): Promise<boolean> {
+    const latest = await this.handler.load(stream);
+    return latest.revision !== seen.revision;
   }
 
   /** Resolves when every command accepted so far has finished (graceful shutdown). */
@@ -186,9 +222,9 @@ export class AccountCommandsService {
         loaded.revision === 'no_stream' ? undefined : await this.positionOf(stream, loaded.revision);
       return { kind: 'unchanged', position: head ?? (await this.store.headPosition()) };
     }
-    // A no-op by value (same plan, same cap) that only wrote off expired credits on its way is still a
-    // no-op to its caller: the answer is about the plan or cap, not about the write-off.
-    if (input.type !== 'ExpireCredits' && decision.events.every((e) => e.type === 'CreditsExpired')) {
+    // A no-op by value (same plan, same cap) that only wrote off expired credits or expired holds on its
+    // way is still a no-op to its caller: the answer is about the plan or cap, not about the write-off.
+    if (!SWEEP_COMMANDS.has(input.type) && decision.events.every((e) => LAZY_EVENT_TYPES.has(e.type))) {
       return { kind: 'unchanged', position: appended.position };
     }
     const count = decision.events.length;
@@ -212,18 +248,50 @@ export class AccountCommandsService {
   }
 
   /** Puts this command's idempotency entry into the state when it is only in the key index. */
-  private async withOwnKey(
+  private withOwnKey(
     stream: string,
     input: AccountCommandInput,
     loaded: LoadedStream<AccountState>,
   ): Promise<LoadedStream<AccountState>> {
     const key = idempotencyKeyOf(input);
-    if (key === null || loaded.state.idempotency.has(key) || !this.keysOutsideState.has(stream))
-      return loaded;
+    return key === null ? Promise.resolve(loaded) : this.withKey(stream, key, loaded);
+  }
+
+  /** Puts one idempotency entry into the state when it is only in the key index. */
+  private async withKey(
+    stream: string,
+    key: string,
+    loaded: LoadedStream<AccountState>,
+  ): Promise<LoadedStream<AccountState>> {
+    if (loaded.state.idempotency.has(key) || !this.keysOutsideState.has(stream)) return loaded;
     const entry = await this.keys.lookup(stream, key);
     if (entry === undefined) return loaded;
     const idempotency = new Map(loaded.state.idempotency).set(key, entry);
     return { ...loaded, state: { ...loaded.state, idempotency } };
+  }
+
+  /**
+   * The event that recorded a usage (UsageRecorded, UsageRejected or HoldSettled), read at the
+   * revision the idempotency index keeps for `usage:<usageId>`: the state keeps no per-usage record.
+   */
+  private async usageEventOf(
+    stream: string,
+    usageId: string,
+    loaded: LoadedStream<AccountState>,
+  ): Promise<AccountEvent | undefined> {
+    const entry = loaded.state.idempotency.get(idempotencyKeys.usage(usageId));
+    if (entry === undefined) return undefined;
+    const [event] = await this.store.readStream(stream, {
+      fromRevision: BigInt(entry.revision),
+      maxCount: 1,
+    });
+    if (event === undefined) return undefined;
+    const recorded = { type: event.type, data: event.data } as AccountEvent;
+    const ownId = (recorded.data as { usageId?: unknown }).usageId;
+    // The index names this usage's event; anything else there is a broken index, not a usage to reverse.
+    if (!USAGE_EVENT_TYPES.has(recorded.type) || ownId !== usageId)
+      throw new Error(`${stream}@${entry.revision}: ${recorded.type} is not the event of usage "${usageId}"`);
+    return recorded;
   }
 
   private async positionOf(stream: string, revision: bigint): Promise<bigint | undefined> {
@@ -238,9 +306,41 @@ export class AccountCommandsService {
  * revision they were decided at. Two different decisions under one key never share ids.
  */
 function eventIdKeyOf(input: AccountCommandInput, loaded: LoadedStream<AccountState>): string {
-  const d = input.data as Record<string, unknown>;
-  const id = d.usageId ?? d.purchaseId ?? d.grantId ?? d.refundId ?? d.resetId;
-  if (typeof id === 'string') return commandKey(input.type, input.data.accountId, id);
+  const id = ownIdOf(input);
+  if (id !== undefined) return commandKey(input.type, input.data.accountId, id);
   const at = loaded.revision === 'no_stream' ? 'new' : loaded.revision.toString();
   return commandKey(input.type, input.data.accountId, '@', at);
 }
+
+/** The id a command is known by, when it has one (the part of its event ids' key that is the caller's). */
+function ownIdOf(input: AccountCommandInput): string | undefined {
+  switch (input.type) {
+    case 'RecordUsage':
+    case 'SettleHold':
+      return input.data.usageId;
+    case 'PurchaseCredits':
+      return input.data.purchaseId;
+    case 'GrantCredits':
+      return input.data.grantId;
+    case 'RefundPurchase':
+      // The purchase, as before holds: ids of a refund retried across an upgrade must stay the same.
+      return input.data.purchaseId;
+    case 'ResetAccountLimits':
+      return input.data.resetId;
+    case 'PlaceHold':
+    case 'ReleaseHold':
+    case 'ExpireHold':
+      return input.data.holdId;
+    case 'ReverseUsage':
+      return input.data.reversalId;
+    default:
+      return undefined;
+  }
+}
+
+/** Commands whose whole work may be the write-offs `decide` prepends (the schedulers' commands). */
+const SWEEP_COMMANDS: ReadonlySet<string> = new Set(['ExpireCredits', 'ExpireHold']);
+/** What `decide` prepends to any command that appends: expired holds released, expired credits written off. */
+const LAZY_EVENT_TYPES: ReadonlySet<string> = new Set(['CreditsExpired', 'HoldExpired']);
+/** The events a `usage:<usageId>` key may point at. */
+const USAGE_EVENT_TYPES: ReadonlySet<string> = new Set(['UsageRecorded', 'UsageRejected', 'HoldSettled']);

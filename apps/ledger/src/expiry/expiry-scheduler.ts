@@ -18,10 +18,11 @@ const SWEEP_LIMIT = 1_000;
 const CATCH_UP_WAIT_MS = 5_000;
 
 /**
- * Writes off expired credits on idle accounts (`CreditsExpired`), so balances and the journal show
- * expiry without waiting for the account's next command (which would write them off lazily too).
- * Candidates come from the credit-balances read model; the decider re-checks each one against the
- * account stream, so a stale read model can only cause a no-op, never a wrong write-off.
+ * Writes off expired credits on idle accounts (`CreditsExpired`) and releases holds whose time is
+ * up (`HoldExpired`, SPEC §6), so balances, holds and the journal show expiry without waiting for
+ * the account's next command (which would do both lazily too). Candidates come from the
+ * credit-balances and holds read models; the decider re-checks each one against the account
+ * stream, so a stale read model can only cause a no-op, never a wrong write-off or release.
  */
 @Injectable()
 export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -48,7 +49,10 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShu
     await this.running;
   }
 
-  /** One pass; concurrent callers share it. Resolves to the number of accounts that had credits written off. */
+  /**
+   * One pass; concurrent callers share it. Resolves to the number of commands that appended (accounts
+   * with credits written off, and holds released by expiry).
+   */
   sweep(): Promise<number> {
     this.running ??= this.sweepOnce().finally(() => {
       this.running = undefined;
@@ -76,6 +80,27 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShu
     }
     this.metrics.creditsExpiredSweeps.inc({ result: 'ok' });
     if (written > 0) this.logger.log(`wrote off expired credits on ${written} account(s)`);
-    return written;
+    return written + (await this.expireHolds(now));
+  }
+
+  /**
+   * ExpireHold for each hold due: the decider's lazy step releases every due hold of the account
+   * (the first command of an account releases its other due holds too; theirs are then no-ops).
+   */
+  private async expireHolds(now: number): Promise<number> {
+    let released = 0;
+    for (const { holdId, accountId } of this.readSide.holds.dueHolds(now, SWEEP_LIMIT)) {
+      try {
+        const outcome = await this.accounts.execute(
+          { type: 'ExpireHold', data: { holdId, accountId } },
+          'system:expiry',
+        );
+        if (outcome.kind === 'appended') released++;
+      } catch (error) {
+        this.logger.error(`expiring hold ${holdId} of ${accountId}: ${(error as Error).message}`);
+      }
+    }
+    if (released > 0) this.logger.log(`released ${released} expired hold(s)`);
+    return released;
   }
 }

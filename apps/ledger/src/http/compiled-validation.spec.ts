@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { ValidationPipe, type ArgumentMetadata } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import fc from 'fast-check';
+import { HoldIdParam, PlaceHoldDto, SettleHoldDto } from '../holds/holds.dto';
 import { RecordUsageBatchDto, RecordUsageDto } from '../usage/usage.dto';
 import { compiledDto, hasCompiledValidation } from './compiled-validation';
 import { forbiddenKeyIn } from './json-body';
@@ -113,6 +114,59 @@ const anyParam = fc.oneof(
   HOSTILE,
 );
 
+const validLine = fc.record({ operation: NAME, quantity: fc.integer({ min: 1, max: 1_000_000_000 }) });
+/** A line, or a line with one field changed, removed or added, or anything else. */
+const anyLine = fc.oneof(
+  validLine,
+  fc
+    .tuple(
+      validLine,
+      fc.constantFrom('operation', 'quantity', 'extra'),
+      fc.oneof(HOSTILE, fc.constant(undefined)),
+    )
+    .map(([line, field, value]) => ({ ...line, [field]: value })),
+  fc.array(validLine, { maxLength: 2 }),
+  HOSTILE,
+);
+const anyLines = fc.oneof(
+  fc.array(validLine, { minLength: 1, maxLength: 4 }),
+  fc.array(anyLine, { minLength: 0, maxLength: 4 }),
+  fc.array(validLine, { minLength: 100, maxLength: 101 }),
+  validLine,
+  HOSTILE,
+);
+const validHold = fc.record(
+  {
+    holdId: ID,
+    accountId: ID,
+    product: NAME,
+    lines: fc.array(validLine, { minLength: 1, maxLength: 4 }),
+    ttlSeconds: fc.integer({ min: 1, max: 86_400 }),
+  },
+  { requiredKeys: ['holdId', 'accountId', 'product', 'lines'] },
+);
+const anyHold = fc.oneof(
+  validHold,
+  fc
+    .tuple(
+      validHold,
+      fc.constantFrom('holdId', 'accountId', 'product', 'lines', 'ttlSeconds', 'extra'),
+      fc.oneof(HOSTILE, anyLines, ID, fc.constant(undefined), fc.integer({ min: -1, max: 100_000 })),
+    )
+    .map(([body, field, value]) => ({ ...body, [field]: value })),
+  HOSTILE,
+);
+const anySettlement = fc.oneof(
+  fc.record({ usageId: ID, lines: anyLines }),
+  fc.record({ usageId: fc.oneof(ID, HOSTILE), lines: fc.array(validLine, { minLength: 1, maxLength: 3 }) }),
+  fc.record(
+    { usageId: ID, lines: fc.array(validLine, { minLength: 1, maxLength: 2 }), extra: HOSTILE },
+    { requiredKeys: ['usageId', 'lines'] },
+  ),
+  HOSTILE,
+);
+const anyHoldParam = fc.oneof(fc.record({ holdId: fc.oneof(ID, HOSTILE) }), HOSTILE);
+
 const RUNS = { seed: 20261203, numRuns: 1500 };
 
 describe('compiled validation (Ajv) against class-validator', () => {
@@ -120,12 +174,18 @@ describe('compiled validation (Ajv) against class-validator', () => {
     expect(hasCompiledValidation(RecordUsageDto)).toBe(true);
     expect(hasCompiledValidation(RecordUsageBatchDto)).toBe(true);
     expect(hasCompiledValidation(AccountIdParam)).toBe(true);
+    expect(hasCompiledValidation(PlaceHoldDto)).toBe(true);
+    expect(hasCompiledValidation(SettleHoldDto)).toBe(true);
+    expect(hasCompiledValidation(HoldIdParam)).toBe(true);
   });
 
   it.each([
     ['RecordUsageDto', RecordUsageDto, anyUsage],
     ['RecordUsageBatchDto', RecordUsageBatchDto, anyBatch],
     ['AccountIdParam', AccountIdParam, anyParam],
+    ['PlaceHoldDto', PlaceHoldDto, anyHold],
+    ['SettleHoldDto', SettleHoldDto, anySettlement],
+    ['HoldIdParam', HoldIdParam, anyHoldParam],
   ] as const)(
     '%s: what Ajv accepts, class-validator accepts, as the same DTO',
     async (_name, metatype, arbitrary) => {
@@ -158,6 +218,41 @@ describe('compiled validation (Ajv) against class-validator', () => {
         sameDto(fast as object, item);
       }),
       RUNS,
+    );
+  });
+
+  it('takes the compiled path for every valid hold body, with its lines built as class-transformer builds them', async () => {
+    await fc.assert(
+      fc.asyncProperty(validHold, async (raw) => {
+        const body = asParsed(raw);
+        const fast = compiledDto(PlaceHoldDto, body);
+        expect(fast).toBeDefined();
+        const reference = await classValidatorPath(PlaceHoldDto, asParsed(body));
+        expect(reference.dto).toBeDefined();
+        sameDto(fast as object, reference.dto as object);
+        expect(fast).toStrictEqual(reference.dto);
+      }),
+      { ...RUNS, numRuns: 300 },
+    );
+  });
+
+  it('names each bad line field of a hold (class-validator words the 400)', async () => {
+    const pipe = strictValidationPipe();
+    const metadata: ArgumentMetadata = { type: 'body', metatype: PlaceHoldDto, data: undefined };
+    const body = {
+      holdId: 'h-1',
+      accountId: 'a',
+      product: 'codex',
+      lines: [{ operation: 'cloud_task', quantity: 0 }, { operation: 'x', quantity: 1, extra: true }, [1]],
+      ttlSeconds: 86_401,
+    };
+    expect(compiledDto(PlaceHoldDto, body)).toBeUndefined();
+    const refused = await pipe
+      .transform(body, metadata)
+      .catch((error: { response: unknown }) => error.response);
+    const fields = (refused as { fields: { field: string }[] }).fields.map((f) => f.field);
+    expect(fields).toEqual(
+      expect.arrayContaining(['lines', 'lines.0.quantity', 'lines.1.extra', 'ttlSeconds']),
     );
   });
 

@@ -1,6 +1,6 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { TransformationType } from 'class-transformer';
-import { CONSTRAINT_KEYWORD, dtoJsonSchema, type ConstraintCall } from './dto-json-schema';
+import { CONSTRAINT_KEYWORD, dtoJsonSchema, type ConstraintCall, type JsonSchema } from './dto-json-schema';
 
 // class-transformer exports its metadata storage only from this path; the types are its own.
 const { defaultMetadataStorage } =
@@ -10,6 +10,8 @@ const { defaultMetadataStorage } =
 type DtoClass = new () => object;
 
 const compiled = new WeakMap<DtoClass, ValidateFunction>();
+/** Per compiled DTO, its nested DTO properties (`@ValidateNested()` + `@Type`): their items are built as instances. */
+const nestedProperties = new WeakMap<DtoClass, ReadonlyMap<string, DtoClass>>();
 
 /**
  * Marks a DTO whose valid bodies skip class-transformer and class-validator (~7% of a usage request's
@@ -32,10 +34,22 @@ export function CompiledValidation(): ClassDecorator {
 export function compiledDto<T extends object>(metatype: new () => T, value: unknown): T | undefined {
   const validate = compiled.get(metatype);
   if (validate === undefined || !validate(value)) return undefined;
+  return built(metatype, value as Record<string, unknown>) as T;
+}
+
+/** The instance class-transformer would build from a value the schema accepted. */
+function built(metatype: DtoClass, fields: Record<string, unknown>): object {
   const dto = new metatype() as Record<string, unknown>;
-  const fields = value as Record<string, unknown>;
-  for (const key of Object.keys(fields)) dto[key] = fields[key];
-  return dto as T;
+  const nested = nestedProperties.get(metatype);
+  for (const key of Object.keys(fields)) {
+    const inner = nested?.get(key);
+    const field = fields[key];
+    dto[key] =
+      inner === undefined || !Array.isArray(field)
+        ? field
+        : field.map((item) => built(inner, item as Record<string, unknown>));
+  }
+  return dto;
 }
 
 /** Whether `metatype` has a compiled schema (tests and the micro-benchmark). */
@@ -44,8 +58,8 @@ export function hasCompiledValidation(metatype: DtoClass): boolean {
 }
 
 function compileDto(metatype: DtoClass): ValidateFunction {
-  const described = dtoJsonSchema(metatype);
-  if (described === undefined || !copiesPlainly(metatype, Object.keys(described.schema.properties as object)))
+  const described = dtoJsonSchema(metatype, nestedClassOf);
+  if (described === undefined || !copiesPlainly(metatype, described.schema))
     throw new Error(`${metatype.name}: a rule has no exact JSON Schema; remove @CompiledValidation()`);
   const ajv = new Ajv({
     // class-validator's RegExps have no flags; Ajv would add `u`.
@@ -65,19 +79,45 @@ function compileDto(metatype: DtoClass): ValidateFunction {
   return ajv.compile(described.schema);
 }
 
+/** A nested DTO property's class: class-transformer's `@Type(() => Dto)`, when it names a class. */
+function nestedClassOf(metatype: DtoClass, property: string): DtoClass | undefined {
+  const type = defaultMetadataStorage.findTypeMetadata(metatype, property);
+  const target = type?.typeFunction();
+  return typeof target === 'function' && target !== Object ? (target as DtoClass) : undefined;
+}
+
 /**
  * class-transformer copies each field as it is when the class has no decorators of its own (or only
  * `@Type(() => Object)`, which copies a plain value into an equal one): the DTO can then be built
- * by assigning the fields.
+ * by assigning the fields. A nested DTO's array (`@Type(() => Dto)`, the schema says an array of
+ * objects) is built item by item, when that DTO copies plainly too.
  */
-function copiesPlainly(metatype: DtoClass, properties: readonly string[]): boolean {
+function copiesPlainly(metatype: DtoClass, schema: JsonSchema): boolean {
   const storage = defaultMetadataStorage;
   if (storage.getStrategy(metatype) !== 'none') return false;
   if (storage.getExposedMetadatas(metatype).length > 0 || storage.getExcludedMetadatas(metatype).length > 0)
     return false;
-  return properties.every((property) => {
-    const type = storage.findTypeMetadata(metatype, property);
+  const properties = schema.properties as Record<string, JsonSchema>;
+  const nested = new Map<string, DtoClass>();
+  const plain = Object.keys(properties).every((property) => {
     const transforms = storage.findTransformMetadatas(metatype, property, TransformationType.PLAIN_TO_CLASS);
-    return transforms.length === 0 && (type === undefined || type.typeFunction() === Object);
+    if (transforms.length > 0) return false;
+    const type = storage.findTypeMetadata(metatype, property);
+    if (type === undefined || type.typeFunction() === Object) return true;
+    const inner = nestedClassOf(metatype, property);
+    const items = nestedItemsOf(properties[property]);
+    if (inner === undefined || items === undefined || !copiesPlainly(inner, items)) return false;
+    nested.set(property, inner);
+    return true;
   });
+  if (plain && nested.size > 0) nestedProperties.set(metatype, nested);
+  return plain;
+}
+
+/** The item schema of a property said as an array of a nested DTO (see dto-json-schema.ts), if it is one. */
+function nestedItemsOf(property: JsonSchema): JsonSchema | undefined {
+  const parts = (property.allOf ?? (property.anyOf as JsonSchema[] | undefined)?.[1]?.allOf) as
+    JsonSchema[] | undefined;
+  const items = parts?.find((part) => part.type === 'array' && typeof part.items === 'object')?.items;
+  return items as JsonSchema | undefined;
 }

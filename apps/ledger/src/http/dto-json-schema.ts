@@ -19,14 +19,37 @@ export interface DtoJsonSchema {
   readonly calls: readonly ConstraintCall[];
 }
 
+type DtoClass = new () => object;
+
+/** The DTO class of a nested property (class-transformer's `@Type`), or undefined when it has none. */
+export type NestedClassOf = (metatype: DtoClass, property: string) => DtoClass | undefined;
+
 /**
  * The JSON Schema of a DTO, read from the same class-validator decorators the ValidationPipe runs
  * (which also feed OpenAPI through @nestjs/swagger): one source. It may refuse what class-validator
  * accepts (a body then takes the class-validator path), never the reverse. Undefined when a rule
- * cannot be said exactly (nested DTOs, ValidateIf, groups, async rules, regex flags): that DTO keeps
- * class-validator alone.
+ * cannot be said exactly (ValidateIf, groups, async rules, regex flags, a nested DTO without its
+ * class): that DTO keeps class-validator alone. A nested DTO (`@ValidateNested()` with `@Type`) is
+ * said as an array of its own schema only: class-validator also takes a single object there, which
+ * the schema refuses (that body then takes the class-validator path).
  */
-export function dtoJsonSchema(metatype: new () => object): DtoJsonSchema | undefined {
+export function dtoJsonSchema(
+  metatype: DtoClass,
+  nestedClassOf: NestedClassOf = () => undefined,
+): DtoJsonSchema | undefined {
+  const calls: ConstraintCall[] = [];
+  const schema = objectSchema(metatype, calls, nestedClassOf, new Set());
+  return schema === undefined ? undefined : { schema, calls };
+}
+
+function objectSchema(
+  metatype: DtoClass,
+  calls: ConstraintCall[],
+  nestedClassOf: NestedClassOf,
+  enclosing: ReadonlySet<DtoClass>,
+): JsonSchema | undefined {
+  // A DTO that nests itself has no finite schema here.
+  if (enclosing.has(metatype)) return undefined;
   const metadatas = getMetadataStorage().getTargetValidationMetadatas(metatype, '', false, false, undefined);
   if (metadatas.length === 0) return undefined;
   const byProperty = new Map<string, ValidationMetadata[]>();
@@ -34,7 +57,6 @@ export function dtoJsonSchema(metatype: new () => object): DtoJsonSchema | undef
     if ((metadata.groups?.length ?? 0) > 0 || metadata.always !== undefined) return undefined;
     byProperty.set(metadata.propertyName, [...(byProperty.get(metadata.propertyName) ?? []), metadata]);
   }
-  const calls: ConstraintCall[] = [];
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   for (const [property, rules] of byProperty) {
@@ -45,7 +67,10 @@ export function dtoJsonSchema(metatype: new () => object): DtoJsonSchema | undef
     const parts: JsonSchema[] = [];
     for (const rule of rules) {
       if (isOptionalRule(rule)) continue;
-      const part = ruleSchema(rule, metatype.name, calls);
+      const part =
+        rule.type === ValidationTypes.NESTED_VALIDATION
+          ? nestedSchema(metatype, property, calls, nestedClassOf, enclosing)
+          : ruleSchema(rule, metatype.name, calls);
       if (part === undefined) return undefined;
       parts.push(part);
     }
@@ -55,8 +80,21 @@ export function dtoJsonSchema(metatype: new () => object): DtoJsonSchema | undef
     if (!optional) required.push(property);
   }
   // whitelist + forbidNonWhitelisted: a field without a rule is refused.
-  const schema = { type: 'object', properties, required, additionalProperties: false };
-  return { schema, calls };
+  return { type: 'object', properties, required, additionalProperties: false };
+}
+
+/** `@ValidateNested()` on an array of a nested DTO: each item an object of that DTO's schema. */
+function nestedSchema(
+  metatype: DtoClass,
+  property: string,
+  calls: ConstraintCall[],
+  nestedClassOf: NestedClassOf,
+  enclosing: ReadonlySet<DtoClass>,
+): JsonSchema | undefined {
+  const nested = nestedClassOf(metatype, property);
+  if (nested === undefined) return undefined;
+  const items = objectSchema(nested, calls, nestedClassOf, new Set([...enclosing, metatype]));
+  return items === undefined ? undefined : { type: 'array', items };
 }
 
 function isOptionalRule(rule: ValidationMetadata): boolean {

@@ -8,6 +8,7 @@ import {
 } from '@ledger/event-store';
 import type { FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { RetryLaterException } from './retry-later';
 import { STORAGE_RETRY_AFTER_S, storageFaultCode } from './storage-faults';
 
 /** Seconds a client should wait before retrying a command that lost to concurrent writers. */
@@ -31,8 +32,12 @@ export class LedgerErrorFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   override catch(exception: unknown, host: ArgumentsHost): void {
-    if (exception instanceof HttpException) return super.catch(exception, host);
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof HttpException) {
+      if (exception instanceof RetryLaterException)
+        void reply.header('Retry-After', String(exception.retryAfterSeconds));
+      return super.catch(exception, host);
+    }
     if (exception instanceof TooManyConflictsError) {
       this.logger.warn(exception.message);
       void reply

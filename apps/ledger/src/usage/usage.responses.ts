@@ -5,8 +5,9 @@ export const WINDOW_SCHEMA: Schema = schema.object({
   product: schema.string('', 'codex'),
   window: schema.string('window name of the plan', '5h'),
   used: schema.integer('allowance units used', 150),
+  held: schema.integer('allowance units held by open holds (SPEC §6)', 0),
   limit: schema.integer('allowance units of the window', 150),
-  remaining: schema.integer('', 0),
+  remaining: schema.integer('limit − used − held, never below 0', 0),
   usedPercent: schema.integer('used × 100 / limit, rounded down', 100),
   startedAt: schema.nullable(schema.time('null before the first usage')),
   resetsAt: schema.nullable(schema.time()),
@@ -18,7 +19,17 @@ export const CHARGED_SCHEMA: Schema = schema.object({
   allocations: schema.array(schema.object({ grantId: schema.string('', 'p-1'), credits: schema.credits() })),
 });
 
-const REJECTION_REASONS = ['insufficient_credits', 'overage_not_allowed', 'spending_cap_reached'] as const;
+export const REJECTION_REASONS = [
+  'insufficient_credits',
+  'overage_not_allowed',
+  'spending_cap_reached',
+] as const;
+
+/** `balance` = what can still be drawn; `held` = credits kept by open holds (not in the balance). */
+export const CREDITS_VIEW_SCHEMA: Schema = schema.object({
+  balance: schema.credits('credits that can still be drawn (held credits excluded)'),
+  held: schema.credits('credits held by open holds'),
+});
 
 export const USAGE_OUTCOME_SCHEMA: Schema = schema.object({
   usageId: schema.string('', 'u-1'),
@@ -29,7 +40,7 @@ export const USAGE_OUTCOME_SCHEMA: Schema = schema.object({
   requiredCredits: schema.nullable(schema.credits('credits the overage would need (rejected only)')),
   resetsAt: schema.nullable(schema.time('when the allowance next covers this usage (rejected only)')),
   windows: schema.array(WINDOW_SCHEMA),
-  credits: schema.object({ balance: schema.credits() }),
+  credits: CREDITS_VIEW_SCHEMA,
   recordedAt: schema.time('ledger time of the decision'),
   position: schema.position(),
 });

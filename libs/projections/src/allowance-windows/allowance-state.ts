@@ -1,4 +1,10 @@
-import { msFromStored, type AccountEvent, type OpenWindow } from '@ledger/domain';
+import {
+  msFromStored,
+  type AccountEvent,
+  type HeldWindow,
+  type OpenWindow,
+  type WindowSnapshot,
+} from '@ledger/domain';
 
 /** What the allowance read model keeps per account: its plan and the windows usage opened. */
 export interface AllowanceState {
@@ -23,21 +29,52 @@ export function evolveAllowance(
       return state === undefined ? state : { ...state, plan: event.data.to };
     case 'UsageRecorded':
     case 'AccountLimitsReset':
+    case 'HoldPlaced':
+    case 'HoldSettled':
+    case 'UsageReversed':
       return state === undefined ? state : { ...state, windows: evolveWindows(state.windows, event) };
     default:
       return state;
   }
 }
 
-/** The open windows after an event: shared by the allowance read model and the timeline's state. */
+/**
+ * The open windows after an event: shared by the allowance read model and the timeline's state.
+ * Rows keep the real `used`, never held units: a hold keeps its units against the window instance
+ * (hold rows), as the decider does (libs/domain/src/holds/RULES.md).
+ */
 export function evolveWindows(windows: readonly OpenWindow[], event: AccountEvent): readonly OpenWindow[] {
-  if (event.type === 'AccountLimitsReset') {
-    const { product } = event.data;
-    return product === null ? [] : windows.filter((w) => w.product !== product);
+  switch (event.type) {
+    case 'AccountLimitsReset': {
+      const { product } = event.data;
+      return product === null ? [] : windows.filter((w) => w.product !== product);
+    }
+    case 'UsageRecorded':
+    case 'HoldSettled':
+      return withProductSnapshots(windows, event.data.product, event.data.windows);
+    case 'HoldPlaced':
+      return anchoredByHold(windows, event.data.product, event.data.heldIn);
+    case 'UsageReversed': {
+      const { product, windows: back } = event.data;
+      return windows.map((w) => {
+        const units = back.find(
+          (b) => w.product === product && b.window === w.name && msFromStored(b.startedAt) === w.startedAt,
+        );
+        return units === undefined ? w : { ...w, used: w.used - units.units };
+      });
+    }
+    default:
+      return windows;
   }
-  if (event.type !== 'UsageRecorded') return windows;
-  const { product } = event.data;
-  const opened = event.data.windows.flatMap((w): OpenWindow[] =>
+}
+
+/** A usage or a settlement records the product's windows after it: they replace the product's rows. */
+function withProductSnapshots(
+  windows: readonly OpenWindow[],
+  product: string,
+  snapshots: readonly WindowSnapshot[],
+): readonly OpenWindow[] {
+  const opened = snapshots.flatMap((w): OpenWindow[] =>
     w.startedAt === null || w.resetsAt === null
       ? []
       : [
@@ -51,4 +88,23 @@ export function evolveWindows(windows: readonly OpenWindow[], event: AccountEven
         ],
   );
   return [...windows.filter((w) => w.product !== product), ...opened];
+}
+
+/** A hold that draws allowance anchors the window instance it holds in (used unchanged), as the decider does. */
+function anchoredByHold(
+  current: readonly OpenWindow[],
+  product: string,
+  held: readonly HeldWindow[],
+): readonly OpenWindow[] {
+  let windows = current;
+  for (const h of held) {
+    const startedAt = msFromStored(h.startedAt);
+    const same = windows.find((w) => w.product === product && w.name === h.window);
+    if (same !== undefined && same.startedAt === startedAt) continue;
+    windows = [
+      ...windows.filter((w) => !(w.product === product && w.name === h.window)),
+      { product, name: h.window, startedAt, resetsAt: msFromStored(h.resetsAt), used: 0 },
+    ];
+  }
+  return windows;
 }

@@ -39,7 +39,8 @@ interface WindowRow {
 /** Allowance windows per account and product (times in epoch ms), plus the global resets log. */
 export const allowanceWindowsProjection: Projection = {
   name: 'allowance-windows',
-  version: 1,
+  // 2: hold events anchor windows, settlements and reversals move them (issue 17).
+  version: 2,
   tables: [
     { name: 'aw_accounts', key: ['account_id'] },
     { name: 'aw_windows', key: ['account_id', 'product', 'window_name'] },

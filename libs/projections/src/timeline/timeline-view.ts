@@ -49,7 +49,7 @@ export function renderTimelineState(
     balance: formatCredits(balanceAt(state, at)),
     windows,
     grants: state.grants
-      .filter((g) => g.expiresAt === null || at < g.expiresAt)
+      .filter((g) => (g.expiresAt === null || at < g.expiresAt) && g.remaining !== '0')
       .map((g) => ({ grantId: g.grantId, remaining: g.remaining })),
   };
 }

@@ -43,7 +43,8 @@ export function keepsState(revision: bigint): boolean {
  */
 export const timelineProjection: Projection = {
   name: 'timeline',
-  version: 2,
+  // 3: holds, reversals; exhausted grants stay in the state (issue 17).
+  version: 3,
   tables: [
     { name: 'timeline_events', key: ['position'] },
     { name: 'timeline_heads', key: ['account_id'] },

@@ -1,0 +1,156 @@
+import type { EventStore } from '@ledger/event-store';
+import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
+import { startEsdbDouble, type EsdbDouble } from '../../support/esdb-double/esdb-double';
+import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
+
+const TOKENS = 'gpt-5.5:output_tokens';
+/** Tokens that cost exactly `credits` (4000 tokens = 3 credits). */
+const tokensFor = (credits: number) => (credits / 3) * 4000;
+/** No periodic sweep during the test: only what a test does expires holds. */
+const ENV = { LEDGER_EXPIRY_SWEEP_MS: '86400000' };
+
+/**
+ * Two ledger nodes on one log (two apps on one SQLite file; two apps on one EventStoreDB double),
+ * each with its own cache, read models and clock: a hold placed on one is settled, released or
+ * expired through the other, which knows the hold only from the log.
+ */
+describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
+  let double: EsdbDouble | undefined;
+  let a: TestLedger;
+  let b: TestLedger;
+
+  beforeAll(async () => {
+    if (engine === 'eventstoredb') {
+      double = await startEsdbDouble();
+      a = await startTestLedger(ENV, { engine, double });
+      b = await startTestLedger(ENV, { engine, double });
+    } else {
+      a = await startTestLedger(ENV, { engine });
+      b = await startTestLedger(ENV, { engine, dataDir: a.dataDir });
+    }
+    // The nodes' clocks differ (as real nodes' do): the same command decided on both differs in content.
+    await b.advanceClock(1_000);
+  });
+  afterAll(async () => {
+    await a.app.close();
+    await b.app.close();
+    await double?.stop();
+    removeDir(a.dataDir);
+    removeDir(b.dataDir);
+  });
+
+  const open = async (accountId: string, credits: string) => {
+    await a.as('service').post('/v1/accounts', { accountId, plan: 'plus' }).expect(201);
+    await a
+      .as('service')
+      .post(`/v1/accounts/${accountId}/credits/purchases`, {
+        purchaseId: `p-${accountId}`,
+        credits,
+        amountPaid: { amountMinor: 100, currency: 'USD' },
+      })
+      .expect(201);
+  };
+  const hold = (node: TestLedger, holdId: string, accountId: string, credits: number, ttlSeconds?: number) =>
+    node.as('service').post('/v1/holds', {
+      holdId,
+      accountId,
+      product: 'codex',
+      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
+      ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
+    });
+  const settle = (node: TestLedger, holdId: string, usageId: string, credits: number) =>
+    node.as('service').post(`/v1/holds/${holdId}/settlement`, {
+      usageId,
+      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
+    });
+  const headOf = async (node: TestLedger) =>
+    (await node.http().get('/health').expect(200)).body.position as string;
+
+  it('settles on node B a hold placed on node A right before; the retry on node A replays it', async () => {
+    await open('acct-x', '100');
+    await hold(a, 'h-x', 'acct-x', 30).expect(201);
+    const settled = await settle(b, 'h-x', 'u-x', 12).expect(201);
+    expect(settled.body).toMatchObject({ holdId: 'h-x', accountId: 'acct-x', charged: { credits: '12' } });
+    const again = await settle(a, 'h-x', 'u-x', 12).expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(settled.body);
+  });
+
+  it('releases on node B a hold placed on node A; reverses and settles on node A what node B recorded', async () => {
+    await open('acct-y', '100');
+    await hold(a, 'h-y', 'acct-y', 30).expect(201);
+    const released = await b.as('service').post('/v1/holds/h-y/release', { reason: 'cancelled' }).expect(200);
+    expect(released.body).toMatchObject({ status: 'released', released: { credits: '30' } });
+    await b
+      .as('service')
+      .post('/v1/usage', {
+        usageId: 'u-y',
+        accountId: 'acct-y',
+        product: 'codex',
+        operation: TOKENS,
+        quantity: tokensFor(9),
+      })
+      .expect(201);
+    const reversed = await a
+      .as('admin')
+      .post('/v1/usage/u-y/reversals', { reversalId: 'rv-y', reason: 'task failed' })
+      .expect(201);
+    expect(reversed.body).toMatchObject({ accountId: 'acct-y', reversed: { credits: '9' } });
+    // Node A has the account cached: a hold placed on node B is still found there (never a stale 404).
+    await hold(b, 'h-y2', 'acct-y', 6).expect(201);
+    const settled = await settle(a, 'h-y2', 'u-y2', 6).expect(201);
+    expect(settled.body).toMatchObject({ holdId: 'h-y2', credits: { balance: '94', held: '0' } });
+  });
+
+  it('answers 409 naming both accounts when one hold id is held on two accounts', async () => {
+    await open('acct-d1', '10');
+    await open('acct-d2', '10');
+    await hold(a, 'h-dup', 'acct-d1', 3).expect(201);
+    await hold(b, 'h-dup', 'acct-d2', 3).expect(201);
+    // Node A's read models have seen both placements.
+    const position = await headOf(b);
+    await a.as('support').get(`/v1/accounts/acct-d2?minPosition=${position}`).expect(200);
+    const ambiguous = await settle(a, 'h-dup', 'u-dup', 3).expect(409);
+    expect(ambiguous.body.message).toContain('acct-d1');
+    expect(ambiguous.body.message).toContain('acct-d2');
+  });
+
+  it('holds 20 concurrent requests split over both nodes within the credits (a 503 is resent with the same id)', async () => {
+    await open('acct-c', '99');
+    const send = async (i: number) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await hold(i % 2 === 0 ? a : b, `h-c-${i}`, 'acct-c', 9);
+        if (res.status !== 503 || attempt === 5) return res;
+      }
+    };
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i)));
+    expect(answers.map((r) => r.status).filter((s) => s !== 201 && s !== 402)).toEqual([]);
+    expect(answers.filter((r) => r.status === 201)).toHaveLength(11);
+    const events = await a.app.get<EventStore>(EVENT_STORE).readStream('account-acct-c');
+    expect(events.filter((e) => e.type === 'HoldPlaced')).toHaveLength(11);
+    expect(events.filter((e) => e.type === 'HoldRejected')).toHaveLength(9);
+  }, 60_000);
+
+  it('expires a hold lazily on node B, whose clock is past expiresAt, at its next command on the account', async () => {
+    await open('acct-lazy', '100');
+    await b.advanceClock(2 * 3_600_000); // sweeps now, before the hold exists
+    await hold(a, 'h-lazy', 'acct-lazy', 30, 3600).expect(201);
+    const usage = await b
+      .as('service')
+      .post('/v1/usage', {
+        usageId: 'u-lazy',
+        accountId: 'acct-lazy',
+        product: 'codex',
+        operation: TOKENS,
+        quantity: tokensFor(3),
+      })
+      .expect(201);
+    expect(usage.body.credits).toEqual({ balance: '97', held: '0' });
+    const events = await a.app.get<EventStore>(EVENT_STORE).readStream('account-acct-lazy');
+    const expired = events.find((e) => e.type === 'HoldExpired');
+    expect(expired?.metadata).toMatchObject({ command: 'RecordUsage' });
+    expect(expired?.data).toMatchObject({ holdId: 'h-lazy', released: { credits: '30' } });
+    const late = await settle(a, 'h-lazy', 'u-lazy-2', 3).expect(409);
+    expect(late.body.message).toContain('expired');
+  });
+});

@@ -1,0 +1,345 @@
+import type { EventStore } from '@ledger/event-store';
+import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
+import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
+
+/** 0 allowance units, 0.00075 credits a token: holds of these lines draw credits only. */
+const TOKENS = 'gpt-5.5:output_tokens';
+/** Tokens that cost exactly `credits` (4000 tokens = 3 credits): whole multiples of 3 only. */
+const tokensFor = (credits: number) => {
+  if (credits % 3 !== 0) throw new Error(`${credits} credits is no whole number of tokens`);
+  return (credits / 3) * 4000;
+};
+
+describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
+  let ledger: TestLedger;
+  const service = () => ledger.as('service');
+  const head = async () => (await ledger.http().get('/health').expect(200)).body.position as string;
+  const open = async (accountId: string, credits?: string) => {
+    await service().post('/v1/accounts', { accountId, plan: 'plus' }).expect(201);
+    if (credits !== undefined)
+      await service()
+        .post(`/v1/accounts/${accountId}/credits/purchases`, {
+          purchaseId: `p-${accountId}`,
+          credits,
+          amountPaid: { amountMinor: 100, currency: 'USD' },
+        })
+        .expect(201);
+  };
+  const hold = (holdId: string, accountId: string, credits: number, over: Record<string, unknown> = {}) =>
+    service().post('/v1/holds', {
+      holdId,
+      accountId,
+      product: 'codex',
+      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
+      ...over,
+    });
+  const settle = (holdId: string, usageId: string, credits: number) =>
+    service().post(`/v1/holds/${holdId}/settlement`, {
+      usageId,
+      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
+    });
+  const release = (holdId: string, reason = 'task cancelled') =>
+    service().post(`/v1/holds/${holdId}/release`, { reason });
+  const eventsOf = async (accountId: string) =>
+    ledger.app.get<EventStore>(EVENT_STORE).readStream(`account-${accountId}`);
+
+  beforeAll(async () => {
+    ledger = await startTestLedger({}, { engine });
+  });
+  afterAll(async () => {
+    await ledger.close();
+    removeDir(ledger.dataDir);
+  });
+
+  it('places a hold (201): the credits are held, out of the balance; a retry answers 200 with the same body', async () => {
+    await open('acct-place', '100');
+    const placed = await hold('h-place', 'acct-place', 30).expect(201);
+    expect(placed.body).toMatchObject({
+      holdId: 'h-place',
+      accountId: 'acct-place',
+      status: 'held',
+      held: { allowanceUnits: 0, credits: '30', allocations: [{ grantId: 'p-acct-place', credits: '30' }] },
+      credits: { balance: '70', held: '30' },
+    });
+    expect(Date.parse(placed.body.expiresAt) - Date.parse(placed.body.recordedAt)).toBe(3_600_000);
+    expect(BigInt(placed.body.position)).toBeGreaterThan(0n);
+    const before = await head();
+    const again = await hold('h-place', 'acct-place', 30).expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(placed.body);
+    await hold('h-place', 'acct-place', 33).expect(409);
+    expect(await head()).toBe(before);
+  });
+
+  it('holds allowance units too: windows show them held, remaining = limit − used − held', async () => {
+    await open('acct-units');
+    const placed = await service()
+      .post('/v1/holds', {
+        holdId: 'h-units',
+        accountId: 'acct-units',
+        product: 'codex',
+        lines: [{ operation: 'cloud_task', quantity: 4 }],
+      })
+      .expect(201);
+    expect(placed.body.held).toMatchObject({ allowanceUnits: 20, credits: '0' });
+    const fiveHours = placed.body.windows.find((w: { window: string }) => w.window === '5h');
+    expect(fiveHours).toMatchObject({ used: 0, held: 20, limit: 150, remaining: 130 });
+    const usage = await service()
+      .post('/v1/usage', {
+        usageId: 'u-beside',
+        accountId: 'acct-units',
+        product: 'codex',
+        operation: 'local_message',
+        quantity: 10,
+      })
+      .expect(201);
+    expect(usage.body.windows.find((w: { window: string }) => w.window === '5h')).toMatchObject({
+      used: 10,
+      held: 20,
+      remaining: 120,
+    });
+  });
+
+  it('settles within the hold (201): the usage from the hold, the rest released; a retry is 200 with the same body', async () => {
+    await open('acct-within', '100');
+    await hold('h-within', 'acct-within', 30).expect(201);
+    const settled = await settle('h-within', 'u-within', 12).expect(201);
+    expect(settled.body).toMatchObject({
+      usageId: 'u-within',
+      holdId: 'h-within',
+      outcome: 'accepted',
+      charged: {
+        allowanceUnits: 0,
+        credits: '12',
+        allocations: [{ grantId: 'p-acct-within', credits: '12' }],
+      },
+      released: { allowanceUnits: 0, credits: '18' },
+      uncollected: '0',
+      credits: { balance: '88', held: '0' },
+    });
+    const again = await settle('h-within', 'u-within', 12).expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(settled.body);
+  });
+
+  it('settles exactly the hold: nothing released, nothing more charged', async () => {
+    await open('acct-exact', '100');
+    await hold('h-exact', 'acct-exact', 30).expect(201);
+    const settled = await settle('h-exact', 'u-exact', 30).expect(201);
+    expect(settled.body).toMatchObject({
+      charged: { credits: '30' },
+      released: { allowanceUnits: 0, credits: '0' },
+      uncollected: '0',
+      credits: { balance: '70', held: '0' },
+    });
+  });
+
+  it('settles beyond the hold: the excess charged like usage; with no credits left the rest is uncollected', async () => {
+    await open('acct-beyond', '100');
+    await hold('h-beyond', 'acct-beyond', 30).expect(201);
+    const beyond = await settle('h-beyond', 'u-beyond', 45).expect(201);
+    expect(beyond.body).toMatchObject({
+      charged: { credits: '45' },
+      released: { credits: '0' },
+      uncollected: '0',
+      credits: { balance: '55' },
+    });
+
+    await open('acct-short', '10');
+    await hold('h-short', 'acct-short', 6).expect(201);
+    const short = await settle('h-short', 'u-short', 15).expect(201);
+    expect(short.body).toMatchObject({
+      outcome: 'accepted',
+      charged: { credits: '10' },
+      uncollected: '5',
+      uncollectedReason: 'insufficient_credits',
+      credits: { balance: '0', held: '0' },
+    });
+  });
+
+  it('refuses a second hold (402 insufficient_credits) while the first holds the credits; the refusal is replayed', async () => {
+    await open('acct-second', '51');
+    await hold('h-first', 'acct-second', 39).expect(201);
+    const refused = await hold('h-second', 'acct-second', 21).expect(402);
+    expect(refused.body).toMatchObject({
+      holdId: 'h-second',
+      outcome: 'rejected',
+      reason: 'insufficient_credits',
+      requiredCredits: '21',
+      credits: { balance: '12', held: '39' },
+    });
+    const replay = await hold('h-second', 'acct-second', 21).expect(402);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body).toEqual(refused.body);
+    // Usage cannot draw the held credits either.
+    const usage = await service()
+      .post('/v1/usage', {
+        usageId: 'u-second',
+        accountId: 'acct-second',
+        product: 'codex',
+        operation: TOKENS,
+        quantity: tokensFor(21),
+      })
+      .expect(402);
+    expect(usage.body).toMatchObject({
+      reason: 'insufficient_credits',
+      credits: { balance: '12', held: '39' },
+    });
+  });
+
+  it('releases (200): all it held is back; a retry is 200 with the same body; settle or release after → 409 naming the state', async () => {
+    await open('acct-release', '100');
+    await hold('h-release', 'acct-release', 30).expect(201);
+    const released = await release('h-release').expect(200);
+    expect(released.body).toMatchObject({
+      holdId: 'h-release',
+      status: 'released',
+      released: { allowanceUnits: 0, credits: '30' },
+    });
+    expect(released.headers['idempotent-replayed']).toBeUndefined();
+    const again = await release('h-release').expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(released.body);
+    const before = await head();
+    const late = await settle('h-release', 'u-release', 6).expect(409);
+    expect(late.body.message).toContain('released');
+    // The same hold released for another reason: the release's key was used with another request.
+    await release('h-release', 'another reason').expect(409);
+    expect(await head()).toBe(before);
+    // The settled hold is settled, not released.
+    await hold('h-settled', 'acct-release', 9).expect(201);
+    await settle('h-settled', 'u-settled', 9).expect(201);
+    expect((await release('h-settled').expect(409)).body.message).toContain('settled');
+    expect((await settle('h-settled', 'u-settled-2', 9).expect(409)).body.message).toContain('settled');
+  });
+
+  it('releases a hold by itself at expiresAt (the scheduler, on the clock moving): settle after → 409 "expired"', async () => {
+    await open('acct-expiry', '100');
+    await hold('h-expiry', 'acct-expiry', 30, { ttlSeconds: 60 }).expect(201);
+    await ledger.advanceClock(60_000); // expiry is inclusive
+    const expired = (await eventsOf('acct-expiry')).filter((e) => e.type === 'HoldExpired');
+    expect(expired).toHaveLength(1);
+    expect(expired[0].metadata).toMatchObject({ command: 'ExpireHold' });
+    expect(expired[0].data).toMatchObject({ holdId: 'h-expiry', released: { credits: '30' } });
+    const late = await settle('h-expiry', 'u-expiry', 6).expect(409);
+    expect(late.body.message).toContain('expired');
+    const position = await head();
+    const account = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-expiry?minPosition=${position}`)
+      .expect(200);
+    expect(account.body.credits.balance).toBe('100');
+  });
+
+  it('answers 404 for an unknown hold or usage and 400 naming each bad field, appending nothing', async () => {
+    await open('acct-bad', '10');
+    const before = await head();
+    await settle('h-nowhere', 'u-nowhere', 3).expect(404);
+    await release('h-nowhere').expect(404);
+    await ledger
+      .as('admin')
+      .post('/v1/usage/u-nowhere/reversals', { reversalId: 'rv-x', reason: 'r' })
+      .expect(404);
+    await hold('h-unknown-account', 'acct-nowhere', 3).expect(404);
+    const bad = await service()
+      .post('/v1/holds', {
+        holdId: 'h bad',
+        accountId: 'acct-bad',
+        product: 'codex',
+        lines: [
+          { operation: TOKENS, quantity: 0 },
+          { operation: TOKENS, quantity: 1, extra: 1 },
+        ],
+        ttlSeconds: 86_401,
+        colour: 'red',
+      })
+      .expect(400);
+    expect(bad.body.fields.map((f: { field: string }) => f.field)).toEqual(
+      expect.arrayContaining(['holdId', 'lines.0.quantity', 'lines.1.extra', 'ttlSeconds', 'colour']),
+    );
+    const noLines = await service()
+      .post('/v1/holds', { holdId: 'h-x', accountId: 'acct-bad', product: 'codex', lines: [] })
+      .expect(400);
+    expect(noLines.body.fields.map((f: { field: string }) => f.field)).toEqual(['lines']);
+    const tooMany = Array.from({ length: 101 }, () => ({ operation: TOKENS, quantity: 1 }));
+    await service()
+      .post('/v1/holds', { holdId: 'h-x', accountId: 'acct-bad', product: 'codex', lines: tooMany })
+      .expect(400);
+    const badSettle = await service()
+      .post('/v1/holds/h-x/settlement', { usageId: 'u-x', lines: [{ operation: TOKENS }] })
+      .expect(400);
+    expect(badSettle.body.fields.map((f: { field: string }) => f.field)).toEqual(['lines.0.quantity']);
+    const badRelease = await service().post('/v1/holds/h-x/release', { reason: '' }).expect(400);
+    expect(badRelease.body.fields.map((f: { field: string }) => f.field)).toEqual(['reason']);
+    await service()
+      .post('/v1/holds/h-x/release', { reason: 'x'.repeat(501) })
+      .expect(400);
+    await ledger.as('admin').post('/v1/usage/u-x/reversals', { reversalId: 'rv x', reason: 'r' }).expect(400);
+    // Roles: holds are the service's, reversals the admin's.
+    await ledger.as('admin').post('/v1/holds', { holdId: 'h-x' }).expect(403);
+    await service().post('/v1/usage/u-x/reversals', { reversalId: 'rv-x', reason: 'r' }).expect(403);
+    expect(await head()).toBe(before);
+  });
+
+  it('reverses a usage once (201), answers its retry 200 and a second reversal 409', async () => {
+    await open('acct-reverse', '100');
+    await service()
+      .post('/v1/usage', {
+        usageId: 'u-rev',
+        accountId: 'acct-reverse',
+        product: 'codex',
+        operation: TOKENS,
+        quantity: tokensFor(12),
+      })
+      .expect(201);
+    const reversed = await ledger
+      .as('admin')
+      .post('/v1/usage/u-rev/reversals', { reversalId: 'rv-1', reason: 'task failed' })
+      .expect(201);
+    expect(reversed.body).toMatchObject({
+      reversalId: 'rv-1',
+      usageId: 'u-rev',
+      accountId: 'acct-reverse',
+      reversed: {
+        allowanceUnits: 0,
+        credits: '12',
+        allocations: [{ grantId: 'p-acct-reverse', credits: '12' }],
+      },
+      regranted: null,
+    });
+    const again = await ledger
+      .as('admin')
+      .post('/v1/usage/u-rev/reversals', { reversalId: 'rv-1', reason: 'task failed' })
+      .expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(reversed.body);
+    const twice = await ledger
+      .as('admin')
+      .post('/v1/usage/u-rev/reversals', { reversalId: 'rv-2', reason: 'again' })
+      .expect(409);
+    expect(twice.body.message).toContain('rv-1');
+    const position = await head();
+    const account = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-reverse?minPosition=${position}`)
+      .expect(200);
+    expect(account.body.credits.balance).toBe('100');
+  });
+
+  it('reverses a settlement of a hold', async () => {
+    await open('acct-rev-settled', '100');
+    await hold('h-rev', 'acct-rev-settled', 30).expect(201);
+    await settle('h-rev', 'u-rev-settled', 21).expect(201);
+    const reversed = await ledger
+      .as('admin')
+      .post('/v1/usage/u-rev-settled/reversals', { reversalId: 'rv-settled', reason: 'task failed' })
+      .expect(201);
+    expect(reversed.body.reversed).toMatchObject({ credits: '21' });
+    const position = await head();
+    const account = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-rev-settled?minPosition=${position}`)
+      .expect(200);
+    expect(account.body.credits.balance).toBe('100');
+  });
+});
