@@ -47,7 +47,7 @@ async function checkBooks(
 ): Promise<string[]> {
   books.feed(await ledger.eventsOf(books.accountId, books.revision));
   const state = await ledger.stateOf(books.accountId);
-  const open = [...state.holds.values()].filter((h) => h.status === 'held').map((h) => h.holdId);
+  const open = [...state.holds.keys()]; // AccountState.holds keeps open holds only
   books.checkState(state.grants, open);
   const problems = [...books.violations];
   if (model === undefined) return problems;
@@ -250,7 +250,7 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
         await checkTouched(model.accounts.keys());
         for (const accountId of model.accounts.keys()) {
           const state = await ledger.stateOf(accountId);
-          const held = [...state.holds.values()].filter((h) => h.status === 'held').map((h) => h.holdId);
+          const held = [...state.holds.keys()];
           if (held.length > 0)
             throw new Error(`${accountId} still holds ${held.join(', ')} past every expiry ${where()}`);
         }

@@ -1,11 +1,12 @@
-import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
-import { InvalidQueryError, StreamQuarantinedError } from '@ledger/projections';
+import { ConflictException, HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
+import { AmbiguousHoldIdError, InvalidQueryError, StreamQuarantinedError } from '@ledger/projections';
 import { invalidRequest } from '../http/validation';
 
 /**
  * Runs a read-model query and maps its outcomes to HTTP in one place: a bad parameter is a 400
  * naming the field, an unknown account a 404, an account whose stream is quarantined in the read
- * model a 503 (with Retry-After, see min-position.hook.ts) naming projection, stream, position, reason.
+ * model a 503 (with Retry-After, see min-position.hook.ts) naming projection, stream, position, reason;
+ * a hold id held by several accounts a 409 naming them.
  */
 export function answerQuery<T>(notFound: string, query: () => T | null): T {
   let result: T | null;
@@ -32,6 +33,9 @@ function httpErrorOf(error: unknown): unknown {
   if (error instanceof InvalidQueryError)
     return invalidRequest([{ field: error.field, message: error.message }]);
   if (error instanceof StreamQuarantinedError) return quarantinedAnswer(error);
+  // A hold id names holds of several accounts: say which, never pick one.
+  if (error instanceof AmbiguousHoldIdError)
+    return new ConflictException({ message: error.message, accountIds: error.accountIds });
   return error;
 }
 

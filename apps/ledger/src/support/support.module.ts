@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { HoldController } from './hold.controller';
 import { TimelineController } from './timeline.controller';
 
-/** Support's read endpoints (the timeline); served from the read models. */
-@Module({ controllers: [TimelineController] })
+/** Support's read endpoints (the timeline, holds); served from the read models. */
+@Module({ controllers: [TimelineController, HoldController] })
 export class SupportModule {}

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS cb_grants (
   used       INTEGER NOT NULL,
   expired    INTEGER NOT NULL,
   refunded   INTEGER NOT NULL,
+  held       INTEGER NOT NULL,
   remaining  INTEGER NOT NULL,
   expires_at INTEGER,
   products   TEXT,
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS cb_grants (
 /** Credit balances per account and per grant; amounts are micro-credits (INTEGER), never floats. */
 export const creditBalancesProjection: Projection = {
   name: 'credit-balances',
-  version: 1,
+  // 2: holds (`held`), settlements and reversals (issue 17).
+  version: 2,
   tables: [
     { name: 'cb_accounts', key: ['account_id'] },
     { name: 'cb_grants', key: ['account_id', 'grant_id'] },
@@ -74,9 +76,9 @@ class CreditBalancesWriter implements ProjectionWriter {
       )
       .safeIntegers(true);
     const upsertGrant = db.prepare(
-      `INSERT OR REPLACE INTO cb_grants (account_id, grant_id, kind, credits, used, expired, refunded, remaining,
+      `INSERT OR REPLACE INTO cb_grants (account_id, grant_id, kind, credits, used, expired, refunded, held, remaining,
          expires_at, products, priority, granted_at, status, position)
-       VALUES (@accountId, @grantId, @kind, @credits, @used, @expired, @refunded, @remaining,
+       VALUES (@accountId, @grantId, @kind, @credits, @used, @expired, @refunded, @held, @remaining,
          @expiresAt, @products, @priority, @grantedAt, @status, @position)`,
     );
     this.accounts = new BufferedRows<CreditAccountRow>(
@@ -107,7 +109,12 @@ class CreditBalancesWriter implements ProjectionWriter {
     if (projected.stream !== 'account') return;
     const { accountId, event } = projected;
     if (event.type === 'AccountOpened') this.accounts.set(accountId, NEW_CREDIT_ACCOUNT);
-    if (event.type === 'SpendingCapSet' || event.type === 'UsageRecorded') {
+    if (
+      event.type === 'SpendingCapSet' ||
+      event.type === 'UsageRecorded' ||
+      event.type === 'HoldSettled' ||
+      event.type === 'UsageReversed'
+    ) {
       const row = this.accounts.get(accountId) ?? NEW_CREDIT_ACCOUNT;
       this.accounts.set(accountId, evolveCreditAccount(row, event));
     }

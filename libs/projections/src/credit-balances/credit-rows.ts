@@ -9,6 +9,7 @@ export interface CreditGrantDbRow {
   used: bigint;
   expired: bigint;
   refunded: bigint;
+  held: bigint;
   remaining: bigint;
   expires_at: bigint | null;
   products: string | null;
@@ -26,6 +27,7 @@ export function creditGrantFromRow(row: CreditGrantDbRow): CreditGrantRow {
     used: row.used,
     expired: row.expired,
     refunded: row.refunded,
+    held: row.held,
     remaining: row.remaining,
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     products: row.products === null ? null : (JSON.parse(row.products) as string[]),

@@ -80,12 +80,10 @@ export function holdStateOf(row: HoldDbRow): HoldState {
     holdId: row.hold_id,
     product: row.product,
     lines: JSON.parse(row.lines) as HoldLine[],
-    status: row.status,
     expiresAt: Number(row.expires_at) as EpochMs,
     allowanceUnits: Number(row.allowance_units),
     windows: windows.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt) })),
     credits: BigInt(row.credits),
     allocations: allocations.map((a) => ({ grantId: a.grantId, credits: creditsFromStored(a.credits) })),
-    usageId: row.usage_id,
   };
 }

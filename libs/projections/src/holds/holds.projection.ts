@@ -85,7 +85,7 @@ class HoldsWriter implements ProjectionWriter {
           product: d.product,
           lines: JSON.stringify(d.lines.map((l) => ({ operation: l.operation, quantity: l.quantity }))),
           allowanceUnits: d.allowanceUnits,
-          heldWindows: JSON.stringify(d.windows),
+          heldWindows: JSON.stringify(d.heldIn),
           credits: creditsFromStored(d.credits),
           allocations: JSON.stringify(d.allocations),
           expiresAt: msFromStored(d.expiresAt),

@@ -12,8 +12,26 @@
  *   expiry          Dr expired                 Cr customer:<id>:credits
  *   refund          Dr refunded                Cr customer:<id>:credits
  *
- * Sources carry credit (negative) balances, sinks debit (positive) ones, and customer accounts the
- * credits still held: deferred_revenue + promotional + consumed + expired + refunded + Σ customers = 0.
+ * Holds and reversals (SPEC §6): held credits leave the customer's balance for `held` (one ledger
+ * account for every open hold; the per-hold figures are in the holds read model), and leave `held`
+ * when the hold ends:
+ *
+ *   hold placed      Dr held                    Cr customer:<id>:credits   (per grant held)
+ *   settle, within   Dr consumed                Cr held                    (per grant consumed)
+ *   settle, beyond   Dr consumed                Cr customer:<id>:credits   (the excess charged)
+ *   settle, unpaid   Dr uncollected             Cr usage_unfunded          (reason in the entry)
+ *   release/expiry   Dr customer:<id>:credits   Cr held                    (back to the grant)
+ *     grant expired  Dr expired                 Cr held                    (`released.expired`)
+ *   reversal         Dr customer:<id>:credits   Cr consumed                (per grant given back;
+ *                                                                            the regranted part names
+ *                                                                            the new promotional grant)
+ *
+ * `uncollected` is work done that nobody paid for (never a negative customer balance); those
+ * credits never existed in any account, so their source is `usage_unfunded`, always its mirror.
+ *
+ * Sources carry credit (negative) balances, sinks debit (positive) ones, `held` the credits open
+ * holds keep, and customer accounts the credits still drawable: deferred_revenue + promotional +
+ * usage_unfunded + consumed + expired + refunded + uncollected + held + Σ customers = 0.
  */
 export const LedgerAccounts = {
   customerCredits: (accountId: string): string => `customer:${accountId}:credits`,
@@ -22,6 +40,9 @@ export const LedgerAccounts = {
   consumed: 'consumed',
   expired: 'expired',
   refunded: 'refunded',
+  held: 'held',
+  uncollected: 'uncollected',
+  usageUnfunded: 'usage_unfunded',
 } as const;
 
 const CUSTOMER_ACCOUNT = /^customer:(.+):credits$/;

@@ -4,6 +4,7 @@ import {
   type AccountEvent,
   type Credits,
   type EpochMs,
+  type Released,
 } from '@ledger/domain';
 import type { ProjectedEvent } from '../events/ledger-event';
 import { LedgerAccounts } from './chart-of-accounts';
@@ -52,7 +53,7 @@ export function journalEntryOf(projected: ProjectedEvent, startingBalance: Credi
     recordedAt: msFromStored(event.data.recordedAt),
     type: event.type,
     actor: event.data.actor,
-    reason: typeof data.reason === 'string' ? data.reason : null,
+    reason: reasonOf(event, data),
     rateCardVersion: event.data.rateCardVersion,
     commandId: commandIdOf(event, projected.metadata),
     postings,
@@ -104,9 +105,66 @@ function postingsOf(event: AccountEvent, accountId: string): Posting[] {
         creditsFromStored(event.data.credits),
         event.data.purchaseId,
       );
+    case 'HoldPlaced':
+      return event.data.allocations.flatMap((a) =>
+        pair(LedgerAccounts.held, customer, creditsFromStored(a.credits), a.grantId),
+      );
+    case 'HoldSettled': {
+      const d = event.data;
+      const uncollected = creditsFromStored(d.uncollected.credits);
+      return [
+        ...d.consumed.allocations.flatMap((a) =>
+          pair(LedgerAccounts.consumed, LedgerAccounts.held, creditsFromStored(a.credits), a.grantId),
+        ),
+        ...releasedPostings(d.released, customer, pair),
+        ...d.charged.allocations.flatMap((a) =>
+          pair(LedgerAccounts.consumed, customer, creditsFromStored(a.credits), a.grantId),
+        ),
+        ...pair(LedgerAccounts.uncollected, LedgerAccounts.usageUnfunded, uncollected, null),
+      ];
+    }
+    case 'HoldReleased':
+    case 'HoldExpired':
+      return releasedPostings(event.data.released, customer, pair);
+    case 'UsageReversed': {
+      const d = event.data;
+      return [
+        ...d.allocations.flatMap((a) =>
+          pair(customer, LedgerAccounts.consumed, creditsFromStored(a.credits), a.grantId),
+        ),
+        ...(d.regranted === null
+          ? []
+          : pair(
+              customer,
+              LedgerAccounts.consumed,
+              creditsFromStored(d.regranted.credits),
+              d.regranted.grantId,
+            )),
+      ];
+    }
     default:
       return [];
   }
+}
+
+type PairOf = (to: string, from: string, amount: Credits, grantId: string | null) => Posting[];
+
+/** Released credits back to the customer's grants; the part whose grant expired meanwhile, written off. */
+function releasedPostings(released: Released, customer: string, pair: PairOf): Posting[] {
+  return [
+    ...released.allocations.flatMap((a) =>
+      pair(customer, LedgerAccounts.held, creditsFromStored(a.credits), a.grantId),
+    ),
+    ...released.expired.flatMap((a) =>
+      pair(LedgerAccounts.expired, LedgerAccounts.held, creditsFromStored(a.credits), a.grantId),
+    ),
+  ];
+}
+
+/** The reason the event gives; for a settlement, why part of it could not be collected. */
+function reasonOf(event: ProjectedEvent['event'], data: Readonly<Record<string, unknown>>): string | null {
+  if (event.type === 'HoldSettled') return event.data.uncollected.reason;
+  return typeof data.reason === 'string' ? data.reason : null;
 }
 
 function commandIdOf(
@@ -126,6 +184,15 @@ function commandIdOf(
     case 'AccountLimitsReset':
     case 'LimitsReset':
       return event.data.resetId;
+    case 'HoldPlaced':
+    case 'HoldRejected':
+    case 'HoldReleased':
+    case 'HoldExpired':
+      return event.data.holdId;
+    case 'HoldSettled':
+      return event.data.usageId;
+    case 'UsageReversed':
+      return event.data.reversalId;
     default:
       // Commands without an idempotency key of their own (open, plan, cap, expiry sweep).
       return typeof metadata.commandId === 'string' ? metadata.commandId : null;

@@ -43,7 +43,8 @@ CREATE INDEX IF NOT EXISTS journal_entries_by_account ON journal_entries (accoun
  */
 export const journalProjection: Projection = {
   name: 'journal',
-  version: 1,
+  // 2: holds, settlements (uncollected), releases, expiries, reversals (issue 17).
+  version: 2,
   tables: [
     { name: 'journal_entries', key: ['position'] },
     { name: 'journal_postings', key: ['position', 'line'] },

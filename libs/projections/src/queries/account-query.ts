@@ -12,6 +12,7 @@ import { creditGrantFromRow, type CreditGrantDbRow } from '../credit-balances/cr
 import type { CreditGrantRow } from '../credit-balances/credit-state';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
 import { GlobalResetsReader } from './global-resets';
+import { HoldQuery } from './hold-query';
 
 /** Per grant, where its credits went (finance and support detail beyond the account view). */
 export interface GrantBalance {
@@ -21,6 +22,8 @@ export interface GrantBalance {
   readonly used: string;
   readonly expired: string;
   readonly refunded: string;
+  /** Kept by open holds (not in `remaining`). */
+  readonly held: string;
   readonly remaining: string;
   readonly expiresAt: string | null;
   readonly status: 'active' | 'exhausted' | 'expired' | 'refunded';
@@ -38,8 +41,10 @@ export class AccountQuery {
   private readonly selectCreditAccount;
   private readonly selectExpiring;
   private readonly resets: GlobalResetsReader;
+  private readonly holds: HoldQuery;
 
   constructor(db: ReadModelDatabase) {
+    this.holds = new HoldQuery(db);
     this.selectPlan = db
       .prepare<[string], string>('SELECT plan FROM aw_accounts WHERE account_id = ?')
       .pluck();
@@ -76,7 +81,7 @@ export class AccountQuery {
     return state === null ? null : accountView(state, now, { rateCard, resets: this.resets.resets(now) });
   }
 
-  /** Every grant of the account with granted/used/expired/refunded/remaining; null for an unknown account. */
+  /** Every grant of the account with granted/used/expired/refunded/held/remaining; null for an unknown account. */
   grantBalances(accountId: string, now: EpochMs): GrantBalance[] | null {
     if (this.selectPlan.get(accountId) === undefined) return null;
     return this.selectGrants.all(accountId).map((row) => {
@@ -89,6 +94,7 @@ export class AccountQuery {
         used: formatCredits(grant.used),
         expired: formatCredits(grant.expired),
         refunded: formatCredits(grant.refunded),
+        held: formatCredits(grant.held),
         remaining: formatCredits(status === 'active' ? grant.remaining : 0n),
         expiresAt: grant.expiresAt === null ? null : new Date(grant.expiresAt).toISOString(),
         status,
@@ -107,9 +113,11 @@ export class AccountQuery {
       plan,
       // Only the decider reads it (a retried OpenAccount); the read models do not keep it.
       openedWithPlan: null,
-      // Issue 17: the read models do not keep holds yet (see HOLDS-STATUS.md).
-      holds: new Map(),
+      // Open holds only: every view of held amounts reads just those; closed holds matter only to
+      // the decider (a late settle naming the state), which folds the log, not these rows.
+      holds: new Map(this.holds.openHoldsOf(accountId).map((h) => [h.holdId, h])),
       closedHolds: new Map(),
+      // Only the decider reads it (at most one reversal per usage).
       reversals: new Map(),
       windows: this.selectWindows.all(accountId).map((w) => ({
         product: w.product,
