@@ -182,6 +182,11 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
         if (released !== undefined && released.expired.length > 0)
           cases.push(`${String(e.type)}:grant expired while held`);
         if (e.type === 'HoldRejected') cases.push(`HoldRejected:${String(e.reason)}`);
+        if (e.type === 'UsageReversed') {
+          if (e.regranted !== null) cases.push('UsageReversed:regranted (grant expired or refunded since)');
+          if ((e.windows as unknown[]).length > 0) cases.push('UsageReversed:units back to a live window');
+          if (e.monthCredits !== '0') cases.push('UsageReversed:month spending reduced');
+        }
         if (e.type === 'HoldSettled') {
           const charged = e.charged as { allowanceUnits: number; credits: string };
           const uncollected = e.uncollected as { credits: string; reason: string | null };

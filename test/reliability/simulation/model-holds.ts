@@ -7,6 +7,7 @@ import {
   grantsFor,
   heldViewOf,
   isLive,
+  liveWindowsOf,
   overageCredits,
   planRules,
   type ModelAccount,
@@ -14,6 +15,7 @@ import {
   type ModelHold,
   type ModelReset,
   type ModelWindow,
+  windowSnapshot,
 } from './model-usage';
 import type { Decided, Outcome, Summary } from './sim-types';
 
@@ -148,8 +150,12 @@ export function placeHold(
         reason: summary.reason,
         requiredCredits: decimal(credits + micro(summary.requiredCredits as string)),
         resetsAt: summary.resetsAt,
-        windows: summary.windows,
+        // The product's windows before the hold, other holds' units in `held`.
+        windows: liveWindowsOf(card, account, resets, product, now).map(({ rule, open }) =>
+          windowSnapshot(rule, open, open === null ? 0 : held.unitsIn(product, open)),
+        ),
         balanceAfter: decimal(balance),
+        heldAfter: decimal(held.credits),
       };
       return one(rejected, () => undefined);
     }
@@ -185,10 +191,16 @@ export function placeHold(
     lines,
     expiresAt: iso(expiresAt),
     allowanceUnits: units,
-    windows: units === 0 ? [] : windows,
+    heldIn: units === 0 ? [] : windows,
     credits: decimal(credits),
     allocations: shares(allocations),
+    // The product's windows after: `used` as it was, `held` with this hold's units (in every window).
+    windows: liveWindowsOf(card, scratch, resets, product, now).map(({ rule, open }) => {
+      const real = open === null || units === 0 ? open : { ...open, used: open.used - units };
+      return windowSnapshot(rule, real, real === null ? 0 : held.unitsIn(product, real) + units);
+    }),
     balanceAfter: decimal(balance - credits),
+    heldAfter: decimal(held.credits + credits),
   };
   return one(summary, () => {
     for (const s of allocations)
@@ -229,7 +241,8 @@ export function settleHold(
   const usageId = data.usageId as string;
   const hold = account.holds.get(data.holdId as string);
   if (!ID.test(data.holdId as string) || !ID.test(usageId)) return error('invalid');
-  if (hold !== undefined && !linesValid(card, hold.product, data.lines)) return error('invalid');
+  // Lines are checked against the product of an open hold; a hold that ended is a 409 whatever the lines.
+  if (hold?.status === 'held' && !linesValid(card, hold.product, data.lines)) return error('invalid');
   if (hold === undefined) return error('not_found');
   const blocked = notHeld(hold);
   if (blocked !== null) return blocked;
@@ -324,19 +337,19 @@ export function settleHold(
     product,
     lines,
     units,
+    heldIn: hold.windows.map((w) => ({ window: w.name, startedAt: iso(w.startedAt) })),
     consumed: { allowanceUnits: fromHold, credits: decimal(consumedTotal), allocations: shares(consumed) },
     charged: { allowanceUnits: fromLive, credits: decimal(payable), allocations: shares(charged) },
     released: release.summary,
     uncollected: { credits: decimal(excess - payable), reason },
-    windows: after.map(({ rule, open }) => ({
-      window: rule.name,
-      used: open?.used ?? 0,
-      limit: rule.limitUnits,
-      remaining: Math.max(0, rule.limitUnits - (open?.used ?? 0)),
-      startedAt: open ? iso(open.startedAt) : null,
-      resetsAt: open ? iso(open.resetsAt) : null,
-    })),
+    // The product's windows after: `used` with this usage, `held` by the other open holds.
+    windows: after.map(({ rule, open }) => {
+      const own = open !== null && hold.windows.some((h) => h.instance === open.instance);
+      const others = open === null ? 0 : held.unitsIn(product, open) - (own ? hold.allowanceUnits : 0);
+      return windowSnapshot(rule, open, others);
+    }),
     balanceAfter: decimal(balanceOf(account, now) + sum(release.back) - payable),
+    heldAfter: decimal(held.credits - hold.credits),
   };
   return one(summary, () => {
     release.apply();
@@ -361,6 +374,7 @@ export function settleHold(
     for (const s of [...consumed, ...charged]) taken.set(s.grantId, (taken.get(s.grantId) ?? 0n) + s.credits);
     account.usages.set(usageId, {
       product,
+      allowanceUnits: fromHold + fromLive,
       recordedAt: now,
       allocations: [...taken].map(([grantId, credits]) => ({ grantId, credits })),
       windows: after.flatMap(({ open, wasHeld }) => {
@@ -451,6 +465,7 @@ export function reverseUsage(
     reversalId,
     usageId,
     product: taken.product,
+    allowanceUnits: taken.allowanceUnits,
     credits: decimal(total),
     allocations: shares(back),
     regranted: regrant === 0n ? null : { grantId: regrantId, credits: decimal(regrant) },

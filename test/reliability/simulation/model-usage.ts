@@ -51,6 +51,7 @@ export interface ModelHold {
 /** What a recorded usage (or settlement) took, for a later reversal. */
 export interface ModelTaken {
   readonly product: string;
+  readonly allowanceUnits: number;
   readonly recordedAt: number;
   readonly allocations: readonly { readonly grantId: string; readonly credits: bigint }[];
   readonly windows: readonly { readonly name: string; readonly startedAt: number; readonly units: number }[];
@@ -89,6 +90,43 @@ export function heldViewOf(account: ModelAccount): HeldView {
         .reduce((s, h) => s + h.allowanceUnits, 0),
     credits: open.reduce((s, h) => s + h.credits, 0n),
   };
+}
+
+/**
+ * A window as an event shows it (API.md "Holds and reversals"): `used` what usage consumed, `held`
+ * what open holds keep in this instance, remaining = max(0, limit − used − held).
+ */
+export function windowSnapshot(
+  rule: { name: string; limitUnits: number },
+  open: ModelWindow | null,
+  held: number,
+) {
+  const used = open?.used ?? 0;
+  const kept = open === null ? 0 : held;
+  return {
+    window: rule.name,
+    used,
+    held: kept,
+    limit: rule.limitUnits,
+    remaining: Math.max(0, rule.limitUnits - used - kept),
+    startedAt: open ? iso(open.startedAt) : null,
+    resetsAt: open ? iso(open.resetsAt) : null,
+  };
+}
+
+/** The product's plan windows as they stand (live instance or none). */
+export function liveWindowsOf(
+  card: Card,
+  account: ModelAccount,
+  resets: readonly ModelReset[],
+  product: string,
+  now: number,
+) {
+  const stored = account.windows.get(product) ?? [];
+  return planRules(card, account.plan, product).rules.map((rule) => {
+    const w = stored.find((s) => s.name === rule.name);
+    return { rule, open: w !== undefined && isLive(w, product, account.plan, resets, now) ? w : null };
+  });
 }
 
 let instances = 0;
@@ -232,14 +270,8 @@ export function evaluateUsage(
   const balance = balanceOf(account, now);
   const forProduct = grantsFor(account, usage.product, now);
   const spent = (account.spend.month === monthOf(now) ? account.spend.credits : 0n) + held.credits;
-  const snapshot = (l: { rule: { name: string; limitUnits: number }; open: ModelWindow | null }) => ({
-    window: l.rule.name,
-    used: l.open?.used ?? 0,
-    limit: l.rule.limitUnits,
-    remaining: remainingOf(l as (typeof live)[number]),
-    startedAt: l.open ? iso(l.open.startedAt) : null,
-    resetsAt: l.open ? iso(l.open.resetsAt) : null,
-  });
+  const snapshot = (l: { rule: { name: string; limitUnits: number }; open: ModelWindow | null }) =>
+    windowSnapshot(l.rule, l.open, heldIn(l.open));
   const reason =
     hasOverage && !creditsAllowed
       ? 'overage_not_allowed'
@@ -266,6 +298,7 @@ export function evaluateUsage(
       resetsAt,
       windows: live.map(snapshot),
       balanceAfter: decimal(balance),
+      heldAfter: decimal(held.credits),
     };
     return { summary, commit: () => undefined };
   }
@@ -295,6 +328,7 @@ export function evaluateUsage(
     allocations: allocations.map(({ grantId, credits }) => ({ grantId, credits })),
     windows: charged.map(snapshot),
     balanceAfter: decimal(balance - charge),
+    heldAfter: decimal(held.credits),
   };
   return {
     summary,
@@ -314,6 +348,7 @@ export function evaluateUsage(
       };
       account.usages.set(usage.usageId, {
         product: usage.product,
+        allowanceUnits,
         recordedAt: now,
         allocations: allocations.map((a) => ({ grantId: a.grantId, credits: a.take })),
         windows:

@@ -61,14 +61,10 @@ export class ReferenceLedger {
       return decided.kind === 'events' ? { kind: 'unchanged' } : decided;
     }
     decided.commit();
-    // A no-op by value (same plan, same cap, ExpireHold) that only wrote off expired credits answers as a
-    // no-op: the write-offs are in the log all the same (lead's decision in 37af8aa). A hold that
-    // expired on its way is an answer of its own (the shell reports appended events).
-    if (
-      decided.events.length === 0 &&
-      op.type !== 'ExpireCredits' &&
-      written.every((e) => e.type === 'CreditsExpired')
-    )
+    // A no-op by value (same plan, same cap) that only wrote off expired credits or expired holds on
+    // its way answers as a no-op: the write-offs are in the log all the same (lead's decision in
+    // 37af8aa, holds added by issue 17). The schedulers' sweeps answer with what they appended.
+    if (decided.events.length === 0 && op.type !== 'ExpireCredits' && op.type !== 'ExpireHold')
       return { kind: 'unchanged' };
     return { kind: 'appended', events: [...written, ...decided.events] };
   }

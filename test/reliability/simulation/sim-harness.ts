@@ -124,6 +124,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         allocations: d.allocations.map(({ grantId, credits }) => ({ grantId, credits })),
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
       };
     }
     case 'UsageRejected': {
@@ -136,6 +137,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         resetsAt: d.resetsAt,
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
       };
     }
     case 'CreditsPurchased':
@@ -174,10 +176,12 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         lines: linesOf(d.lines),
         expiresAt: d.expiresAt,
         allowanceUnits: d.allowanceUnits,
-        windows: d.windows.map(({ window, startedAt, resetsAt }) => ({ window, startedAt, resetsAt })),
+        heldIn: d.heldIn.map(({ window, startedAt, resetsAt }) => ({ window, startedAt, resetsAt })),
         credits: d.credits,
         allocations: allocationsOf(d.allocations),
+        windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
       };
     }
     case 'HoldRejected': {
@@ -192,6 +196,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         resetsAt: d.resetsAt,
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
       };
     }
     case 'HoldSettled': {
@@ -208,12 +213,14 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         product: d.product,
         lines: linesOf(d.lines),
         units: d.units,
+        heldIn: d.heldIn.map(({ window, startedAt }) => ({ window, startedAt })),
         consumed: part(d.consumed),
         charged: part(d.charged),
         released: releasedOf(d.released),
         uncollected: { credits: d.uncollected.credits, reason: d.uncollected.reason },
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
       };
     }
     case 'HoldReleased':
@@ -237,6 +244,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         reversalId: d.reversalId,
         usageId: d.usageId,
         product: d.product,
+        allowanceUnits: d.allowanceUnits,
         credits: d.credits,
         allocations: allocationsOf(d.allocations),
         regranted:
@@ -263,15 +271,18 @@ function windowsOf(
   windows: readonly {
     window: string;
     used: number;
+    held?: number;
     limit: number;
     remaining: number;
     startedAt: string | null;
     resetsAt: string | null;
   }[],
 ) {
-  return windows.map(({ window, used, limit, remaining, startedAt, resetsAt }) => ({
+  // `held` is absent only in events recorded before issue 17 (read as 0).
+  return windows.map(({ window, used, held, limit, remaining, startedAt, resetsAt }) => ({
     window,
     used,
+    held: held ?? 0,
     limit,
     remaining,
     startedAt,
