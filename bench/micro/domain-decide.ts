@@ -23,6 +23,14 @@ const KEYS = Number(process.env.DOMAIN_BENCH_KEYS ?? 3_000);
 const COMMANDS_PER_ROUND = 500;
 const ROUNDS = Number(process.env.DOMAIN_BENCH_ROUNDS ?? 15);
 const START = Date.parse('2026-11-02T09:00:00.000Z');
+/**
+ * The holds case: A/B of the state before and after the split of open and closed holds
+ * (DOMAIN_BENCH_HOLDS_BASE, default the commit before it), on an account with CLOSED_HOLDS closed
+ * holds and OPEN_HOLDS open ones, beside the warm account with no holds.
+ */
+const HOLDS_BASE = process.env.DOMAIN_BENCH_HOLDS_BASE ?? '450a52555f5cbeee6c1d72389b67ecee6f3b2871';
+const CLOSED_HOLDS = Number(process.env.DOMAIN_BENCH_CLOSED_HOLDS ?? 10_000);
+const OPEN_HOLDS = 3;
 const ACCOUNT = 'acct-bench';
 const STREAM = `account-${ACCOUNT}`;
 
@@ -38,12 +46,12 @@ const root = projectRoot(__dirname);
 /** The old sources are loaded by path at run time, so not with import. */
 const load = createRequire(__filename);
 
-/** The sources at BASE, written under node_modules (so `uuid` resolves) and loaded as TypeScript. */
-function loadBefore(): Implementation {
-  const dir = path.join(root, 'node_modules', '.cache', 'domain-bench', BASE);
+/** The sources at `base`, written under node_modules (so `uuid` resolves) and loaded as TypeScript. */
+function loadBefore(base = BASE): Implementation {
+  const dir = path.join(root, 'node_modules', '.cache', 'domain-bench', base);
   const files = execFileSync(
     'git',
-    ['ls-tree', '-r', '--name-only', BASE, 'libs/domain/src', 'apps/ledger/src/core/command-identity.ts'],
+    ['ls-tree', '-r', '--name-only', base, 'libs/domain/src', 'apps/ledger/src/core/command-identity.ts'],
     { cwd: root, encoding: 'utf8' },
   )
     .split('\n')
@@ -52,11 +60,11 @@ function loadBefore(): Implementation {
     const target = path.join(dir, file);
     if (fs.existsSync(target)) continue;
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, execFileSync('git', ['show', `${BASE}:${file}`], { cwd: root }));
+    fs.writeFileSync(target, execFileSync('git', ['show', `${base}:${file}`], { cwd: root }));
   }
   if (require.extensions['.ts'] === undefined) load(path.join(root, 'test', 'support', 'register-ts.js'));
   return {
-    name: `before (${BASE.slice(0, 7)})`,
+    name: `before (${base.slice(0, 7)})`,
     domain: load(path.join(dir, 'libs/domain/src/index.ts')) as Domain,
     identity: load(path.join(dir, 'apps/ledger/src/core/command-identity.ts')) as Identity,
   };
@@ -86,12 +94,10 @@ function usage(usageId: string, now: number, i: number): after.AccountCommand {
   };
 }
 
-/** Open plus, buy and get granted credits, then KEYS usages a minute apart: the warm account. */
-function history(impl: Implementation): after.AccountEvent[] {
-  const { domain } = impl;
-  const context = { rateCard: rateCardOf(domain), resets: [] };
+/** Open plus, buy and get granted credits. */
+function setupCommands(): after.AccountCommand[] {
   const iso = (ms: number) => new Date(ms).toISOString();
-  const setup: after.AccountCommand[] = [
+  return [
     { type: 'OpenAccount', data: { accountId: ACCOUNT, plan: 'plus' }, metadata: metadata(START, -1) },
     {
       type: 'PurchaseCredits',
@@ -122,10 +128,12 @@ function history(impl: Implementation): after.AccountEvent[] {
       metadata: metadata(START, -4),
     },
   ];
-  const commands = [
-    ...setup,
-    ...Array.from({ length: KEYS }, (_, i) => usage(`warm-${i}`, START + (i + 1) * 60_000, i)),
-  ];
+}
+
+/** Each command decided on the state before it and folded forward: the account's log. */
+function logOf(impl: Implementation, commands: readonly after.AccountCommand[]): after.AccountEvent[] {
+  const { domain } = impl;
+  const context = { rateCard: rateCardOf(domain), resets: [] };
   let state = domain.initialState();
   const log: after.AccountEvent[] = [];
   for (const command of commands) {
@@ -135,6 +143,56 @@ function history(impl: Implementation): after.AccountEvent[] {
     log.push(...decision.events);
   }
   return log;
+}
+
+/** The warm account: setup, then KEYS usages a minute apart. */
+function history(impl: Implementation): after.AccountEvent[] {
+  return logOf(impl, [
+    ...setupCommands(),
+    ...Array.from({ length: KEYS }, (_, i) => usage(`warm-${i}`, START + (i + 1) * 60_000, i)),
+  ]);
+}
+
+/**
+ * The account with holds: setup, then CLOSED_HOLDS holds 70 s apart, each of one message for 60 s,
+ * in turn released, settled, or left to expire (lazily, at the next command); then OPEN_HOLDS
+ * holds for a day, open through every round.
+ */
+function holdsHistory(impl: Implementation): after.AccountEvent[] {
+  const commands = setupCommands();
+  const lines = [{ operation: 'local_message', quantity: 1 }];
+  let now = START;
+  for (let i = 0; i < CLOSED_HOLDS; i++) {
+    now += 70_000;
+    const holdId = `h-${i}`;
+    commands.push({
+      type: 'PlaceHold',
+      data: { holdId, accountId: ACCOUNT, product: 'codex', lines, ttlSeconds: 60 },
+      metadata: metadata(now, i),
+    });
+    if (i % 3 === 0) {
+      commands.push({
+        type: 'ReleaseHold',
+        data: { holdId, accountId: ACCOUNT, reason: 'cancelled' },
+        metadata: metadata(now + 1_000, i),
+      });
+    } else if (i % 3 === 1) {
+      commands.push({
+        type: 'SettleHold',
+        data: { holdId, accountId: ACCOUNT, usageId: `s-${i}`, lines },
+        metadata: metadata(now + 1_000, i),
+      });
+    }
+  }
+  for (let k = 0; k < OPEN_HOLDS; k++) {
+    now += 60_000;
+    commands.push({
+      type: 'PlaceHold',
+      data: { holdId: `open-${k}`, accountId: ACCOUNT, product: 'codex', lines, ttlSeconds: 86_400 },
+      metadata: metadata(now, -10 - k),
+    });
+  }
+  return logOf(impl, commands);
 }
 
 interface RoundTimes {
@@ -149,7 +207,7 @@ function round(impl: Implementation, log: readonly after.AccountEvent[], salt: n
   const { domain, identity } = impl;
   const context = { rateCard: rateCardOf(domain), resets: [] };
   let state = domain.foldAccount(log);
-  let now = START + (KEYS + 1) * 60_000;
+  let now = Date.parse(log[log.length - 1].data.recordedAt) + 60_000;
   // Each side starts with a clean heap: the other side's garbage is not collected on its time.
   (globalThis as { gc?: () => void }).gc?.();
   const times: RoundTimes = { decide: 0, fold: 0, eventIds: 0, fingerprint: 0 };
@@ -197,6 +255,16 @@ function isoRound(domain: Domain): number {
   return (elapsed * 1_000) / (decisions * 5);
 }
 
+/**
+ * The log without the fields issue 17 added to every usage event (`held` in windows, `heldAfter`):
+ * a base before them decides the same otherwise.
+ */
+function withoutHeldFields(log: readonly after.AccountEvent[]): unknown {
+  return JSON.parse(JSON.stringify(log), (key, value: unknown) =>
+    key === 'heldAfter' || key === 'held' ? undefined : value,
+  );
+}
+
 /** The best round: on a machine shared with other work, the least disturbed one. */
 const best = (values: number[]) => Math.min(...values);
 
@@ -206,7 +274,7 @@ function main(): void {
     { name: 'after (working tree)', domain: after, identity: afterIdentity },
   ];
   const logs = implementations.map(history);
-  if (JSON.stringify(logs[0]) !== JSON.stringify(logs[1]))
+  if (JSON.stringify(logs[0]) !== JSON.stringify(withoutHeldFields(logs[1])))
     throw new Error('before and after decide differently');
   const idsOf = (identity: Identity) =>
     logs[0].map((event, i) => identity.eventIdsOf({ stream: STREAM, key: `k-${i}`, events: [event] }));
@@ -254,4 +322,47 @@ function main(): void {
   }
 }
 
-main();
+/** decide RecordUsage (and its fold) with no holds and with many closed + a few open, before and after. */
+function holdsCase(): void {
+  const implementations = [
+    loadBefore(HOLDS_BASE),
+    { name: 'after (working tree)', domain: after, identity: afterIdentity },
+  ];
+  const cases = [
+    { name: 'no holds', logOf: history },
+    { name: `${CLOSED_HOLDS} closed + ${OPEN_HOLDS} open`, logOf: holdsHistory },
+  ];
+  const logs = cases.map((c) => implementations.map((impl) => c.logOf(impl)));
+  const samples = cases.map(() =>
+    implementations.map(() => ({ decide: [] as number[], fold: [] as number[] })),
+  );
+  for (let r = 0; r < ROUNDS; r++) {
+    cases.forEach((_, c) =>
+      implementations.forEach((impl, k) => {
+        const times = round(impl, logs[c][k], r);
+        samples[c][k].decide.push((times.decide * 1_000) / COMMANDS_PER_ROUND);
+        samples[c][k].fold.push((times.fold * 1_000) / COMMANDS_PER_ROUND);
+      }),
+    );
+  }
+  console.log(`\nholds: ${COMMANDS_PER_ROUND} RecordUsage per round, ${ROUNDS} rounds, best round, µs/op`);
+  console.log(
+    ['case'.padEnd(34), ...implementations.map((i) => i.name.padStart(22)), 'speed-up'.padStart(10)].join(''),
+  );
+  cases.forEach((c, i) => {
+    for (const op of ['decide', 'fold'] as const) {
+      const [before, now] = samples[i].map((s) => best(s[op]));
+      console.log(
+        [
+          `${op} — ${c.name}`.padEnd(34),
+          before.toFixed(3).padStart(22),
+          now.toFixed(3).padStart(22),
+          `${(before / now).toFixed(1)}×`.padStart(10),
+        ].join(''),
+      );
+    }
+  });
+}
+
+if (process.env.DOMAIN_BENCH_CASE !== 'holds') main();
+if (process.env.DOMAIN_BENCH_CASE !== 'usage') holdsCase();

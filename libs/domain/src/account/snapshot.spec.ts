@@ -2,6 +2,11 @@ import {
   DAY,
   grant,
   history,
+  line,
+  placeHold,
+  releaseHold,
+  reverseUsage,
+  settleHold,
   open,
   purchase,
   refund,
@@ -45,5 +50,34 @@ describe('state snapshots', () => {
 
   it('refuses a snapshot of another format', () => {
     expect(() => stateFromSnapshot({ format: 99 })).toThrow(RangeError);
+    // Format 3 (issue 17 before the open/closed split) kept every hold in one list.
+    const format3 = { ...snapshotOf(stateOf(events)), format: 3, closedHolds: undefined };
+    expect(() => stateFromSnapshot(JSON.parse(JSON.stringify(format3)))).toThrow(RangeError);
+  });
+
+  it('keeps open holds in full and closed holds as [id, status, usageId]; the tail folds on from it', () => {
+    const withHolds = history([
+      open(),
+      grant('g-1', '100'),
+      placeHold('h-1', [line(2)]),
+      placeHold('h-2', [line(12)]),
+      settleHold('h-1', 'u-9', [line(1)]),
+      placeHold('h-3', [line(1)]),
+      releaseHold('h-3'),
+      reverseUsage('r-1', 'u-9'),
+    ]);
+    const head = foldAccount(withHolds.slice(0, 6));
+    const snapshot = snapshotOf(foldAccount(withHolds));
+    expect(snapshot.holds.map((h) => h.holdId)).toEqual(['h-2']);
+    expect(snapshot.closedHolds).toEqual([
+      ['h-1', 'settled', 'u-9'],
+      ['h-3', 'released', null],
+    ]);
+    expect(snapshot.reversals).toEqual([['u-9', 'r-1']]);
+    const fromSnapshot = foldAccount(
+      withHolds.slice(6),
+      stateFromSnapshot(JSON.parse(JSON.stringify(snapshotOf(head)))),
+    );
+    expect(fromSnapshot).toEqual(foldAccount(withHolds));
   });
 });

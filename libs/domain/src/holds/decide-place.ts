@@ -4,7 +4,7 @@ import type { AccountState, GrantState, OpenWindow } from '../account/state';
 import { checkDerivedTime, checkId, checkIntegerRange, type Faults } from '../account/validate';
 import { balanceOf } from '../allocate-credits';
 import { formatCredits, type Credits } from '../credits';
-import { invalid } from '../errors';
+import { conflict, invalid } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { isoOf, utcMonthOf } from '../time';
 import type { WindowSnapshot } from '../account/events';
@@ -12,7 +12,7 @@ import { planProductOf } from '../rate-card';
 import { liveWindows, windowSnapshot, type CurrentWindow } from '../windows';
 import { DEFAULT_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, type PlaceHold } from './commands';
 import type { HeldWindow } from './events';
-import { heldCredits, snapshotsWithoutHeld, withHoldsApplied } from './state';
+import { heldCredits, holdStatusOf, snapshotsWithoutHeld, withHoldsApplied } from './state';
 import { checkLines, checkProduct } from './validate-lines';
 
 /**
@@ -35,6 +35,11 @@ export function decidePlaceHold(command: PlaceHold, state: AccountState, context
   if (faults.length === 0) checkDerivedTime(faults, 'ttlSeconds', expiresAt, 'the hold expiry');
   const lines = faults.length === 0 ? checkLines(faults, context.rateCard, data.product, data.lines) : [];
   if (faults.length > 0) return failure(invalid(faults));
+  // The key answers a repeat; when it is not in state (the shell keeps older keys in its own
+  // index) the hold itself still is: never place a second hold under an id, which would replace
+  // the open one and lose what it holds.
+  const status = holdStatusOf(state, data.holdId);
+  if (status !== undefined) return failure(conflict(`hold "${data.holdId}" already exists (${status})`));
 
   const stamp = { fingerprint: metadata.fingerprint, plan: state.plan ?? '', product: data.product };
   const request = { holdId: data.holdId, ...stamp, lines: lines.map((l) => l.line) };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { AccountCommand } from '../account/commands';
 import { accountDecider } from '../account/decide';
-import type { AccountEvent, Allocation } from '../account/events';
+import type { AccountEvent, Allocation, WindowSnapshot } from '../account/events';
 import { foldAccount, initialState, type AccountState } from '../account/state';
 import { snapshotOf, stateFromSnapshot } from '../account/snapshot';
 import { creditsFromStored, formatCredits, type Credits } from '../credits';
@@ -26,8 +26,8 @@ import {
   T0,
   usage,
 } from '../testing/fixtures';
-import { isoOf } from '../time';
-import { heldOnGrant } from './state';
+import { isoOf, msFromStored } from '../time';
+import { heldCredits, heldOnGrant, heldUnitsIn } from './state';
 
 /**
  * Seeded simulation (FC_SEED=<seed> to reproduce): random place/settle/release/expire/usage/expiry
@@ -228,6 +228,31 @@ function checkBooks(state: AccountState, events: readonly AccountEvent[]): void 
   }
 }
 
+/**
+ * What an answer shows as held (rendered from the event alone) is what the state holds right after
+ * the event: `heldAfter` = credits of the open holds, each live window's `held` = the units open
+ * holds keep in that very instance, and `remaining` = max(0, limit − used − held).
+ */
+function checkHeldShown(event: AccountEvent, after: AccountState): void {
+  if (!('heldAfter' in event.data) || !('windows' in event.data)) return;
+  const d = event.data;
+  expect({ type: event.type, heldAfter: d.heldAfter }).toEqual({
+    type: event.type,
+    heldAfter: formatCredits(heldCredits(after.holds)),
+  });
+  for (const w of d.windows as readonly WindowSnapshot[]) {
+    if (!('used' in w)) continue;
+    const held =
+      w.startedAt === null ? 0 : heldUnitsIn(after.holds, w.product, w.window, msFromStored(w.startedAt));
+    expect({ type: event.type, window: w.window, held: w.held }).toEqual({
+      type: event.type,
+      window: w.window,
+      held,
+    });
+    expect(w.remaining).toBe(Math.max(0, w.limit - w.used - held));
+  }
+}
+
 describe('holds — property: no credit held twice or lost', () => {
   const seen = new Set<string>();
   it('keeps remaining + held + used + expired + refunded = granted (reversals included) for every grant, after every step', () => {
@@ -242,6 +267,7 @@ describe('holds — property: no credit held twice or lost', () => {
           for (const e of decision.events) {
             log.push(e);
             state = accountDecider.evolve(state, e);
+            checkHeldShown(e, state);
           }
         };
         apply(open('plus', now));

@@ -23,6 +23,10 @@ import {
 } from '../testing/fixtures';
 import { isoOf } from '../time';
 import { entitlement } from '../account/view';
+import { accountDecider } from '../account/decide';
+import { AppendOnlyIndex } from '../append-only-index';
+import type { IdempotencyEntry } from '../idempotency';
+import { LATEST_LEDGER_TIME } from '../time';
 
 /**
  * Holds (SPEC §6, holds/RULES.md). Test rate card: plus/codex has windows 5h = 10 units and
@@ -419,5 +423,58 @@ describe('While a hold is open (holds/RULES.md)', () => {
       .given(history(given))
       .when(expire(T0 + 1000))
       .thenNothing();
+  });
+});
+
+describe('Guards found in review (issue 17)', () => {
+  it('never places a second hold under an id, even when its key is no longer in state', () => {
+    // The shell moves older idempotency keys out of the state into its own index (snapshots).
+    const withoutKeys = (commands: Parameters<typeof history>[0]) => ({
+      ...stateOf(history(commands)),
+      idempotency: AppendOnlyIndex.empty<string, IdempotencyEntry>(),
+    });
+    const open1 = accountDecider.decide(
+      placeHold('h-1', [line(12)]),
+      withoutKeys([...funded(), placeHold('h-1', [line(12)])]),
+      context,
+    );
+    // A second HoldPlaced would replace the open hold and lose the 10 credits it keeps.
+    expect(open1).toMatchObject({
+      kind: 'error',
+      error: { code: 'conflict', message: 'hold "h-1" already exists (held)' },
+    });
+    const closed = accountDecider.decide(
+      placeHold('h-1', [line(1)]),
+      withoutKeys([...funded(), placeHold('h-1', [line(12)]), releaseHold('h-1')]),
+      context,
+    );
+    expect(closed).toMatchObject({
+      kind: 'error',
+      error: { code: 'conflict', message: 'hold "h-1" already exists (released)' },
+    });
+  });
+
+  it('checks the end of a window a settlement opens against the ledger range (SPEC §10)', () => {
+    const now = LATEST_LEDGER_TIME - 2 * DAY; // a weekly window opened now would end in year 10000
+    const given = [
+      open('plus', now),
+      grant('g-1', '100', { now }),
+      // Credits only: the hold opens no window.
+      placeHold('h-1', [line(1000, 'gpt-5.5:output_tokens')], { now }),
+    ];
+    spec()
+      .given(history(given))
+      .when(settleHold('h-1', 'u-1', [line(1000, 'gpt-5.5:output_tokens'), line(1)], now))
+      .thenError('invalid', ['product']);
+    // Without allowance units beyond the hold, nothing opens and the settlement goes through.
+    spec()
+      .given(history(given))
+      .when(settleHold('h-1', 'u-1', [line(1000, 'gpt-5.5:output_tokens')], now))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: { consumed: { credits: '0.75' }, windows: [{ startedAt: null }, { startedAt: null }] },
+        },
+      ]);
   });
 });

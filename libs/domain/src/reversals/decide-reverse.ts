@@ -44,10 +44,17 @@ export function decideReverseUsage(
   if (already !== undefined) {
     return failure(conflict(`usage "${data.usageId}" is already reversed (by "${already}")`));
   }
-  const recorded = state.idempotency.has(idempotencyKeys.usage(data.usageId))
-    ? context.usageEventOf?.(data.usageId)
-    : undefined;
-  if (recorded === undefined)
+  // Not gated on the key being in state: the shell moves older keys to its own index, and reads
+  // the event through it. The event must be this account's record of this usage id.
+  const recorded = context.usageEventOf?.(data.usageId);
+  if (
+    recorded === undefined ||
+    (recorded.type !== 'UsageRecorded' &&
+      recorded.type !== 'UsageRejected' &&
+      recorded.type !== 'HoldSettled') ||
+    recorded.data.usageId !== data.usageId ||
+    recorded.data.accountId !== state.accountId
+  )
     return failure(notFound(`usage "${data.usageId}" not found on account "${data.accountId}"`));
   const taken = takenBy(recorded);
   if (taken === null) return failure(conflict(`usage "${data.usageId}" was rejected: nothing to reverse`));

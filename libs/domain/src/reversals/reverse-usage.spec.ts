@@ -1,4 +1,5 @@
 import {
+  context,
   contextWithUsages,
   grant,
   history,
@@ -14,6 +15,9 @@ import {
   usage,
 } from '../testing/fixtures';
 import type { AccountEvent } from '../account/events';
+import { accountDecider } from '../account/decide';
+import { AppendOnlyIndex } from '../append-only-index';
+import type { IdempotencyEntry } from '../idempotency';
 import { isoOf } from '../time';
 
 /** ReverseUsage (SPEC §6). plus/codex: 5h = 10 units, weekly = 30; local_message = 1 unit or 5 credits. */
@@ -95,5 +99,30 @@ describe('ReverseUsage', () => {
     given(events).when(reverseUsage('r-3', 'u-9')).thenError('not_found');
     const rejected = history([open('free'), usage('u-1', 6)]);
     given(rejected).when(reverseUsage('r-1', 'u-1')).thenError('conflict');
+  });
+});
+
+describe('ReverseUsage — the usage event comes from the shell, not from keys in state', () => {
+  it('reverses a usage whose key the shell moved out of the state, and refuses an event of another usage or account', () => {
+    const events = history([open(), grant('g-1', '100'), usage('u-1', 12)]);
+    const state = { ...stateOf(events), idempotency: AppendOnlyIndex.empty<string, IdempotencyEntry>() };
+    const decision = accountDecider.decide(reverseUsage('r-1', 'u-1'), state, contextWithUsages(events));
+    expect(decision).toMatchObject({
+      kind: 'events',
+      events: [{ type: 'UsageReversed', data: { credits: '10' } }],
+    });
+    const usageEvent = events.at(-1) as AccountEvent;
+    const elsewhere = { ...usageEvent, data: { ...usageEvent.data, accountId: 'acct-2' } } as AccountEvent;
+    for (const wrong of [elsewhere, usageEvent]) {
+      const refused = accountDecider.decide(
+        reverseUsage('r-1', wrong === usageEvent ? 'u-2' : 'u-1'),
+        state,
+        {
+          ...context,
+          usageEventOf: () => wrong,
+        },
+      );
+      expect(refused).toMatchObject({ kind: 'error', error: { code: 'not_found' } });
+    }
   });
 });
