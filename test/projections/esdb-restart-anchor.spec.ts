@@ -1,5 +1,5 @@
 import { EsdbEventStore } from '@ledger/event-store/esdb';
-import { LedgerReadSide } from '@ledger/projections';
+import { LEDGER_PROJECTIONS, LedgerReadSide } from '@ledger/projections';
 import { rateCard, T0 } from '@ledger/domain/testing/fixtures';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,7 +118,7 @@ describe('read models on EventStoreDB across a restart (log anchor)', () => {
     const restored = LedgerReadSide.open({ store: olderStore, databasePath });
     try {
       expect(await restored.rebuildIfNotFromLog()).toMatch(/past the log's head|is not the log's/);
-      expect([...restored.runner.positions().values()]).toEqual([0n, 0n, 0n, 0n]);
+      expect([...restored.runner.positions().values()]).toEqual(LEDGER_PROJECTIONS.map(() => 0n));
       expect(restored.accounts.stateOf('acct-a')).toBeNull();
     } finally {
       await restored.close();

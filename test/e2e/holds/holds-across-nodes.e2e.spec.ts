@@ -1,4 +1,5 @@
 import type { EventStore } from '@ledger/event-store';
+import { LedgerReadSide } from '@ledger/projections';
 import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
 import { startEsdbDouble, type EsdbDouble } from '../../support/esdb-double/esdb-double';
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
@@ -131,10 +132,31 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
     expect(events.filter((e) => e.type === 'HoldRejected')).toHaveLength(9);
   }, 60_000);
 
+  it('answers 503 with Retry-After, recording nothing, when node B cannot learn the hold from its read models', async () => {
+    await open('acct-behind', '30');
+    // Both runners: on SQLite the two nodes share one read-model file, which either would bring up to date.
+    const runners = [a, b].map((node) => node.app.get(LedgerReadSide).runner);
+    for (const runner of runners) runner.pause();
+    try {
+      await hold(a, 'h-behind', 'acct-behind', 3).expect(201);
+      const settled = await settle(b, 'h-behind', 'u-behind', 3);
+      expect(settled.status).toBe(503);
+      expect(settled.headers['retry-after']).toBe('1');
+      expect(settled.body.message).toContain('read models');
+    } finally {
+      for (const runner of runners) runner.resume();
+    }
+    await settle(b, 'h-behind', 'u-behind', 3).expect(201);
+    const events = await a.app.get<EventStore>(EVENT_STORE).readStream('account-acct-behind');
+    expect(events.filter((e) => e.type === 'HoldSettled')).toHaveLength(1);
+  }, 30_000);
+
   it('expires a hold lazily on node B, whose clock is past expiresAt, at its next command on the account', async () => {
     await open('acct-lazy', '100');
-    await b.advanceClock(2 * 3_600_000); // sweeps now, before the hold exists
+    await open('acct-lazy-2', '100');
+    await b.advanceClock(2 * 3_600_000); // sweeps now, before the holds exist
     await hold(a, 'h-lazy', 'acct-lazy', 30, 3600).expect(201);
+    await hold(a, 'h-lazy-2', 'acct-lazy-2', 30, 3600).expect(201);
     const usage = await b
       .as('service')
       .post('/v1/usage', {
@@ -152,5 +174,14 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
     expect(expired?.data).toMatchObject({ holdId: 'h-lazy', released: { credits: '30' } });
     const late = await settle(a, 'h-lazy', 'u-lazy-2', 3).expect(409);
     expect(late.body.message).toContain('expired');
+    // A hold command that expires another hold first answers about its own hold.
+    const next = await hold(b, 'h-lazy-3', 'acct-lazy-2', 9).expect(201);
+    expect(next.body).toMatchObject({ holdId: 'h-lazy-3', status: 'held', held: { credits: '9' } });
+    expect(next.body.credits).toEqual({ balance: '91', held: '9' });
+    const tail = (await a.app.get<EventStore>(EVENT_STORE).readStream('account-acct-lazy-2')).slice(-2);
+    expect(tail.map((e) => [e.type, e.data.holdId])).toEqual([
+      ['HoldExpired', 'h-lazy-2'],
+      ['HoldPlaced', 'h-lazy-3'],
+    ]);
   });
 });

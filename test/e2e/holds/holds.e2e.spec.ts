@@ -40,6 +40,9 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
     });
   const release = (holdId: string, reason = 'task cancelled') =>
     service().post(`/v1/holds/${holdId}/release`, { reason });
+  /** GET /v1/holds/{holdId} once the read models have applied `position`. */
+  const holdView = async (holdId: string, position: string) =>
+    (await ledger.as('support').get(`/v1/holds/${holdId}?minPosition=${position}`).expect(200)).body;
   const eventsOf = async (accountId: string) =>
     ledger.app.get<EventStore>(EVENT_STORE).readStream(`account-${accountId}`);
 
@@ -62,6 +65,21 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
       credits: { balance: '70', held: '30' },
     });
     expect(Date.parse(placed.body.expiresAt) - Date.parse(placed.body.recordedAt)).toBe(3_600_000);
+    expect(await holdView('h-place', placed.body.position)).toMatchObject({
+      status: 'held',
+      held: { credits: '30' },
+      expiresAt: placed.body.expiresAt,
+    });
+    const account = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-place?minPosition=${placed.body.position}`)
+      .expect(200);
+    expect(account.body.credits).toMatchObject({ balance: '70', held: '30' });
+    expect(account.body.credits.grants[0]).toMatchObject({
+      grantId: 'p-acct-place',
+      remaining: '70',
+      held: '30',
+    });
     expect(BigInt(placed.body.position)).toBeGreaterThan(0n);
     const before = await head();
     const again = await hold('h-place', 'acct-place', 30).expect(200);
@@ -120,6 +138,17 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
     const again = await settle('h-within', 'u-within', 12).expect(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(settled.body);
+    expect(await holdView('h-within', settled.body.position)).toMatchObject({
+      holdId: 'h-within',
+      accountId: 'acct-within',
+      status: 'settled',
+      usageId: 'u-within',
+    });
+    const account = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-within?minPosition=${settled.body.position}`)
+      .expect(200);
+    expect(account.body.credits).toMatchObject({ balance: '88', held: '0' });
   });
 
   it('settles exactly the hold: nothing released, nothing more charged', async () => {
@@ -197,6 +226,7 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
       released: { allowanceUnits: 0, credits: '30' },
     });
     expect(released.headers['idempotent-replayed']).toBeUndefined();
+    expect(await holdView('h-release', released.body.position)).toMatchObject({ status: 'released' });
     const again = await release('h-release').expect(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body).toEqual(released.body);
@@ -224,6 +254,7 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
     const late = await settle('h-expiry', 'u-expiry', 6).expect(409);
     expect(late.body.message).toContain('expired');
     const position = await head();
+    expect(await holdView('h-expiry', position)).toMatchObject({ status: 'expired' });
     const account = await ledger
       .as('support')
       .get(`/v1/accounts/acct-expiry?minPosition=${position}`)
@@ -324,6 +355,29 @@ describe.each(ENGINES)('holds and reversals (e2e) [%s]', (engine) => {
       .get(`/v1/accounts/acct-reverse?minPosition=${position}`)
       .expect(200);
     expect(account.body.credits.balance).toBe('100');
+  });
+
+  it('refuses (409, naming them) to reverse a usage id that two accounts recorded', async () => {
+    await open('acct-twin-1', '10');
+    await open('acct-twin-2', '10');
+    for (const accountId of ['acct-twin-1', 'acct-twin-2'])
+      await service()
+        .post('/v1/usage', {
+          usageId: 'u-twin',
+          accountId,
+          product: 'codex',
+          operation: TOKENS,
+          quantity: 4000,
+        })
+        .expect(201);
+    const before = await head();
+    const refused = await ledger
+      .as('admin')
+      .post('/v1/usage/u-twin/reversals', { reversalId: 'rv-twin', reason: 'task failed' })
+      .expect(409);
+    expect(refused.body.message).toContain('acct-twin-1');
+    expect(refused.body.message).toContain('acct-twin-2');
+    expect(await head()).toBe(before);
   });
 
   it('reverses a settlement of a hold', async () => {

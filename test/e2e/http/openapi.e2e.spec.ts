@@ -32,6 +32,11 @@ const ROUTES: Record<string, { errors: number[]; role: TestRole }> = {
   'put /v1/accounts/{accountId}/spending-cap': { errors: [400, 401, 403, 404, 415, 503], role: 'service' },
   'post /v1/usage': { errors: [400, 401, 402, 403, 404, 409, 415, 503], role: 'service' },
   'post /v1/usage/batch': { errors: [400, 401, 403, 415], role: 'service' },
+  'post /v1/holds': { errors: [400, 401, 402, 403, 404, 409, 415, 503], role: 'service' },
+  'post /v1/holds/{holdId}/settlement': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'service' },
+  'post /v1/holds/{holdId}/release': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'service' },
+  'get /v1/holds/{holdId}': { errors: [400, 401, 403, 404, 409, 503], role: 'support' },
+  'post /v1/usage/{usageId}/reversals': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'admin' },
   'post /v1/limits/resets': { errors: [400, 401, 403, 404, 409, 415, 503], role: 'admin' },
   'post /v1/admin/clock': { errors: [400, 401, 403, 404, 415], role: 'admin' },
   'get /v1/accounts/{accountId}/timeline': { errors: [400, 401, 403, 404, 503], role: 'support' },
@@ -144,6 +149,10 @@ describe('OpenAPI at /docs (e2e, SQLite)', () => {
       'put /v1/accounts/{accountId}/spending-cap',
       'post /v1/usage',
       'post /v1/usage/batch',
+      'post /v1/holds',
+      'post /v1/holds/{holdId}/settlement',
+      'post /v1/holds/{holdId}/release',
+      'post /v1/usage/{usageId}/reversals',
       'post /v1/accounts/{accountId}/credits/purchases/{purchaseId}/refunds',
       'post /v1/limits/resets',
       'post /v1/admin/clock',
@@ -156,6 +165,12 @@ describe('OpenAPI at /docs (e2e, SQLite)', () => {
       expect({ key, example: body !== undefined }).toEqual({ key, example: true });
       const client = ledger.as(ROUTES[key].role);
       const url = urlOf(path, operation);
+      // A hold ends once: the release's example names a second hold, placed as the first one was.
+      if (key === 'post /v1/holds/{holdId}/release') {
+        const placing = withBodies.find((o) => o.key === 'post /v1/holds')!.operation;
+        const hold = { ...(exampleOf(placing) as object), holdId: url.split('/')[3] };
+        await ledger.as('service').post('/v1/holds', hold).expect(201);
+      }
       const res = await (method === 'put' ? client.put(url, body) : client.post(url, body));
       expect({ key, status: res.status, body: res.status < 300 ? null : (res.body as unknown) }).toEqual({
         key,

@@ -20,6 +20,13 @@ const usage = (usageId: string) => ({
   quantity: 1,
 });
 
+const holdBody = (holdId: string) => ({
+  holdId,
+  accountId: 'acct-f',
+  product: 'codex',
+  lines: [{ operation: 'local_message', quantity: 1 }],
+});
+
 /** A 4 MiB tmpfs to put the data dir on, or undefined where mounting is not allowed. */
 function tinyFileSystem(): string | undefined {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-full-'));
@@ -80,7 +87,12 @@ const mountable = tinyFileSystem();
     for (const item of batch.body.results as { status: number; retryAfterSeconds?: number }[]) {
       expect(item).toMatchObject({ status: 503, retryAfterSeconds: 30 });
     }
+    // A hold on the full disk: the same 503, nothing held.
+    const hold = await ledger.as('service').post('/v1/holds', holdBody('h-full'));
+    expect(hold.status).toBe(503);
+    expect(Number(hold.headers['retry-after'])).toBeGreaterThan(0);
     fs.rmSync(filler);
+    await ledger.as('service').post('/v1/holds', holdBody('h-full')).expect(201);
     // Not a replay: the first attempt left nothing behind.
     const retried = await ledger.as('service').post('/v1/usage', usage('u-full'));
     expect(retried.status).toBe(201);
@@ -120,6 +132,29 @@ describe('storage faults (e2e) [eventstoredb]', () => {
     double.faults.set(undefined);
     await ledger.as('service').post('/v1/usage', usage('u-down')).expect(201);
     expect(appendedUsage('u-down')).toHaveLength(1);
+  });
+
+  it('answers a hold, a settlement and a release 503 with Retry-After while the server is unavailable; their retries record once', async () => {
+    double.faults.set({ kind: 'unavailable' });
+    const down = await ledger.as('service').post('/v1/holds', holdBody('h-down'));
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBeDefined();
+    expect(appendedUsage('h-down')).toHaveLength(0);
+    double.faults.set(undefined);
+    await ledger.as('service').post('/v1/holds', holdBody('h-down')).expect(201);
+    await ledger.as('service').post('/v1/holds', holdBody('h-down-2')).expect(201);
+    double.faults.set({ kind: 'unavailable' });
+    const settlement = { usageId: 'u-h-down', lines: [{ operation: 'local_message', quantity: 1 }] };
+    const settle = await ledger.as('service').post('/v1/holds/h-down/settlement', settlement);
+    expect(settle.status).toBe(503);
+    expect(settle.headers['retry-after']).toBeDefined();
+    const release = await ledger.as('service').post('/v1/holds/h-down-2/release', { reason: 'x' });
+    expect(release.status).toBe(503);
+    expect(release.headers['retry-after']).toBeDefined();
+    double.faults.set(undefined);
+    await ledger.as('service').post('/v1/holds/h-down/settlement', settlement).expect(201);
+    await ledger.as('service').post('/v1/holds/h-down-2/release', { reason: 'x' }).expect(200);
+    expect(appendedUsage('u-h-down')).toHaveLength(1);
   });
 
   it('answers 503 when the server does not answer within the deadline, and the retry records once', async () => {

@@ -20,7 +20,7 @@ export const DOCUMENTED_METRICS = [
   'ledger_expiry_sweeps_total',
 ] as const;
 
-const PROJECTIONS = ['allowance-windows', 'credit-balances', 'journal', 'timeline'];
+const PROJECTIONS = ['allowance-windows', 'credit-balances', 'journal', 'timeline', 'holds'];
 
 /** `name{a="x",b="y"}` → value, from the Prometheus text (label order as printed by prom-client). */
 function samples(text: string): Map<string, number> {

@@ -87,4 +87,36 @@ describe.each(ENGINES)('holds read side (e2e, real HTTP server) [%s]', (engine) 
     expect(trial.body.total).toBe('0');
     expect(trial.body.ledgerAccounts.held).toBe('15');
   });
+
+  it('GET timeline and journal show each hold event: held after it, postings to and from held', async () => {
+    const timeline = await ledger
+      .as('support')
+      .get(`/v1/accounts/alice/timeline?minPosition=${position}`)
+      .expect(200);
+    const items = timeline.body.items as { type: string; stateAfter: { balance: string; held: string } }[];
+    expect(items.map((i) => i.type)).toEqual([
+      'AccountOpened',
+      'CreditsPurchased',
+      'HoldPlaced',
+      'HoldPlaced',
+      'HoldPlaced',
+      'HoldSettled',
+    ]);
+    expect(items.map((i) => i.stateAfter.held)).toEqual(['0', '0', '10', '15', '20', '15']);
+    expect(items[5].stateAfter.balance).toBe('80');
+    const journal = await ledger
+      .as('finance')
+      .get(`/v1/accounts/alice/journal?minPosition=${position}`)
+      .expect(200);
+    const entries = journal.body.items as {
+      type: string;
+      endingBalance: string;
+      postings: { ledgerAccount: string; amount: string }[];
+    }[];
+    expect(entries.find((e) => e.type === 'HoldSettled')?.postings).toEqual([
+      expect.objectContaining({ ledgerAccount: 'consumed', amount: '5' }),
+      expect.objectContaining({ ledgerAccount: 'held', amount: '-5' }),
+    ]);
+    expect(entries[entries.length - 1].endingBalance).toBe('80');
+  });
 });

@@ -18,6 +18,7 @@ const GRANT_SCHEMA = schema.object({
   kind: schema.enum(['purchase', 'promotional']),
   credits: schema.credits('credits granted'),
   remaining: schema.credits('what can still be drawn'),
+  held: schema.credits('kept by open holds (not in remaining)'),
   expiresAt: schema.nullable(schema.time()),
   products: schema.nullable(schema.array(schema.string('', 'codex'))),
   priority: schema.integer('burn order, lower first', 100),
@@ -34,7 +35,11 @@ export const ACCOUNT_VIEW_SCHEMA: Schema = schema.object({
       retired: schema.boolean('present (true) on windows of a retired product: nothing remaining'),
     },
   }),
-  credits: schema.object({ balance: schema.credits(), grants: schema.array(GRANT_SCHEMA) }),
+  credits: schema.object({
+    balance: schema.credits('what can still be drawn (held credits excluded)'),
+    held: schema.credits('kept by open holds'),
+    grants: schema.array(GRANT_SCHEMA),
+  }),
   spendingCap: schema.object({
     creditsPerMonth: schema.nullable(schema.credits()),
     spentThisMonth: schema.credits(),

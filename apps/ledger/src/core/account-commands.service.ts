@@ -43,10 +43,13 @@ export type AccountCommandInput = {
 }[AccountCommand['type']];
 
 /**
- * Bump when AccountState or its snapshot format changes: older snapshots are then ignored.
+ * Bump when AccountState or its snapshot format changes: older snapshots are then ignored (the
+ * stream is folded from revision 0 and a new snapshot saved), never handed to `stateFromSnapshot`,
+ * which throws on another format.
  * v2: idempotency keys live in their own index (IdempotencyKeyStore), not in the snapshot.
+ * v4: holds and reversals in the state (snapshot format 4).
  */
-const ACCOUNT_SNAPSHOT_VERSION = 'account-v3';
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v4';
 
 /**
  * Runs account commands: read the global resets' tail and the account (cache, snapshot + tail),

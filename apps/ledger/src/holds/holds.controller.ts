@@ -20,7 +20,7 @@ import {
   type PositionedRelease,
   type PositionedSettlement,
 } from './holds.commands';
-import { HoldIdParam, PlaceHoldDto, ReleaseHoldDto, SettleHoldDto } from './holds.dto';
+import { HoldIdParam, HoldToReleaseParam, PlaceHoldDto, ReleaseHoldDto, SettleHoldDto } from './holds.dto';
 import {
   HOLD_PLACED_SCHEMA,
   HOLD_REJECTED_SCHEMA,
@@ -88,7 +88,7 @@ export class HoldsController {
   @Roles('service')
   @ApiBody({
     type: SettleHoldDto,
-    examples: { example: { value: { usageId: 'u-1', lines: [{ operation: 'cloud_task', quantity: 3 }] } } },
+    examples: { example: { value: { usageId: 'u-h-1', lines: [{ operation: 'cloud_task', quantity: 3 }] } } },
   })
   @ApiAnsweredOrReplayed(
     'Settled: the usage recorded (from the hold first, the excess charged like usage), the rest released; what could not be paid is `uncollected`',
@@ -120,7 +120,7 @@ export class HoldsController {
       'Release a hold (200; 200 replay; 404 unknown hold; 409 hold settled or expired — the message names its state)',
   })
   async release(
-    @Param() { holdId }: HoldIdParam,
+    @Param() { holdId }: HoldToReleaseParam,
     @Body() dto: ReleaseHoldDto,
     @Actor() actor: string,
     @Res({ passthrough: true }) reply: FastifyReply,

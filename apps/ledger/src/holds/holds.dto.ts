@@ -108,3 +108,10 @@ export class HoldIdParam {
   @IdField('The hold.', { example: 'h-1' })
   holdId!: string;
 }
+
+/** The same parameter; its documented example is another hold than the settlement's (a hold ends once). */
+@CompiledValidation()
+export class HoldToReleaseParam {
+  @IdField('The hold.', { example: 'h-2' })
+  holdId!: string;
+}

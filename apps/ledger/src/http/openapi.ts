@@ -73,8 +73,8 @@ const ERROR_MEANINGS = {
   400: 'Invalid request: `fields` names each bad field with the rule it breaks (unknown fields too); nothing is appended',
   401: 'No API key, or an unknown one (Authorization: Bearer <key>)',
   403: 'The key’s role may not call this route',
-  404: 'Unknown account (or purchase)',
-  409: 'The same id with a different payload, or an account open on another plan',
+  404: 'Unknown account (or purchase, hold, usage)',
+  409: 'The same id with a different payload, an account open on another plan, a hold no longer held (the message names its state), a usage already reversed, or an id that names several accounts',
   415: 'The body is not application/json',
   503: 'The event store or the read models cannot answer now (minPosition not reached in time, store unavailable): retry after Retry-After; nothing half-done',
 } as const;

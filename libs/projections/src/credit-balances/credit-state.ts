@@ -82,23 +82,18 @@ export function grantOpenedBy(event: AccountEvent, position: bigint): CreditGran
   if (event.type === 'UsageReversed') return regrantOf(event, position);
   if (event.type !== 'CreditsPurchased' && event.type !== 'CreditsGranted') return undefined;
   const d = event.data;
-  const credits = creditsFromStored(d.credits);
-  return {
-    grantId: event.type === 'CreditsPurchased' ? event.data.purchaseId : event.data.grantId,
-    kind: event.type === 'CreditsPurchased' ? 'purchase' : 'promotional',
-    credits,
-    used: 0n,
-    expired: 0n,
-    refunded: 0n,
-    held: 0n,
-    remaining: credits,
-    expiresAt: d.expiresAt === null ? null : msFromStored(d.expiresAt),
-    products: d.products,
-    priority: d.priority,
-    grantedAt: msFromStored(d.recordedAt),
-    status: 'open',
+  return newGrant(
+    {
+      grantId: event.type === 'CreditsPurchased' ? event.data.purchaseId : event.data.grantId,
+      kind: event.type === 'CreditsPurchased' ? 'purchase' : 'promotional',
+      credits: creditsFromStored(d.credits),
+      expiresAt: d.expiresAt === null ? null : msFromStored(d.expiresAt),
+      products: d.products,
+      priority: d.priority,
+      grantedAt: msFromStored(d.recordedAt),
+    },
     position,
-  };
+  );
 }
 
 /**
@@ -108,20 +103,33 @@ export function grantOpenedBy(event: AccountEvent, position: bigint): CreditGran
 function regrantOf(event: UsageReversed, position: bigint): CreditGrantRow | undefined {
   const { regranted, recordedAt } = event.data;
   if (regranted === null) return undefined;
-  const credits = creditsFromStored(regranted.credits);
+  return newGrant(
+    {
+      grantId: regranted.grantId,
+      kind: 'promotional',
+      credits: creditsFromStored(regranted.credits),
+      expiresAt: null,
+      products: null,
+      priority: DEFAULT_PRIORITY,
+      grantedAt: msFromStored(recordedAt),
+    },
+    position,
+  );
+}
+
+type GrantTerms = Pick<
+  CreditGrantRow,
+  'grantId' | 'kind' | 'credits' | 'expiresAt' | 'products' | 'priority' | 'grantedAt'
+>;
+
+function newGrant(terms: GrantTerms, position: bigint): CreditGrantRow {
   return {
-    grantId: regranted.grantId,
-    kind: 'promotional',
-    credits,
+    ...terms,
     used: 0n,
     expired: 0n,
     refunded: 0n,
     held: 0n,
-    remaining: credits,
-    expiresAt: null,
-    products: null,
-    priority: DEFAULT_PRIORITY,
-    grantedAt: msFromStored(recordedAt),
+    remaining: terms.credits,
     status: 'open',
     position,
   };

@@ -72,7 +72,7 @@ export function holdViewOf(row: HoldDbRow): HoldView {
   return row.usage_id === null ? view : { ...view, usageId: row.usage_id };
 }
 
-/** The decider's shape of a hold (its slice of AccountState), rebuilt from a row. */
+/** The decider's shape of an open hold (AccountState.holds), rebuilt from a row. */
 export function holdStateOf(row: HoldDbRow): HoldState {
   const windows = JSON.parse(row.held_windows) as HeldWindowJson[];
   const allocations = JSON.parse(row.allocations) as Allocation[];

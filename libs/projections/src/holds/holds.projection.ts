@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS usage_accounts (
 
 export const HOLDS_INDEXES = `
 CREATE INDEX IF NOT EXISTS holds_by_hold_id ON holds (hold_id);
-CREATE INDEX IF NOT EXISTS holds_open_by_expiry ON holds (expires_at, account_id, hold_id) WHERE status = 'held';`;
+CREATE INDEX IF NOT EXISTS holds_open_by_expiry ON holds (expires_at, account_id, hold_id) WHERE status = 'held';
+CREATE INDEX IF NOT EXISTS holds_open_by_account ON holds (account_id, placed_position) WHERE status = 'held';`;
 
 export const holdsProjection: Projection = {
   name: 'holds',

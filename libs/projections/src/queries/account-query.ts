@@ -113,8 +113,8 @@ export class AccountQuery {
       plan,
       // Only the decider reads it (a retried OpenAccount); the read models do not keep it.
       openedWithPlan: null,
-      // Open holds only: every view of held amounts reads just those; closed holds matter only to
-      // the decider (a late settle naming the state), which folds the log, not these rows.
+      // Open holds: every view of held amounts reads just those. How closed holds ended matters
+      // only to the decider (a late settle naming the state), which folds the log, not these rows.
       holds: new Map(this.holds.openHoldsOf(accountId).map((h) => [h.holdId, h])),
       closedHolds: new Map(),
       // Only the decider reads it (at most one reversal per usage).

@@ -28,6 +28,7 @@ export interface DueHold {
 /** Hold lookups over the `holds` read model, and the usage → accounts index beside it. */
 export class HoldQuery {
   private readonly selectById;
+  private readonly selectOne;
   private readonly selectOpenOfAccount;
   private readonly selectDue;
   private readonly selectUsageAccounts;
@@ -35,6 +36,9 @@ export class HoldQuery {
   constructor(private readonly db: ReadModelDatabase) {
     this.selectById = db
       .prepare<[string], HoldDbRow>('SELECT * FROM holds WHERE hold_id = ? ORDER BY account_id')
+      .safeIntegers(true);
+    this.selectOne = db
+      .prepare<[string, string], HoldDbRow>('SELECT * FROM holds WHERE account_id = ? AND hold_id = ?')
       .safeIntegers(true);
     this.selectOpenOfAccount = db
       .prepare<[string], HoldDbRow>(
@@ -61,6 +65,14 @@ export class HoldQuery {
     const row = this.single(holdId);
     if (row === undefined) return undefined;
     assertAccountReadable(this.db, holdsProjection.name, row.account_id);
+    return holdViewOf(row);
+  }
+
+  /** The hold of that id in that account's stream (no ambiguity: ids are unique per account). */
+  holdIn(accountId: string, holdId: string): HoldView | undefined {
+    const row = this.selectOne.get(accountId, holdId);
+    if (row === undefined) return undefined;
+    assertAccountReadable(this.db, holdsProjection.name, accountId);
     return holdViewOf(row);
   }
 
