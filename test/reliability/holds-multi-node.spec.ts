@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { foldAccount } from '@ledger/domain';
 import { seededRandom } from '../crash/seeded-random';
-import { AccountBooks } from './simulation/sim-books';
-import type { HttpAnswer, HttpRequest } from './support/http-client';
+import { booksOf, definite, HoldsLoad, lostOrChanged, stillHeld, type Sent } from './support/holds-load';
 import { expectReadsToFoldTheLog, readLedgerLog, type LedgerLog } from './support/ledger-log';
 import { RELIABILITY, reportFigures } from './support/reliability-env';
 import { freePort, LedgerServer } from './support/server-process';
@@ -26,22 +24,6 @@ const ACCOUNTS = ['hm-0', 'hm-1', 'hm-2', 'hm-3'];
 const START = Date.parse('2026-11-01T00:00:00.000Z');
 const DAY_AND_A_BIT = 86_400_000 + 1;
 
-type Kind = 'place' | 'settle' | 'release' | 'usage' | 'purchase';
-interface Sent {
-  readonly kind: Kind;
-  readonly accountId: string;
-  readonly holdId?: string;
-  readonly usageId?: string;
-  readonly request: HttpRequest;
-  answer?: HttpAnswer;
-}
-
-/** A definite answer: recorded (200/201/402) or refused by the hold's state (409: it ended first). */
-const definite = (s: Sent): boolean =>
-  s.answer !== undefined &&
-  ([200, 201, 402].includes(s.answer.status) ||
-    (s.answer.status === 409 && (s.kind === 'settle' || s.kind === 'release')));
-
 describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${SEED})`, () => {
   let dir: string;
   let live: LedgerServer[] = [];
@@ -57,9 +39,7 @@ describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${S
       const random = seededRandom(SEED);
       const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
       let simNow = START;
-      let n = 0;
       const acknowledged: Sent[] = [];
-      const placed: { holdId: string; accountId: string }[] = [];
       let pending: Sent[] = [];
       const figures = {
         kills: 0,
@@ -102,71 +82,8 @@ describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${S
         return clockTurn;
       };
 
-      const next = (): Sent => {
-        const accountId = pick(ACCOUNTS);
-        const r = random();
-        if (r < 0.35 || placed.length === 0) {
-          const holdId = `hm-h-${n++}`;
-          const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () =>
-            random() < 0.3
-              ? { operation: 'gpt-5.5:output_tokens', quantity: 1_000 + Math.floor(random() * 20_000) }
-              : { operation: pick(['local_message', 'cloud_task']), quantity: 1 + Math.floor(random() * 6) },
-          );
-          const ttl = pick([1, 2, 5, 30, undefined]);
-          const body = {
-            holdId,
-            accountId,
-            product: 'codex',
-            lines,
-            ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
-          };
-          return { kind: 'place', accountId, holdId, request: { method: 'POST', path: '/v1/holds', body } };
-        }
-        if (r < 0.75) {
-          const hold =
-            random() < 0.7
-              ? placed[placed.length - 1 - Math.floor(random() * Math.min(6, placed.length))]
-              : pick(placed);
-          if (random() < 0.8) {
-            const usageId = `hm-s-${n++}`;
-            const lines = [
-              { operation: pick(['local_message', 'cloud_task']), quantity: 1 + Math.floor(random() * 12) },
-            ];
-            const request = {
-              method: 'POST',
-              path: `/v1/holds/${hold.holdId}/settlement`,
-              body: { usageId, lines },
-            } as const;
-            return { kind: 'settle', accountId: hold.accountId, holdId: hold.holdId, usageId, request };
-          }
-          const request = {
-            method: 'POST',
-            path: `/v1/holds/${hold.holdId}/release`,
-            body: { reason: 'done' },
-          } as const;
-          return { kind: 'release', accountId: hold.accountId, holdId: hold.holdId, request };
-        }
-        if (r < 0.8) {
-          const purchaseId = `hm-p-${n++}`;
-          const body = { purchaseId, credits: '25', amountPaid: { amountMinor: 2500, currency: 'USD' } };
-          const path = `/v1/accounts/${accountId}/credits/purchases`;
-          return {
-            kind: 'purchase',
-            accountId,
-            usageId: purchaseId,
-            request: { method: 'POST', path, body },
-          };
-        }
-        const usageId = `hm-u-${n++}`;
-        const body = {
-          usageId,
-          accountId,
-          product: 'codex',
-          operation: 'local_message',
-          quantity: 1 + Math.floor(random() * 4),
-        };
-        return { kind: 'usage', accountId, usageId, request: { method: 'POST', path: '/v1/usage', body } };
-      };
+      const load = new HoldsLoad(random, ACCOUNTS, 'hm');
+      const next = (): Sent => load.next();
 
       const send = async (servers: readonly LedgerServer[], sent: Sent): Promise<void> => {
         for (;;) {
@@ -178,8 +95,7 @@ describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${S
             continue;
           }
           sent.answer = answer;
-          if (sent.kind === 'place' && (answer.status === 201 || answer.status === 200))
-            placed.push({ holdId: sent.holdId as string, accountId: sent.accountId });
+          load.answered(sent);
           return;
         }
       };
@@ -292,8 +208,8 @@ describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${S
         pending = sent.filter((s) => s.answer === undefined);
         figures.inFlightAtKill += pending.length;
         lastLog = readLedgerLog(dir);
-        expect(lostOrChanged(lastLog, acknowledged)).toEqual([]);
-        expect(booksOf(lastLog)).toEqual([]);
+        expect(lostOrChanged(lastLog.accounts, acknowledged)).toEqual([]);
+        expect(booksOf(lastLog.accounts)).toEqual([]);
       }
       expect(lastLog?.head).toBeDefined();
 
@@ -310,10 +226,9 @@ describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${S
         expect(put.status).toBe(200);
       }
       const log = readLedgerLog(dir);
-      expect(lostOrChanged(log, acknowledged)).toEqual([]);
-      expect(booksOf(log)).toEqual([]);
-      const stillHeld = ACCOUNTS.flatMap((a) => [...foldAccount(log.accounts.get(a) ?? []).holds.keys()]);
-      expect(stillHeld).toEqual([]);
+      expect(lostOrChanged(log.accounts, acknowledged)).toEqual([]);
+      expect(booksOf(log.accounts)).toEqual([]);
+      expect(stillHeld(log.accounts)).toEqual([]);
       for (const server of servers) await expectReadsToFoldTheLog(server, log, ACCOUNTS, () => simNow);
       const verify = await servers[0].client.as('finance')({
         method: 'POST',
@@ -353,67 +268,3 @@ describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${S
     300_000 + KILLS * 60_000,
   );
 });
-
-/** Acknowledged commands missing from the log, or logged otherwise than answered. */
-function lostOrChanged(log: LedgerLog, acknowledged: readonly Sent[]): string[] {
-  const problems: string[] = [];
-  for (const sent of acknowledged) {
-    const events = log.accounts.get(sent.accountId) ?? [];
-    const status = sent.answer?.status;
-    const about = (e: { data: unknown }) => (e.data as { holdId?: string }).holdId === sent.holdId;
-    const closing = events.filter(
-      (e) => (e.type === 'HoldSettled' || e.type === 'HoldReleased' || e.type === 'HoldExpired') && about(e),
-    );
-    let ok = true;
-    switch (sent.kind) {
-      case 'place':
-        ok = events.some((e) => e.type === (status === 402 ? 'HoldRejected' : 'HoldPlaced') && about(e));
-        break;
-      case 'settle': {
-        const mine = closing.filter((e) => e.type === 'HoldSettled' && e.data.usageId === sent.usageId);
-        ok =
-          status === 409
-            ? mine.length === 0 && closing.length === 1
-            : mine.length === 1 && closing.length === 1;
-        break;
-      }
-      case 'release':
-        ok =
-          status === 409
-            ? closing.length === 1 && closing[0].type !== 'HoldReleased'
-            : closing.length === 1 && closing[0].type === 'HoldReleased';
-        break;
-      case 'purchase':
-        ok = events.some(
-          (e) =>
-            e.type === 'CreditsPurchased' && (e.data as { purchaseId: string }).purchaseId === sent.usageId,
-        );
-        break;
-      case 'usage':
-        ok = events.some(
-          (e) =>
-            e.type === (status === 402 ? 'UsageRejected' : 'UsageRecorded') &&
-            (e.data as { usageId: string }).usageId === sent.usageId,
-        );
-        break;
-    }
-    if (!ok)
-      problems.push(
-        `${sent.kind} ${JSON.stringify(sent.request.body)} answered ${status}; the log has ${JSON.stringify(closing.map((e) => e.type))}`,
-      );
-  }
-  return problems;
-}
-
-/** The books of every account, from the log's events, against the log's own fold. */
-function booksOf(log: LedgerLog): string[] {
-  const problems: string[] = [];
-  for (const [accountId, events] of log.accounts) {
-    const books = new AccountBooks(accountId);
-    books.feed(events);
-    const state = foldAccount(events);
-    books.checkState(state.grants, [...state.holds.keys()]);
-    problems.push(...books.violations);
-  }
-  return problems;
-}
