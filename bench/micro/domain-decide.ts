@@ -324,8 +324,9 @@ function main(): void {
 
 /** decide RecordUsage (and its fold) with no holds and with many closed + a few open, before and after. */
 function holdsCase(): void {
+  // DOMAIN_BENCH_HOLDS_BASE=none: the working tree alone (the old state is O(holds²) to build).
   const implementations = [
-    loadBefore(HOLDS_BASE),
+    ...(HOLDS_BASE === 'none' ? [] : [loadBefore(HOLDS_BASE)]),
     { name: 'after (working tree)', domain: after, identity: afterIdentity },
   ];
   const cases = [
@@ -351,13 +352,13 @@ function holdsCase(): void {
   );
   cases.forEach((c, i) => {
     for (const op of ['decide', 'fold'] as const) {
-      const [before, now] = samples[i].map((s) => best(s[op]));
+      const figures = samples[i].map((s) => best(s[op]));
+      const speedUp = figures.length === 2 ? `${(figures[0] / figures[1]).toFixed(1)}×` : '';
       console.log(
         [
           `${op} — ${c.name}`.padEnd(34),
-          before.toFixed(3).padStart(22),
-          now.toFixed(3).padStart(22),
-          `${(before / now).toFixed(1)}×`.padStart(10),
+          ...figures.map((f) => f.toFixed(3).padStart(22)),
+          speedUp.padStart(10),
         ].join(''),
       );
     }
