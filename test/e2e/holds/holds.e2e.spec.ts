@@ -1,45 +1,12 @@
 import type { EventStore } from '@ledger/event-store';
 import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
-
-/** 0 allowance units, 0.00075 credits a token: holds of these lines draw credits only. */
-const TOKENS = 'gpt-5.5:output_tokens';
-/** Tokens that cost exactly `credits` (4000 tokens = 3 credits): whole multiples of 3 only. */
-const tokensFor = (credits: number) => {
-  if (credits % 3 !== 0) throw new Error(`${credits} credits is no whole number of tokens`);
-  return (credits / 3) * 4000;
-};
+import { holdRequests, TOKENS, tokensFor } from './hold-requests';
 
 describe.each(ENGINES)('holds (e2e) [%s]', (engine) => {
   let ledger: TestLedger;
   const service = () => ledger.as('service');
-  const head = async () => (await ledger.http().get('/health').expect(200)).body.position as string;
-  const open = async (accountId: string, credits?: string) => {
-    await service().post('/v1/accounts', { accountId, plan: 'plus' }).expect(201);
-    if (credits !== undefined)
-      await service()
-        .post(`/v1/accounts/${accountId}/credits/purchases`, {
-          purchaseId: `p-${accountId}`,
-          credits,
-          amountPaid: { amountMinor: 100, currency: 'USD' },
-        })
-        .expect(201);
-  };
-  const hold = (holdId: string, accountId: string, credits: number, over: Record<string, unknown> = {}) =>
-    service().post('/v1/holds', {
-      holdId,
-      accountId,
-      product: 'codex',
-      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
-      ...over,
-    });
-  const settle = (holdId: string, usageId: string, credits: number) =>
-    service().post(`/v1/holds/${holdId}/settlement`, {
-      usageId,
-      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
-    });
-  const release = (holdId: string, reason = 'task cancelled') =>
-    service().post(`/v1/holds/${holdId}/release`, { reason });
+  const { head, open, hold, settle, release } = holdRequests(() => ledger);
   /** GET /v1/holds/{holdId} once the read models have applied `position`. */
   const holdView = async (holdId: string, position: string) =>
     (await ledger.as('support').get(`/v1/holds/${holdId}?minPosition=${position}`).expect(200)).body;

@@ -1,42 +1,10 @@
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
-
-/** 0 allowance units, 0.00075 credits a token: holds of these lines draw credits only. */
-const TOKENS = 'gpt-5.5:output_tokens';
-/** Tokens that cost exactly `credits` (4000 tokens = 3 credits): whole multiples of 3 only. */
-const tokensFor = (credits: number) => {
-  if (credits % 3 !== 0) throw new Error(`${credits} credits is no whole number of tokens`);
-  return (credits / 3) * 4000;
-};
+import { holdRequests, TOKENS, tokensFor } from './hold-requests';
 
 describe.each(ENGINES)('reversals (e2e) [%s]', (engine) => {
   let ledger: TestLedger;
   const service = () => ledger.as('service');
-  const head = async () => (await ledger.http().get('/health').expect(200)).body.position as string;
-  const open = async (accountId: string, credits?: string) => {
-    await service().post('/v1/accounts', { accountId, plan: 'plus' }).expect(201);
-    if (credits !== undefined)
-      await service()
-        .post(`/v1/accounts/${accountId}/credits/purchases`, {
-          purchaseId: `p-${accountId}`,
-          credits,
-          amountPaid: { amountMinor: 100, currency: 'USD' },
-        })
-        .expect(201);
-  };
-  const hold = (holdId: string, accountId: string, credits: number, over: Record<string, unknown> = {}) =>
-    service().post('/v1/holds', {
-      holdId,
-      accountId,
-      product: 'codex',
-      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
-      ...over,
-    });
-  const settle = (holdId: string, usageId: string, credits: number) =>
-    service().post(`/v1/holds/${holdId}/settlement`, {
-      usageId,
-      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
-    });
-
+  const { head, open, hold, settle } = holdRequests(() => ledger);
   beforeAll(async () => {
     ledger = await startTestLedger({}, { engine });
   });
