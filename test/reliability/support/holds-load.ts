@@ -87,7 +87,7 @@ export class HoldsLoad {
       const request = { method: 'POST', path, body: { reason: 'done' } } as const;
       return { kind: 'release', accountId: hold.accountId, holdId: hold.holdId, request };
     }
-    if (r < 0.8) {
+    if (r < 0.85) {
       const purchaseId = `${this.prefix}-p-${this.n++}`;
       const body = { purchaseId, credits: '25', amountPaid: { amountMinor: 2500, currency: 'USD' } };
       const path = `/v1/accounts/${accountId}/credits/purchases`;
