@@ -15,9 +15,9 @@ import { RELIABILITY, reportFigures } from './support/reliability-env';
 // the clocks moving so that holds expire under the load. Afterwards every acknowledged command is
 // in the log as answered, the books balance, past every expiry nothing is held, both instances
 // read every account as the log folds it, verify is clean and the trial balance is zero.
-// RELIABILITY_SEED replays a run; RELIABILITY_CONTENTION_OPS sets the operations.
+// RELIABILITY_SEED replays a run; RELIABILITY_HOLDS_OPS sets the operations.
 const SEED = RELIABILITY.seed;
-const OPS = RELIABILITY.contentionOps;
+const OPS = RELIABILITY.holdsOps;
 const CLIENTS = RELIABILITY.clients;
 const ACCOUNTS = ['he-0', 'he-1', 'he-2', 'he-3'];
 const START = Date.parse('2026-11-01T00:00:00.000Z');

@@ -14,11 +14,11 @@ import { freePort, LedgerServer } from './support/server-process';
 // placement, settlement and release is in the log as answered; the books of every account balance
 // (no credit held twice, lost or charged twice; nothing held past its expiry); past every expiry
 // nothing is left held; reads fold the log; finance verify is clean and the trial balance is zero.
-// RELIABILITY_SEED replays a run; RELIABILITY_CONTENTION_OPS sets the operations per cycle,
-// RELIABILITY_KILL_CYCLES / 4 the kills (at least one).
+// RELIABILITY_SEED replays a run; RELIABILITY_HOLDS_OPS sets the operations (in all, shared by the
+// cycles), RELIABILITY_KILL_CYCLES / 10 the kills (at least one).
 const SEED = RELIABILITY.seed;
-const OPS = RELIABILITY.contentionOps;
-const KILLS = Math.max(1, Math.round(RELIABILITY.killCycles / 4));
+const KILLS = Math.max(1, Math.round(RELIABILITY.killCycles / 10));
+const OPS = Math.ceil(RELIABILITY.holdsOps / (KILLS + 1));
 const CLIENTS = RELIABILITY.clients;
 const ACCOUNTS = ['hm-0', 'hm-1', 'hm-2', 'hm-3'];
 const START = Date.parse('2026-11-01T00:00:00.000Z');
@@ -34,7 +34,7 @@ describe(`holds on two processes sharing one SQLite file, with kill -9 (seed ${S
   });
 
   it(
-    `keeps every acknowledged hold, settlement and release over ${KILLS} kill cycles of ${OPS} operations`,
+    `keeps every acknowledged hold, settlement and release over ${KILLS} kill cycles, ${OPS} operations each`,
     async () => {
       const random = seededRandom(SEED);
       const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
