@@ -136,8 +136,8 @@ describe('known bugs found by the reliability suite (in-process ledger)', () => 
   );
 });
 
-// Found by the seeded simulation with holds (seed 2, 5,000 operations, issue 17): through the command
-// service, since HTTP has no hold routes yet. Open bug → `it.failing` (it turns red when fixed).
+// Found by the seeded simulation with holds (seed 2, 5,000 operations, issue 17), through the command
+// service; fixed in the domain (holds/state.ts `withoutLapsedWindows`), so a plain test guarding the fix.
 describe('known bugs found by the reliability suite (command service, simulated clock)', () => {
   let dir: string;
   let ledger: SimulatedLedger;
@@ -157,9 +157,9 @@ describe('known bugs found by the reliability suite (command service, simulated 
   // held instances (name + startedAt) and subtracts the hold's 10 units from the new window's used:
   // UsageRecorded records `used: -7` (and the windows are folded with it). holds/RULES.md 1: after a
   // reset "the successor window starts full, nothing is held in it" — used 3, remaining 147.
-  // HOLDS-STATUS.md lists the same-millisecond instance as a known edge; the negative `used` in the
-  // log is the harm. The simulation steers clear of it until fixed (RELIABILITY_SIM_SAME_MS_RESET=1).
-  it.failing(
+  // The negative `used` in the log was the harm. Fixed: a window instance that leaves the account's
+  // windows takes its held units with it, so the successor is never mistaken for it.
+  it(
     'records the real used of a window reset and reopened in the millisecond a hold anchored it',
     async () => {
       expect((await run('OpenAccount', { plan: 'plus' })).kind).toBe('appended');

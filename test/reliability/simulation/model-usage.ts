@@ -37,8 +37,12 @@ export interface ModelHold {
   status: 'held' | 'settled' | 'released' | 'expired';
   readonly expiresAt: number;
   readonly allowanceUnits: number;
-  /** The window instances (name + start) the units are held in. */
-  readonly windows: readonly {
+  /**
+   * The window instances (name + start) the units are held in. An instance a reset removes in the
+   * millisecond it started leaves this list (holds/RULES.md 1: its successor may share its start),
+   * so the settlement's `heldIn` and a reversal never take the successor for it.
+   */
+  windows: readonly {
     readonly name: string;
     readonly startedAt: number;
     readonly instance: number;

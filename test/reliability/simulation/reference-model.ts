@@ -167,6 +167,10 @@ export class ReferenceLedger {
           return one({ type: 'AccountLimitsReset', resetId: data.resetId, product }, () => {
             if (product === null) account.windows.clear();
             else account.windows.delete(product);
+            for (const hold of account.holds.values()) {
+              if (hold.status !== 'held' || (product !== null && hold.product !== product)) continue;
+              hold.windows = hold.windows.filter((w) => w.startedAt < now);
+            }
           });
         });
       default:

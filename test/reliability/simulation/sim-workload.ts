@@ -28,8 +28,6 @@ interface Tracked {
   readonly usages: string[];
   /** Holds just placed whose task should end soon: settled (mostly) or released next time. */
   readonly followUps: string[];
-  /** When this account last had a hold placed (see `steerClearOfOpenBug`). */
-  holdPlacedAt: number;
   opened: boolean;
 }
 
@@ -73,13 +71,6 @@ export class Workload {
     private readonly maxAccounts: number,
     /** ReverseUsage in the mix (the shell must hand the decider the usage event). */
     private readonly reversals: boolean,
-    /**
-     * Open bug (known-bugs.spec.ts "same-millisecond reset"): a window reset and opened again in the
-     * millisecond a hold anchored it is taken for the held instance, and usage then records a
-     * negative `used`. While it is open the workload sends no account reset in the millisecond of a
-     * hold placement on that account (the reset becomes an ExpireCredits); false sends it anyway.
-     */
-    private readonly steerClearOfOpenBug = true,
   ) {}
 
   private int(min: number, max: number): number {
@@ -112,15 +103,7 @@ export class Workload {
     for (let i = 0; i < count; i += 1) {
       const account = this.accountFor(used);
       used.add(account.id);
-      let op = this.accountOp(account, now + advanceMs);
-      if (op.kind === 'account' && op.type === 'PlaceHold') account.holdPlacedAt = now + advanceMs;
-      if (
-        this.steerClearOfOpenBug &&
-        op.kind === 'account' &&
-        op.type === 'ResetAccountLimits' &&
-        account.holdPlacedAt === now + advanceMs
-      )
-        op = { kind: 'account', type: 'ExpireCredits', data: { accountId: account.id } };
+      const op = this.accountOp(account, now + advanceMs);
       if (op.kind === 'account' && KEYED.includes(op.type)) {
         account.sent.push(op);
         if (account.sent.length > 64) account.sent.shift();
@@ -151,7 +134,6 @@ export class Workload {
       holds: [],
       usages: [],
       followUps: [],
-      holdPlacedAt: -1,
       opened: false,
     };
     this.accounts.push(fresh);
