@@ -159,36 +159,33 @@ describe('known bugs found by the reliability suite (command service, simulated 
   // reset "the successor window starts full, nothing is held in it" — used 3, remaining 147.
   // The negative `used` in the log was the harm. Fixed: a window instance that leaves the account's
   // windows takes its held units with it, so the successor is never mistaken for it.
-  it(
-    'records the real used of a window reset and reopened in the millisecond a hold anchored it',
-    async () => {
-      expect((await run('OpenAccount', { plan: 'plus' })).kind).toBe('appended');
-      const lines = [{ operation: 'local_message', quantity: 10 }];
-      expect(await run('PlaceHold', { holdId: 'h1', product: 'codex', lines })).toMatchObject({
-        kind: 'appended',
-        events: [{ type: 'HoldPlaced', allowanceUnits: 10 }],
-      });
-      expect((await run('ResetAccountLimits', { resetId: 'r1', reason: 'x', product: 'codex' })).kind).toBe(
-        'appended',
-      );
-      const usage = await run('RecordUsage', {
-        usageId: 'u1',
-        product: 'codex',
-        operation: 'local_message',
-        quantity: 3,
-      });
-      expect(usage).toMatchObject({
-        kind: 'appended',
-        events: [
-          {
-            type: 'UsageRecorded',
-            windows: [
-              { window: '5h', used: 3, remaining: 147 },
-              { window: 'weekly', used: 3 },
-            ],
-          },
-        ],
-      });
-    },
-  );
+  it('records the real used of a window reset and reopened in the millisecond a hold anchored it', async () => {
+    expect((await run('OpenAccount', { plan: 'plus' })).kind).toBe('appended');
+    const lines = [{ operation: 'local_message', quantity: 10 }];
+    expect(await run('PlaceHold', { holdId: 'h1', product: 'codex', lines })).toMatchObject({
+      kind: 'appended',
+      events: [{ type: 'HoldPlaced', allowanceUnits: 10 }],
+    });
+    expect((await run('ResetAccountLimits', { resetId: 'r1', reason: 'x', product: 'codex' })).kind).toBe(
+      'appended',
+    );
+    const usage = await run('RecordUsage', {
+      usageId: 'u1',
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 3,
+    });
+    expect(usage).toMatchObject({
+      kind: 'appended',
+      events: [
+        {
+          type: 'UsageRecorded',
+          windows: [
+            { window: '5h', used: 3, remaining: 147 },
+            { window: 'weekly', used: 3 },
+          ],
+        },
+      ],
+    });
+  });
 });

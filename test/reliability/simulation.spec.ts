@@ -110,12 +110,7 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
       const model = new ReferenceLedger(loadCard());
       const ledger = await SimulatedLedger.start(dir, START);
       const reversals = await reversalsServed(ledger);
-      const workload = new Workload(
-        random,
-        24,
-        Math.max(50, Math.round(OPS / 2_500)),
-        reversals,
-      );
+      const workload = new Workload(random, 24, Math.max(50, Math.round(OPS / 2_500)), reversals);
       const figures = {
         ops: 0,
         rounds: 0,
