@@ -140,10 +140,10 @@ describe('the console (SPEC §9) in chromium', () => {
     );
     const grants = page.getByRole('region', { name: `Account ${DEMO_ACCOUNT}` }).getByRole('row');
     expect(await textOf(grants.filter({ hasText: 'g-welcome' }))).toBe(
-      'g-welcome promotional 20 20 never all 100 active',
+      'g-welcome promotional 20 20 0 never all 100 active',
     );
     expect(await textOf(grants.filter({ hasText: 'p-1' }))).toBe(
-      'p-1 purchase 100 50 2027-11-01 00:00:00 UTC all 100 active',
+      'p-1 purchase 100 50 0 2027-11-01 00:00:00 UTC all 100 active',
     );
     await page.getByTestId('balance-chart').waitFor();
     await shot(page, 'support-account');

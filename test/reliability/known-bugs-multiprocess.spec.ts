@@ -63,6 +63,41 @@ describe('known bugs found by the reliability suite (two server processes, one f
     });
   }, 60_000);
 
+  // Open (found by holds-multi-node.spec.ts, seed 7, issue 17): a command retried on the other server,
+  // whose cached state is the one the original was decided on, at the same instant (a simulated
+  // clock; a real one in the same millisecond), decides byte-identical events with identical ids;
+  // the store takes the append as an idempotent replay and the server answers 201 with the original
+  // body — not 200 with Idempotent-Replayed. The same happens to RecordUsage (tried by hand). Nothing
+  // is appended twice and the cache equals the log; only the status and the header are wrong.
+  it.failing(
+    'answers a hold placement retried on another server with 200 and Idempotent-Replayed',
+    async () => {
+      const hold = {
+        method: 'POST',
+        path: '/v1/holds',
+        body: {
+          holdId: 'h1',
+          accountId: 'x1',
+          product: 'codex',
+          lines: [{ operation: 'local_message', quantity: 2 }],
+        },
+      } as const;
+      const first = await b.client.as('service')(hold);
+      const retry = await a.client.as('service')(hold);
+      expect(first.status).toBe(201);
+      expect({
+        status: retry.status,
+        replayed: retry.headers['idempotent-replayed'],
+        body: retry.json,
+      }).toEqual({
+        status: 200,
+        replayed: 'true',
+        body: first.json,
+      });
+    },
+    60_000,
+  );
+
   // The same bug across a window boundary: server A (its clock past the 5-hour window) answers a
   // retry as "allowance, 0 credits" while the log says 50 credits were charged; A's cache keeps
   // those 50 credits, and A's next usage spends them: the log's grant goes negative.

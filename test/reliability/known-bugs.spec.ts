@@ -1,5 +1,10 @@
 import { CLOCK, type SimulatedClock } from '../../apps/ledger/src/clock/clock';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { removeDir, startTestLedger, type TestLedger } from '../support/ledger-app';
+import { SimulatedLedger } from './simulation/sim-harness';
+import type { SimOp } from './simulation/sim-types';
 
 // Bugs the reliability suite found, outside test/reliability (docs/RELIABILITY.md "Findings").
 // Each was an `it.failing` reproduction; all are fixed (37af8aa, a27c8c0), so they are plain tests
@@ -129,4 +134,58 @@ describe('known bugs found by the reliability suite (in-process ledger)', () => 
       }
     },
   );
+});
+
+// Found by the seeded simulation with holds (seed 2, 5,000 operations, issue 17), through the command
+// service; fixed in the domain (holds/state.ts `withoutLapsedWindows`), so a plain test guarding the fix.
+describe('known bugs found by the reliability suite (command service, simulated clock)', () => {
+  let dir: string;
+  let ledger: SimulatedLedger;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ledger-known-'));
+    ledger = await SimulatedLedger.start(dir, Date.parse('2026-11-01T00:00:00.000Z'));
+  });
+  afterEach(async () => {
+    await ledger.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const run = (type: string, data: Record<string, unknown>) =>
+    ledger.run({ kind: 'account', type, data: { accountId: 'a1', ...data } } as SimOp);
+
+  // Bug: a hold anchors the codex windows at t; an account reset at t removes them; usage at t opens
+  // new windows — also started at t, so `snapshotsWithoutHeld` (holds/state.ts) takes them for the
+  // held instances (name + startedAt) and subtracts the hold's 10 units from the new window's used:
+  // UsageRecorded records `used: -7` (and the windows are folded with it). holds/RULES.md 1: after a
+  // reset "the successor window starts full, nothing is held in it" — used 3, remaining 147.
+  // The negative `used` in the log was the harm. Fixed: a window instance that leaves the account's
+  // windows takes its held units with it, so the successor is never mistaken for it.
+  it('records the real used of a window reset and reopened in the millisecond a hold anchored it', async () => {
+    expect((await run('OpenAccount', { plan: 'plus' })).kind).toBe('appended');
+    const lines = [{ operation: 'local_message', quantity: 10 }];
+    expect(await run('PlaceHold', { holdId: 'h1', product: 'codex', lines })).toMatchObject({
+      kind: 'appended',
+      events: [{ type: 'HoldPlaced', allowanceUnits: 10 }],
+    });
+    expect((await run('ResetAccountLimits', { resetId: 'r1', reason: 'x', product: 'codex' })).kind).toBe(
+      'appended',
+    );
+    const usage = await run('RecordUsage', {
+      usageId: 'u1',
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 3,
+    });
+    expect(usage).toMatchObject({
+      kind: 'appended',
+      events: [
+        {
+          type: 'UsageRecorded',
+          windows: [
+            { window: '5h', used: 3, remaining: 147 },
+            { window: 'weekly', used: 3 },
+          ],
+        },
+      ],
+    });
+  });
 });

@@ -3,10 +3,8 @@ import { LedgerReadSide } from '@ledger/projections';
 import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
 import { startEsdbDouble, type EsdbDouble } from '../../support/esdb-double/esdb-double';
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
+import { holdRequests, TOKENS, tokensFor } from './hold-requests';
 
-const TOKENS = 'gpt-5.5:output_tokens';
-/** Tokens that cost exactly `credits` (4000 tokens = 3 credits). */
-const tokensFor = (credits: number) => (credits / 3) * 4000;
 /** No periodic sweep during the test: only what a test does expires holds. */
 const ENV = { LEDGER_EXPIRY_SWEEP_MS: '86400000' };
 
@@ -40,32 +38,12 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
     removeDir(b.dataDir);
   });
 
-  const open = async (accountId: string, credits: string) => {
-    await a.as('service').post('/v1/accounts', { accountId, plan: 'plus' }).expect(201);
-    await a
-      .as('service')
-      .post(`/v1/accounts/${accountId}/credits/purchases`, {
-        purchaseId: `p-${accountId}`,
-        credits,
-        amountPaid: { amountMinor: 100, currency: 'USD' },
-      })
-      .expect(201);
-  };
+  const open = (accountId: string, credits: string) => holdRequests(() => a).open(accountId, credits);
   const hold = (node: TestLedger, holdId: string, accountId: string, credits: number, ttlSeconds?: number) =>
-    node.as('service').post('/v1/holds', {
-      holdId,
-      accountId,
-      product: 'codex',
-      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
-      ...(ttlSeconds === undefined ? {} : { ttlSeconds }),
-    });
+    holdRequests(() => node).hold(holdId, accountId, credits, ttlSeconds === undefined ? {} : { ttlSeconds });
   const settle = (node: TestLedger, holdId: string, usageId: string, credits: number) =>
-    node.as('service').post(`/v1/holds/${holdId}/settlement`, {
-      usageId,
-      lines: [{ operation: TOKENS, quantity: tokensFor(credits) }],
-    });
-  const headOf = async (node: TestLedger) =>
-    (await node.http().get('/health').expect(200)).body.position as string;
+    holdRequests(() => node).settle(holdId, usageId, credits);
+  const headOf = (node: TestLedger) => holdRequests(() => node).head();
 
   it('settles on node B a hold placed on node A right before; the retry on node A replays it', async () => {
     await open('acct-x', '100');
@@ -114,6 +92,13 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
     const ambiguous = await settle(a, 'h-dup', 'u-dup', 3).expect(409);
     expect(ambiguous.body.message).toContain('acct-d1');
     expect(ambiguous.body.message).toContain('acct-d2');
+    // A refused hold holds nothing: its id placed on another account later is that account's hold alone.
+    await open('acct-r1', '1');
+    await open('acct-r2', '10');
+    await hold(a, 'h-refused', 'acct-r1', 3).expect(402);
+    await hold(b, 'h-refused', 'acct-r2', 3).expect(201);
+    const settled = await settle(a, 'h-refused', 'u-refused', 3).expect(201);
+    expect(settled.body).toMatchObject({ accountId: 'acct-r2', charged: { credits: '3' } });
   });
 
   it('holds 20 concurrent requests split over both nodes within the credits (a 503 is resent with the same id)', async () => {

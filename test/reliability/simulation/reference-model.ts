@@ -1,10 +1,24 @@
 import { type Card, canonical, DAY, decimal, iso, micro } from './model-money';
-import { evaluateUsage, type ModelAccount, type ModelGrant, type ModelReset } from './model-usage';
-import type { Outcome, SimOp, Summary } from './sim-types';
+import {
+  expireDueHolds,
+  expireHold,
+  heldOn,
+  placeHold,
+  releaseHold,
+  reverseUsage,
+  settleHold,
+} from './model-holds';
+import {
+  evaluateUsage,
+  heldViewOf,
+  type ModelAccount,
+  type ModelGrant,
+  type ModelReset,
+} from './model-usage';
+import type { Decided, Outcome, SimOp, Summary } from './sim-types';
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
 type Data = Record<string, unknown>;
-type Decided = Outcome | { readonly kind: 'events'; readonly events: Summary[]; readonly commit: () => void };
 
 const error = (code: string): Outcome => ({ kind: 'error', code });
 const none: Decided = { kind: 'events', events: [], commit: () => undefined };
@@ -32,27 +46,40 @@ export class ReferenceLedger {
     const account = this.accounts.get(accountId);
     if (op.type === 'OpenAccount') return this.open(accountId, account, data.plan as string);
     if (account === undefined) return error('not_found');
-    // Lazy expiry: decided first, appended only when the command itself appends.
-    const expiring = account.grants
-      .filter((g) => g.status === 'open' && g.remaining > 0n && g.expiresAt !== null && now >= g.expiresAt)
-      .sort((a, b) => (a.expiresAt as number) - (b.expiresAt as number) || (a.id < b.id ? -1 : 1));
-    const written = expiring.map((g) => ({
-      type: 'CreditsExpired',
-      grantId: g.id,
-      credits: decimal(g.remaining),
-    }));
-    const saved = expiring.map((g) => [g, g.remaining] as const);
-    for (const g of expiring) [g.status, g.remaining] = ['written_off', 0n];
+    // Lazy expiry (holds first, giving their credits back, then grants): decided first, appended
+    // only when the command itself appends.
+    const due =
+      [...account.holds.values()].some((h) => h.status === 'held' && now >= h.expiresAt) ||
+      account.grants.some(
+        (g) => g.status === 'open' && g.remaining > 0n && g.expiresAt !== null && now >= g.expiresAt,
+      );
+    const undo = due ? savedOf(account) : () => undefined;
+    const written = due ? [...expireDueHolds(account, now), ...this.writeOffs(account, now)] : [];
     const decided = this.decide(op.type, data, account, now);
     if (decided.kind !== 'events' || written.length + decided.events.length === 0) {
-      for (const [g, remaining] of saved) [g.status, g.remaining] = ['open', remaining];
+      undo();
       return decided.kind === 'events' ? { kind: 'unchanged' } : decided;
     }
     decided.commit();
-    // A no-op by value (same plan, same cap) that only wrote off expired credits answers as a no-op:
-    // the write-offs are in the log all the same (lead's decision in 37af8aa).
-    if (decided.events.length === 0 && op.type !== 'ExpireCredits') return { kind: 'unchanged' };
+    // A no-op by value (same plan, same cap) that only wrote off expired credits or expired holds on
+    // its way answers as a no-op: the write-offs are in the log all the same (lead's decision in
+    // 37af8aa, holds added by issue 17). The schedulers' sweeps answer with what they appended.
+    if (decided.events.length === 0 && op.type !== 'ExpireCredits' && op.type !== 'ExpireHold')
+      return { kind: 'unchanged' };
     return { kind: 'appended', events: [...written, ...decided.events] };
+  }
+
+  /** Grants whose expiry passed with credits left: written off, oldest expiry first. */
+  private writeOffs(account: ModelAccount, now: number): Summary[] {
+    const expiring = account.grants
+      .filter((g) => g.status === 'open' && g.remaining > 0n && g.expiresAt !== null && now >= g.expiresAt)
+      .sort((a, b) => (a.expiresAt as number) - (b.expiresAt as number) || (a.id < b.id ? -1 : 1));
+    return expiring.map((g) => {
+      const summary = { type: 'CreditsExpired', grantId: g.id, credits: decimal(g.remaining) };
+      g.expired += g.remaining;
+      [g.status, g.remaining] = ['written_off', 0n];
+      return summary;
+    });
   }
 
   private open(accountId: string, account: ModelAccount | undefined, plan: string): Outcome {
@@ -72,6 +99,9 @@ export class ReferenceLedger {
       cap: null,
       spend: { month: 0, credits: 0n },
       keys: new Map(),
+      holds: new Map(),
+      usages: new Map(),
+      reversals: new Map(),
     });
     return { kind: 'appended', events: [{ type: 'AccountOpened', plan }] };
   }
@@ -86,20 +116,21 @@ export class ReferenceLedger {
         return one({ type: 'PlanChanged', from, to }, () => (account.plan = to));
       }
       case 'RecordUsage':
-        return this.keyed(account, `usage:${data.usageId as string}`, data, () =>
+        return this.keyed(account, `usage:${data.usageId as string}`, type, data, () =>
           this.usage(account, data, now),
         );
       case 'PurchaseCredits':
-        return this.keyed(account, `purchase:${data.purchaseId as string}`, data, () =>
+        return this.keyed(account, `purchase:${data.purchaseId as string}`, type, data, () =>
           this.credit(account, data, 'purchase', now),
         );
       case 'GrantCredits':
-        return this.keyed(account, `grant:${data.grantId as string}`, data, () =>
+        return this.keyed(account, `grant:${data.grantId as string}`, type, data, () =>
           this.credit(account, data, 'promotional', now),
         );
       case 'RefundPurchase':
-        return this.keyed(account, `refund:${data.refundId as string}`, data, () =>
-          this.refund(account, data),
+        // A purchase whose credits an open hold keeps is not refunded until the hold ends (409).
+        return this.keyed(account, `refund:${data.refundId as string}`, type, data, () =>
+          heldOn(account, data.purchaseId as string) > 0n ? error('conflict') : this.refund(account, data),
         );
       case 'SetSpendingCap': {
         const cap = data.creditsPerMonth === null ? null : micro(data.creditsPerMonth as string);
@@ -111,21 +142,52 @@ export class ReferenceLedger {
       }
       case 'ExpireCredits':
         return none;
-      default:
-        return this.keyed(account, `reset:${data.resetId as string}`, data, () => {
+      case 'PlaceHold':
+        return this.keyed(account, `hold:${data.holdId as string}`, type, data, () =>
+          placeHold(this.card, account, this.resets, data, now),
+        );
+      case 'SettleHold':
+        return this.keyed(account, `usage:${data.usageId as string}`, type, data, () =>
+          settleHold(this.card, account, this.resets, data, now),
+        );
+      case 'ReleaseHold':
+        return this.keyed(account, `release:${data.holdId as string}`, type, data, () =>
+          releaseHold(account, data, now),
+        );
+      case 'ExpireHold':
+        return expireHold(account, data);
+      case 'ReverseUsage':
+        return this.keyed(account, `reversal:${data.reversalId as string}`, type, data, () =>
+          reverseUsage(account, this.resets, data, now),
+        );
+      case 'ResetAccountLimits':
+        return this.keyed(account, `reset:${data.resetId as string}`, type, data, () => {
           const product = (data.product as string | undefined) ?? null;
           if (product !== null && !(product in this.card.products)) return error('invalid');
           return one({ type: 'AccountLimitsReset', resetId: data.resetId, product }, () => {
             if (product === null) account.windows.clear();
             else account.windows.delete(product);
+            for (const hold of account.holds.values()) {
+              if (hold.status !== 'held' || (product !== null && hold.product !== product)) continue;
+              hold.windows = hold.windows.filter((w) => w.startedAt < now);
+            }
           });
         });
+      default:
+        throw new Error(`the reference model does not know ${type}`);
     }
   }
 
   /** Idempotency: same key and payload → the original event; same key, other payload → conflict. */
-  private keyed(account: ModelAccount, key: string, data: Data, decide: () => Decided): Decided {
-    const payload = canonical(data);
+  private keyed(
+    account: ModelAccount,
+    key: string,
+    type: string,
+    data: Data,
+    decide: () => Decided,
+  ): Decided {
+    // The command's type is part of the request: a settlement cannot reuse a usage's id.
+    const payload = canonical({ type, ...data });
     const seen = account.keys.get(key);
     if (seen !== undefined)
       return seen.payload === payload ? { kind: 'replayed', event: seen.summary } : error('conflict');
@@ -145,7 +207,8 @@ export class ReferenceLedger {
     if (product === undefined || product.retired || !((data.operation as string) in product.operations))
       return error('invalid');
     if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > 1_000_000_000) return error('invalid');
-    const evaluated = evaluateUsage(this.card, account, this.resets, data as never, now);
+    // Held units and credits are invisible to usage (SPEC §6).
+    const evaluated = evaluateUsage(this.card, account, this.resets, data as never, now, heldViewOf(account));
     return one(evaluated.summary, evaluated.commit);
   }
 
@@ -166,6 +229,9 @@ export class ReferenceLedger {
       grantedAt: now,
       status: 'open',
       amountMinor: kind === 'purchase' ? (data.amountPaid as { amountMinor: number }).amountMinor : 0,
+      used: 0n,
+      expired: 0n,
+      refunded: 0n,
     };
     const summary = {
       type: kind === 'purchase' ? 'CreditsPurchased' : 'CreditsGranted',
@@ -192,7 +258,10 @@ export class ReferenceLedger {
       credits: decimal(remaining),
       amountMinor,
     };
-    return one(summary, () => ([purchase.status, purchase.remaining] = ['refunded', 0n]));
+    return one(summary, () => {
+      purchase.refunded += remaining;
+      [purchase.status, purchase.remaining] = ['refunded', 0n];
+    });
   }
 
   private globalReset(data: Data, now: number): Outcome {
@@ -227,4 +296,16 @@ export class ReferenceLedger {
         .reduce((s, g) => s + g.remaining, 0n),
     );
   }
+}
+
+/** Undo for a lazy step whose command then appended nothing: grants' books and the holds' states as they were. */
+function savedOf(account: ModelAccount): () => void {
+  const grants = account.grants.map((g) => [g, { ...g }] as const);
+  const holds = [...account.holds.values()]
+    .filter((h) => h.status === 'held')
+    .map((h) => [h, h.status] as const);
+  return () => {
+    for (const [g, copy] of grants) Object.assign(g, copy);
+    for (const [h, status] of holds) h.status = status;
+  };
 }

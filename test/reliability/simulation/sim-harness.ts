@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { AccountEvent, LimitsReset } from '@ledger/domain';
+import { accountStreamName, type AccountEvent, type AccountState, type LimitsReset } from '@ledger/domain';
+import { readStreamIfExists, type EventStore } from '@ledger/event-store';
 import { CLOCK, type SimulatedClock } from '../../../apps/ledger/src/clock/clock';
 import { loadLedgerConfig } from '../../../apps/ledger/src/config/ledger-config';
 import {
@@ -11,6 +12,8 @@ import {
 import type { CommandOutcome } from '../../../apps/ledger/src/core/command-outcome';
 import { LedgerCoreModule } from '../../../apps/ledger/src/core/ledger-core.module';
 import { LimitsResetsService } from '../../../apps/ledger/src/core/limits-resets.service';
+import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
+import type { Fact } from './sim-books';
 import type { Outcome, SimOp, Summary } from './sim-types';
 
 /**
@@ -24,6 +27,7 @@ export class SimulatedLedger {
   private accounts!: AccountCommandsService;
   private resets!: LimitsResetsService;
   private clock!: SimulatedClock;
+  private store!: EventStore;
 
   private constructor(private readonly dir: string) {}
 
@@ -46,6 +50,20 @@ export class SimulatedLedger {
     this.accounts = this.context.get(AccountCommandsService);
     this.resets = this.context.get(LimitsResetsService);
     this.clock = this.context.get<SimulatedClock>(CLOCK);
+    this.store = this.context.get<EventStore>(EVENT_STORE);
+  }
+
+  /** The account's events from `revision` on (the facts the books are kept from). */
+  async eventsOf(accountId: string, revision: number): Promise<Fact[]> {
+    const events = await readStreamIfExists(this.store, accountStreamName(accountId), {
+      fromRevision: BigInt(revision),
+    });
+    return (events ?? []).map(({ type, data }) => ({ type, data }));
+  }
+
+  /** The account as the command service folds it (cache, snapshot + tail). */
+  stateOf(accountId: string): Promise<AccountState> {
+    return this.accounts.load(accountId);
   }
 
   now(): number {
@@ -106,6 +124,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         allocations: d.allocations.map(({ grantId, credits }) => ({ grantId, credits })),
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
       };
     }
     case 'UsageRejected': {
@@ -118,6 +137,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         resetsAt: d.resetsAt,
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
       };
     }
     case 'CreditsPurchased':
@@ -147,18 +167,99 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
       return { type: event.type, grantId: event.data.grantId, credits: event.data.credits };
     case 'AccountLimitsReset':
       return { type: event.type, resetId: event.data.resetId, product: event.data.product };
-    case 'HoldPlaced':
-    case 'HoldRejected':
-    case 'HoldSettled':
+    case 'HoldPlaced': {
+      const d = event.data;
+      return {
+        type: event.type,
+        holdId: d.holdId,
+        product: d.product,
+        lines: linesOf(d.lines),
+        expiresAt: d.expiresAt,
+        allowanceUnits: d.allowanceUnits,
+        heldIn: d.heldIn.map(({ window, startedAt, resetsAt }) => ({ window, startedAt, resetsAt })),
+        credits: d.credits,
+        allocations: allocationsOf(d.allocations),
+        windows: windowsOf(d.windows),
+        balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
+      };
+    }
+    case 'HoldRejected': {
+      const d = event.data;
+      return {
+        type: event.type,
+        holdId: d.holdId,
+        product: d.product,
+        lines: linesOf(d.lines),
+        reason: d.reason,
+        requiredCredits: d.requiredCredits,
+        resetsAt: d.resetsAt,
+        windows: windowsOf(d.windows),
+        balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
+      };
+    }
+    case 'HoldSettled': {
+      const d = event.data;
+      const part = (p: typeof d.consumed) => ({
+        allowanceUnits: p.allowanceUnits,
+        credits: p.credits,
+        allocations: allocationsOf(p.allocations),
+      });
+      return {
+        type: event.type,
+        holdId: d.holdId,
+        usageId: d.usageId,
+        product: d.product,
+        lines: linesOf(d.lines),
+        units: d.units,
+        heldIn: d.heldIn.map(({ window, startedAt }) => ({ window, startedAt })),
+        consumed: part(d.consumed),
+        charged: part(d.charged),
+        released: releasedOf(d.released),
+        uncollected: { credits: d.uncollected.credits, reason: d.uncollected.reason },
+        windows: windowsOf(d.windows),
+        balanceAfter: d.balanceAfter,
+        heldAfter: d.heldAfter,
+      };
+    }
     case 'HoldReleased':
+      return {
+        type: event.type,
+        holdId: event.data.holdId,
+        reason: event.data.reason,
+        released: releasedOf(event.data.released),
+      };
     case 'HoldExpired':
-    case 'UsageReversed':
+      return {
+        type: event.type,
+        holdId: event.data.holdId,
+        expiresAt: event.data.expiresAt,
+        released: releasedOf(event.data.released),
+      };
+    case 'UsageReversed': {
+      const d = event.data;
+      return {
+        type: event.type,
+        reversalId: d.reversalId,
+        usageId: d.usageId,
+        product: d.product,
+        allowanceUnits: d.allowanceUnits,
+        credits: d.credits,
+        allocations: allocationsOf(d.allocations),
+        regranted:
+          d.regranted === null ? null : { grantId: d.regranted.grantId, credits: d.regranted.credits },
+        windows: d.windows.map(({ window, startedAt, units }) => ({ window, startedAt, units })),
+        monthCredits: d.monthCredits,
+      };
+    }
     case 'AlertsSet':
     case 'AutoTopUpSet':
     case 'TopUpRequested':
     case 'TopUpFailed':
     case 'AutoTopUpDisabled':
-      // Issue 17 (HOLDS-STATUS.md): the reference model does not know holds yet.
+      // Issue 19 (ALERTS-STATUS.md): the reference model does not know alerts yet; the workload
+      // sends no alert command and never turns auto top-up on, so these never occur.
       throw new Error(`the simulation does not model ${event.type} yet`);
     case 'LimitsReset': {
       const d = event.data;
@@ -178,18 +279,43 @@ function windowsOf(
   windows: readonly {
     window: string;
     used: number;
+    held?: number;
     limit: number;
     remaining: number;
     startedAt: string | null;
     resetsAt: string | null;
   }[],
 ) {
-  return windows.map(({ window, used, limit, remaining, startedAt, resetsAt }) => ({
+  // `held` is absent only in events recorded before issue 17 (read as 0).
+  return windows.map(({ window, used, held, limit, remaining, startedAt, resetsAt }) => ({
     window,
     used,
+    held: held ?? 0,
     limit,
     remaining,
     startedAt,
     resetsAt,
   }));
+}
+
+function linesOf(lines: readonly { operation: string; quantity: number }[]) {
+  return lines.map(({ operation, quantity }) => ({ operation, quantity }));
+}
+
+function allocationsOf(allocations: readonly { grantId: string; credits: string }[]) {
+  return allocations.map(({ grantId, credits }) => ({ grantId, credits }));
+}
+
+function releasedOf(released: {
+  allowanceUnits: number;
+  credits: string;
+  allocations: readonly { grantId: string; credits: string }[];
+  expired: readonly { grantId: string; credits: string }[];
+}) {
+  return {
+    allowanceUnits: released.allowanceUnits,
+    credits: released.credits,
+    allocations: allocationsOf(released.allocations),
+    expired: allocationsOf(released.expired),
+  };
 }

@@ -8,7 +8,12 @@ export type AccountOpType =
   | 'RefundPurchase'
   | 'SetSpendingCap'
   | 'ExpireCredits'
-  | 'ResetAccountLimits';
+  | 'ResetAccountLimits'
+  | 'PlaceHold'
+  | 'SettleHold'
+  | 'ReleaseHold'
+  | 'ExpireHold'
+  | 'ReverseUsage';
 
 export type SimOp =
   | {
@@ -27,3 +32,7 @@ export type Outcome =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'replayed'; readonly event: Summary }
   | { readonly kind: 'appended'; readonly events: readonly Summary[] };
+
+/** What the reference model decided: an answer without events, or events and how to apply them. */
+export type Decided =
+  Outcome | { readonly kind: 'events'; readonly events: Summary[]; readonly commit: () => void };

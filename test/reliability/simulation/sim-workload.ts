@@ -22,8 +22,31 @@ interface Tracked {
   readonly sent: SimOp[];
   readonly purchases: string[];
   readonly grants: string[];
+  /** Holds placed (or tried), with their product and lines, to settle, release or expire. */
+  readonly holds: { readonly id: string; readonly product: string; readonly lines: Line[] }[];
+  /** Usage ids sent (usage and settlements), to reverse. */
+  readonly usages: string[];
+  /** Holds just placed whose task should end soon: settled (mostly) or released next time. */
+  readonly followUps: string[];
   opened: boolean;
 }
+
+interface Line {
+  readonly operation: string;
+  readonly quantity: number;
+}
+
+const KEYED: readonly AccountOpType[] = [
+  'RecordUsage',
+  'PurchaseCredits',
+  'GrantCredits',
+  'RefundPurchase',
+  'ResetAccountLimits',
+  'PlaceHold',
+  'SettleHold',
+  'ReleaseHold',
+  'ReverseUsage',
+];
 
 /** One step of the simulation: move the clock, then run lanes concurrently (distinct accounts) or one global reset alone. */
 export interface Round {
@@ -46,6 +69,8 @@ export class Workload {
     private readonly random: () => number,
     private readonly maxLanes: number,
     private readonly maxAccounts: number,
+    /** ReverseUsage in the mix (the shell must hand the decider the usage event). */
+    private readonly reversals: boolean,
   ) {}
 
   private int(min: number, max: number): number {
@@ -79,12 +104,7 @@ export class Workload {
       const account = this.accountFor(used);
       used.add(account.id);
       const op = this.accountOp(account, now + advanceMs);
-      if (
-        op.kind === 'account' &&
-        ['RecordUsage', 'PurchaseCredits', 'GrantCredits', 'RefundPurchase', 'ResetAccountLimits'].includes(
-          op.type,
-        )
-      ) {
+      if (op.kind === 'account' && KEYED.includes(op.type)) {
         account.sent.push(op);
         if (account.sent.length > 64) account.sent.shift();
       }
@@ -96,6 +116,11 @@ export class Workload {
   private accountFor(used: ReadonlySet<string>): Tracked {
     const grow = this.accounts.length < 4 || (this.accounts.length < this.maxAccounts && this.chance(0.04));
     if (!grow) {
+      // A task under way comes back soon (most settle within minutes of the clock, not days).
+      if (this.chance(0.5)) {
+        const waiting = this.accounts.filter((a) => a.followUps.length > 0 && !used.has(a.id));
+        if (waiting.length > 0) return this.pick(waiting);
+      }
       for (let tries = 0; tries < 8; tries += 1) {
         const candidate = this.pick(this.accounts);
         if (!used.has(candidate.id)) return candidate;
@@ -106,6 +131,9 @@ export class Workload {
       sent: [],
       purchases: [],
       grants: [],
+      holds: [],
+      usages: [],
+      followUps: [],
       opened: false,
     };
     this.accounts.push(fresh);
@@ -123,9 +151,19 @@ export class Workload {
       account.opened = true;
       return op('OpenAccount', { plan: this.chance(0.03) ? 'gold' : this.pick(PLANS) });
     }
+    if (account.followUps.length > 0 && this.chance(0.7)) {
+      const holdId = account.followUps.shift() as string;
+      const hold = account.holds.find((h) => h.id === holdId) ?? { id: holdId, product: 'codex', lines: [] };
+      if (this.chance(0.2)) return op('ReleaseHold', { holdId, reason: 'sim' });
+      const usageId = `u-${this.n++}`;
+      account.usages.push(usageId);
+      if (account.usages.length > 64) account.usages.shift();
+      return op('SettleHold', { holdId, usageId, lines: this.settled(hold) });
+    }
+    if (this.chance(0.3)) return this.holdOp(account, op);
     const r = this.random();
     if (r < 0.1 && account.sent.length > 0) return this.retry(account);
-    if (r < 0.6) return op('RecordUsage', this.usage());
+    if (r < 0.6) return op('RecordUsage', this.usage(account));
     if (r < 0.69) {
       const purchaseId =
         this.chance(0.03) && account.grants.length > 0 ? this.pick(account.grants) : `p-${this.n++}`;
@@ -159,7 +197,83 @@ export class Workload {
       });
     if (r < 0.9) return op('ExpireCredits', {});
     if (r < 0.91) return op('OpenAccount', { plan: this.pick(PLANS) });
-    return op('RecordUsage', this.usage());
+    return op('RecordUsage', this.usage(account));
+  }
+
+  /**
+   * Holds (SPEC §6): place (lines of one product, ttl from a second to a day, a few invalid), settle
+   * within, at or beyond what was held (or a hold already settled, released, expired, unknown),
+   * release, the scheduler's ExpireHold, and reversals of usages and settlements.
+   */
+  private holdOp(account: Tracked, op: (type: AccountOpType, data: Record<string, unknown>) => SimOp): SimOp {
+    const r = this.random();
+    const known = account.holds.length > 0;
+    if (r < 0.06 && account.sent.length > 0) return this.retry(account);
+    if (r < 0.36 || !known) {
+      const product = this.chance(0.75)
+        ? 'codex'
+        : this.chance(0.9)
+          ? 'chatgpt_excel'
+          : this.pick(['sora', 'nope']);
+      const lines = this.lines(product, this.int(1, this.chance(0.9) ? 3 : 6));
+      const ttl = this.random();
+      const ttlSeconds =
+        ttl < 0.2
+          ? undefined
+          : ttl < 0.98
+            ? this.pick([1, 30, 600, 7200, 7200, 86_400, 86_400, 86_400, 86_400])
+            : this.pick([0, 86_401, 1.5]);
+      const holdId = `h-${this.n++}`;
+      account.holds.push({ id: holdId, product, lines });
+      if (account.holds.length > 32) account.holds.shift();
+      if (this.chance(0.6) && account.followUps.length < 4) account.followUps.push(holdId);
+      return op('PlaceHold', { holdId, product, lines, ...(ttlSeconds === undefined ? {} : { ttlSeconds }) });
+    }
+    // Mostly one of the latest holds (likely still held), sometimes an old one (settled, released, expired).
+    const hold = this.chance(0.03)
+      ? { id: `h-${this.n++}`, product: 'codex', lines: [] }
+      : this.chance(0.8)
+        ? account.holds[account.holds.length - 1 - this.int(0, Math.min(2, account.holds.length - 1))]
+        : this.pick(account.holds);
+    if (r < 0.7) {
+      const usageId = `u-${this.n++}`;
+      account.usages.push(usageId);
+      if (account.usages.length > 64) account.usages.shift();
+      return op('SettleHold', { holdId: hold.id, usageId, lines: this.settled(hold) });
+    }
+    if (r < 0.8) return op('ReleaseHold', { holdId: hold.id, reason: 'sim' });
+    if (r < 0.88 || !this.reversals || account.usages.length === 0)
+      return op('ExpireHold', { holdId: hold.id });
+    return op('ReverseUsage', {
+      reversalId: `rv-${this.n++}`,
+      usageId: this.chance(0.03) ? `u-${this.n++}` : this.pick(account.usages),
+      reason: 'sim',
+    });
+  }
+
+  /** Lines of a product's operations (quantities as usage's); `nope`/`sora` are refused anyway. */
+  private lines(product: string, count: number): Line[] {
+    return Array.from({ length: count }, () => {
+      const operation = this.pick(OPERATIONS[product]);
+      const small = operation.includes('tokens') ? this.int(1, 40_000) : this.int(1, 12);
+      return { operation, quantity: this.chance(0.9) ? small : this.quantity(operation) };
+    });
+  }
+
+  /** What a settlement reports: the held lines, less (within), more (beyond), or other lines. */
+  private settled(hold: { readonly product: string; readonly lines: Line[] }): Line[] {
+    const product = OPERATIONS[hold.product] && hold.product !== 'nope' ? hold.product : 'codex';
+    if (hold.lines.length === 0 || this.chance(0.1)) return this.lines(product, this.int(1, 4));
+    const r = this.random();
+    if (r < 0.35) return hold.lines;
+    if (r < 0.65)
+      return hold.lines.map((l) => ({ ...l, quantity: Math.max(1, Math.floor(l.quantity * this.random())) }));
+    if (r < 0.97)
+      return [
+        ...hold.lines.map((l) => ({ ...l, quantity: l.quantity * this.int(1, 20) })),
+        ...(this.chance(0.3) ? this.lines(product, 1) : []),
+      ];
+    return [{ operation: 'no_such_operation', quantity: 1 }];
   }
 
   /** The same command again (a client retry), or 1 in 5 times the same id with another payload. */
@@ -172,26 +286,31 @@ export class Workload {
     return { ...original, data };
   }
 
-  private usage(): Record<string, unknown> {
+  private usage(account: Tracked): Record<string, unknown> {
     const product = this.chance(0.7)
       ? 'codex'
       : this.chance(0.85)
         ? 'chatgpt_excel'
         : this.pick(['sora', 'nope']);
     const operation = this.pick(OPERATIONS[product]);
+    const usageId = `u-${this.n++}`;
+    account.usages.push(usageId);
+    if (account.usages.length > 64) account.usages.shift();
+    return { usageId, product, operation, quantity: this.quantity(operation) };
+  }
+
+  private quantity(operation: string): number {
     const tokens = operation.includes('tokens');
     const r = this.random();
-    const quantity =
-      r < 0.01
-        ? 0
-        : r < 0.03
-          ? this.int(1, 1_000_000_000)
-          : tokens
-            ? this.int(1, 200_000)
-            : r < 0.8
-              ? this.int(1, 10)
-              : this.int(10, 200);
-    return { usageId: `u-${this.n++}`, product, operation, quantity };
+    return r < 0.01
+      ? 0
+      : r < 0.03
+        ? this.int(1, 1_000_000_000)
+        : tokens
+          ? this.int(1, 200_000)
+          : r < 0.8
+            ? this.int(1, 10)
+            : this.int(10, 200);
   }
 
   private credits(now: number): Record<string, unknown> {

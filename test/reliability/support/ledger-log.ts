@@ -151,13 +151,15 @@ export async function expectReadsToFoldTheLog(
   server: LedgerServer,
   log: LedgerLog,
   accounts: readonly string[],
+  /** The servers' time (a simulated clock); the system clock by default. */
+  now: () => number = Date.now,
 ): Promise<void> {
   for (const accountId of accounts) {
     const path = `/v1/accounts/${accountId}?minPosition=${log.head}`;
     const answer = await server.client.as('support')({ method: 'GET', path });
     expect({ status: answer.status, body: answer.json }).toEqual({
       status: 200,
-      body: viewFromLog(log, accountId, Date.now()),
+      body: viewFromLog(log, accountId, now()),
     });
   }
 }

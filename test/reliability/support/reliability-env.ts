@@ -23,6 +23,14 @@ export const RELIABILITY = {
   killCycles: envInteger('RELIABILITY_KILL_CYCLES', 4),
   fuzzRequests: envInteger('RELIABILITY_FUZZ_REQUESTS', 1500),
   simOps: envInteger('RELIABILITY_SIM_OPS', 20_000),
+  /**
+   * Holds over HTTP on two nodes (holds-multi-node, holds-esdb-nodes): operations in all. The
+   * contention size, at most 5,000 unless set (the long run's 20,000 would take an hour over HTTP).
+   */
+  holdsOps: envInteger(
+    'RELIABILITY_HOLDS_OPS',
+    Math.min(envInteger('RELIABILITY_CONTENTION_OPS', 600), 5_000),
+  ),
 } as const;
 
 /** Where a run writes its measured figures (docs/RELIABILITY.md quotes them), when asked to. */

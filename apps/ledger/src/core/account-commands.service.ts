@@ -32,7 +32,8 @@ import { commandOutcomeLabel } from '../metrics/command-outcome-label';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { withTimedAppends } from '../metrics/timed-appends';
 import { EVENT_STORE, IDEMPOTENCY_KEYS, SNAPSHOT_STORE } from '../store/store.tokens';
-import { commandKey, eventIdsOf, fingerprintOf } from './command-identity';
+import { eventIdsOf, fingerprintOf } from './command-identity';
+import { eventIdKeyOf } from './event-id-key';
 import type { CommandOutcome, PositionedEvent } from './command-outcome';
 import { LimitsResetsService } from './limits-resets.service';
 import { RATE_CARD } from './tokens';
@@ -48,9 +49,10 @@ export type AccountCommandInput = {
  * which throws on another format.
  * v2: idempotency keys live in their own index (IdempotencyKeyStore), not in the snapshot.
  * v4: holds and reversals in the state (snapshot format 4).
- * v5: alert settings and auto top-up in the state (snapshot format 5).
+ * v5: an open hold no longer names a window instance a same-millisecond reset removed (format 5).
+ * v6: alert settings and auto top-up in the state (snapshot format 6).
  */
-const ACCOUNT_SNAPSHOT_VERSION = 'account-v5';
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v6';
 
 /**
  * Runs account commands: read the global resets' tail and the account (cache, snapshot + tail),
@@ -301,44 +303,6 @@ export class AccountCommandsService {
   private async positionOf(stream: string, revision: bigint): Promise<bigint | undefined> {
     const [event] = await this.store.readStream(stream, { fromRevision: revision, maxCount: 1 });
     return event?.position;
-  }
-}
-
-/**
- * The command key event ids derive from (with the stream and the events' content), encoded without
- * ambiguity. Keyed commands use their id; the others (open, plan change, cap, expiry sweep) the
- * revision they were decided at. Two different decisions under one key never share ids.
- */
-function eventIdKeyOf(input: AccountCommandInput, loaded: LoadedStream<AccountState>): string {
-  const id = ownIdOf(input);
-  if (id !== undefined) return commandKey(input.type, input.data.accountId, id);
-  const at = loaded.revision === 'no_stream' ? 'new' : loaded.revision.toString();
-  return commandKey(input.type, input.data.accountId, '@', at);
-}
-
-/** The id a command is known by, when it has one (the part of its event ids' key that is the caller's). */
-function ownIdOf(input: AccountCommandInput): string | undefined {
-  switch (input.type) {
-    case 'RecordUsage':
-    case 'SettleHold':
-      return input.data.usageId;
-    case 'PurchaseCredits':
-      return input.data.purchaseId;
-    case 'GrantCredits':
-      return input.data.grantId;
-    case 'RefundPurchase':
-      // The purchase, as before holds: ids of a refund retried across an upgrade must stay the same.
-      return input.data.purchaseId;
-    case 'ResetAccountLimits':
-      return input.data.resetId;
-    case 'PlaceHold':
-    case 'ReleaseHold':
-    case 'ExpireHold':
-      return input.data.holdId;
-    case 'ReverseUsage':
-      return input.data.reversalId;
-    default:
-      return undefined;
   }
 }
 

@@ -3,7 +3,7 @@ import {
   Injectable,
   Logger,
   type OnApplicationBootstrap,
-  type OnApplicationShutdown,
+  type OnModuleDestroy,
 } from '@nestjs/common';
 import type { EventStore } from '@ledger/event-store';
 import { LedgerReadSide } from '@ledger/projections';
@@ -25,10 +25,11 @@ const CATCH_UP_WAIT_MS = 5_000;
  * stream, so a stale read model can only cause a no-op, never a wrong write-off or release.
  */
 @Injectable()
-export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ExpiryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Expiry');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private stopping = false;
 
   constructor(
     @Inject(LEDGER_CONFIG) private readonly config: LedgerConfig,
@@ -44,9 +45,15 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShu
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Stops before any module's shutdown hook: the read side closes its file in
+   * `beforeApplicationShutdown`, so a sweep still reading it then would fail the close. The sweep in
+   * flight stops after its current command; its outcome no longer matters to anyone.
+   */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
-    await this.running;
+    await this.running?.catch(() => undefined);
   }
 
   /**
@@ -67,6 +74,7 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShu
     const due = this.readSide.accounts.accountsWithExpiredCredits(now, SWEEP_LIMIT);
     let written = 0;
     for (const accountId of due) {
+      if (this.stopping) break;
       try {
         const outcome = await this.accounts.execute(
           { type: 'ExpireCredits', data: { accountId } },
@@ -80,7 +88,7 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShu
     }
     this.metrics.creditsExpiredSweeps.inc({ result: 'ok' });
     if (written > 0) this.logger.log(`wrote off expired credits on ${written} account(s)`);
-    return written + (await this.expireHolds(now));
+    return written + (this.stopping ? 0 : await this.expireHolds(now));
   }
 
   /**
@@ -90,6 +98,7 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnApplicationShu
   private async expireHolds(now: number): Promise<number> {
     let released = 0;
     for (const { holdId, accountId } of this.readSide.holds.dueHolds(now, SWEEP_LIMIT)) {
+      if (this.stopping) break;
       try {
         const outcome = await this.accounts.execute(
           { type: 'ExpireHold', data: { holdId, accountId } },

@@ -102,8 +102,12 @@ export class PlaceHoldHandler implements ICommandHandler<PlaceHoldCommand, Comma
       },
       actor,
     );
-    // Settles and releases sent to this process find the account without asking the read side.
-    if (outcome.kind === 'appended' || outcome.kind === 'replayed')
+    // Settles and releases sent to this process find the account without asking the read side. Only a
+    // placed hold: a refused one holds nothing, and its id may be placed on another account later.
+    if (
+      (outcome.kind === 'appended' || outcome.kind === 'replayed') &&
+      lastEvent(outcome.events).event.type === 'HoldPlaced'
+    )
       this.accountOf.rememberHold(holdId, accountId);
     return outcome;
   }

@@ -53,6 +53,12 @@ describe('state snapshots', () => {
     // Format 3 (issue 17 before the open/closed split) kept every hold in one list.
     const format3 = { ...snapshotOf(stateOf(events)), format: 3, closedHolds: undefined };
     expect(() => stateFromSnapshot(JSON.parse(JSON.stringify(format3)))).toThrow(RangeError);
+    // Format 4 had this shape, but its open holds may name window instances a reset removed.
+    const format4 = { ...snapshotOf(stateOf(events)), format: 4 };
+    expect(() => stateFromSnapshot(JSON.parse(JSON.stringify(format4)))).toThrow(RangeError);
+    // Format 5 (issue 17's last) had no alerts slice: its state would lose the alert settings.
+    const format5 = { ...snapshotOf(stateOf(events)), format: 5, alerts: undefined };
+    expect(() => stateFromSnapshot(JSON.parse(JSON.stringify(format5)))).toThrow(RangeError);
   });
 
   it('keeps open holds in full and closed holds as [id, status, usageId]; the tail folds on from it', () => {

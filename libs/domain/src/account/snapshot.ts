@@ -13,11 +13,14 @@ import type { AlertsState } from '../alerts/state';
  */
 /**
  * 3 added the holds slice (issue 17); 4 split it: open holds in full, closed holds as
- * [holdId, status, usageId] triples. A snapshot of another format is refused: the shell must then
- * fold from 0 (it bumps its snapshot version with this one, so it never loads an older one).
- * 5 added the alerts slice (issue 19: alert settings, auto top-up, the outstanding request).
+ * [holdId, status, usageId] triples. 5 (issue 17): same shape, but an open hold's `windows` no
+ * longer names an instance removed in the millisecond it started (evolve lapses it, holds/RULES.md
+ * 1); a state folded by format-4 code may still name it, and count it in a successor with the same
+ * startedAt. 6 added the alerts slice (issue 19: alert settings, auto top-up, the outstanding
+ * request). A snapshot of another format is refused: the shell must then fold from 0 (it bumps its
+ * snapshot version with this one, so it never loads an older one).
  */
-export const SNAPSHOT_FORMAT = 5;
+export const SNAPSHOT_FORMAT = 6;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 

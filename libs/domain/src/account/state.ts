@@ -6,6 +6,7 @@ import type { MoneyPaid } from './commands';
 import type { AccountEvent, Allocation, WindowSnapshot } from './events';
 import {
   applyHoldEvent,
+  lapseHeldWindows,
   noClosedHolds,
   noHolds,
   type ClosedHoldsState,
@@ -157,6 +158,13 @@ function keyOf(event: AccountEvent): string | null {
 }
 
 function apply(draft: Draft, event: AccountEvent): void {
+  applyEvent(draft, event);
+  // A window instance removed in its first millisecond takes its held units with it for good: a
+  // successor may open in that millisecond with the same startedAt (holds/RULES.md 1).
+  lapseHeldWindows(draft, event);
+}
+
+function applyEvent(draft: Draft, event: AccountEvent): void {
   const revision = draft.version;
   draft.version = revision + 1;
   const key = keyOf(event);

@@ -1,5 +1,5 @@
 import { balanceOf } from '../allocate-credits';
-import { formatCredits } from '../credits';
+import { formatCredits, type Credits } from '../credits';
 import { notFound, type DomainError } from '../errors';
 import { isExpired } from '../expiry';
 import { planOf, type RateCard } from '../rate-card';
@@ -55,10 +55,15 @@ export interface AccountView {
   readonly spendingCap: { readonly creditsPerMonth: string | null; readonly spentThisMonth: string };
 }
 
-export function grantStatus(grant: GrantState, now: EpochMs): GrantStatus {
+/**
+ * `held`: credits of the grant kept by open holds. A grant whose whole remainder is held is still
+ * `active` (the credits come back if the hold is released): `exhausted` only when nothing is left
+ * and nothing of it is held. Expired and refunded win, as before.
+ */
+export function grantStatus(grant: GrantState, now: EpochMs, held: Credits = 0n): GrantStatus {
   if (grant.status === 'refunded') return 'refunded';
   if (grant.status === 'written_off' || isExpired(grant, now)) return 'expired';
-  return grant.remaining === 0n ? 'exhausted' : 'active';
+  return grant.remaining === 0n && held === 0n ? 'exhausted' : 'active';
 }
 
 /** Null when the account is not open. Windows cover every product the plan has windows for. */
@@ -70,18 +75,21 @@ export function accountView(state: AccountState, now: EpochMs, context: Decision
   const applied = withHoldsApplied(state, now);
   const windows = entries.flatMap(([product, entry]) =>
     snapshotsWithoutHeld(
-      state.holds,
+      state,
       liveWindows(applied.windows, product, entry.windows, plan, now, context.resets).map(windowSnapshot),
+      now,
+      context.resets,
     ).map((w) => productWindowView(windowView(w), context.rateCard)),
   );
   const grants = state.grants.map((g): GrantView => {
-    const status = grantStatus(g, now);
+    const held = heldOnGrant(state.holds, g.grantId);
+    const status = grantStatus(g, now, held);
     return {
       grantId: g.grantId,
       kind: g.kind,
       credits: formatCredits(g.credits),
       remaining: formatCredits(status === 'active' ? g.remaining : 0n),
-      held: formatCredits(heldOnGrant(state.holds, g.grantId)),
+      held: formatCredits(held),
       expiresAt: g.expiresAt === null ? null : isoOf(g.expiresAt),
       products: g.products,
       priority: g.priority,

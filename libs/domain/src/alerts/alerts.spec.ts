@@ -239,13 +239,13 @@ describe('RecordTopUpFailure', () => {
   });
 });
 
-describe('snapshot format 5 carries the alerts slice', () => {
+describe('snapshot format 6 carries the alerts slice', () => {
   it('round-trips settings, the outstanding request and the month count', () => {
     const events = [...history(funded()), ...decided(history(funded()), usage('u-1', 11))];
     const state = stateOf([...events, ...decided(events, setAlerts('20', 3))]);
     const back = stateFromSnapshot(JSON.parse(JSON.stringify(snapshotOf(state))));
     expect(back.alerts).toEqual(state.alerts);
-    expect(() => stateFromSnapshot({ ...snapshotOf(state), format: 4 })).toThrow(RangeError);
+    expect(() => stateFromSnapshot({ ...snapshotOf(state), format: 5 })).toThrow(RangeError);
   });
 });
 

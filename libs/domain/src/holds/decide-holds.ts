@@ -55,7 +55,10 @@ export function decideUsageBesideHolds(
       if (event.type !== 'UsageRecorded' && event.type !== 'UsageRejected') return event;
       return {
         ...event,
-        data: { ...event.data, windows: snapshotsWithoutHeld(state.holds, event.data.windows) },
+        data: {
+          ...event.data,
+          windows: snapshotsWithoutHeld(state, event.data.windows, command.metadata.now, context.resets),
+        },
       } as AccountEvent;
     }),
   );

@@ -117,7 +117,7 @@ function productSnapshots(
   const plan = state.plan ?? '';
   const rules = planProductOf(context.rateCard, plan, product).windows;
   const current = liveWindows(view.windows, product, rules, plan, now, context.resets);
-  return snapshotsWithoutHeld(state.holds, current.map(windowSnapshot)).map((w) =>
+  return snapshotsWithoutHeld(state, current.map(windowSnapshot), now, context.resets).map((w) =>
     ownUnits === 0 || w.startedAt === null
       ? w
       : { ...w, used: w.used - ownUnits, held: (w.held ?? 0) + ownUnits },

@@ -19,8 +19,8 @@ import {
 } from '../windows';
 import type { SettleHold } from './commands';
 import { openHoldOr, releasedOf } from './decide-release';
-import { heldCredits, heldUnitsIn, withHoldsApplied, type HeldCredits, type HoldState } from './state';
-import { isoOf, msFromStored } from '../time';
+import { heldCredits, heldInSnapshot, withHoldsApplied, type HeldCredits, type HoldState } from './state';
+import { isoOf } from '../time';
 import { checkLines } from './validate-lines';
 
 /**
@@ -100,7 +100,7 @@ export function decideSettleHold(
       },
       released: releasedOf(state, consumed.left, hold.allowanceUnits - fromHold, now),
       uncollected: { credits: formatCredits(excess - payment.credits), reason: payment.shortBy },
-      windows: windows.map((w) => withOthersHeld(windowSnapshot(w), state, hold)),
+      windows: windows.map((w) => withOthersHeld(windowSnapshot(w), state, hold, context, now)),
       // Released credits on open grants come back; the excess is drawn.
       balanceAfter: formatCredits(
         balanceOf(state.grants, now) + returnedTotal(state, consumed.left, now) - payment.credits,
@@ -193,13 +193,24 @@ function windowsAfter(
   return chargeWindows(current, fromLive, now);
 }
 
-/** A window after the settlement with the units the other open holds keep there (this one is closed). */
-function withOthersHeld(snapshot: WindowSnapshot, state: AccountState, hold: HoldState): WindowSnapshot {
-  if (snapshot.startedAt === null) return snapshot;
-  const startedAt = msFromStored(snapshot.startedAt);
-  const own = hold.windows.some((h) => h.name === snapshot.window && h.startedAt === startedAt);
-  const held =
-    heldUnitsIn(state.holds, hold.product, snapshot.window, startedAt) - (own ? hold.allowanceUnits : 0);
+/**
+ * A window after the settlement with the units the other open holds keep there (this one is
+ * closed): only in a window that continues a live state instance, never in one opened now.
+ */
+function withOthersHeld(
+  snapshot: WindowSnapshot,
+  state: AccountState,
+  hold: HoldState,
+  context: DecisionContext,
+  now: number,
+): WindowSnapshot {
+  const own = heldInSnapshot(
+    { ...state, holds: new Map([[hold.holdId, hold]]) },
+    snapshot,
+    now,
+    context.resets,
+  );
+  const held = heldInSnapshot(state, snapshot, now, context.resets) - own;
   if (held === 0) return snapshot;
   const remaining = Math.max(0, snapshot.limit - snapshot.used - held);
   return { ...snapshot, held, remaining };

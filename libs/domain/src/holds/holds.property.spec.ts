@@ -8,6 +8,7 @@ import { creditsFromStored, formatCredits, type Credits } from '../credits';
 import {
   cap,
   changePlan,
+  context,
   contextWithUsages,
   DAY,
   expire,
@@ -27,14 +28,17 @@ import {
   usage,
 } from '../testing/fixtures';
 import { isoOf, msFromStored } from '../time';
+import type { GlobalLimitsReset } from '../limits-resets/limits-resets';
 import { heldCredits, heldOnGrant, heldUnitsIn } from './state';
 
 /**
  * Seeded simulation (FC_SEED=<seed> to reproduce): random place/settle/release/expire/usage/expiry
- * sequences with a moving clock. After every step, for every grant: remaining + held + used +
+ * sequences with a moving clock, account and global resets (often in the millisecond of the step
+ * before). After every step, for every grant: remaining + held + used +
  * expired + refunded = granted (no credit held twice or lost), and nothing is negative.
  */
-type Make = (now: number) => AccountCommand;
+/** A step: an account command, or a global reset (LimitsReset stream) at `now`, handed to later decisions. */
+type Make = (now: number) => AccountCommand | GlobalLimitsReset;
 const micro = fc.integer({ min: 1, max: 40_000_000 }).map((n) => formatCredits(BigInt(n)));
 const arbLines = fc.array(
   fc.tuple(
@@ -140,20 +144,59 @@ const arbCommand: fc.Arbitrary<Make> = fc.oneof(
     ),
   },
   {
-    weight: 1,
-    arbitrary: fc.nat(2).map(
-      (id): Make =>
+    weight: 3,
+    arbitrary: fc.tuple(fc.nat(20), fc.boolean()).map(
+      ([id, wholeAccount]): Make =>
         (now) =>
-          resetAccount(`x-${id}`, now),
+          resetAccount(`x-${id}`, now, wholeAccount ? undefined : 'codex'),
     ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.nat(20), fc.constantFrom(null, 'free', 'plus', 'pro'), fc.constantFrom(null, 'codex'))
+      .map(([id, plan, product]): Make => (now) => ({
+        resetId: `gr-${id}`,
+        scope: plan === null ? 'all' : 'plan',
+        plan,
+        product,
+        resetAt: now,
+      })),
   },
 );
 // Mostly minutes (holds are settled while held), sometimes a day and more (holds, windows and grants expire).
+// Often the same millisecond: a reset and the usage or hold that reopens the window at once.
 const arbMinutes = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(0) },
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 30 }) },
   { weight: 1, arbitrary: fc.integer({ min: 0, max: 36 * 60 }) },
 );
-const arbSteps = fc.array(fc.tuple(arbMinutes, arbCommand), { minLength: 5, maxLength: 50 });
+type Step = [minutes: number, make: Make];
+// A burst in one millisecond: something (often a hold anchoring the windows), a reset, something else.
+const arbBurst = fc
+  .tuple(fc.nat(20), fc.boolean(), arbCommand, arbCommand)
+  .map(([id, wholeAccount, first, then]): Step[] => [
+    [0, first],
+    [0, (now) => resetAccount(`x-${id}`, now, wholeAccount ? undefined : 'codex')],
+    [0, then],
+  ]);
+const arbSteps = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(arbMinutes, arbCommand).map((step): Step[] => [step]) },
+      { weight: 1, arbitrary: arbBurst },
+    ),
+    { minLength: 5, maxLength: 40 },
+  )
+  .map((groups) => groups.flat());
+/** The simulation's find (test/reliability known-bugs): hold, account reset, usage, all at once. */
+const foundBySimulation: Step[] = [
+  [0, (now) => placeHold('h-1', [line(10)], { now })],
+  [0, (now) => resetAccount('x-1', now)],
+  [0, (now) => usage('u-1', 3, { now })],
+  [0, (now) => settleHold('h-1', 's-1', [line(12)], now)],
+  [0, (now) => reverseUsage('rv-1', 's-1', now)],
+];
 
 /** Per grant: what was granted and where it went, from the events alone. */
 function tally(events: readonly AccountEvent[]) {
@@ -253,21 +296,106 @@ function checkHeldShown(event: AccountEvent, after: AccountState): void {
   }
 }
 
+/**
+ * Window instances seen from outside the decider: a window (product, name) starts a new instance
+ * whenever the state's window of that name changes across an event (gone, or another startedAt) —
+ * also when it comes back with the startedAt it had (reset and reopened in one millisecond). A
+ * hold counts in the instance current when it was placed, and only while that one lasts.
+ */
+class WindowInstances {
+  private readonly generation = new Map<string, number>();
+  private readonly startedAts = new Map<string, Set<number>>();
+  private readonly placedIn = new Map<string, Map<string, number>>();
+  /** Instances that began with the startedAt of an earlier one while a hold of an earlier one was open. */
+  reopenedUnderHold = 0;
+
+  observe(before: AccountState, after: AccountState, event: AccountEvent): void {
+    const keys = new Set([...before.windows, ...after.windows].map((w) => `${w.product}/${w.name}`));
+    for (const key of keys) {
+      const was = before.windows.find((w) => `${w.product}/${w.name}` === key)?.startedAt;
+      const is = after.windows.find((w) => `${w.product}/${w.name}` === key)?.startedAt;
+      if (was === is) continue;
+      this.generation.set(key, (this.generation.get(key) ?? 0) + 1);
+      if (is === undefined) continue;
+      const seen = this.startedAts.get(key) ?? new Set<number>();
+      if (seen.has(is) && this.heldInEarlier(after, key)) this.reopenedUnderHold += 1;
+      this.startedAts.set(key, seen.add(is));
+    }
+    if (event.type === 'HoldPlaced') {
+      const d = event.data;
+      const keysOf = d.heldIn.map((w) => `${d.product}/${w.window}`);
+      this.placedIn.set(d.holdId, new Map(keysOf.map((k) => [k, this.generation.get(k) ?? 0])));
+    }
+  }
+
+  /** Whether an open hold keeps units in an earlier instance of the window (product/name). */
+  private heldInEarlier(after: AccountState, key: string): boolean {
+    const current = this.generation.get(key) ?? 0;
+    return [...after.holds.keys()].some((id) => {
+      const placed = this.placedIn.get(id)?.get(key);
+      return placed !== undefined && placed < current;
+    });
+  }
+
+  /** Units the open holds of `after` keep in its window (product, name) at startedAt: current instance only. */
+  heldIn(after: AccountState, product: string, name: string, startedAt: number): number {
+    const key = `${product}/${name}`;
+    if (!after.windows.some((w) => `${w.product}/${w.name}` === key && w.startedAt === startedAt)) return 0;
+    let held = 0;
+    for (const hold of after.holds.values()) {
+      if (this.placedIn.get(hold.holdId)?.get(key) === this.generation.get(key)) held += hold.allowanceUnits;
+    }
+    return held;
+  }
+}
+
+/**
+ * Every window an event records: `used`, `held` and `remaining` never negative, and `held` (like
+ * the state's view of that window) counts the holds of this instance only, never of an earlier
+ * one of the same name — even one with the same startedAt.
+ */
+function checkInstances(event: AccountEvent, after: AccountState, instances: WindowInstances): void {
+  if (!('windows' in event.data)) return;
+  for (const w of event.data.windows as readonly WindowSnapshot[]) {
+    if (!('used' in w)) continue;
+    const shown = { type: event.type, window: w.window, used: w.used >= 0, held: w.held ?? 0 };
+    const startedAt = w.startedAt === null ? null : msFromStored(w.startedAt);
+    const expected = startedAt === null ? 0 : instances.heldIn(after, w.product, w.window, startedAt);
+    expect(shown).toEqual({ type: event.type, window: w.window, used: true, held: expected });
+    expect(w.remaining >= 0).toBe(true);
+  }
+  for (const w of after.windows) {
+    expect(heldUnitsIn(after.holds, w.product, w.name, w.startedAt)).toBe(
+      instances.heldIn(after, w.product, w.name, w.startedAt),
+    );
+  }
+}
+
 describe('holds — property: no credit held twice or lost', () => {
   const seen = new Set<string>();
+  let reopened = 0;
   it('keeps remaining + held + used + expired + refunded = granted (reversals included) for every grant, after every step', () => {
     fc.assert(
       fc.property(arbSteps, (steps) => {
         let now = T0;
         let state = initialState();
         const log: AccountEvent[] = [];
-        const apply = (command: AccountCommand) => {
-          const decision = accountDecider.decide(command, state, contextWithUsages(log));
+        const resets: GlobalLimitsReset[] = [];
+        const instances = new WindowInstances();
+        const apply = (step: AccountCommand | GlobalLimitsReset) => {
+          if ('resetAt' in step) {
+            if (!resets.some((r) => r.resetId === step.resetId)) resets.push(step);
+            return;
+          }
+          const decision = accountDecider.decide(step, state, contextWithUsages(log, { ...context, resets }));
           if (decision.kind !== 'events') return;
           for (const e of decision.events) {
             log.push(e);
+            const before = state;
             state = accountDecider.evolve(state, e);
+            instances.observe(before, state, e);
             checkHeldShown(e, state);
+            checkInstances(e, state, instances);
           }
         };
         apply(open('plus', now));
@@ -281,6 +409,7 @@ describe('holds — property: no credit held twice or lost', () => {
         const folded = foldAccount(log);
         expect(folded).toEqual(state);
         for (const e of log) seen.add(e.type);
+        reopened += instances.reopenedUnderHold;
         const restored = stateFromSnapshot(JSON.parse(JSON.stringify(snapshotOf(state))));
         expect(restored).toEqual(state);
         expect([...restored.closedHolds]).toEqual([...state.closedHolds]);
@@ -290,7 +419,7 @@ describe('holds — property: no credit held twice or lost', () => {
         const placed = new Set(log.flatMap((e) => (e.type === 'HoldPlaced' ? [e.data.holdId] : [])));
         expect(state.holds.size + state.closedHolds.size).toBe(placed.size);
       }),
-      propertyOptions(300),
+      { ...propertyOptions(300), examples: [[foundBySimulation]] },
     );
     // The runs must exercise every hold outcome, or the property proves little.
     for (const type of [
@@ -304,5 +433,7 @@ describe('holds — property: no credit held twice or lost', () => {
     ]) {
       expect(seen).toContain(type);
     }
+    // …and windows reset and reopened in one millisecond under an open hold (found by the simulation).
+    expect(reopened).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -2,6 +2,7 @@ import {
   cap,
   changePlan,
   context,
+  contextWithUsages,
   DAY,
   expire,
   expireHold,
@@ -15,6 +16,7 @@ import {
   refund,
   releaseHold,
   resetAccount,
+  reverseUsage,
   settleHold,
   spec,
   stateOf,
@@ -22,7 +24,11 @@ import {
   usage,
 } from '../testing/fixtures';
 import { isoOf } from '../time';
-import { entitlement } from '../account/view';
+import { accountView, entitlement } from '../account/view';
+import type { AccountCommand } from '../account/commands';
+import type { DecisionContext } from '../account/decision';
+import type { AccountEvent } from '../account/events';
+import type { GlobalLimitsReset } from '../limits-resets/limits-resets';
 import { accountDecider } from '../account/decide';
 import { AppendOnlyIndex } from '../append-only-index';
 import type { IdempotencyEntry } from '../idempotency';
@@ -476,5 +482,185 @@ describe('Guards found in review (issue 17)', () => {
           data: { consumed: { credits: '0.75' }, windows: [{ startedAt: null }, { startedAt: null }] },
         },
       ]);
+  });
+});
+
+/**
+ * Found by the seeded simulation (test/reliability known-bugs, issue 17): a window instance is
+ * name + startedAt, and a window reset and reopened in the millisecond a hold anchored it has the
+ * same startedAt. The held units lapse with the instance when it leaves the account's windows
+ * (holds/RULES.md 1), so the successor starts full whatever its startedAt.
+ */
+describe('A window replaced in the millisecond a hold holds in it (holds/RULES.md 1)', () => {
+  const reset: GlobalLimitsReset = { resetId: 'R', scope: 'all', plan: null, product: null, resetAt: T0 };
+  const withReset: DecisionContext = { ...context, resets: [reset] };
+  const fresh = (used: number, held = 0) => [
+    { window: '5h', used, held, limit: 10, remaining: 10 - used - held, startedAt: isoOf(T0) },
+    { window: 'weekly', used, held, limit: 30, remaining: 30 - used - held, startedAt: isoOf(T0) },
+  ];
+
+  it('account reset at the hold’s ms, then usage at the same ms: the new windows start full, nothing held', () => {
+    const given = history([open(), placeHold('h-1', [line(10)]), resetAccount('r-1', T0)]);
+    expect(stateOf(given).holds.get('h-1')?.windows).toEqual([]);
+    spec()
+      .given(given)
+      .when(usage('u-1', 3))
+      .thenMatches([{ type: 'UsageRecorded', data: { allowanceUnits: 3, windows: fresh(3) } }]);
+    const after = stateOf(
+      history([open(), placeHold('h-1', [line(10)]), resetAccount('r-1', T0), usage('u-1', 3)]),
+    );
+    expect(after.windows.map((w) => w.used)).toEqual([3, 3]);
+    expect(accountView(after, T0, context)?.windows).toMatchObject(fresh(3));
+    // Another hold in the new windows is counted there, the lapsed one is not.
+    spec()
+      .given(
+        history([open(), placeHold('h-1', [line(10)]), resetAccount('r-1', T0), placeHold('h-2', [line(2)])]),
+      )
+      .when(usage('u-1', 3))
+      .thenMatches([{ type: 'UsageRecorded', data: { windows: fresh(3, 2) } }]);
+  });
+
+  it('settle after such a reset: units within the hold covered, the new window untouched, nothing charged twice', () => {
+    const given = history([
+      open(),
+      grant('g-1', '100'),
+      placeHold('h-1', [line(4)]),
+      resetAccount('r-1', T0),
+      usage('u-1', 3),
+    ]);
+    spec()
+      .given(given)
+      .when(settleHold('h-1', 's-1', [line(6)]))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            heldIn: [],
+            consumed: { allowanceUnits: 4, credits: '0' },
+            // Only the units beyond the hold are charged to the new windows.
+            charged: { allowanceUnits: 2, credits: '0' },
+            released: { allowanceUnits: 0, credits: '0' },
+            windows: fresh(5),
+          },
+        },
+      ]);
+    // A reversal gives back only what the new windows counted (2 each), never the hold's 4.
+    const settled = [...given, ...decided(given, settleHold('h-1', 's-1', [line(6)]), context)];
+    spec(contextWithUsages(settled))
+      .given(settled)
+      .when(reverseUsage('rv-1', 's-1'))
+      .thenMatches([
+        {
+          type: 'UsageReversed',
+          data: {
+            windows: [
+              { window: '5h', units: 2 },
+              { window: 'weekly', units: 2 },
+            ],
+          },
+        },
+      ]);
+  });
+
+  it('global reset at the hold’s ms: a window the hold opened in that ms is not voided and keeps what is held', () => {
+    // windows.ts: a reset voids windows started strictly before it, held units included.
+    const given = history([open(), placeHold('h-1', [line(4)])]);
+    spec(withReset)
+      .given(given)
+      .when(usage('u-1', 3))
+      .thenMatches([{ type: 'UsageRecorded', data: { windows: fresh(3, 4) } }]);
+  });
+
+  it('global reset at the hold’s ms voiding the window it held in: the successor starts full; settle covers the hold', () => {
+    const before = T0 - 1000;
+    const given = history([
+      open('plus', before),
+      grant('g-1', '100', { now: before }),
+      placeHold('h-1', [line(4)], { now: before }),
+    ]);
+    spec(withReset)
+      .given(given)
+      .when(usage('u-1', 3))
+      .thenMatches([{ type: 'UsageRecorded', data: { windows: fresh(3) } }]);
+    const afterUsage = [...given, ...decided(given, usage('u-1', 3), withReset)];
+    spec(withReset)
+      .given(afterUsage)
+      .when(settleHold('h-1', 's-1', [line(6)]))
+      .thenMatches([
+        {
+          type: 'HoldSettled',
+          data: {
+            consumed: { allowanceUnits: 4, credits: '0' },
+            charged: { allowanceUnits: 2, credits: '0' },
+            windows: fresh(5),
+          },
+        },
+      ]);
+  });
+
+  it('a window dropped by a plan without it and reopened in the same ms does not count the hold', () => {
+    // free has no weekly window: usage on free drops it; back on plus, usage opens a new one at T0.
+    const given = history([
+      open(),
+      placeHold('h-1', [line(4)]),
+      changePlan('free'),
+      usage('u-0', 1),
+      changePlan('plus'),
+    ]);
+    spec()
+      .given(given)
+      .when(usage('u-1', 3))
+      .thenMatches([
+        {
+          type: 'UsageRecorded',
+          data: {
+            windows: [
+              { window: '5h', used: 4, held: 4, remaining: 2, startedAt: isoOf(T0) },
+              { window: 'weekly', used: 3, held: 0, remaining: 27, startedAt: isoOf(T0) },
+            ],
+          },
+        },
+      ]);
+    expect(stateOf(given).holds.get('h-1')?.windows).toEqual([{ name: '5h', startedAt: T0 }]);
+  });
+});
+
+/** The events `command` appends on `events`, decided with `ctx`. */
+function decided(
+  events: readonly AccountEvent[],
+  command: AccountCommand,
+  ctx: DecisionContext,
+): AccountEvent[] {
+  const decision = accountDecider.decide(command, stateOf(events), contextWithUsages(events, ctx));
+  if (decision.kind !== 'events') throw new Error(`${command.type} gave ${JSON.stringify(decision)}`);
+  return [...decision.events];
+}
+
+describe('accountView: a grant whose whole remainder is held', () => {
+  it('stays active while credits of it are held; exhausted once they are consumed', () => {
+    // 10 units from the windows, then 2 messages × 5 credits: all of g-1.
+    const given = [open(), grant('g-1', '10'), placeHold('h-1', [line(12)])];
+    const grantShown = (commands: readonly AccountCommand[]) =>
+      accountView(stateOf(history(commands)), T0, context)?.credits.grants[0];
+    expect(grantShown(given)).toMatchObject({ remaining: '0', held: '10', status: 'active' });
+    expect(grantShown([...given, releaseHold('h-1')])).toMatchObject({
+      remaining: '10',
+      held: '0',
+      status: 'active',
+    });
+    expect(grantShown([...given, settleHold('h-1', 's-1', [line(12)])])).toMatchObject({
+      remaining: '0',
+      held: '0',
+      status: 'exhausted',
+    });
+    // Expiry still wins: a held share of an expired grant does not make it active.
+    const expiring = [
+      open(),
+      grant('g-1', '10', { expiresAt: isoOf(T0 + DAY) }),
+      placeHold('h-1', [line(12)]),
+    ];
+    expect(accountView(stateOf(history(expiring)), T0 + 2 * DAY, context)?.credits.grants[0]).toMatchObject({
+      status: 'expired',
+    });
   });
 });

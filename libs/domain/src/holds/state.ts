@@ -1,6 +1,8 @@
-import type { Allocation, WindowSnapshot } from '../account/events';
+import type { AccountEvent, Allocation, WindowSnapshot } from '../account/events';
 import { AppendOnlyIndex } from '../append-only-index';
 import type { AccountState, GrantState, OpenWindow } from '../account/state';
+import type { GlobalLimitsReset } from '../limits-resets/limits-resets';
+import { isWindowLive } from '../windows';
 import { creditsFromStored, type Credits } from '../credits';
 import { msFromStored, utcMonthOf, type EpochMs } from '../time';
 import type { HoldLine } from './commands';
@@ -27,6 +29,11 @@ export interface HoldState {
   readonly lines: readonly HoldLine[];
   readonly expiresAt: EpochMs;
   readonly allowanceUnits: number;
+  /**
+   * The window instances its units are held in. A reference is dropped when an event removes its
+   * instance in the millisecond it started (`lapsingIn`): a successor could have the same
+   * startedAt. Any other ended instance differs from its successors by startedAt.
+   */
   readonly windows: readonly { readonly name: string; readonly startedAt: EpochMs }[];
   readonly credits: Credits;
   readonly allocations: readonly HeldCredits[];
@@ -128,20 +135,109 @@ export function heldUnitsIn(holds: HoldsState, product: string, name: string, st
 }
 
 /**
- * Window snapshots decided on `withHoldsApplied` count held units in `used`; an event must record
- * the real `used` (evolve stores it), so they are moved to `held`. `remaining` stays as decided:
- * limit − used − held, what the caller may still use (API.md "Holds and reversals").
+ * Units open holds keep in the window a decided snapshot shows, when that snapshot continues the
+ * state's window instance (same product, name and startedAt, and live at `now`). A window the
+ * decision opened (the state's was dead or gone, e.g. reset in this very millisecond) has none,
+ * whatever its startedAt: only a live state window was given held units by `withHoldsApplied`.
+ */
+export function heldInSnapshot(
+  state: AccountState,
+  snapshot: WindowSnapshot,
+  now: EpochMs,
+  resets: readonly GlobalLimitsReset[],
+): number {
+  if (state.holds.size === 0 || snapshot.startedAt === null) return 0;
+  const startedAt = msFromStored(snapshot.startedAt);
+  const window = state.windows.find(
+    (w) => w.product === snapshot.product && w.name === snapshot.window && w.startedAt === startedAt,
+  );
+  if (window === undefined || !isWindowLive(window, now, state.plan ?? '', resets)) return 0;
+  return heldUnitsIn(state.holds, window.product, window.name, window.startedAt);
+}
+
+/**
+ * Window snapshots decided on `withHoldsApplied(state)` count held units in `used`; an event must
+ * record the real `used` (evolve stores it), so they are moved to `held`. `remaining` stays as
+ * decided: limit − used − held, what the caller may still use (API.md "Holds and reversals").
  */
 export function snapshotsWithoutHeld(
-  holds: HoldsState,
+  state: AccountState,
   snapshots: readonly WindowSnapshot[],
+  now: EpochMs,
+  resets: readonly GlobalLimitsReset[],
 ): readonly WindowSnapshot[] {
-  if (holds.size === 0) return snapshots;
+  if (state.holds.size === 0) return snapshots;
   return snapshots.map((w) => {
-    if (w.startedAt === null) return w;
-    const held = heldUnitsIn(holds, w.product, w.window, msFromStored(w.startedAt));
+    const held = heldInSnapshot(state, w, now, resets);
     return held === 0 ? w : { ...w, used: w.used - held, held: (w.held ?? 0) + held };
   });
+}
+
+type WindowRef = { readonly name: string; readonly startedAt: EpochMs };
+
+/**
+ * Which window references of open holds `event` makes lapse, or null when it lapses none: those
+ * of an instance it removes from the account's windows in the millisecond the instance started.
+ * Only such an instance can be confused with a successor (a window opens at the decision's time,
+ * which never goes back on a stream — the shell decides at or after the stream's latest time —
+ * so one that started earlier differs from every successor by its startedAt). Removing events:
+ * AccountLimitsReset (every window of its product, or all), and UsageRecorded / HoldSettled,
+ * which record all the product's windows after them (one not among them is gone: ended, voided,
+ * or dropped by a plan without it). From the event alone, so a read model decides it alike.
+ */
+export function lapsingIn(event: AccountEvent): ((product: string, ref: WindowRef) => boolean) | null {
+  switch (event.type) {
+    case 'AccountLimitsReset': {
+      const at = msFromStored(event.data.recordedAt);
+      const only = event.data.product;
+      return (product, ref) => (only === null || product === only) && ref.startedAt >= at;
+    }
+    case 'UsageRecorded':
+    case 'HoldSettled': {
+      const at = msFromStored(event.data.recordedAt);
+      const { product: of, windows } = event.data;
+      return (product, ref) =>
+        product === of &&
+        ref.startedAt >= at &&
+        !windows.some(
+          (w) => w.window === ref.name && w.startedAt !== null && msFromStored(w.startedAt) === ref.startedAt,
+        );
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * The holds after `event` lapsed what it removed (`lapsingIn`): the units held in such an
+ * instance lapse for good (holds/RULES.md 1), even when a window of the same name opens in the
+ * same millisecond with the same startedAt. The same list back when nothing changed. Exported for
+ * read models that keep open holds' windows: applied to them after each event, they stay equal
+ * to the decider's.
+ */
+export function withoutLapsedWindows<
+  H extends { readonly product: string; readonly windows: readonly WindowRef[] },
+>(holds: readonly H[], event: AccountEvent): readonly H[] {
+  if (holds.length === 0) return holds;
+  const lapsing = lapsingIn(event);
+  if (lapsing === null) return holds;
+  let changed = false;
+  const kept = holds.map((hold) => {
+    const refs = hold.windows.filter((r) => !lapsing(hold.product, r));
+    if (refs.length === hold.windows.length) return hold;
+    changed = true;
+    return { ...hold, windows: refs };
+  });
+  return changed ? kept : holds;
+}
+
+/** Called by the account `evolve` after every event: O(open holds) when it removes windows, else nothing. */
+export function lapseHeldWindows(draft: HoldsDraft, event: AccountEvent): void {
+  if (draft.holds.size === 0 || lapsingIn(event) === null) return;
+  const open = openHolds(draft.holds);
+  const kept = withoutLapsedWindows(open, event);
+  if (kept === open) return;
+  draft.holds = new Map(kept.map((h) => [h.holdId, h]));
 }
 
 /** Folds one hold event into the draft (called by the account `evolve`; the index is kept there). */

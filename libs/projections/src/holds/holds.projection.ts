@@ -1,4 +1,11 @@
-import { creditsFromStored, msFromStored } from '@ledger/domain';
+import {
+  creditsFromStored,
+  lapsingIn,
+  msFromStored,
+  withoutLapsedWindows,
+  type AccountEvent,
+} from '@ledger/domain';
+import type { HeldWindowJson } from './hold-rows';
 import type { ProjectedEvent } from '../events/ledger-event';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
 import type { Projection, ProjectionWriter } from '../runner/projection';
@@ -57,6 +64,8 @@ class HoldsWriter implements ProjectionWriter {
   private readonly insertHold;
   private readonly closeHold;
   private readonly insertUsage;
+  private readonly selectOpen;
+  private readonly updateWindows;
 
   constructor(db: ReadModelDatabase) {
     this.insertHold = db.prepare(
@@ -72,10 +81,34 @@ class HoldsWriter implements ProjectionWriter {
     this.insertUsage = db.prepare<[string, string]>(
       'INSERT OR IGNORE INTO usage_accounts (usage_id, account_id) VALUES (?, ?)',
     );
+    this.selectOpen = db.prepare<[string], { hold_id: string; product: string; held_windows: string }>(
+      `SELECT hold_id, product, held_windows FROM holds WHERE account_id = ? AND status = 'held'`,
+    );
+    this.updateWindows = db.prepare<[string, string, string]>(
+      `UPDATE holds SET held_windows = ? WHERE account_id = ? AND hold_id = ? AND status = 'held'`,
+    );
   }
 
   apply(projected: ProjectedEvent): void {
     if (projected.stream !== 'account') return;
+    this.applyToRows(projected);
+    this.lapse(projected.accountId, projected.event);
+  }
+
+  /** Open holds forget a window instance the event removed in its first millisecond, as the decider does. */
+  private lapse(accountId: string, event: AccountEvent): void {
+    if (lapsingIn(event) === null) return;
+    for (const row of this.selectOpen.all(accountId)) {
+      const json = JSON.parse(row.held_windows) as HeldWindowJson[];
+      const windows = json.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt), json: w }));
+      const [kept] = withoutLapsedWindows([{ product: row.product, windows }], event);
+      if (kept.windows.length === windows.length) continue;
+      const left = windows.filter((w) => kept.windows.includes(w)).map((w) => w.json);
+      this.updateWindows.run(JSON.stringify(left), accountId, row.hold_id);
+    }
+  }
+
+  private applyToRows(projected: ProjectedEvent & { stream: 'account' }): void {
     const { accountId, event, position } = projected;
     switch (event.type) {
       case 'HoldPlaced': {

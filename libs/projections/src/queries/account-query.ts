@@ -87,7 +87,7 @@ export class AccountQuery {
     if (this.selectPlan.get(accountId) === undefined) return null;
     return this.selectGrants.all(accountId).map((row) => {
       const grant = creditGrantFromRow(row);
-      const status = grantStatus(grantStateOf(grant), now);
+      const status = grantStatus(grantStateOf(grant), now, grant.held);
       return {
         grantId: grant.grantId,
         kind: grant.kind,

@@ -2,6 +2,7 @@ import {
   creditsFromStored,
   formatCredits,
   msFromStored,
+  withoutLapsedWindows,
   type AccountEvent,
   type Allocation,
   type Credits,
@@ -49,8 +50,15 @@ export interface TimelineState {
 
 export const EMPTY_TIMELINE_STATE: TimelineState = { plan: null, spendingCap: null, windows: [], grants: [] };
 
-/** Pure reducer. */
+/** Pure reducer. Open holds forget a window instance removed in its first millisecond, as the decider does. */
 export function evolveTimelineState(state: TimelineState, event: AccountEvent): TimelineState {
+  const after = evolveParts(state, event);
+  if (after.holds === undefined) return after;
+  const holds = withoutLapsedWindows(after.holds, event);
+  return holds === after.holds ? after : { ...after, holds };
+}
+
+function evolveParts(state: TimelineState, event: AccountEvent): TimelineState {
   switch (event.type) {
     case 'AccountOpened':
       return { ...state, plan: event.data.plan };
