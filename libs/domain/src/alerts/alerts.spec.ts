@@ -2,7 +2,21 @@ import { accountDecider } from '../account/decide';
 import type { AccountCommand } from '../account/commands';
 import type { AccountEvent } from '../account/events';
 import { snapshotOf, stateFromSnapshot } from '../account/snapshot';
-import { context, history, open, purchase, spec, stateOf, T0, usage } from '../testing/fixtures';
+import {
+  context,
+  expireHold,
+  history,
+  line,
+  open,
+  placeHold,
+  purchase,
+  releaseHold,
+  settleHold,
+  spec,
+  stateOf,
+  T0,
+  usage,
+} from '../testing/fixtures';
 import { setAlerts, setAutoTopUp, topUpFailure } from './alerts-commands.fixtures';
 import { isConsequenceEvent } from './events';
 
@@ -236,6 +250,60 @@ describe('RecordTopUpFailure', () => {
     events = [...events, ...decided(events, usage('u-1', 1))];
     events = [...events, ...decided(events, purchase(lastTopUpId(events), '10'))];
     expect(stateOf(events).alerts.failuresInARow).toBe(0);
+  });
+});
+
+describe('Auto top-up with holds — held credits are not drawable (API.md: balance excludes held)', () => {
+  // funded(): balance 100, the 5h window full; each local_message beyond it holds 5 credits.
+  const lines = (n: number) => Array.from({ length: n }, () => line(1));
+
+  it('a hold that leaves the drawable balance below the threshold asks in the same append', () => {
+    spec()
+      .given(history(funded()))
+      .when(placeHold('h-1', lines(11)))
+      .thenMatches([
+        { type: 'HoldPlaced', data: { credits: '55', balanceAfter: '45', heldAfter: '55' } },
+        { type: 'TopUpRequested', data: { topUpId: 'topup-5', credits: '155', balance: '45' } },
+      ]);
+  });
+
+  it('a hold that leaves it at the threshold asks for nothing', () => {
+    spec()
+      .given(history(funded()))
+      .when(placeHold('h-1', lines(10)))
+      .thenMatches([{ type: 'HoldPlaced', data: { balanceAfter: '50' } }]);
+  });
+
+  it('a settlement that leaves it below asks (here after the first request failed)', () => {
+    let events = history([...funded(), placeHold('h-1', lines(11))]); // asks topup-5
+    events = [...events, ...decided(events, topUpFailure('topup-5'))];
+    expect(decided(events, settleHold('h-1', 'u-9', lines(11)))).toMatchObject([
+      { type: 'HoldSettled', data: { balanceAfter: '45' } },
+      { type: 'TopUpRequested', data: { topUpId: 'topup-8', credits: '155', balance: '45' } },
+    ]);
+  });
+
+  it('a settlement below the hold gives credits back: above the threshold, nothing asked', () => {
+    let events = history([...funded(), placeHold('h-1', lines(11))]);
+    events = [...events, ...decided(events, topUpFailure('topup-5'))];
+    expect(typesOf(decided(events, settleHold('h-1', 'u-9', lines(2))))).toEqual(['HoldSettled']);
+    expect(typesOf(decided(events, releaseHold('h-1')))).toEqual(['HoldReleased']);
+  });
+
+  it('a settlement charging more than was held draws the rest, and asks when that leaves it low', () => {
+    spec()
+      .given(history([...funded(), placeHold('h-1', lines(5))])) // 25 held, 75 drawable
+      .when(settleHold('h-1', 'u-9', lines(11)))
+      .thenMatches([
+        { type: 'HoldSettled', data: { balanceAfter: '45' } },
+        { type: 'TopUpRequested', data: { credits: '155', balance: '45' } },
+      ]);
+  });
+
+  it('an expired hold gives its credits back before the command decides: no request when above', () => {
+    let events = history([...funded(), placeHold('h-1', lines(11), { ttlSeconds: 60 })]);
+    events = [...events, ...decided(events, topUpFailure('topup-5'))];
+    expect(typesOf(decided(events, expireHold('h-1', T0 + 61_000)))).toEqual(['HoldExpired']);
   });
 });
 

@@ -1,5 +1,17 @@
 import { accountDecider, type AccountCommand, type AccountEvent } from '@ledger/domain';
-import { context, DAY, grant, open, purchase, T0, usage } from '@ledger/domain/testing/fixtures';
+import {
+  context,
+  DAY,
+  expireHold,
+  grant,
+  line,
+  open,
+  placeHold,
+  purchase,
+  settleHold,
+  T0,
+  usage,
+} from '@ledger/domain/testing/fixtures';
 import { NEW_WATCH, notificationsOf, type AlertWatch, type Notification } from './notification-occasions';
 
 /** The occasions, pure: a log in, notifications out, with a plan's own thresholds. */
@@ -64,6 +76,26 @@ describe('notification occasions (pure)', () => {
       { balance: '45', threshold: '50' },
     ]);
     expect(low[0].notificationId).not.toBe(low[1].notificationId);
+  });
+
+  it('credits.low counts held credits as drawn: a hold is the crossing, its settlement is not another', () => {
+    const lines = (n: number) => Array.from({ length: n }, () => line(1));
+    const low = replay([
+      open(),
+      setAlerts('50', null),
+      purchase('p-1', '100'),
+      usage('u-0', 10), // the 5h window full: each message beyond it is 5 credits
+      placeHold('h-1', lines(11)), // 55 held: 45 drawable — the crossing
+      settleHold('h-1', 'u-9', lines(11)), // 45 still: no second notification
+      placeHold('h-2', lines(1), { now: T0 + 1000, ttlSeconds: 60 }), // 40
+      expireHold('h-2', T0 + 62_000), // back to 45, still below: nothing
+    ]);
+    expect(low.filter((n) => n.kind === 'credits.low').map((n) => [n.position, n.data])).toEqual([
+      [5n, { balance: '45', threshold: '50' }],
+    ]);
+    expect(low.filter((n) => n.kind === 'hold.expired').map((n) => n.data)).toEqual([
+      { holdId: 'h-2', expiresAt: new Date(T0 + 61_000).toISOString() },
+    ]);
   });
 
   it('credits.expiring: once per grant, within the horizon at an event’s time; null turns it off', () => {
