@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { query, segment, type Api } from '../api';
 import { instantOfLocalInput, utc } from '../format';
 import type { TimelineItem, TimelinePage, TimelineState } from '../ledger-types';
-import { chargeName, ExplainCharge, isCharge } from './explain-charge';
+import { chargeName, isCharge } from './charges';
+import { ExplainCharge } from './explain-charge';
 import { summaryOf, windowsLine } from './event-summary';
 import { JumpToTime } from './jump-to-time';
 

@@ -1,3 +1,4 @@
+import { utc } from '../format';
 import type { TimelineItem, WindowView } from '../ledger-types';
 
 const text = (value: unknown): string => (value === null || value === undefined ? '—' : String(value));
@@ -27,7 +28,7 @@ export function summaryOf(item: TimelineItem): string {
     case 'AccountLimitsReset':
       return `limits reset: ${text(d.reason)}`;
     case 'HoldPlaced':
-      return `hold ${text(d.holdId)} placed: ${text(d.allowanceUnits)} units and ${text(d.credits)} credits held, expires ${text(d.expiresAt)}`;
+      return `hold ${text(d.holdId)} placed: ${text(d.allowanceUnits)} units and ${text(d.credits)} credits held, expires ${utc(typeof d.expiresAt === 'string' ? d.expiresAt : null)}`;
     case 'HoldRejected':
       return `hold ${text(d.holdId)} refused (${text(d.reason)}, needed ${text(d.requiredCredits)} credits)`;
     case 'HoldSettled':
