@@ -176,3 +176,41 @@ export async function seedHoldsAccount(ledger: TestLedger): Promise<void> {
     .post(`/v1/usage/${REVERSED_USAGE}/reversals`, { reversalId: REVERSAL, reason: 'task failed' })
     .expect(201);
 }
+
+export const SHORT_ACCOUNT = 'demo-holds-short';
+export const SHORT_HOLD = 'h-short';
+export const SHORT_USAGE = 'u-short';
+
+/**
+ * An account without credits whose hold is settled beyond it: 145 units used, a hold of the last 5,
+ * settled at 10 messages. 5 come from the hold; the 5 beyond it cost 25 credits it does not have,
+ * so they are uncollected (insufficient_credits), never a negative balance.
+ */
+export async function seedShortSettlement(ledger: TestLedger): Promise<void> {
+  const service = ledger.as('service');
+  await service.post('/v1/accounts', { accountId: SHORT_ACCOUNT, plan: 'plus' }).expect(201);
+  await service
+    .post('/v1/usage', {
+      usageId: 'u-short-fill',
+      accountId: SHORT_ACCOUNT,
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 145,
+    })
+    .expect(201);
+  await service
+    .post('/v1/holds', {
+      holdId: SHORT_HOLD,
+      accountId: SHORT_ACCOUNT,
+      product: 'codex',
+      lines: [{ operation: 'local_message', quantity: 5 }],
+      ttlSeconds: 86_400,
+    })
+    .expect(201);
+  await service
+    .post(`/v1/holds/${SHORT_HOLD}/settlement`, {
+      usageId: SHORT_USAGE,
+      lines: [{ operation: 'local_message', quantity: 10 }],
+    })
+    .expect(201);
+}

@@ -13,8 +13,12 @@ import {
   REVERSED_USAGE,
   SETTLE_USAGE,
   SETTLED_HOLD,
+  SHORT_ACCOUNT,
+  SHORT_HOLD,
+  SHORT_USAGE,
   seedDemoAccount,
   seedHoldsAccount,
+  seedShortSettlement,
   startConsoleLedger,
   type ConsoleLedger,
 } from './console-ledger';
@@ -38,6 +42,7 @@ beforeAll(async () => {
     startConsoleLedger().then(async (started) => {
       await seedDemoAccount(started.ledger);
       await seedHoldsAccount(started.ledger);
+      await seedShortSettlement(started.ledger);
       return started;
     }),
     chromium
@@ -293,6 +298,18 @@ describe('the console (SPEC §9) in chromium', () => {
       'p-holds 15 back to the grant it drew',
     );
     await shot(page, 'support-usage-reversed');
+
+    // A settlement beyond its hold that the account could not pay: the rest is uncollected, with why.
+    await page.getByLabel('Account id').fill(SHORT_ACCOUNT);
+    await page.getByRole('button', { name: 'Find account' }).click();
+    await page.getByRole('region', { name: `Account ${SHORT_ACCOUNT}` }).waitFor();
+    expect(await textOf(page.getByTestId('balance'))).toBe('0');
+    await timeline.getByRole('button', { name: `Explain usage ${SHORT_USAGE}`, exact: true }).click();
+    const short = await textOf(explain);
+    expect(short).toContain(`Hold settled ${SHORT_HOLD}`);
+    expect(short).toContain('Consumed from the hold 5 units and 0 credits');
+    expect(short).toContain('Uncollected 25 credits (insufficient_credits)');
+    expect(short).toContain('Balance after 0');
     await context.close();
   });
 
