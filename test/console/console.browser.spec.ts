@@ -294,6 +294,7 @@ describe('the console (SPEC §9) in chromium', () => {
     expect(reversal).toContain('Reason task failed');
     expect(reversal).toContain('Credits given back 15');
     expect(reversal).toContain('Regranted as a new grant none');
+    expect(reversal).toContain('None: the usage drew no units from the windows.');
     expect(await textOf(explain.getByRole('row').filter({ hasText: 'p-holds' }))).toBe(
       'p-holds 15 back to the grant it drew',
     );

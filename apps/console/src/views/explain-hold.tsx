@@ -124,7 +124,11 @@ export function ExplainReversal({ item, onClose }: { item: TimelineItem; onClose
       />
       <h4>Units back to the windows</h4>
       {windows.length === 0 ? (
-        <p>None: no window it drew on is still open.</p>
+        <p>
+          {Number(d.allowanceUnits ?? 0) === 0
+            ? 'None: the usage drew no units from the windows.'
+            : 'None: no window it drew on is still open.'}
+        </p>
       ) : (
         <ul>
           {windows.map((w) => (
