@@ -122,3 +122,95 @@ export async function seedDemoAccount(ledger: TestLedger): Promise<void> {
     })
     .expect(402);
 }
+
+export const HOLDS_ACCOUNT = 'demo-holds';
+export const OPEN_HOLD = 'h-open';
+export const SETTLED_HOLD = 'h-settled';
+export const SETTLE_USAGE = 'u-settle';
+export const REVERSED_USAGE = 'u-reversed';
+export const REVERSAL = 'rv-1';
+
+/**
+ * An account with holds, through the public API: 145 of the 5-hour window's 150 units used, then a
+ * hold that stays open (10 messages: 5 units and 25 credits held), a hold of 2 messages (10 credits)
+ * settled at 4 (10 credits consumed, 10 charged beyond it), and a 3-message usage (15 credits)
+ * reversed by an admin. After: balance 100 − 25 − 20 = 55, 25 held, the window 145 used and 5 held.
+ */
+export async function seedHoldsAccount(ledger: TestLedger): Promise<void> {
+  const service = ledger.as('service');
+  await service.post('/v1/accounts', { accountId: HOLDS_ACCOUNT, plan: 'plus' }).expect(201);
+  await service
+    .post(`/v1/accounts/${HOLDS_ACCOUNT}/credits/purchases`, {
+      purchaseId: 'p-holds',
+      credits: '100',
+      amountPaid: { amountMinor: 4000, currency: 'USD' },
+    })
+    .expect(201);
+  const message = { product: 'codex', operation: 'local_message' };
+  await service
+    .post('/v1/usage', { usageId: 'u-fill', accountId: HOLDS_ACCOUNT, ...message, quantity: 145 })
+    .expect(201);
+  const hold = (holdId: string, quantity: number) =>
+    service
+      .post('/v1/holds', {
+        holdId,
+        accountId: HOLDS_ACCOUNT,
+        product: 'codex',
+        lines: [{ operation: 'local_message', quantity }],
+        ttlSeconds: 86_400,
+      })
+      .expect(201);
+  await hold(OPEN_HOLD, 10);
+  await hold(SETTLED_HOLD, 2);
+  await service
+    .post(`/v1/holds/${SETTLED_HOLD}/settlement`, {
+      usageId: SETTLE_USAGE,
+      lines: [{ operation: 'local_message', quantity: 4 }],
+    })
+    .expect(201);
+  await service
+    .post('/v1/usage', { usageId: REVERSED_USAGE, accountId: HOLDS_ACCOUNT, ...message, quantity: 3 })
+    .expect(201);
+  await ledger
+    .as('admin')
+    .post(`/v1/usage/${REVERSED_USAGE}/reversals`, { reversalId: REVERSAL, reason: 'task failed' })
+    .expect(201);
+}
+
+export const SHORT_ACCOUNT = 'demo-holds-short';
+export const SHORT_HOLD = 'h-short';
+export const SHORT_USAGE = 'u-short';
+
+/**
+ * An account without credits whose hold is settled beyond it: 145 units used, a hold of the last 5,
+ * settled at 10 messages. 5 come from the hold; the 5 beyond it cost 25 credits it does not have,
+ * so they are uncollected (insufficient_credits), never a negative balance.
+ */
+export async function seedShortSettlement(ledger: TestLedger): Promise<void> {
+  const service = ledger.as('service');
+  await service.post('/v1/accounts', { accountId: SHORT_ACCOUNT, plan: 'plus' }).expect(201);
+  await service
+    .post('/v1/usage', {
+      usageId: 'u-short-fill',
+      accountId: SHORT_ACCOUNT,
+      product: 'codex',
+      operation: 'local_message',
+      quantity: 145,
+    })
+    .expect(201);
+  await service
+    .post('/v1/holds', {
+      holdId: SHORT_HOLD,
+      accountId: SHORT_ACCOUNT,
+      product: 'codex',
+      lines: [{ operation: 'local_message', quantity: 5 }],
+      ttlSeconds: 86_400,
+    })
+    .expect(201);
+  await service
+    .post(`/v1/holds/${SHORT_HOLD}/settlement`, {
+      usageId: SHORT_USAGE,
+      lines: [{ operation: 'local_message', quantity: 10 }],
+    })
+    .expect(201);
+}

@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { durationUntil, instantOfLocalInput, utc } from '../../apps/console/src/format';
 import { replayedPerMille } from '../../apps/console/src/verify-progress';
+import type { TimelineItem } from '../../apps/console/src/ledger-types';
+import { chargeName, isCharge } from '../../apps/console/src/views/charges';
+import { summaryOf, windowsLine } from '../../apps/console/src/views/event-summary';
 
 /** The console's pure helpers; the page itself is tested in chromium (console.browser.spec.ts). */
 describe('verification progress', () => {
@@ -83,5 +86,63 @@ describe('the console palette', () => {
     expect(css).toContain('background: #fdf0f0');
     expect(css).toContain('background: #eef8f1');
     expect(css).toContain('background: #14213d');
+  });
+});
+
+describe('hold events in the timeline', () => {
+  const item = (type: string, data: Record<string, unknown>): TimelineItem => ({
+    position: '1',
+    revision: 1,
+    type,
+    recordedAt: '2026-11-01T10:00:00.000Z',
+    data,
+    stateAfter: { plan: 'plus', spendingCap: null, balance: '0', windows: [], grants: [] },
+  });
+
+  it('says what each hold event did, in the words support uses', () => {
+    expect(
+      summaryOf(
+        item('HoldPlaced', {
+          holdId: 'h-1',
+          allowanceUnits: 5,
+          credits: '25',
+          expiresAt: '2026-11-02T10:00:00.000Z',
+        }),
+      ),
+    ).toBe('hold h-1 placed: 5 units and 25 credits held, expires 2026-11-02 10:00:00 UTC');
+    expect(
+      summaryOf(
+        item('HoldSettled', {
+          holdId: 'h-1',
+          usageId: 'u-1',
+          consumed: { allowanceUnits: 0, credits: '10' },
+          charged: { allowanceUnits: 0, credits: '7.5' },
+          released: { allowanceUnits: 2, credits: '0' },
+          uncollected: { credits: '2.5', reason: 'insufficient_credits' },
+        }),
+      ),
+    ).toBe('u-1: hold h-1 settled — 10 credits from the hold, 7.5 beyond it, 0 released, 2.5 uncollected');
+    expect(
+      summaryOf(item('HoldExpired', { holdId: 'h-2', released: { allowanceUnits: 3, credits: '1' } })),
+    ).toBe('hold h-2 expired: 3 units and 1 credits back');
+    expect(
+      summaryOf(
+        item('UsageReversed', { usageId: 'u-2', reason: 'task failed', allowanceUnits: 0, credits: '15' }),
+      ),
+    ).toBe('usage u-2 reversed (task failed): 0 units and 15 credits back');
+  });
+
+  it('explains settlements and reversals, named by usage or reversal', () => {
+    expect(isCharge(item('HoldSettled', {}))).toBe(true);
+    expect(isCharge(item('UsageReversed', {}))).toBe(true);
+    expect(isCharge(item('HoldPlaced', {}))).toBe(false);
+    expect(chargeName(item('HoldSettled', { usageId: 'u-1' }))).toBe('usage u-1');
+    expect(chargeName(item('UsageReversed', { reversalId: 'rv-1', usageId: 'u-2' }))).toBe('reversal rv-1');
+  });
+
+  it('shows units held beside used in the windows line, and a window only held in as open', () => {
+    const w = { product: 'codex', used: 0, limit: 150, remaining: 145, resetsAt: null };
+    expect(windowsLine([{ ...w, window: '5h', startedAt: null, held: 5 }])).toBe('codex 5h 0/150 (5 held)');
+    expect(windowsLine([{ ...w, window: '5h', startedAt: null }])).toBe('no open windows');
   });
 });

@@ -5,9 +5,20 @@ import { KEYS } from '../support/ledger-app';
 import {
   BROKE_ACCOUNT,
   DEMO_ACCOUNT,
+  HOLDS_ACCOUNT,
+  OPEN_HOLD,
   OVERAGE_USAGE,
   REFUSED_USAGE,
+  REVERSAL,
+  REVERSED_USAGE,
+  SETTLE_USAGE,
+  SETTLED_HOLD,
+  SHORT_ACCOUNT,
+  SHORT_HOLD,
+  SHORT_USAGE,
   seedDemoAccount,
+  seedHoldsAccount,
+  seedShortSettlement,
   startConsoleLedger,
   type ConsoleLedger,
 } from './console-ledger';
@@ -30,6 +41,8 @@ beforeAll(async () => {
   [server, browser] = await Promise.all([
     startConsoleLedger().then(async (started) => {
       await seedDemoAccount(started.ledger);
+      await seedHoldsAccount(started.ledger);
+      await seedShortSettlement(started.ledger);
       return started;
     }),
     chromium
@@ -192,6 +205,112 @@ describe('the console (SPEC §9) in chromium', () => {
     // Never the whole history: every timeline call is one bounded page.
     expect(timelineCalls.length).toBeGreaterThan(3);
     for (const call of timelineCalls) expect(Number(call.searchParams.get('limit'))).toBeLessThanOrEqual(50);
+    await context.close();
+  });
+
+  it('support: an account with holds — held amounts, a hold by its id, a settlement and a reversal explained', async () => {
+    const { context, page } = await openConsole();
+    const holdCalls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/holds/')) holdCalls.push(new URL(r.url()).pathname);
+    });
+    await signIn(page, KEYS.support);
+    await page.getByLabel('Account id').fill(HOLDS_ACCOUNT);
+    await page.getByRole('button', { name: 'Find account' }).click();
+
+    // 100 bought − 25 held by the open hold − 20 paid by the settlement (the reversal gave its 15 back).
+    expect(await textOf(page.getByTestId('balance'))).toBe('55');
+    expect(await textOf(page.getByTestId('credits-held'))).toBe('25');
+    const fiveHours = page.getByRole('meter', { name: 'codex 5h window' });
+    // 145 used; the open hold keeps the last 5 units (the settlement and the reversed usage paid in credits).
+    expect(await fiveHours.getAttribute('aria-valuenow')).toBe('145');
+    expect(await fiveHours.getAttribute('aria-valuetext')).toMatch(
+      /^145 of 150 units used, 5 held, resets in /,
+    );
+    expect(await textOf(page.getByTestId('window-codex-5h'))).toContain(
+      '145 of 150 units used · 0 left · 5 held',
+    );
+    const grants = page.getByRole('region', { name: `Account ${HOLDS_ACCOUNT}` }).getByRole('row');
+    expect(await textOf(grants.filter({ hasText: 'p-holds' }))).toMatch(/^p-holds purchase 100 55 25 /);
+
+    const holds = page.getByRole('region', { name: 'Holds' });
+    expect(await textOf(holds.getByTestId('holds-credits'))).toBe('25');
+    expect(await textOf(holds.getByTestId('holds-units'))).toContain('codex 5h: 5');
+    // By keyboard: the labelled hold id field, Enter submits.
+    await holds.getByLabel('Hold id').focus();
+    await page.keyboard.type(OPEN_HOLD);
+    await page.keyboard.press('Enter');
+    const found = holds.getByTestId('hold-found');
+    await found.filter({ hasText: OPEN_HOLD }).waitFor();
+    expect(await textOf(holds.getByTestId('hold-status'))).toBe('held');
+    const openText = await textOf(found);
+    expect(openText).toContain('Lines 10 × local_message');
+    expect(openText).toContain('Held 5 units and 25 credits');
+    expect(openText).toContain('Settled as usage not settled');
+    expect(openText).toMatch(/Expires 2026-11-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(await textOf(found.getByRole('row').filter({ hasText: 'p-holds' }))).toBe('p-holds 25');
+    await shot(page, 'support-holds');
+
+    await holds.getByLabel('Hold id').fill(SETTLED_HOLD);
+    await holds.getByRole('button', { name: 'Find hold' }).click();
+    await found.filter({ hasText: SETTLED_HOLD }).waitFor();
+    expect(await textOf(holds.getByTestId('hold-status'))).toBe('settled');
+    expect(await textOf(found)).toContain(`Settled as usage ${SETTLE_USAGE}`);
+    await holds.getByLabel('Hold id').fill('h-nowhere');
+    await holds.getByRole('button', { name: 'Find hold' }).click();
+    expect(await textOf(holds.getByRole('alert'))).toContain('No hold "h-nowhere"');
+    // One GET /v1/holds/{id} per search, nothing else.
+    expect(holdCalls).toEqual([`/v1/holds/${OPEN_HOLD}`, `/v1/holds/${SETTLED_HOLD}`, '/v1/holds/h-nowhere']);
+
+    // The settlement: 2 messages held (10 credits), 4 used: 10 from the hold, 10 charged beyond it.
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    expect(await textOf(timeline.getByRole('row').filter({ hasText: `hold ${OPEN_HOLD} placed` }))).toContain(
+      '5 units and 25 credits held',
+    );
+    await timeline.getByRole('button', { name: `Explain usage ${SETTLE_USAGE}` }).click();
+    const explain = page.getByTestId('explain');
+    const settlement = await textOf(explain);
+    expect(settlement).toContain(`Hold settled ${SETTLED_HOLD}`);
+    expect(settlement).toContain('= 4 units');
+    expect(settlement).toContain('Consumed from the hold 0 units and 10 credits');
+    expect(settlement).toContain('Charged beyond the hold 0 units and 10 credits');
+    expect(settlement).toContain('Released back 0 units and 0 credits');
+    expect(settlement).toContain('Uncollected 0: all was paid');
+    expect(settlement).toContain('Held by other open holds after 25');
+    expect(await textOf(explain.getByRole('row').filter({ hasText: 'consumed' }))).toBe(
+      'p-holds 10 consumed from the hold',
+    );
+    expect(await textOf(explain.getByRole('row').filter({ hasText: 'beyond' }))).toBe(
+      'p-holds 10 charged beyond the hold',
+    );
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('explain-title');
+    await shot(page, 'support-hold-settlement');
+
+    // The reversal: the 15 credits went back to the grant the usage drew.
+    await page.getByRole('button', { name: 'Close explanation' }).click();
+    await timeline.getByRole('button', { name: `Explain reversal ${REVERSAL}` }).click();
+    const reversal = await textOf(explain);
+    expect(reversal).toContain(`Outcome usage ${REVERSED_USAGE} reversed`);
+    expect(reversal).toContain('Reason task failed');
+    expect(reversal).toContain('Credits given back 15');
+    expect(reversal).toContain('Regranted as a new grant none');
+    expect(reversal).toContain('None: the usage drew no units from the windows.');
+    expect(await textOf(explain.getByRole('row').filter({ hasText: 'p-holds' }))).toBe(
+      'p-holds 15 back to the grant it drew',
+    );
+    await shot(page, 'support-usage-reversed');
+
+    // A settlement beyond its hold that the account could not pay: the rest is uncollected, with why.
+    await page.getByLabel('Account id').fill(SHORT_ACCOUNT);
+    await page.getByRole('button', { name: 'Find account' }).click();
+    await page.getByRole('region', { name: `Account ${SHORT_ACCOUNT}` }).waitFor();
+    expect(await textOf(page.getByTestId('balance'))).toBe('0');
+    await timeline.getByRole('button', { name: `Explain usage ${SHORT_USAGE}`, exact: true }).click();
+    const short = await textOf(explain);
+    expect(short).toContain(`Hold settled ${SHORT_HOLD}`);
+    expect(short).toContain('Consumed from the hold 5 units and 0 credits');
+    expect(short).toContain('Uncollected 25 credits (insufficient_credits)');
+    expect(short).toContain('Balance after 0');
     await context.close();
   });
 

@@ -53,8 +53,14 @@ export interface TimelineState {
   readonly plan: string | null;
   readonly spendingCap: string | null;
   readonly balance: string;
+  /** Credits kept by open holds after the event (issue 17; absent in older answers). */
+  readonly held?: string;
   readonly windows: readonly WindowView[];
-  readonly grants: readonly { readonly grantId: string; readonly remaining: string }[];
+  readonly grants: readonly {
+    readonly grantId: string;
+    readonly remaining: string;
+    readonly held?: string;
+  }[];
 }
 
 export interface TimelineItem {
@@ -101,4 +107,24 @@ export interface JournalPage {
     readonly recordedAt: string;
   }[];
   readonly nextCursor: string | null;
+}
+
+export interface Allocation {
+  readonly grantId: string;
+  readonly credits: string;
+}
+
+/** `GET /v1/holds/{holdId}` (API.md "Holds and reversals"). */
+export interface HoldView {
+  readonly holdId: string;
+  readonly accountId: string;
+  readonly status: 'held' | 'settled' | 'released' | 'expired';
+  readonly lines: readonly { readonly operation: string; readonly quantity: number }[];
+  readonly held: {
+    readonly allowanceUnits: number;
+    readonly credits: string;
+    readonly allocations: readonly Allocation[];
+  };
+  readonly expiresAt: string;
+  readonly usageId?: string;
 }

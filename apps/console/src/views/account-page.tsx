@@ -5,6 +5,7 @@ import type { AccountView, Session } from '../ledger-types';
 import { hrefOf } from '../route';
 import { AccountSummary } from './account-summary';
 import { BalanceChart } from './balance-chart';
+import { HoldsPanel } from './holds-panel';
 import { TimelinePanel } from './timeline-panel';
 
 type Loaded =
@@ -86,6 +87,11 @@ export function AccountPage({ signedIn, accountId }: { signedIn: SignedIn; accou
       {loaded.kind === 'ok' && (
         <>
           <AccountSummary account={loaded.account} now={loaded.now} />
+          <HoldsPanel
+            api={api}
+            account={loaded.account}
+            canLookUp={session.roles.some((role) => role === 'support')}
+          />
           {readsTimeline ? (
             <>
               <BalanceChart api={api} accountId={loaded.account.accountId} now={loaded.now} />

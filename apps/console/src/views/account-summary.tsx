@@ -18,8 +18,8 @@ export function AccountSummary({ account, now }: { account: AccountView; now: st
         </div>
         {account.credits.held !== undefined && (
           <div>
-            <dt>Credits held by open holds</dt>
-            <dd>{account.credits.held}</dd>
+            <dt>Credits held</dt>
+            <dd data-testid="credits-held">{account.credits.held}</dd>
           </div>
         )}
         <div>
@@ -72,7 +72,7 @@ function WindowBar({ window: w, now }: { window: WindowView; now: string }) {
         aria-valuemin={0}
         aria-valuemax={w.limit}
         aria-valuenow={w.used}
-        aria-valuetext={`${w.used} of ${w.limit} units used, ${reset}`}
+        aria-valuetext={`${w.used} of ${w.limit} units used${w.held ? `, ${w.held} held` : ''}, ${reset}`}
       >
         <div class={used >= 100 ? 'fill full' : 'fill'} style={{ width: `${used}%` }} />
         {held > 0 && <div class="fill held" style={{ width: `${Math.min(held, 100 - used)}%` }} />}

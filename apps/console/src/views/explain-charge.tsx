@@ -1,15 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { utc } from '../format';
-import type { TimelineItem, WindowView } from '../ledger-types';
-
-interface Allocation {
-  readonly grantId: string;
-  readonly credits: string;
-}
-
-export function isCharge(item: TimelineItem): boolean {
-  return item.type === 'UsageRecorded' || item.type === 'UsageRejected';
-}
+import type { Allocation, TimelineItem, WindowView } from '../ledger-types';
+import { ExplainReversal, ExplainSettlement } from './explain-hold';
 
 const str = (value: unknown): string => (value === null || value === undefined ? '—' : String(value));
 
@@ -19,6 +11,12 @@ const str = (value: unknown): string => (value === null || value === undefined ?
  * was priced under. Nothing is recomputed here: the event is the record.
  */
 export function ExplainCharge({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
+  if (item.type === 'HoldSettled') return <ExplainSettlement item={item} onClose={onClose} />;
+  if (item.type === 'UsageReversed') return <ExplainReversal item={item} onClose={onClose} />;
+  return <ExplainUsage item={item} onClose={onClose} />;
+}
+
+function ExplainUsage({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), [item]);
   const d = item.data;
@@ -124,7 +122,7 @@ export function ExplainCharge({ item, onClose }: { item: TimelineItem; onClose: 
   );
 }
 
-function Fact({ term, children }: { term: string; children: preact.ComponentChildren }) {
+export function Fact({ term, children }: { term: string; children: preact.ComponentChildren }) {
   return (
     <div>
       <dt>{term}</dt>

@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { query, segment, type Api } from '../api';
 import { instantOfLocalInput, utc } from '../format';
 import type { TimelineItem, TimelinePage, TimelineState } from '../ledger-types';
-import { ExplainCharge, isCharge } from './explain-charge';
+import { chargeName, isCharge } from './charges';
+import { ExplainCharge } from './explain-charge';
 import { summaryOf, windowsLine } from './event-summary';
 import { JumpToTime } from './jump-to-time';
 
@@ -202,7 +203,7 @@ function TimelineTable({
 function ExplainButton({ item, onExplain }: { item: TimelineItem; onExplain: (item: TimelineItem) => void }) {
   return (
     <button type="button" class="small" onClick={() => onExplain(item)}>
-      Explain<span class="visually-hidden"> usage {String(item.data.usageId)}</span>
+      Explain<span class="visually-hidden"> {chargeName(item)}</span>
     </button>
   );
 }

@@ -1,3 +1,4 @@
+import { utc } from '../format';
 import type { TimelineItem, WindowView } from '../ledger-types';
 
 const text = (value: unknown): string => (value === null || value === undefined ? '—' : String(value));
@@ -26,13 +27,30 @@ export function summaryOf(item: TimelineItem): string {
       return `grant ${text(d.grantId)} expired`;
     case 'AccountLimitsReset':
       return `limits reset: ${text(d.reason)}`;
+    case 'HoldPlaced':
+      return `hold ${text(d.holdId)} placed: ${text(d.allowanceUnits)} units and ${text(d.credits)} credits held, expires ${utc(typeof d.expiresAt === 'string' ? d.expiresAt : null)}`;
+    case 'HoldRejected':
+      return `hold ${text(d.holdId)} refused (${text(d.reason)}, needed ${text(d.requiredCredits)} credits)`;
+    case 'HoldSettled':
+      return `${text(d.usageId)}: hold ${text(d.holdId)} settled — ${text(part(d.consumed).credits)} credits from the hold, ${text(part(d.charged).credits)} beyond it, ${text(part(d.released).credits)} released, ${text(part(d.uncollected).credits)} uncollected`;
+    case 'HoldReleased':
+      return `hold ${text(d.holdId)} released (${text(d.reason)}): ${text(part(d.released).allowanceUnits)} units and ${text(part(d.released).credits)} credits back`;
+    case 'HoldExpired':
+      return `hold ${text(d.holdId)} expired: ${text(part(d.released).allowanceUnits)} units and ${text(part(d.released).credits)} credits back`;
+    case 'UsageReversed':
+      return `usage ${text(d.usageId)} reversed (${text(d.reason)}): ${text(d.allowanceUnits)} units and ${text(d.credits)} credits back`;
     default:
       return scalarFields(d);
   }
 }
 
+/** A sub-record of an event (consumed, charged, released, uncollected), or nothing. */
+function part(value: unknown): Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
 /**
- * An event type this console does not know yet (holds, when issue 17 lands): its own simple fields,
+ * An event type this console does not know yet : its own simple fields,
  * as recorded, rather than nothing. Stamps every event carries are left out.
  */
 function scalarFields(data: Readonly<Record<string, unknown>>): string {
@@ -47,7 +65,9 @@ function scalarFields(data: Readonly<Record<string, unknown>>): string {
 /** "codex 5h 150/150 · codex weekly 160/1500": the open windows. */
 export function windowsLine(windows: readonly WindowView[]): string {
   // Windows not started (nothing used since the last reset) say nothing: they would drown the ones that count.
-  const open = windows.filter((w) => w.startedAt !== null || w.used > 0);
+  const open = windows.filter((w) => w.startedAt !== null || w.used > 0 || (w.held ?? 0) > 0);
   if (open.length === 0) return 'no open windows';
-  return open.map((w) => `${w.product} ${w.window} ${w.used}/${w.limit}`).join(' · ');
+  return open
+    .map((w) => `${w.product} ${w.window} ${w.used}/${w.limit}${w.held ? ` (${w.held} held)` : ''}`)
+    .join(' · ');
 }
