@@ -301,19 +301,22 @@ describe('projections are a fold of the log (property)', () => {
 
   it('stay so with holds placed, settled within and beyond, released, expired, and usages reversed', async () => {
     counts.clear();
-    await assertSeeded(holdsHistory, true);
-    // The workload really exercised holds (else the property above would prove little about them).
-    const seen = Object.fromEntries(
-      [
-        'HoldPlaced',
-        'HoldSettled',
-        'HoldSettled beyond the hold',
-        'HoldReleased',
-        'HoldExpired',
-        'UsageReversed',
-      ].map((kind) => [kind, (counts.get(kind) ?? 0) > 0]),
-    );
-    expect(seen).toEqual(Object.fromEntries(Object.keys(seen).map((k) => [k, true])));
+    const kinds = [
+      'HoldPlaced',
+      'HoldSettled',
+      'HoldSettled beyond the hold',
+      'HoldReleased',
+      'HoldExpired',
+      'UsageReversed',
+    ];
+    const missing = () => kinds.filter((kind) => (counts.get(kind) ?? 0) === 0);
+    // The workload must really exercise holds (else the property proves little about them). One batch
+    // of 25 random histories misses a kind about one time in three, so batches (each with its own
+    // seed, each checked in full) run until every kind was seen: at most 10 (with FC_SEED, just one).
+    const batches = process.env.FC_SEED ? 1 : 10;
+    for (let batch = 0; batch < batches && (batch === 0 || missing().length > 0); batch++)
+      await assertSeeded(holdsHistory, true);
+    expect(missing()).toEqual([]);
   });
 });
 

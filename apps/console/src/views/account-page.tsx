@@ -6,6 +6,7 @@ import { hrefOf } from '../route';
 import { AccountSummary } from './account-summary';
 import { BalanceChart } from './balance-chart';
 import { HoldsPanel } from './holds-panel';
+import { IdSearch } from './id-search';
 import { TimelinePanel } from './timeline-panel';
 
 type Loaded =
@@ -64,20 +65,14 @@ export function AccountPage({ signedIn, accountId }: { signedIn: SignedIn; accou
   return (
     <>
       <h1>Accounts</h1>
-      <form class="search" role="search" onSubmit={search}>
-        <label for="account-id">Account id</label>
-        <input
-          id="account-id"
-          name="account-id"
-          value={query}
-          required
-          maxLength={128}
-          pattern="[A-Za-z0-9._:\-]{1,128}"
-          title="1–128 characters: letters, digits, . _ : -"
-          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
-        />
-        <button type="submit">Find account</button>
-      </form>
+      <IdSearch
+        id="account-id"
+        label="Account id"
+        button="Find account"
+        value={query}
+        onInput={setQuery}
+        onSubmit={search}
+      />
       {loaded.kind === 'loading' && <p role="status">Loading {accountId}…</p>}
       {loaded.kind === 'error' && (
         <p class="message" role="alert">

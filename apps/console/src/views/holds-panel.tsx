@@ -3,6 +3,7 @@ import { ApiError, segment, type Api } from '../api';
 import { utc } from '../format';
 import type { AccountView, HoldView } from '../ledger-types';
 import { hrefOf } from '../route';
+import { IdSearch } from './id-search';
 
 type Found =
   | { readonly kind: 'idle' }
@@ -80,20 +81,15 @@ export function HoldSearch({ api, accountId }: { api: Api; accountId: string }) 
   };
   return (
     <>
-      <form class="search" role="search" aria-label="Find a hold" onSubmit={search}>
-        <label for="hold-id">Hold id</label>
-        <input
-          id="hold-id"
-          name="hold-id"
-          value={query}
-          required
-          maxLength={128}
-          pattern="[A-Za-z0-9._:\-]{1,128}"
-          title="1–128 characters: letters, digits, . _ : -"
-          onInput={(e) => setQuery((e.target as HTMLInputElement).value)}
-        />
-        <button type="submit">Find hold</button>
-      </form>
+      <IdSearch
+        id="hold-id"
+        label="Hold id"
+        button="Find hold"
+        name="Find a hold"
+        value={query}
+        onInput={setQuery}
+        onSubmit={search}
+      />
       {found.kind === 'loading' && <p role="status">Looking up hold {found.holdId}…</p>}
       {found.kind === 'error' && (
         <p class="message" role="alert">

@@ -42,12 +42,13 @@ export class AccountOf {
     throw new NotFoundException(`hold "${holdId}" not found`);
   }
 
+  /**
+   * A reversal (admin, rare) always reads at the log's head: a read model that has seen one
+   * account's usage but not yet another's with the same id would pick one silently.
+   */
   async usage(usageId: string): Promise<string> {
-    let accounts = this.readSide.holds.accountsOfUsage(usageId);
-    if (accounts.length === 0) {
-      await this.readModelsAtHead();
-      accounts = this.readSide.holds.accountsOfUsage(usageId);
-    }
+    await this.readModelsAtHead();
+    const accounts = this.readSide.holds.accountsOfUsage(usageId);
     if (accounts.length > 1)
       throw new ConflictException(
         `usage id "${usageId}" was recorded on several accounts (${accounts.join(', ')}): it does not say which usage to reverse`,
