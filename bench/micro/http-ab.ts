@@ -37,6 +37,8 @@ type Kind = 'usage' | 'batch' | 'entitlement';
 interface Figure {
   readonly rate: number;
   readonly mainUs: number;
+  /** The server's other threads (projection worker, SQLite writer, GC helpers) per unit, µs. */
+  readonly otherUs: number;
 }
 
 async function oneRun(root: string, kind: Kind, round: number): Promise<Figure> {
@@ -62,7 +64,12 @@ async function oneRun(root: string, kind: Kind, round: number): Promise<Figure> 
     const after = sampleCpu(server.pid);
     const units = result.ok * (kind === 'batch' ? 1000 : 1);
     const mainMs = before && after ? after.mainMs - before.mainMs : Number.NaN;
-    return { rate: units / result.durationS, mainUs: (mainMs * 1000) / units };
+    const otherMs = before && after ? after.otherMs - before.otherMs : Number.NaN;
+    return {
+      rate: units / result.durationS,
+      mainUs: (mainMs * 1000) / units,
+      otherUs: (otherMs * 1000) / units,
+    };
   } finally {
     await server.stop();
   }
@@ -88,15 +95,17 @@ async function main(): Promise<void> {
         const figure = await oneRun(which === 'A' ? rootA : rootB, kind, round);
         figures[which].push(figure);
         console.log(
-          `${kind} round ${round} ${which}: ${figure.rate.toFixed(0)}/s, ${figure.mainUs.toFixed(1)} µs main thread`,
+          `${kind} round ${round} ${which}: ${figure.rate.toFixed(0)}/s, ${figure.mainUs.toFixed(1)} µs main thread, ${figure.otherUs.toFixed(1)} µs other threads`,
         );
       }
     }
     const rate = (which: 'A' | 'B') => median(figures[which].map((f) => f.rate));
     const cpu = (which: 'A' | 'B') => median(figures[which].map((f) => f.mainUs));
+    const other = (which: 'A' | 'B') => median(figures[which].map((f) => f.otherUs));
     console.log(
       `${kind} median A ${rate('A').toFixed(0)}/s ${cpu('A').toFixed(1)} µs, B ${rate('B').toFixed(0)}/s ${cpu('B').toFixed(1)} µs` +
-        ` (rate B/A ${(rate('B') / rate('A')).toFixed(3)}, main-thread CPU B/A ${(cpu('B') / cpu('A')).toFixed(3)})`,
+        ` (rate B/A ${(rate('B') / rate('A')).toFixed(3)}, main-thread CPU B/A ${(cpu('B') / cpu('A')).toFixed(3)};` +
+        ` other threads A ${other('A').toFixed(1)} µs, B ${other('B').toFixed(1)} µs)`,
     );
   }
 }
