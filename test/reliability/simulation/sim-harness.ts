@@ -258,6 +258,7 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
     case 'TopUpRequested':
     case 'TopUpFailed':
     case 'AutoTopUpDisabled':
+    case 'CreditsExpiringSoon':
       // Issue 19 (ALERTS-STATUS.md): the reference model does not know alerts yet; the workload
       // sends no alert command and never turns auto top-up on, so these never occur.
       throw new Error(`the simulation does not model ${event.type} yet`);

@@ -150,6 +150,10 @@ export function describeEvent(event: AccountEvent): EventCharge {
       };
     case 'AutoTopUpDisabled':
       return { what: `auto top-up turned off after ${event.data.failuresInARow} failures in a row`, ...none };
+    case 'CreditsExpiringSoon': {
+      const grants = event.data.grants.map((g) => `${g.grantId} (${g.remaining} on ${g.expiresAt})`);
+      return { what: `expiring within ${event.data.withinDays} days: ${grants.join(', ')}`, ...none };
+    }
   }
 }
 

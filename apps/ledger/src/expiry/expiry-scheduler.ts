@@ -88,7 +88,31 @@ export class ExpiryScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     }
     this.metrics.creditsExpiredSweeps.inc({ result: 'ok' });
     if (written > 0) this.logger.log(`wrote off expired credits on ${written} account(s)`);
-    return written + (this.stopping ? 0 : await this.expireHolds(now));
+    const holds = this.stopping ? 0 : await this.expireHolds(now);
+    return written + holds + (this.stopping ? 0 : await this.announceExpiring(now));
+  }
+
+  /**
+   * AnnounceExpiringCredits for accounts with a grant expiring within their horizon not announced
+   * yet (`credits.expiring`, SPEC §8): an account without traffic is told too. The event makes the
+   * notification part of the log, so a replay derives it again.
+   */
+  private async announceExpiring(now: number): Promise<number> {
+    let announced = 0;
+    for (const accountId of this.readSide.notifications.accountsWithCreditsExpiringSoon(now, SWEEP_LIMIT)) {
+      if (this.stopping) break;
+      try {
+        const outcome = await this.accounts.execute(
+          { type: 'AnnounceExpiringCredits', data: { accountId } },
+          'system:expiry',
+        );
+        if (outcome.kind === 'appended') announced++;
+      } catch (error) {
+        this.logger.error(`announcing expiring credits of ${accountId}: ${(error as Error).message}`);
+      }
+    }
+    if (announced > 0) this.logger.log(`announced expiring credits on ${announced} account(s)`);
+    return announced;
   }
 
   /**

@@ -54,6 +54,7 @@ interface AlertsJson {
   readonly outstanding: { readonly topUpId: string; readonly credits: string; readonly month: number } | null;
   readonly requested: { readonly month: number; readonly credits: string };
   readonly failuresInARow: number;
+  readonly announcedExpiring: readonly string[];
 }
 
 function alertsJsonOf(a: AlertsState): AlertsJson {
@@ -75,6 +76,7 @@ function alertsJsonOf(a: AlertsState): AlertsJson {
       o === null ? null : { topUpId: o.topUpId, credits: formatCredits(o.credits), month: o.month },
     requested: { month: a.requested.month, credits: formatCredits(a.requested.credits) },
     failuresInARow: a.failuresInARow,
+    announcedExpiring: a.announcedExpiring,
   };
 }
 
@@ -97,6 +99,7 @@ function alertsOf(j: AlertsJson): AlertsState {
       o === null ? null : { topUpId: o.topUpId, credits: creditsFromStored(o.credits), month: o.month },
     requested: { month: j.requested.month, credits: creditsFromStored(j.requested.credits) },
     failuresInARow: j.failuresInARow,
+    announcedExpiring: Array.isArray(j.announcedExpiring) ? j.announcedExpiring : [],
   };
 }
 

@@ -241,6 +241,7 @@ function applyEvent(draft: Draft, event: AccountEvent): void {
     case 'TopUpRequested':
     case 'TopUpFailed':
     case 'AutoTopUpDisabled':
+    case 'CreditsExpiringSoon':
       applyAlertsEvent(draft, event);
       return;
     default:

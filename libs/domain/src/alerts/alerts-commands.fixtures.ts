@@ -27,3 +27,5 @@ export const setAutoTopUp = (
 
 export const topUpFailure = (topUpId: string, now = T0, reason = 'card declined') =>
   command('RecordTopUpFailure', { accountId: ACCOUNT, topUpId, reason }, now);
+
+export const announceExpiring = (now = T0) => command('AnnounceExpiringCredits', { accountId: ACCOUNT }, now);

@@ -17,7 +17,7 @@ import {
   T0,
   usage,
 } from '../testing/fixtures';
-import { setAlerts, setAutoTopUp, topUpFailure } from './alerts-commands.fixtures';
+import { announceExpiring, setAlerts, setAutoTopUp, topUpFailure } from './alerts-commands.fixtures';
 import { isConsequenceEvent } from './events';
 
 /**
@@ -304,6 +304,73 @@ describe('Auto top-up with holds — held credits are not drawable (API.md: bala
     let events = history([...funded(), placeHold('h-1', lines(11), { ttlSeconds: 60 })]);
     events = [...events, ...decided(events, topUpFailure('topup-5'))];
     expect(typesOf(decided(events, expireHold('h-1', T0 + 61_000)))).toEqual(['HoldExpired']);
+  });
+});
+
+describe('AnnounceExpiringCredits — the scheduler tells an idle account of credits about to expire', () => {
+  const DAY = 86_400_000;
+  const at = (days: number) => new Date(T0 + days * DAY).toISOString();
+  const grants = () => [
+    open(),
+    purchase('p-soon', '30', { expiresAt: at(5) }),
+    purchase('p-later', '20', { expiresAt: at(9) }),
+    purchase('p-never', '10'),
+  ];
+
+  it('announces each grant with a remainder expiring within the horizon (7 days), soonest first', () => {
+    spec()
+      .given(history(grants()))
+      .when(announceExpiring())
+      .thenMatches([
+        {
+          type: 'CreditsExpiringSoon',
+          data: { withinDays: 7, grants: [{ grantId: 'p-soon', remaining: '30', expiresAt: at(5) }] },
+        },
+      ]);
+  });
+
+  it('announces a grant once: the next sweep appends nothing until another grant enters the horizon', () => {
+    const once = [...grants(), announceExpiring()];
+    spec()
+      .given(history(once))
+      .when(announceExpiring(T0 + DAY))
+      .thenNothing();
+    spec()
+      .given(history(once))
+      .when(announceExpiring(T0 + 3 * DAY))
+      .thenMatches([{ type: 'CreditsExpiringSoon', data: { grants: [{ grantId: 'p-later' }] } }]);
+  });
+
+  it('follows the account horizon; null (off) announces nothing; a spent grant is not announced', () => {
+    spec()
+      .given(history([...grants(), setAlerts(null, 10)]))
+      .when(announceExpiring())
+      .thenMatches([
+        {
+          type: 'CreditsExpiringSoon',
+          data: { withinDays: 10, grants: [{ grantId: 'p-soon' }, { grantId: 'p-later' }] },
+        },
+      ]);
+    spec()
+      .given(history([...grants(), setAlerts(null, null)]))
+      .when(announceExpiring())
+      .thenNothing();
+    spec()
+      .given(history([open(), purchase('p-soon', '5', { expiresAt: at(5) }), usage('u-1', 11)]))
+      .when(announceExpiring())
+      .thenNothing();
+  });
+
+  it('keeps only grants still open in the announced list (it never grows past the live grants)', () => {
+    const events = history([...grants(), announceExpiring(), announceExpiring(T0 + 3 * DAY)]);
+    expect(stateOf(events).alerts.announcedExpiring).toEqual(['p-soon', 'p-later']);
+    const later = history([
+      ...grants(),
+      announceExpiring(),
+      usage('u-x', 1, { now: T0 + 6 * DAY }),
+      announceExpiring(T0 + 6 * DAY),
+    ]);
+    expect(stateOf(later).alerts.announcedExpiring).toEqual(['p-later']);
   });
 });
 

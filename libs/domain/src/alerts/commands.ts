@@ -30,4 +30,10 @@ export type RecordTopUpFailure = Command<
   { accountId: string; topUpId: string; reason: string }
 >;
 
-export type AlertsCommand = SetAlerts | SetAutoTopUp | RecordTopUpFailure;
+/**
+ * Issued by the expiry scheduler (no caller id): announces, once each, the grants whose remainder
+ * expires within the account's `expiringWithinDays`, so an account with no traffic is told too.
+ */
+export type AnnounceExpiringCredits = Command<'AnnounceExpiringCredits', { accountId: string }>;
+
+export type AlertsCommand = SetAlerts | SetAutoTopUp | RecordTopUpFailure | AnnounceExpiringCredits;

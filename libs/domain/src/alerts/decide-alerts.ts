@@ -1,12 +1,18 @@
 import { formatCredits, minCredits, parseCredits, type Credits } from '../credits';
 import { conflict, invalid } from '../errors';
 import { idempotencyKeys } from '../idempotency';
-import type { EpochMs } from '../time';
+import { isoOf, type EpochMs } from '../time';
 import type { AccountEvent, EventStamp } from '../account/events';
 import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from '../account/decision';
 import type { AccountState } from '../account/state';
 import { checkId, checkIntegerRange, checkText, type Faults } from '../account/validate';
-import type { AlertsCommand, RecordTopUpFailure, SetAlerts, SetAutoTopUp } from './commands';
+import type {
+  AlertsCommand,
+  AnnounceExpiringCredits,
+  RecordTopUpFailure,
+  SetAlerts,
+  SetAutoTopUp,
+} from './commands';
 import type { AutoTopUpDisabled, TopUpFailed, TopUpRequested } from './events';
 import { drawableBalance, FAILURES_BEFORE_AUTO_TOP_UP_OFF, requestedInMonth } from './state';
 
@@ -26,12 +32,58 @@ export function decideAlertsCommand(
       return decideSetAutoTopUp(command, state, context);
     case 'RecordTopUpFailure':
       return decideRecordTopUpFailure(command, state, context);
+    case 'AnnounceExpiringCredits':
+      return decideAnnounceExpiringCredits(command, state, context);
   }
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The grants with a remainder expiring in (now, now + expiringWithinDays], not announced yet,
+ * soonest first. Nothing to announce (or the alert off) appends nothing.
+ */
+function decideAnnounceExpiringCredits(
+  command: AnnounceExpiringCredits,
+  state: AccountState,
+  context: DecisionContext,
+): Decision {
+  const withinDays = state.alerts.expiringWithinDays;
+  if (withinDays === null) return events();
+  const now = command.metadata.now;
+  const horizon = now + withinDays * DAY_MS;
+  const announced = new Set(state.alerts.announcedExpiring);
+  const due = state.grants
+    .filter(
+      (g) =>
+        g.status === 'open' &&
+        g.remaining > 0n &&
+        g.expiresAt !== null &&
+        g.expiresAt > now &&
+        g.expiresAt <= horizon &&
+        !announced.has(g.grantId),
+    )
+    .sort((a, b) => (a.expiresAt as number) - (b.expiresAt as number) || (a.grantId < b.grantId ? -1 : 1));
+  if (due.length === 0) return events();
+  return events({
+    type: 'CreditsExpiringSoon',
+    data: stamped(command.data.accountId, command.metadata, context, {
+      withinDays,
+      grants: due.map((g) => ({
+        grantId: g.grantId,
+        remaining: formatCredits(g.remaining),
+        expiresAt: isoOf(g.expiresAt as number),
+      })),
+    }),
+  });
 }
 
 export function isAlertsCommand(command: { readonly type: string }): command is AlertsCommand {
   return (
-    command.type === 'SetAlerts' || command.type === 'SetAutoTopUp' || command.type === 'RecordTopUpFailure'
+    command.type === 'SetAlerts' ||
+    command.type === 'SetAutoTopUp' ||
+    command.type === 'RecordTopUpFailure' ||
+    command.type === 'AnnounceExpiringCredits'
   );
 }
 

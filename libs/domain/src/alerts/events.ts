@@ -57,7 +57,21 @@ export type AutoTopUpDisabled = Event<
   EventStamp & { reason: 'failures_in_a_row'; failuresInARow: number }
 >;
 
-export type AlertsEvent = AlertsSet | AutoTopUpSet | TopUpRequested | TopUpFailed | AutoTopUpDisabled;
+/** A grant whose remainder expires within the account's horizon, announced once (`credits.expiring`). */
+export interface ExpiringGrant {
+  readonly grantId: string;
+  readonly remaining: string;
+  readonly expiresAt: string;
+}
+
+/** The scheduler's AnnounceExpiringCredits found grants not announced yet (each grant once). */
+export type CreditsExpiringSoon = Event<
+  'CreditsExpiringSoon',
+  EventStamp & { withinDays: number; grants: readonly ExpiringGrant[] }
+>;
+
+export type AlertsEvent =
+  AlertsSet | AutoTopUpSet | TopUpRequested | TopUpFailed | AutoTopUpDisabled | CreditsExpiringSoon;
 
 export const ALERTS_EVENT_TYPES = [
   'AlertsSet',
@@ -65,6 +79,7 @@ export const ALERTS_EVENT_TYPES = [
   'TopUpRequested',
   'TopUpFailed',
   'AutoTopUpDisabled',
+  'CreditsExpiringSoon',
 ] as const satisfies readonly AlertsEvent['type'][];
 
 /**

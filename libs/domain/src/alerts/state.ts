@@ -28,6 +28,11 @@ export interface AlertsState {
   /** Credits requested in `month` by requests not failed (outstanding or fulfilled): the monthly limit's count. */
   readonly requested: { readonly month: number; readonly credits: Credits };
   readonly failuresInARow: number;
+  /**
+   * Grants announced as expiring (CreditsExpiringSoon), each once; only grants still open are kept,
+   * so the slice stays as small as the account's live grants.
+   */
+  readonly announcedExpiring: readonly string[];
 }
 
 /** `credits.expiring` looks this many days ahead until the account sets otherwise (SPEC §8). */
@@ -43,6 +48,7 @@ export function noAlerts(): AlertsState {
     outstanding: null,
     requested: { month: 0, credits: 0n },
     failuresInARow: 0,
+    announcedExpiring: [],
   };
 }
 
@@ -60,6 +66,7 @@ export function requestedInMonth(alerts: AlertsState, now: EpochMs): Credits {
 
 export interface AlertsDraft {
   alerts: AlertsState;
+  readonly grants: readonly GrantState[];
 }
 
 export function applyAlertsEvent(draft: AlertsDraft, event: AlertsEvent): void {
@@ -114,6 +121,15 @@ export function applyAlertsEvent(draft: AlertsDraft, event: AlertsEvent): void {
         autoTopUp: a.autoTopUp === null ? null : { ...a.autoTopUp, enabled: false },
       };
       return;
+    case 'CreditsExpiringSoon': {
+      const open = new Set(draft.grants.filter((g) => g.status === 'open').map((g) => g.grantId));
+      const kept = a.announcedExpiring.filter((grantId) => open.has(grantId));
+      draft.alerts = {
+        ...a,
+        announcedExpiring: [...kept, ...event.data.grants.map((g) => g.grantId)],
+      };
+      return;
+    }
   }
 }
 

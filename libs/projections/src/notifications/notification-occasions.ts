@@ -182,6 +182,18 @@ export function notificationsOf(
         credits: event.data.credits,
       });
       break;
+    case 'CreditsExpiringSoon': {
+      // The scheduler's announcement for an account without traffic: the same occasion (and id) as
+      // when the account's own event sees the grant first, so each grant is announced once.
+      const notified = new Set(next.expiringNotified);
+      for (const g of event.data.grants) {
+        if (notified.has(g.grantId)) continue;
+        notify('credits.expiring', [g.grantId], { ...g });
+        notified.add(g.grantId);
+      }
+      next = { ...next, expiringNotified: [...notified] };
+      break;
+    }
     case 'TopUpFailed':
       notify('topup.failed', [event.data.topUpId], {
         topUpId: event.data.topUpId,

@@ -37,6 +37,7 @@ function parseNotificationCursor(cursor: string | undefined): [bigint, number] {
 /** `GET /v1/accounts/{id}/notifications`: the account's notifications in log order, paged. */
 export class NotificationQuery {
   private readonly page;
+  private readonly expiringUnannounced;
 
   constructor(db: ReadModelDatabase) {
     this.page = db
@@ -46,6 +47,27 @@ export class NotificationQuery {
          ORDER BY position, ordinal LIMIT ?`,
       )
       .safeIntegers(true);
+    // Open grants with a remainder expiring within the account's horizon (its watch: default 7 days,
+    // null = off) that its watch has not announced: the expiry scheduler's AnnounceExpiringCredits
+    // candidates. Joins the credit-balances rows; the decider re-checks each against the stream.
+    this.expiringUnannounced = db
+      .prepare<{ now: number; limit: number; day: number; maxDays: number }, string>(
+        `SELECT g.account_id FROM cb_grants g
+         LEFT JOIN notification_watches w ON w.account_id = g.account_id
+         WHERE g.status = 'open' AND g.remaining > 0 AND g.expires_at > @now
+           AND g.expires_at <= @now + @maxDays * @day
+           AND g.expires_at <= @now + (CASE WHEN w.watch IS NULL THEN 7
+                 ELSE json_extract(w.watch, '$.expiringWithinDays') END) * @day
+           AND (w.watch IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM json_each(w.watch, '$.expiringNotified') j WHERE j.value = g.grant_id))
+         GROUP BY g.account_id ORDER BY MIN(g.expires_at), g.account_id LIMIT @limit`,
+      )
+      .pluck();
+  }
+
+  /** Accounts with a grant to announce as expiring at `now` (ledger clock), soonest expiry first. */
+  accountsWithCreditsExpiringSoon(now: number, limit: number): string[] {
+    return this.expiringUnannounced.all({ now, limit, day: 86_400_000, maxDays: 365 });
   }
 
   list(accountId: string, options: { cursor?: string; limit?: number | string } = {}): NotificationPage {

@@ -141,6 +141,7 @@ function evolveParts(state: TimelineState, event: AccountEvent): TimelineState {
     case 'TopUpRequested':
     case 'TopUpFailed':
     case 'AutoTopUpDisabled':
+    case 'CreditsExpiringSoon':
       // Settings and requests: nothing the timeline's state (plan, cap, windows, grants) shows moves.
       return state;
   }
