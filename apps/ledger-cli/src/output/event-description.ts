@@ -154,6 +154,12 @@ export function describeEvent(event: AccountEvent): EventCharge {
       const grants = event.data.grants.map((g) => `${g.grantId} (${g.remaining} on ${g.expiresAt})`);
       return { what: `expiring within ${event.data.withinDays} days: ${grants.join(', ')}`, ...none };
     }
+    case 'JoinedOrganization':
+      return { what: `joined organization ${event.data.organizationId} (plan ${event.data.plan})`, ...none };
+    case 'LeftOrganization':
+      return { what: `left organization ${event.data.organizationId} (plan ${event.data.plan})`, ...none };
+    case 'PoolReservationLapsed':
+      return { what: `pool reservation [${event.data.holdId}] for [${event.data.usageId}] lapsed`, ...none };
   }
 }
 
