@@ -1,5 +1,7 @@
 import {
+  accountView,
   effectiveLimit,
+  foldAccount,
   foldOrganization,
   formatCredits,
   memberSpentThisMonth,
@@ -183,6 +185,19 @@ describe.each(Object.keys(ENGINES))('organisations read model (%s)', (engineName
         source: limit.source,
       });
     }
+  });
+
+  it("renders a member's account from the read models exactly as the decider does: the organisation's plan, its id, its own credits", () => {
+    for (const accountId of [ALICE, BOB]) {
+      const folded = foldAccount(org.ledger.eventsByAccount.get(accountId) ?? []);
+      const decided = accountView(folded, now(), { rateCard, resets: [] });
+      expect(readSide.accounts.account(accountId, now(), rateCard)).toEqual(decided);
+    }
+    expect(readSide.accounts.account(ALICE, now(), rateCard)).toMatchObject({
+      organizationId: ORG,
+      plan: 'pro',
+      credits: { balance: '50' },
+    });
   });
 
   it('counts spend by the UTC month of the ledger clock: next month nothing is spent and the override is gone', () => {
