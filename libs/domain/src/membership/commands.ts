@@ -38,6 +38,11 @@ export interface PoolReservation {
   readonly credits: string;
   /** The reservation's allocations (pool grants, burn order). */
   readonly allocations: readonly Allocation[];
+  /**
+   * The pool's balance still open to the member after the reservation: the lesser of the pool's
+   * unreserved balance and what is left of the member's limit (API.md: a member's `credits.balance`).
+   */
+  readonly openToMember: string;
 }
 
 export interface PoolRejection {
@@ -47,6 +52,8 @@ export interface PoolRejection {
   readonly reason: PoolRejectionReason;
   readonly limitSource: LimitSource | null;
   readonly limit: string | null;
+  /** As for a reservation: the lesser of the pool's balance and what is left of the member's limit. */
+  readonly openToMember: string;
 }
 
 export type MemberPool = PoolReservation | PoolRejection;
