@@ -52,6 +52,9 @@ const ROUTES: Record<string, { errors: number[]; role: TestRole }> = {
   'get /v1/finance/export': { errors: [400, 401, 403, 503], role: 'finance' },
   'post /v1/finance/verify': { errors: [401, 403, 503], role: 'finance' },
   'get /v1/finance/verify/progress': { errors: [400, 401, 403, 503], role: 'finance' },
+  'get /v1/organizations/{orgId}': { errors: [400, 401, 403, 404, 503], role: 'support' },
+  'get /v1/organizations/{orgId}/journal': { errors: [400, 401, 403, 404, 503], role: 'finance' },
+  'get /v1/organizations/{orgId}/timeline': { errors: [400, 401, 403, 404, 503], role: 'support' },
 };
 
 /** Issue 15: the OpenAPI document a newcomer reads first says what each route answers, and its examples work. */
