@@ -1,7 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  formatCredits,
   isoOf,
+  memberRemainingThisMonth,
   memberUsageHoldId,
+  parseCredits,
+  parseIsoInstant,
+  type OrganizationState,
   type AccountEvent,
   type DomainError,
   type MemberPool,
@@ -76,7 +81,7 @@ export class MemberUsageService {
     // Left meanwhile: an ordinary usage again (its own credits pay).
     if (organizationId === null) return this.usage(usage, undefined, actor);
     const holdId = memberUsageHoldId(usage.accountId, usage.usageId, attempt);
-    const reserved = await this.organizations.execute(
+    const { outcome: reserved, state: pool } = await this.organizations.executeAndLoad(
       {
         type: 'ReserveMemberSpend',
         data: {
@@ -97,21 +102,27 @@ export class MemberUsageService {
       return reserved;
     }
     if (reserved.kind === 'unchanged') throw new Error('ReserveMemberSpend always appends or replays');
-    const pool = lastEvent(reserved.events).event as MemberSpendReserved | MemberSpendRejected;
-    if (pool.type === 'MemberSpendRejected') {
-      const { reason, limitSource, limit } = pool.data;
-      return this.usage(
-        usage,
-        { outcome: 'rejected', organizationId, holdId, reason, limitSource, limit },
-        actor,
-      );
-    }
-    if (pool.data.accountId !== usage.accountId || pool.data.usageId !== usage.usageId)
+    const answer = lastEvent(reserved.events).event as MemberSpendReserved | MemberSpendRejected;
+    if (answer.data.accountId !== usage.accountId || answer.data.usageId !== usage.usageId)
       throw new Error(`reservation ${holdId} of ${organizationId} belongs to another usage`);
-    const { credits, allocations } = pool.data;
+    const balanceAfter = openToMember(pool, answer);
+    if (answer.type === 'MemberSpendRejected') {
+      const { reason, limitSource, limit } = answer.data;
+      const rejection = {
+        outcome: 'rejected',
+        organizationId,
+        holdId,
+        reason,
+        limitSource,
+        limit,
+        balanceAfter,
+      };
+      return this.usage(usage, rejection as MemberPool, actor);
+    }
+    const { credits, allocations } = answer.data;
     const outcome = await this.usage(
       usage,
-      { outcome: 'reserved', organizationId, holdId, credits, allocations },
+      { outcome: 'reserved', organizationId, holdId, credits, allocations, balanceAfter },
       actor,
     );
     if (outcome.kind === 'appended') {
@@ -194,6 +205,18 @@ export class MemberUsageService {
       );
     }
   }
+}
+
+/**
+ * API.md: a member's answer shows the pool credits still open to it — the lesser of the pool's
+ * unreserved balance and what is left of its limit this month — as the pool's stream had them
+ * right after its reservation (or refusal).
+ */
+function openToMember(pool: OrganizationState, answer: MemberSpendReserved | MemberSpendRejected): string {
+  const balance = parseCredits(answer.data.balanceAfter, { max: null }) ?? 0n;
+  const now = parseIsoInstant(answer.data.recordedAt) ?? 0;
+  const left = memberRemainingThisMonth(pool, answer.data.accountId, now);
+  return formatCredits(left !== null && left < balance ? left : balance);
 }
 
 /** The pool credits the account decider said a member usage needs, when that is why it refused it. */

@@ -17,6 +17,7 @@ import {
   StreamCommandHandler,
   type EventStore,
   type EventToAppend,
+  type HandledCommand,
   type LoadedStream,
   type StreamDecision,
 } from '@ledger/event-store';
@@ -69,13 +70,21 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
   }
 
   async execute(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
+    return (await this.executeAndLoad(input, actor)).outcome;
+  }
+
+  /** The outcome, and the stream's state right after the command (before anything later on it). */
+  async executeAndLoad(
+    input: OrganizationCommandInput,
+    actor: string,
+  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
     try {
-      const outcome = await this.run(input, actor);
+      const result = await this.run(input, actor);
       this.metrics.commands.inc({
         command: input.type,
-        outcome: commandOutcomeLabel(outcome as CommandOutcome),
+        outcome: commandOutcomeLabel(result.outcome as CommandOutcome),
       });
-      return outcome;
+      return result;
     } catch (error) {
       this.metrics.commands.inc({ command: input.type, outcome: 'error' });
       throw error;
@@ -96,7 +105,10 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
     return this.drain();
   }
 
-  private async run(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
+  private async run(
+    input: OrganizationCommandInput,
+    actor: string,
+  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
     const stream = organizationStreamName(input.data.organizationId);
     const fingerprint = fingerprintOf(normaliseForFingerprint(input.type, input.data));
     const context: OrganizationDecisionContext = { rateCard: this.rateCard };
@@ -130,6 +142,13 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
       handled = await this.handler.handle(stream, decideOn);
     }
     this.metrics.versionConflicts.inc(handled.attempts - 1);
+    return { outcome: await this.outcomeOf(stream, handled), state: handled.stream.state };
+  }
+
+  private async outcomeOf(
+    stream: string,
+    handled: HandledCommand<OrganizationState, OrganizationDecision>,
+  ): Promise<OrganizationOutcome> {
     const decision = handled.result;
     if (decision.kind === 'error') return decision;
     if (decision.kind === 'replay') {
