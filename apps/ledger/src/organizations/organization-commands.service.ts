@@ -4,6 +4,8 @@ import {
   foldOrganization,
   initialOrganizationState,
   normaliseForFingerprint,
+  organizationSnapshotOf,
+  organizationStateFromSnapshot,
   organizationStreamName,
   type OrganizationDecisionContext,
   type OrganizationCommand,
@@ -19,6 +21,7 @@ import {
   type EventToAppend,
   type HandledCommand,
   type LoadedStream,
+  type SnapshotStore,
   type StreamDecision,
 } from '@ledger/event-store';
 import { CLOCK, decisionTime, type Clock } from '../clock/clock';
@@ -29,7 +32,7 @@ import { RATE_CARD } from '../core/tokens';
 import { commandOutcomeLabel } from '../metrics/command-outcome-label';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { withTimedAppends } from '../metrics/timed-appends';
-import { EVENT_STORE } from '../store/store.tokens';
+import { EVENT_STORE, SNAPSHOT_STORE } from '../store/store.tokens';
 
 /** An organisation command as the shell hands it over: the service adds time, fingerprint and actor. */
 export type OrganizationCommandInput = {
@@ -37,6 +40,9 @@ export type OrganizationCommandInput = {
 }[OrganizationCommand['type']];
 
 export type OrganizationOutcome = CommandOutcome<OrganizationEvent>;
+
+/** Bump with the domain's ORGANIZATION_SNAPSHOT_FORMAT: an older snapshot is then ignored, never read. */
+const ORGANIZATION_SNAPSHOT_VERSION = 'organization-v1';
 
 /**
  * Runs commands on `organization-<orgId>` streams exactly as AccountCommandsService runs account
@@ -51,6 +57,7 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SNAPSHOT_STORE) snapshots: SnapshotStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RATE_CARD) private readonly rateCard: RateCard,
     private readonly metrics: LedgerMetrics,
@@ -63,6 +70,14 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
         initialState: initialOrganizationState,
         fold: (state, events) => foldOrganization(events as readonly OrganizationEvent[], state),
         timeOf: ledgerTimeOf,
+        // Every member usage appends two or three events here: a restart must not fold them all.
+        snapshot: {
+          store: snapshots,
+          version: ORGANIZATION_SNAPSHOT_VERSION,
+          every: 500,
+          toJson: organizationSnapshotOf,
+          fromJson: organizationStateFromSnapshot,
+        },
         // Many members spend from one pool at once: give the contended stream more attempts.
         maxAttempts: 16,
       },
