@@ -22,10 +22,16 @@ export type DomainError =
 /**
  * pool_reservation_short: a member usage needs more pool credits than were reserved (or none were);
  * pool_reservation_lapsed: the reservation it carries lapsed; pool_hold_used: another usage used it;
- * not_a_member: the account is not (or no longer) a member of the paying organisation.
+ * not_a_member: the account is not (or no longer) a member of the paying organisation;
+ * pool_reservation_closed: ReserveMemberSpend for a holdId already settled, released or expired
+ * (the shell takes the next attempt's holdId).
  */
 export type ConflictReason =
-  'pool_reservation_short' | 'pool_reservation_lapsed' | 'pool_hold_used' | 'not_a_member';
+  | 'pool_reservation_closed'
+  | 'pool_reservation_short'
+  | 'pool_reservation_lapsed'
+  | 'pool_hold_used'
+  | 'not_a_member';
 
 export type DomainErrorCode = DomainError['code'];
 

@@ -1,6 +1,6 @@
 import { checkCreditsAmount, checkId, checkInstant, checkText, type Faults } from '../account/validate';
 import { formatCredits, parseCredits, type Credits } from '../credits';
-import { conflict, invalid, notFound } from '../errors';
+import { conflict, conflictBecause, invalid, notFound } from '../errors';
 import { isValidId } from '../ids';
 import { productChoices, productOf } from '../rate-card';
 import { isoOf } from '../time';
@@ -67,7 +67,7 @@ export function decideReserveMemberSpend(
   context: OrganizationDecisionContext,
 ): OrganizationDecision {
   const { data, metadata } = command;
-  const repeat = orgRepeatOf(state.idempotency, organizationKeys.reserve(data.holdId), metadata.fingerprint);
+  const repeat = reservationRepeat(state, data.holdId, data.accountId, data.usageId);
   if (repeat !== null) return repeat;
   const now = metadata.now;
   const faults: Faults = [];
@@ -83,9 +83,6 @@ export function decideReserveMemberSpend(
     faults.push({ field: 'expiresAt', message: 'must be after the ledger time' });
   }
   if (faults.length > 0) return orgFailure(invalid(faults));
-  if (reservationStatusOf(state, data.holdId) !== undefined) {
-    return orgFailure(conflict(`holdId ${data.holdId} was already used with a different request`));
-  }
   if (!state.members.has(data.accountId)) {
     return orgFailure(
       conflict(`account "${data.accountId}" is not a member of organization "${data.organizationId}"`),
@@ -130,6 +127,32 @@ export function decideReserveMemberSpend(
     type: 'MemberSpendReserved',
     data: orgStamped(data.organizationId, metadata, context, { ...fields, ...pool }),
   }));
+}
+
+/**
+ * Idempotent on the holdId by the usage it is for, not by the whole payload: a retry after a crash
+ * computes a new `expiresAt` (and maybe another amount), and must get the first answer — the open
+ * reservation or the rejection — rather than a 409. A reservation that has ended since is a
+ * conflict with reason pool_reservation_closed: its credits are no longer held, so the shell must
+ * not record a usage against it; it reserves again under the next attempt's holdId.
+ */
+function reservationRepeat(
+  state: OrganizationState,
+  holdId: string,
+  accountId: string,
+  usageId: string,
+): OrganizationDecision | null {
+  const entry = state.idempotency.get(organizationKeys.reserve(holdId));
+  if (entry === undefined) return null;
+  const known = state.reservations.get(holdId) ?? state.closedReservations.get(holdId);
+  if (known === undefined || known.accountId !== accountId || known.usageId !== usageId) {
+    return orgFailure(conflict(`holdId ${holdId} was already used with a different request`));
+  }
+  const status = reservationStatusOf(state, holdId);
+  if (status === 'reserved' || status === 'rejected') return { kind: 'replay', revision: entry.revision };
+  return orgFailure(
+    conflictBecause('pool_reservation_closed', `member reservation "${holdId}" is ${status ?? 'unknown'}`),
+  );
 }
 
 /** An open reservation, or the error naming why there is none. */
