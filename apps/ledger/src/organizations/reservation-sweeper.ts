@@ -34,20 +34,6 @@ export interface DueMemberReservations {
 
 export const DUE_MEMBER_RESERVATIONS = Symbol('DUE_MEMBER_RESERVATIONS');
 
-/**
- * The organisations read model's list of reservations past their expiry (branch org-read).
- * TEMPORARY until org-read is merged: without that read model nothing is listed, and says so.
- */
-export function dueMemberReservationsOf(readSide: LedgerReadSide): DueMemberReservations {
-  const model = (readSide as unknown as { organizations?: DueMemberReservations }).organizations;
-  if (model !== undefined) return model;
-  return {
-    dueMemberReservations: () => {
-      throw new Error('the organisations read model is not part of this build: no reservation can be swept');
-    },
-  };
-}
-
 export type RepairOutcome = 'settled' | 'expired' | 'nothing';
 
 /**
