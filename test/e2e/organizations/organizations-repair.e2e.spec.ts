@@ -120,4 +120,23 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
     await ledger.advanceClock(ELEVEN_MINUTES);
     expect(await sweep()).toBe(0);
   });
+
+  it('after the repairs the pools hold nothing, verification replays the log clean and the trial balance is zero', async () => {
+    const position = await r.head();
+    for (const [orgId, balance] of [
+      ['org-r1', '70'],
+      ['org-r2', '88'],
+      ['org-r3', '91'],
+    ]) {
+      const view = await r.view(orgId, position);
+      expect({ orgId, credits: view.credits }).toMatchObject({ orgId, credits: { balance, held: '0' } });
+    }
+    const verified = await ledger.as('finance').post('/v1/finance/verify').expect(200);
+    expect(verified.body).toMatchObject({ ok: true, mismatches: [] });
+    const trial = await ledger
+      .as('finance')
+      .get(`/v1/finance/trial-balance?minPosition=${position}`)
+      .expect(200);
+    expect(trial.body.total).toBe('0');
+  });
 });

@@ -1,5 +1,5 @@
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
-import { orgRequests } from './org-requests';
+import { orgRequests, TOKENS, tokensFor } from './org-requests';
 
 /** No periodic sweep during the test: only what a test does expires anything. */
 const ENV = { LEDGER_EXPIRY_SWEEP_MS: '86400000' };
@@ -119,6 +119,21 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
       .get(`/v1/accounts/acct-u?minPosition=${limited.body.position}`)
       .expect(200);
     expect(account.body.credits.balance).toBe('50');
+    expect(account.body.organizationId).toBe('org-u');
+    // The pool paid 36 and holds nothing: the settlement is in the log before the answer.
+    const view = await r.view('org-u', limited.body.position);
+    expect(view.credits).toMatchObject({ balance: '64', held: '0' });
+    expect(view.credits.grants).toMatchObject([{ grantId: 'pp-org-u', remaining: '64', held: '0' }]);
+    expect(view.members).toEqual([
+      {
+        accountId: 'acct-u',
+        group: null,
+        spentThisMonth: '36',
+        limit: '45',
+        limitSource: 'default',
+        remainingThisMonth: '9',
+      },
+    ]);
     // Left: its own credits pay again.
     await r.removeMember('org-u', 'acct-u').expect(204);
     const own = await r.spend('u-u3', 'acct-u', 3).expect(201);
@@ -158,6 +173,11 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
       limitSource: 'default',
       limit: '50',
     });
+    const view = await r.view('org-l', byDefault.body.position);
+    expect(view.members).toMatchObject([
+      { accountId: 'acct-l', group: 'eng', spentThisMonth: '42', limitSource: 'default' },
+    ]);
+    expect(view.credits).toMatchObject({ balance: '958', held: '0' });
   });
 
   it('rejects insufficient_credits when the pool cannot pay, and the same 402 on retry', async () => {
@@ -173,6 +193,33 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     const pool = (await r.events('organization-org-p')).map((e) => e.type);
     expect(pool.filter((t) => t === 'MemberSpendRejected')).toHaveLength(1);
     expect(pool.filter((t) => t === 'MemberSpendSettled')).toHaveLength(1);
+  });
+
+  it('takes a member’s usage in a batch through the pool too, each record on its own', async () => {
+    await r.openOrg('org-b', '20');
+    await r.openAccount('acct-b');
+    await r.addMember('org-b', 'acct-b').expect(200);
+    const record = (usageId: string, credits: number) => ({
+      usageId,
+      accountId: 'acct-b',
+      product: 'codex',
+      operation: TOKENS,
+      quantity: tokensFor(credits),
+    });
+    const batch = await ledger
+      .as('service')
+      .post('/v1/usage/batch', { records: [record('u-b1', 9), record('u-b2', 9), record('u-b3', 9)] })
+      .expect(200);
+    const statuses = (batch.body.results as { status: number }[]).map((x) => x.status).sort();
+    expect(statuses).toEqual([201, 201, 402]);
+    const rejected = (batch.body.results as { status: number; reason?: string }[]).find(
+      (x) => x.status === 402,
+    );
+    expect(rejected?.reason).toBe('insufficient_credits');
+    const pool = await r.events('organization-org-b');
+    const settled = pool.filter((e) => e.type === 'MemberSpendSettled').map((e) => e.data.credits);
+    expect(settled).toEqual(['9', '9']);
+    expect(pool.filter((e) => e.type === 'MemberSpendReserved')).toHaveLength(2);
   });
 
   it('records credit requests; a decline changes nothing; an approval raises the limit for this UTC month only', async () => {
