@@ -97,8 +97,9 @@ export class MemberUsageService {
       actor,
     );
     if (reserved.kind === 'error') {
-      // This attempt's id was taken by an attempt that died (other content): the caller takes the next.
-      if (reserved.error.code === 'conflict') return shortAgain(requiredCredits);
+      // This attempt's id is spent (an attempt that died left it, ended or with other content): take the next.
+      if (isReservationIdSpent(reserved.error)) return shortAgain(requiredCredits);
+      // Not a member on the pool's side (a membership request cut between its two steps): 409, resend it.
       return reserved;
     }
     if (reserved.kind === 'unchanged') throw new Error('ReserveMemberSpend always appends or replays');
@@ -224,6 +225,14 @@ function shortOf(outcome: UsageOutcome): string | undefined {
   if (!isReason(outcome, 'pool_reservation_short')) return undefined;
   const error = (outcome as { error: DomainError }).error;
   return error.code === 'conflict' ? error.requiredCredits : undefined;
+}
+
+function isReservationIdSpent(error: DomainError): boolean {
+  if (error.code !== 'conflict') return false;
+  return (
+    error.reason === 'pool_reservation_closed' ||
+    error.message.includes('already used with a different request')
+  );
 }
 
 function isReason(outcome: UsageOutcome, reason: string): boolean {
