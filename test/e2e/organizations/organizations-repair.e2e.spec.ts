@@ -121,12 +121,34 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
     expect(await sweep()).toBe(0);
   });
 
+  it('a restart between the reservation and the usage: the restarted node repairs it and the retry pays once', async () => {
+    await member('org-r4', 'acct-r4', '100');
+    const holdId = memberUsageHoldId('acct-r4', 'u-r4', 0);
+    const usage = {
+      usageId: 'u-r4',
+      accountId: 'acct-r4',
+      product: 'codex',
+      operation: TOKENS,
+      quantity: tokensFor(15),
+    };
+    await steps.reserve('org-r4', usage, holdId, '15');
+    ledger = await ledger.restart();
+    await ledger.advanceClock(ELEVEN_MINUTES);
+    expect(await sweep()).toBe(1);
+    const retried = await r.spend('u-r4', 'acct-r4', 15).expect(201);
+    expect(retried.body.credits.balance).toBe('85');
+    const pool = await r.events('organization-org-r4');
+    expect(pool.filter((e) => e.type === 'MemberSpendExpired').map((e) => e.data.holdId)).toEqual([holdId]);
+    expect(pool.filter((e) => e.type === 'MemberSpendSettled').map((e) => e.data.credits)).toEqual(['15']);
+  });
+
   it('after the repairs the pools hold nothing, verification replays the log clean and the trial balance is zero', async () => {
     const position = await r.head();
     for (const [orgId, balance] of [
       ['org-r1', '70'],
       ['org-r2', '88'],
       ['org-r3', '91'],
+      ['org-r4', '85'],
     ]) {
       const view = await r.view(orgId, position);
       expect({ orgId, credits: view.credits }).toMatchObject({ orgId, credits: { balance, held: '0' } });
