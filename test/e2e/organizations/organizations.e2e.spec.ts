@@ -30,6 +30,39 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     await ledger.as('support').post('/v1/organizations', body).expect(403);
   });
 
+  it('answers each write route only for the roles API.md lists (403 otherwise, nothing appended)', async () => {
+    await r.openOrg('org-roles');
+    await r.openAccount('acct-roles');
+    const before = await r.head();
+    const org = '/v1/organizations/org-roles';
+    const purchase = { purchaseId: 'pp-r', credits: '1', amountPaid: { amountMinor: 1, currency: 'USD' } };
+    await ledger.as('admin').post(`${org}/credits/purchases`, purchase).expect(403);
+    await ledger
+      .as('service')
+      .post(`${org}/credits/grants`, { grantId: 'g-r', credits: '1', reason: 'r' })
+      .expect(403);
+    await ledger.as('support').put(`${org}/members/acct-roles`, {}).expect(403);
+    await ledger.as('finance').put(`${org}/spend-limits/default`, { creditsPerMonth: '1' }).expect(403);
+    await ledger
+      .as('admin')
+      .post(`${org}/credit-requests`, { requestId: 'cr-r', accountId: 'acct-roles', credits: '1' })
+      .expect(403);
+    await ledger.as('service').post(`${org}/credit-requests/cr-r/decision`, { approve: true }).expect(403);
+    await ledger
+      .http()
+      .delete(`${org}/members/acct-roles`)
+      .set('authorization', 'Bearer sup-key-1')
+      .expect(403);
+    await ledger
+      .http()
+      .post('/v1/organizations')
+      .send({ organizationId: 'o', plan: 'business', name: 'o' })
+      .expect(401);
+    expect(await r.head()).toBe(before);
+    await ledger.as('admin').put(`${org}/members/acct-roles`, { group: 'ops' }).expect(200);
+    await ledger.as('admin').put(`${org}/spend-limits/groups/ops`, { creditsPerMonth: '5' }).expect(200);
+  });
+
   it('refuses bad input with 400 naming each field, and appends nothing', async () => {
     await r.openOrg('org-bad');
     await r.openAccount('acct-bad');
@@ -83,6 +116,8 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     expect(account.body.plan).toBe('business');
     await r.removeMember('org-m1', 'acct-m').expect(204);
     await r.removeMember('org-m1', 'acct-m').expect(204);
+    await r.removeMember('org-nowhere', 'acct-m').expect(404);
+    await r.removeMember('org-m1', 'acct-nobody').expect(404);
     await r.addMember('org-m2', 'acct-m').expect(200);
   });
 
