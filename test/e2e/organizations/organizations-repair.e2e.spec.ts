@@ -43,7 +43,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
 
   it('died after reserving: past the expiry the sweeper lapses it on the member stream, then expires it; the retry pays once', async () => {
     await member('org-r1', 'acct-r1', '100');
-    const holdId = memberUsageHoldId('acct-r1', 'u-r1', 0);
+    const holdId = memberUsageHoldId('acct-r1', 'u-r1', 1);
     const usage = {
       usageId: 'u-r1',
       accountId: 'acct-r1',
@@ -77,7 +77,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
 
   it('died after the usage, before settling: the sweeper settles what the usage charged', async () => {
     await member('org-r2', 'acct-r2', '100');
-    const holdId = memberUsageHoldId('acct-r2', 'u-r2', 0);
+    const holdId = memberUsageHoldId('acct-r2', 'u-r2', 1);
     const usage = {
       usageId: 'u-r2',
       accountId: 'acct-r2',
@@ -100,7 +100,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
 
   it('died after the usage: the caller’s idempotent retry settles the reservation at once', async () => {
     await member('org-r3', 'acct-r3', '100');
-    const holdId = memberUsageHoldId('acct-r3', 'u-r3', 0);
+    const holdId = memberUsageHoldId('acct-r3', 'u-r3', 1);
     const usage = {
       usageId: 'u-r3',
       accountId: 'acct-r3',
@@ -123,7 +123,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
 
   it('a restart between the reservation and the usage: the restarted node repairs it and the retry pays once', async () => {
     await member('org-r4', 'acct-r4', '100');
-    const holdId = memberUsageHoldId('acct-r4', 'u-r4', 0);
+    const holdId = memberUsageHoldId('acct-r4', 'u-r4', 1);
     const usage = {
       usageId: 'u-r4',
       accountId: 'acct-r4',

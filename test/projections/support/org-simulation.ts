@@ -5,6 +5,7 @@ import {
   evolve,
   evolveOrganization,
   initialOrganizationState,
+  memberPoolOf,
   initialState,
   organizationStreamName,
   type AccountEvent,
@@ -103,25 +104,12 @@ export class OrgSimulation {
     );
     if (reserved.type === 'MemberSpendRejected') {
       // The refusal is recorded on the member's stream too (UsageRejected), as the shell does.
-      const refusal: MemberPool = {
-        outcome: 'rejected',
-        organizationId,
-        holdId,
-        reason: reserved.data.reason,
-        limitSource: reserved.data.limitSource,
-        limit: reserved.data.limit,
-      };
+      const refusal: MemberPool = memberPoolOf(reserved);
       const [rejected] = await this.recordWithPool(accountId, usage, refusal, now + 1);
       return { reserved, usage: rejected };
     }
     if (reserved.type !== 'MemberSpendReserved') return { reserved };
-    const pool: MemberPool = {
-      outcome: 'reserved',
-      organizationId,
-      holdId,
-      credits: reserved.data.credits,
-      allocations: reserved.data.allocations,
-    };
+    const pool: MemberPool = memberPoolOf(reserved);
     const [recorded] = await this.recordWithPool(accountId, usage, pool, now + 1);
     if (settle && recorded?.type === 'UsageRecorded')
       await this.run(

@@ -85,21 +85,13 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
   }
 
   async execute(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
-    return (await this.executeAndLoad(input, actor)).outcome;
-  }
-
-  /** The outcome, and the stream's state right after the command (before anything later on it). */
-  async executeAndLoad(
-    input: OrganizationCommandInput,
-    actor: string,
-  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
     try {
-      const result = await this.run(input, actor);
+      const outcome = await this.run(input, actor);
       this.metrics.commands.inc({
         command: input.type,
-        outcome: commandOutcomeLabel(result.outcome as CommandOutcome),
+        outcome: commandOutcomeLabel(outcome as CommandOutcome),
       });
-      return result;
+      return outcome;
     } catch (error) {
       this.metrics.commands.inc({ command: input.type, outcome: 'error' });
       throw error;
@@ -120,10 +112,7 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
     return this.drain();
   }
 
-  private async run(
-    input: OrganizationCommandInput,
-    actor: string,
-  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
+  private async run(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
     const stream = organizationStreamName(input.data.organizationId);
     const fingerprint = fingerprintOf(normaliseForFingerprint(input.type, input.data));
     const context: OrganizationDecisionContext = { rateCard: this.rateCard };
@@ -157,7 +146,7 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
       handled = await this.handler.handle(stream, decideOn);
     }
     this.metrics.versionConflicts.inc(handled.attempts - 1);
-    return { outcome: await this.outcomeOf(stream, handled), state: handled.stream.state };
+    return this.outcomeOf(stream, handled);
   }
 
   private async outcomeOf(

@@ -301,6 +301,7 @@ describe('ReserveMemberSpend — pool balance and limits, atomically', () => {
               { grantId: 'p-1', credits: '5' },
             ],
             expiresAt: isoOf(T0 + 10 * MINUTE),
+            remainingThisMonth: null,
             balanceAfter: '95',
             heldAfter: '15',
           },
@@ -352,6 +353,7 @@ describe('ReserveMemberSpend — pool balance and limits, atomically', () => {
             limit: '20',
             requiredCredits: '6',
             spentThisMonth: '15',
+            remainingThisMonth: '5',
           },
         },
       ]);
@@ -359,7 +361,7 @@ describe('ReserveMemberSpend — pool balance and limits, atomically', () => {
     orgSpec()
       .given(withOne)
       .when(reserve('h-2', 'a-1', '5'))
-      .thenMatches([{ type: 'MemberSpendReserved' }]);
+      .thenMatches([{ type: 'MemberSpendReserved', data: { remainingThisMonth: '0' } }]);
     const member = [...withOne, ...orgHistoryFrom(withOne, [setLimit('member', 'a-1', '15')])];
     orgSpec()
       .given(member)
