@@ -142,6 +142,29 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
     expect(pool.filter((e) => e.type === 'MemberSpendSettled').map((e) => e.data.credits)).toEqual(['15']);
   });
 
+  it('writes off expired pool credits of an idle organisation (OrgCreditsExpired) in the same sweep', async () => {
+    await r.openOrg('org-x');
+    const now = ledger.app.get<Clock>(CLOCK).now();
+    await ledger
+      .as('admin')
+      .post('/v1/organizations/org-x/credits/grants', {
+        grantId: 'og-x',
+        credits: '40',
+        reason: 'pilot',
+        expiresAt: new Date(now + 3_600_000).toISOString(),
+      })
+      .expect(201);
+    expect(await sweep()).toBe(0);
+    await ledger.advanceClock(2 * 3_600_000);
+    expect(await sweep()).toBe(1);
+    const written = (await r.events('organization-org-x')).filter((e) => e.type === 'OrgCreditsExpired');
+    expect(written.map((e) => e.data)).toMatchObject([{ grantId: 'og-x', credits: '40' }]);
+    expect(await sweep()).toBe(0);
+    const view = await r.view('org-x', await r.head());
+    expect(view.credits.balance).toBe('0');
+    expect(view.credits.grants).toMatchObject([{ grantId: 'og-x', status: 'expired' }]);
+  });
+
   it('after the repairs the pools hold nothing, verification replays the log clean and the trial balance is zero', async () => {
     const position = await r.head();
     for (const [orgId, balance] of [

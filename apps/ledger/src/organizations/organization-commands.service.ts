@@ -146,10 +146,11 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
       handled = await this.handler.handle(stream, decideOn);
     }
     this.metrics.versionConflicts.inc(handled.attempts - 1);
-    return this.outcomeOf(stream, handled);
+    return this.outcomeOf(input, stream, handled);
   }
 
   private async outcomeOf(
+    input: OrganizationCommandInput,
     stream: string,
     handled: HandledCommand<OrganizationState, OrganizationDecision>,
   ): Promise<OrganizationOutcome> {
@@ -180,6 +181,11 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
           : (await this.store.readStream(stream, { fromRevision: loaded.revision, maxCount: 1 }))[0]
               ?.position;
       return { kind: 'unchanged', position: head ?? (await this.store.headPosition()) };
+    }
+    // A no-op by value (the same limit again, the same member again) that only wrote off expired pool
+    // credits on its way is still a no-op to its caller: the answer is about its own command.
+    if (input.type !== 'ExpireOrgCredits' && decision.events.every((e) => e.type === 'OrgCreditsExpired')) {
+      return { kind: 'unchanged', position: appended.position };
     }
     const count = decision.events.length;
     const events: PositionedEvent<OrganizationEvent>[] =
