@@ -15,6 +15,7 @@ import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { LimitsModule } from './limits/limits.module';
 import { OrganizationViewsModule } from './organization-views/organization-views.module';
+import { OrganizationsModule } from './organizations/organizations.module';
 import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
 import { ReversalsModule } from './reversals/reversals.module';
@@ -60,6 +61,7 @@ export class AppModule {
         ReversalsModule,
         CreditsModule,
         AlertsModule,
+        OrganizationsModule,
         LimitsModule,
         AdminModule,
         ConsoleModule,
