@@ -361,7 +361,8 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
             problems.push(
               `${holdId}: settled ${formatCredits(used)} > reserved ${formatCredits(reservation.credits)}`,
             );
-          if (data.released !== undefined && credits(data.released) !== reservation.credits - used)
+          const released = data.released as { credits?: string } | undefined;
+          if (released?.credits !== undefined && credits(released.credits) !== reservation.credits - used)
             problems.push(`${holdId}: released ${String(data.released)} ≠ reserved − settled`);
           reservation.status = 'settled';
           reservation.settled = used;
