@@ -185,6 +185,8 @@ export class ReferenceOrgs {
         const limitKey = (data.key as string | undefined) ?? null;
         const value = data.creditsPerMonth === null ? null : micro(data.creditsPerMonth as string);
         const map = level === 'group' ? org.limits.groups : org.limits.members;
+        // A member limit needs a member (a conflict, not bad input: the account may join later).
+        if (level === 'member' && !org.members.has(limitKey as string)) return error('conflict');
         const current = level === 'default' ? org.limits.default : (map.get(limitKey as string) ?? null);
         if (current === value) return { kind: 'unchanged' };
         if (level === 'default') org.limits.default = value;
