@@ -150,6 +150,12 @@ export function describeEvent(event: AccountEvent): EventCharge {
       };
     case 'AutoTopUpDisabled':
       return { what: `auto top-up turned off after ${event.data.failuresInARow} failures in a row`, ...none };
+    case 'JoinedOrganization':
+      return { what: `joined organization ${event.data.organizationId} (plan ${event.data.plan})`, ...none };
+    case 'LeftOrganization':
+      return { what: `left organization ${event.data.organizationId} (plan ${event.data.plan})`, ...none };
+    case 'PoolReservationLapsed':
+      return { what: `pool reservation [${event.data.holdId}] for [${event.data.usageId}] lapsed`, ...none };
   }
 }
 

@@ -1,5 +1,6 @@
 import {
   noAlerts,
+  noMembership,
   accountView,
   formatCredits,
   grantStatus,
@@ -122,6 +123,8 @@ export class AccountQuery {
       reversals: new Map(),
       // Only the decider reads it (auto top-up); the notifications read model keeps its own.
       alerts: noAlerts(),
+      // Only the decider reads it (organisation membership); the organisations read model keeps its own.
+      membership: noMembership(),
       windows: this.selectWindows.all(accountId).map((w) => ({
         product: w.product,
         name: w.window_name,

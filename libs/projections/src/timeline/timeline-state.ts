@@ -72,7 +72,11 @@ function evolveParts(state: TimelineState, event: AccountEvent): TimelineState {
       return {
         ...state,
         windows: evolveWindows(state.windows, event),
-        grants: moveGrants(state.grants, event.data.allocations, -1n, 0n),
+        // Paid by the organisation's pool: its allocations name pool grants, not this account's.
+        grants:
+          event.data.paidBy === undefined
+            ? moveGrants(state.grants, event.data.allocations, -1n, 0n)
+            : state.grants,
       };
     case 'CreditsPurchased':
     case 'CreditsGranted': {
@@ -142,6 +146,11 @@ function evolveParts(state: TimelineState, event: AccountEvent): TimelineState {
     case 'TopUpFailed':
     case 'AutoTopUpDisabled':
       // Settings and requests: nothing the timeline's state (plan, cap, windows, grants) shows moves.
+      return state;
+    case 'JoinedOrganization':
+    case 'LeftOrganization':
+      return { ...state, plan: event.data.plan };
+    case 'PoolReservationLapsed':
       return state;
   }
 }
