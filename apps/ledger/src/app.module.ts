@@ -14,6 +14,7 @@ import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { LimitsModule } from './limits/limits.module';
+import { OrganizationsModule } from './organizations/organizations.module';
 import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
 import { ReversalsModule } from './reversals/reversals.module';
@@ -59,6 +60,7 @@ export class AppModule {
         ReversalsModule,
         CreditsModule,
         AlertsModule,
+        OrganizationsModule,
         LimitsModule,
         AdminModule,
         ConsoleModule,

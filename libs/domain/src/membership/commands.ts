@@ -38,6 +38,12 @@ export interface PoolReservation {
   readonly credits: string;
   /** The reservation's allocations (pool grants, burn order). */
   readonly allocations: readonly Allocation[];
+  /**
+   * The pool credits still open to the member after it (API.md: the lesser of the pool's balance and
+   * what is left of its limit this month), made by the shell from the pool's answer: the usage's
+   * `balanceAfter`. Absent: the account's own balance, as before.
+   */
+  readonly balanceAfter?: string;
 }
 
 export interface PoolRejection {
@@ -47,6 +53,8 @@ export interface PoolRejection {
   readonly reason: PoolRejectionReason;
   readonly limitSource: LimitSource | null;
   readonly limit: string | null;
+  /** As PoolReservation's: the pool credits open to the member (the usage's `balanceAfter`). */
+  readonly balanceAfter?: string;
 }
 
 export type MemberPool = PoolReservation | PoolRejection;

@@ -52,7 +52,8 @@ export function decideMemberUsage(
   }
   const decision = decideUsageBesideHolds(command, poolBacked(state, pool), context);
   if (decision.kind !== 'events') return decision;
-  const own = formatCredits(balanceOf(state.grants, metadata.now));
+  // A member's answer shows what the pool still offers it when the shell says so (API.md), else its own.
+  const own = pool?.balanceAfter ?? formatCredits(balanceOf(state.grants, metadata.now));
   const shaped: AccountEvent[] = [];
   for (const event of decision.events) {
     const result = withPool(event, own, pool);
