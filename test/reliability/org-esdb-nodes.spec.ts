@@ -14,7 +14,7 @@ import type { LedgerServer } from './support/server-process';
 const SEED = RELIABILITY.seed;
 const KILLS = Math.max(1, Math.round(RELIABILITY.killCycles / 10));
 const OPS = envInteger('RELIABILITY_ORG_OPS', RELIABILITY.holdsOps);
-const SERVERS = 2;
+const SERVERS = Math.max(2, envInteger('RELIABILITY_ORG_SERVERS', 2));
 const CLIENTS = Math.max(16, RELIABILITY.clients);
 
 describe(`an organisation's members spending on ${SERVERS} processes on one EventStoreDB log, with kill -9 (seed ${SEED})`, () => {

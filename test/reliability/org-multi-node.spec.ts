@@ -15,11 +15,11 @@ import type { LedgerServer } from './support/server-process';
 // one, no reservation left open past its expiry once the sweepers ran, every acknowledged usage in
 // the log as answered; every process reads the organisation as the log says; verify clean, trial
 // balance zero. RELIABILITY_SEED replays a run; RELIABILITY_ORG_OPS sets the operations (default the
-// holds suites' size), RELIABILITY_SERVERS the processes, RELIABILITY_KILL_CYCLES / 10 the kills.
+// holds suites' size), RELIABILITY_ORG_SERVERS the processes (2), RELIABILITY_KILL_CYCLES / 10 the kills.
 const SEED = RELIABILITY.seed;
 const KILLS = Math.max(1, Math.round(RELIABILITY.killCycles / 10));
 const OPS = envInteger('RELIABILITY_ORG_OPS', RELIABILITY.holdsOps);
-const SERVERS = Math.max(2, RELIABILITY.servers);
+const SERVERS = Math.max(2, envInteger('RELIABILITY_ORG_SERVERS', 2));
 const CLIENTS = Math.max(16, RELIABILITY.clients);
 
 describe(`an organisation's members spending on ${SERVERS} processes sharing one SQLite file, with kill -9 (seed ${SEED})`, () => {

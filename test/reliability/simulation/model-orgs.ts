@@ -1,5 +1,6 @@
 import { type Card, canonical, DAY, decimal, iso, micro } from './model-money';
 import {
+  balanceOf,
   evaluateUsage,
   heldViewOf,
   usable,
@@ -203,7 +204,7 @@ export class ReferenceOrgs {
       case 'RequestCredits':
         return this.keyed(org, `request:${data.requestId as string}`, type, data, () => {
           const accountId = data.accountId as string;
-          if (!org.members.has(accountId)) return { outcome: error('not_member') };
+          if (!org.members.has(accountId)) return { outcome: error('conflict') };
           const credits = micro(data.credits as string);
           const summary = {
             type: 'CreditsRequested',
@@ -335,18 +336,24 @@ export class ReferenceOrgs {
       now,
       heldViewOf(account),
     );
-    const charge = micro(
-      String(evaluated.summary.creditsCharged ?? evaluated.summary.requiredCredits ?? '0'),
-    );
+    const summary = evaluated.summary;
+    const charge = micro(String(summary.creditsCharged ?? summary.requiredCredits ?? '0'));
+    // Without the pool (windows cover it, or the plan allows no overage) the answer shows the member's own balance.
+    const own = decimal(balanceOf(account, now));
+    if (charge === 0n || summary.reason === 'overage_not_allowed')
+      return { summary: { ...summary, balanceAfter: own }, commit: evaluated.commit };
+    // The reservation (or the pool's refusal) appends to the pool's stream: expired pool credits are written off first.
+    this.writeOffs(org, now, false);
     const month = monthText(now);
     const spent = org.spent.get(key(accountId, month)) ?? 0n;
     const { limit, source } = this.effectiveLimit(org, accountId, month);
-    if (
-      charge > 0n &&
-      limit !== null &&
-      spent + charge > limit &&
-      evaluated.summary.reason !== 'overage_not_allowed'
-    ) {
+    const pool = this.poolBalance(organizationId, now);
+    // API.md: what the pool still offers the member — the lesser of the pool and what is left of its limit.
+    const openToMember = (poolLeft: bigint, spentNow: bigint) => {
+      const left = limit === null ? null : limit - spentNow > 0n ? limit - spentNow : 0n;
+      return decimal(left !== null && left < poolLeft ? left : poolLeft);
+    };
+    const refusal = (reason: string): { summary: Summary; commit: () => void } => {
       // The same usage refused (nothing to pay it with): the windows as they stand, when the allowance would cover it.
       const refused = evaluateUsage(
         this.card(),
@@ -356,25 +363,27 @@ export class ReferenceOrgs {
         now,
         heldViewOf(account),
       ).summary;
-      const { balanceAfter, heldAfter } = evaluated.summary;
-      const summary = {
-        type: 'UsageRejected',
-        usageId: usage.usageId,
-        reason: 'member_limit_reached',
-        requiredCredits: decimal(charge),
-        resetsAt: refused.resetsAt,
-        windows: refused.windows,
-        balanceAfter,
-        heldAfter,
-        limitSource: source,
-        limit: decimal(limit),
+      return {
+        summary: {
+          ...refused,
+          reason,
+          balanceAfter: openToMember(pool, spent),
+          organizationId,
+          limitSource: source,
+          limit: limit === null ? null : decimal(limit),
+        },
+        commit: () => undefined,
       };
-      return { summary, commit: () => undefined };
-    }
-    if (evaluated.summary.type === 'UsageRejected' || charge === 0n) return evaluated;
-    const holdId = `member-usage:${accountId}:${usage.usageId}`;
+    };
+    if (limit !== null && spent + charge > limit) return refusal('member_limit_reached');
+    if (summary.type === 'UsageRejected') return refusal('insufficient_credits');
+    const holdId = `member-usage:n:${accountId.length}:${accountId}:${usage.usageId}`;
     return {
-      summary: { ...evaluated.summary, paidBy: { organizationId, holdId } },
+      summary: {
+        ...summary,
+        balanceAfter: openToMember(pool - charge, spent + charge),
+        paidBy: { organizationId, holdId },
+      },
       commit: () => {
         evaluated.commit();
         org.spent.set(key(accountId, month), spent + charge);

@@ -231,7 +231,22 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
   const pool = { in: 0n, expired: 0n, held: 0n, consumed: 0n, lowest: 0n };
   const spent = new Map<string, bigint>();
   const counts: Record<string, number> = {};
-  const grants = new Set<string>();
+  /** Each pool grant's unreserved remainder, from the events (never below zero). */
+  const grants = new Map<
+    string,
+    { remaining: bigint; products: readonly string[] | null; expiresAt: number | null }
+  >();
+  const move = (holdId: unknown, shares: unknown, sign: 1n | -1n) => {
+    for (const a of (shares as { grantId: string; credits: string }[] | undefined) ?? []) {
+      const grant = grants.get(a.grantId);
+      if (grant === undefined) {
+        problems.push(`${String(holdId)}: allocation from ${a.grantId}, not a grant of the pool`);
+        continue;
+      }
+      grant.remaining += sign * credits(a.credits);
+      if (grant.remaining < 0n) problems.push(`${String(holdId)}: pool grant ${a.grantId} overdrawn`);
+    }
+  };
   const groupOf = new Map<string, string | null>();
   const limits = {
     default: null as bigint | null,
@@ -260,10 +275,15 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
       case 'OrgCreditsPurchased':
       case 'OrgCreditsGranted':
         pool.in += credits(data.credits);
-        grants.add(String(type === 'OrgCreditsPurchased' ? data.purchaseId : data.grantId));
+        grants.set(String(type === 'OrgCreditsPurchased' ? data.purchaseId : data.grantId), {
+          remaining: credits(data.credits),
+          products: (data.products as string[] | null | undefined) ?? null,
+          expiresAt: typeof data.expiresAt === 'string' ? Date.parse(data.expiresAt) : null,
+        });
         break;
       case 'OrgCreditsExpired':
         pool.expired += credits(data.credits);
+        move('expiry', [{ grantId: data.grantId, credits: data.credits }], -1n);
         break;
       case 'MemberAdded':
       case 'MemberGroupChanged':
@@ -302,9 +322,7 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
           problems.push(
             `${holdId}: reserved ${formatCredits(amount)} with ${formatCredits(available())} in the pool`,
           );
-        for (const a of (data.allocations as { grantId: string }[] | undefined) ?? [])
-          if (!grants.has(a.grantId))
-            problems.push(`${holdId}: allocation from ${a.grantId}, not a grant of the pool`);
+        move(holdId, data.allocations, -1n);
         reservations.set(holdId, {
           accountId,
           usageId: data.usageId as string,
@@ -321,9 +339,15 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
       case 'MemberSpendRejected': {
         const required = credits(data.requiredCredits);
         const month = (data.month as string | undefined) ?? null;
-        if (data.reason === 'insufficient_credits' && required <= available())
+        // The pool's unreserved credits for the usage's product (grants may be scoped to products), unexpired.
+        const at = typeof data.recordedAt === 'string' ? Date.parse(data.recordedAt) : null;
+        const usable = [...grants.values()]
+          .filter((g) => g.products === null || g.products.includes(data.product as string))
+          .filter((g) => g.expiresAt === null || at === null || at < g.expiresAt)
+          .reduce((sum, g) => sum + g.remaining, 0n);
+        if (data.reason === 'insufficient_credits' && required <= usable)
           problems.push(
-            `${String(data.holdId)}: rejected insufficient_credits for ${formatCredits(required)} with ${formatCredits(available())} in the pool`,
+            `${String(data.holdId)}: rejected insufficient_credits for ${formatCredits(required)} with ${formatCredits(usable)} in the pool`,
           );
         if (data.reason === 'member_limit_reached' && month !== null) {
           const limit = effective(accountId, month);
@@ -355,6 +379,7 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
         }
         const key = monthKey(reservation.accountId, reservation.month);
         pool.held -= reservation.credits;
+        move(holdId, (data.released as { allocations?: unknown } | undefined)?.allocations, 1n);
         if (type === 'MemberSpendSettled') {
           const used = credits(data.credits);
           if (used > reservation.credits)
