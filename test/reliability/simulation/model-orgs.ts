@@ -103,8 +103,9 @@ export class ReferenceOrgs {
     if (org === undefined) return error('not_found');
     const written = this.writeOffs(org, now, true);
     const decided = this.decide(type, data, organizationId, org, now);
-    if (decided.kind !== 'appended') return decided;
-    const all = [...written, ...decided.events];
+    // A no-op by value (same group, same limit) still appends the write-offs it found (decideOrganization).
+    if (decided.kind !== 'appended' && !(decided.kind === 'unchanged' && written.length > 0)) return decided;
+    const all = [...written, ...(decided.kind === 'appended' ? decided.events : [])];
     if (all.length === 0) return { kind: 'unchanged' };
     this.writeOffs(org, now, false);
     return { kind: 'appended', events: all };
@@ -168,7 +169,9 @@ export class ReferenceOrgs {
       }
       case 'RemoveMember': {
         const accountId = data.accountId as string;
-        if (!org.members.has(accountId)) return { kind: 'unchanged' };
+        // Off the organisation first, then LeaveOrganization on the account: an account that does not exist is a 404.
+        if (!org.members.has(accountId))
+          return this.accounts.has(accountId) ? { kind: 'unchanged' } : error('not_found');
         org.members.delete(accountId);
         this.memberOf.delete(accountId);
         const account = this.accounts.get(accountId);
