@@ -14,6 +14,7 @@ import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { LimitsModule } from './limits/limits.module';
+import { OrganizationViewsModule } from './organization-views/organization-views.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
@@ -64,6 +65,7 @@ export class AppModule {
         LimitsModule,
         AdminModule,
         ConsoleModule,
+        OrganizationViewsModule,
       ],
     };
   }

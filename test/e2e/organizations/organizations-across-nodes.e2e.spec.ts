@@ -54,7 +54,7 @@ describe.each(ENGINES)('organisations across two nodes on one log [%s]', (engine
   it('a usage recorded on node A and cut before its settlement is settled by its retry on node B', async () => {
     await onA.openOrg('org-n1', '100');
     await member('org-n1', 'acct-n1');
-    const holdId = memberUsageHoldId('acct-n1', 'u-n1', 0);
+    const holdId = memberUsageHoldId('acct-n1', 'u-n1', 1);
     const usage = {
       usageId: 'u-n1',
       accountId: 'acct-n1',
@@ -76,7 +76,7 @@ describe.each(ENGINES)('organisations across two nodes on one log [%s]', (engine
   it('a reservation node A made before dying is repaired by node B’s sweeper; the retry on A pays once', async () => {
     await onA.openOrg('org-n2', '100');
     await member('org-n2', 'acct-n2');
-    const holdId = memberUsageHoldId('acct-n2', 'u-n2', 0);
+    const holdId = memberUsageHoldId('acct-n2', 'u-n2', 1);
     const usage = {
       usageId: 'u-n2',
       accountId: 'acct-n2',

@@ -64,6 +64,14 @@ export function describeEvent(event: AccountEvent): EventCharge {
       return { what: `plan ${event.data.from} → ${event.data.to}`, ...none };
     case 'UsageRecorded': {
       const d = event.data;
+      // Paid by the organisation's pool: the member's own balance does not move; the pool's rows
+      // (its reservation, then its settlement) show the money.
+      if (d.paidBy !== undefined)
+        return {
+          what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}], paid by the pool of ${d.paidBy.organizationId}: ${allocationsText(d.allocations)}`,
+          allowanceUnits: d.allowanceUnits === 0 ? '' : `${d.allowanceUnits} u`,
+          credits: '',
+        };
       const paid = d.allocations.length === 0 ? '' : `, paid by ${allocationsText(d.allocations)}`;
       return {
         what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}]${paid}`,

@@ -4,6 +4,8 @@ import {
   foldOrganization,
   initialOrganizationState,
   normaliseForFingerprint,
+  organizationSnapshotOf,
+  organizationStateFromSnapshot,
   organizationStreamName,
   type OrganizationDecisionContext,
   type OrganizationCommand,
@@ -19,6 +21,7 @@ import {
   type EventToAppend,
   type HandledCommand,
   type LoadedStream,
+  type SnapshotStore,
   type StreamDecision,
 } from '@ledger/event-store';
 import { CLOCK, decisionTime, type Clock } from '../clock/clock';
@@ -29,7 +32,7 @@ import { RATE_CARD } from '../core/tokens';
 import { commandOutcomeLabel } from '../metrics/command-outcome-label';
 import { LedgerMetrics } from '../metrics/ledger-metrics';
 import { withTimedAppends } from '../metrics/timed-appends';
-import { EVENT_STORE } from '../store/store.tokens';
+import { EVENT_STORE, SNAPSHOT_STORE } from '../store/store.tokens';
 
 /** An organisation command as the shell hands it over: the service adds time, fingerprint and actor. */
 export type OrganizationCommandInput = {
@@ -37,6 +40,9 @@ export type OrganizationCommandInput = {
 }[OrganizationCommand['type']];
 
 export type OrganizationOutcome = CommandOutcome<OrganizationEvent>;
+
+/** Bump with the domain's ORGANIZATION_SNAPSHOT_FORMAT: an older snapshot is then ignored, never read. */
+const ORGANIZATION_SNAPSHOT_VERSION = 'organization-v1';
 
 /**
  * Runs commands on `organization-<orgId>` streams exactly as AccountCommandsService runs account
@@ -51,6 +57,7 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SNAPSHOT_STORE) snapshots: SnapshotStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RATE_CARD) private readonly rateCard: RateCard,
     private readonly metrics: LedgerMetrics,
@@ -63,6 +70,14 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
         initialState: initialOrganizationState,
         fold: (state, events) => foldOrganization(events as readonly OrganizationEvent[], state),
         timeOf: ledgerTimeOf,
+        // Every member usage appends two or three events here: a restart must not fold them all.
+        snapshot: {
+          store: snapshots,
+          version: ORGANIZATION_SNAPSHOT_VERSION,
+          every: 500,
+          toJson: organizationSnapshotOf,
+          fromJson: organizationStateFromSnapshot,
+        },
         // Many members spend from one pool at once: give the contended stream more attempts.
         maxAttempts: 16,
       },
@@ -70,21 +85,13 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
   }
 
   async execute(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
-    return (await this.executeAndLoad(input, actor)).outcome;
-  }
-
-  /** The outcome, and the stream's state right after the command (before anything later on it). */
-  async executeAndLoad(
-    input: OrganizationCommandInput,
-    actor: string,
-  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
     try {
-      const result = await this.run(input, actor);
+      const outcome = await this.run(input, actor);
       this.metrics.commands.inc({
         command: input.type,
-        outcome: commandOutcomeLabel(result.outcome as CommandOutcome),
+        outcome: commandOutcomeLabel(outcome as CommandOutcome),
       });
-      return result;
+      return outcome;
     } catch (error) {
       this.metrics.commands.inc({ command: input.type, outcome: 'error' });
       throw error;
@@ -105,10 +112,7 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
     return this.drain();
   }
 
-  private async run(
-    input: OrganizationCommandInput,
-    actor: string,
-  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
+  private async run(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
     const stream = organizationStreamName(input.data.organizationId);
     const fingerprint = fingerprintOf(normaliseForFingerprint(input.type, input.data));
     const context: OrganizationDecisionContext = { rateCard: this.rateCard };
@@ -142,10 +146,11 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
       handled = await this.handler.handle(stream, decideOn);
     }
     this.metrics.versionConflicts.inc(handled.attempts - 1);
-    return { outcome: await this.outcomeOf(stream, handled), state: handled.stream.state };
+    return this.outcomeOf(input, stream, handled);
   }
 
   private async outcomeOf(
+    input: OrganizationCommandInput,
     stream: string,
     handled: HandledCommand<OrganizationState, OrganizationDecision>,
   ): Promise<OrganizationOutcome> {
@@ -176,6 +181,11 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
           : (await this.store.readStream(stream, { fromRevision: loaded.revision, maxCount: 1 }))[0]
               ?.position;
       return { kind: 'unchanged', position: head ?? (await this.store.headPosition()) };
+    }
+    // A no-op by value (the same limit again, the same member again) that only wrote off expired pool
+    // credits on its way is still a no-op to its caller: the answer is about its own command.
+    if (input.type !== 'ExpireOrgCredits' && decision.events.every((e) => e.type === 'OrgCreditsExpired')) {
+      return { kind: 'unchanged', position: appended.position };
     }
     const count = decision.events.length;
     const events: PositionedEvent<OrganizationEvent>[] =

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { formatCredits, parseCredits, type OrganizationEvent } from '@ledger/domain';
 import type { FastifyReply } from 'fastify';
 import { Actor } from '../auth/actor.decorator';
@@ -106,6 +106,7 @@ export class OrganizationsController {
   @Delete(':orgId/members/:accountId')
   @Roles('service', 'admin')
   @HttpCode(204)
+  @ApiResponse({ status: 204, description: 'Not a member of the organisation (any more)' })
   @ApiErrors(400, 401, 403, 404, 503)
   @ApiOperation({
     summary: 'Remove a member: its own plan and credits apply again (204, also when no longer a member)',

@@ -5,7 +5,11 @@ import { MembershipService } from './membership.service';
 import { OrganizationCommandsService } from './organization-commands.service';
 import { MembershipCommandHandler, OrganizationCommandHandler } from './organizations.commands';
 import { OrganizationsController } from './organizations.controller';
-import { dueMemberReservationsOf, DUE_MEMBER_RESERVATIONS, ReservationSweeper } from './reservation-sweeper';
+import {
+  DUE_MEMBER_RESERVATIONS,
+  ReservationSweeper,
+  type DueMemberReservations,
+} from './reservation-sweeper';
 
 /**
  * Organisations, write side (SPEC §7): the routes, the org stream's command handling, membership
@@ -24,7 +28,7 @@ import { dueMemberReservationsOf, DUE_MEMBER_RESERVATIONS, ReservationSweeper } 
     ReservationSweeper,
     {
       provide: DUE_MEMBER_RESERVATIONS,
-      useFactory: (readSide: LedgerReadSide) => dueMemberReservationsOf(readSide),
+      useFactory: (readSide: LedgerReadSide): DueMemberReservations => readSide.organizations,
       inject: [LedgerReadSide],
     },
   ],

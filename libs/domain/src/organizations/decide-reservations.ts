@@ -106,6 +106,7 @@ export function decideReserveMemberSpend(
         limit: limit === null ? null : formatCredits(limit),
         requiredCredits: formatCredits(credits),
         spentThisMonth: formatCredits(spent),
+        remainingThisMonth: limit === null ? null : formatCredits(spent < limit ? limit - spent : 0n),
         ...poolAfter(state, now),
       }),
     });
@@ -122,6 +123,7 @@ export function decideReserveMemberSpend(
     credits: formatCredits(credits),
     allocations: allocationsJson(allocations),
     expiresAt: isoOf(expiresAt as number),
+    remainingThisMonth: limit === null ? null : formatCredits(limit - spent - credits),
   };
   return withPoolAfter(state, now, (pool) => ({
     type: 'MemberSpendReserved',
