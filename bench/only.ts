@@ -3,10 +3,11 @@ import { benchCommandHandling } from './command-handling.bench';
 import { benchHttpFloors } from './floors/http-floors.bench';
 import { HTTP_FLOOR_KINDS, type HttpFloorKind } from './floors/http-floor-server';
 import { benchHttp, HTTP_FULL, HTTP_QUICK, HTTP_SCENARIOS, type HttpScenario } from './http.bench';
+import { benchMemberUsage } from './org-members.bench';
 import { projectionsBench } from './projections.bench';
 import { benchProjectionCap } from './scaling/projection-cap.bench';
 
-const USAGE = `usage: only.js [--quick] http [${HTTP_SCENARIOS.join('|')}…] | floors [${HTTP_FLOOR_KINDS.join('|')}…] | command [commands] | projections [events] | cap [events]`;
+const USAGE = `usage: only.js [--quick] http [${HTTP_SCENARIOS.join('|')}…] | floors [${HTTP_FLOOR_KINDS.join('|')}…] | members | command [commands] | projections [events] | cap [events]`;
 
 /**
  * One group of figures, or one scenario, printed but not saved: a profiling aid (`npm run bench` is
@@ -23,6 +24,8 @@ async function main(): Promise<void> {
   switch (group) {
     case 'http':
       return print(await benchHttp(root, httpSizes, pick(rest, HTTP_SCENARIOS) as HttpScenario[]));
+    case 'members':
+      return print(await benchMemberUsage(root, httpSizes));
     case 'floors':
       return print(await benchHttpFloors(root, httpSizes, pick(rest, HTTP_FLOOR_KINDS) as HttpFloorKind[]));
     case 'command': {

@@ -10,6 +10,7 @@ import {
 import { benchCommandHandling } from './command-handling.bench';
 import { benchHttpFloors } from './floors/http-floors.bench';
 import { benchHttp, HTTP_FULL, HTTP_QUICK } from './http.bench';
+import { benchMemberUsage } from './org-members.bench';
 import { benchEmmettRecordUsage } from './peer-emmett/emmett-record-usage.bench';
 import { ensurePeerInstalled } from './peer-emmett/install-peer';
 import { projectionsBench } from './projections.bench';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   );
   add(await benchProjectionCap(quick ? 100_000 : 600_000));
   add(await benchHttp(root, httpSizes));
+  add(await benchMemberUsage(root, httpSizes));
   add(await benchHttpFloors(root, httpSizes));
   add(ratioFigures(figures));
   saveReport(root, sortedForReport(figures), quick ? 'quick' : 'full');

@@ -104,6 +104,18 @@ function requestOf(scenario: LoadScenario, n: number, step = 0): HttpRequest {
       };
     case 'holds':
       return holdCycleRequest(scenario, n, HOLD_STEPS[step]);
+    case 'members': {
+      const accountId = accountOf(n, scenario.accounts).replace('acct-', `${scenario.prefix}-`);
+      const usageId = `${scenario.runTag}-${n}`;
+      const body = {
+        usageId,
+        accountId,
+        product: 'codex',
+        operation: 'gpt-5.5:output_tokens',
+        quantity: 1_000,
+      };
+      return { method: 'POST', path: '/v1/usage', body: JSON.stringify(body) };
+    }
   }
 }
 

@@ -17,7 +17,14 @@ export type LoadScenario =
    * (the reference, measured under the very same load), then `POST /v1/holds` and
    * `POST /v1/holds/{holdId}/settlement` of that hold (a pair: place, then settle).
    */
-  | { readonly kind: 'holds'; readonly accounts: number; readonly runTag: string };
+  | { readonly kind: 'holds'; readonly accounts: number; readonly runTag: string }
+  /**
+   * `POST /v1/usage` of `${prefix}-<i>` (i < accounts, spread like usage), token lines only (no
+   * allowance: every one is paid with credits). Prefix `member`: members of one organisation, so
+   * every usage reserves on and settles to the pool's one stream (issue 18); `solo`: the same usage
+   * by accounts paying from their own credits (the floor beside it).
+   */
+  | { readonly kind: 'members'; readonly accounts: number; readonly prefix: string; readonly runTag: string };
 
 export interface LoadJob {
   readonly url: string;

@@ -111,6 +111,7 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
       const ledger = await SimulatedLedger.start(dir, START);
       const reversals = await reversalsServed(ledger);
       const workload = new Workload(random, 24, Math.max(50, Math.round(OPS / 2_500)), reversals);
+      workload.orgs = true; // organisations (SPEC §7): one lane per round, checked by the model and their books
       const figures = {
         ops: 0,
         rounds: 0,
@@ -123,6 +124,8 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
         outcomes: {} as Record<string, number>,
         holdCases: {} as Record<string, number>,
         holdCommands: {} as Record<string, number>,
+        /** Organisation commands and members' commands (SPEC §7), by outcome. */
+        orgCommands: {} as Record<string, number>,
       };
       const books = new Map<string, AccountBooks>();
       const history = new Map<string, string[]>();
@@ -138,6 +141,9 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
           figures.booksChecks += 1;
           if (problems.length > 0) throw new Error(`books broken ${where()}:\n${problems.join('\n')}`);
         }
+        const orgProblems = await ledger.orgs.checkBooks(model.orgs, ledger.now());
+        if (orgProblems.length > 0)
+          throw new Error(`organisation books broken ${where()}:\n${orgProblems.join('\n')}`);
       };
       const compare = (op: SimOp, expected: Outcome[], actual: Outcome[], at: number, index: number) => {
         // Two copies of one command race: either may go first, so compare them as a set.
@@ -171,6 +177,12 @@ describe(`seeded simulation against a reference model (seed ${SEED})`, () => {
             figures.holdCommands[per] = (figures.holdCommands[per] ?? 0) + 1;
           }
           if (outcome.kind === 'appended') for (const e of outcome.events) countHoldCase(e);
+          if (op.kind === 'org' || (op.kind === 'account' && String(op.data.accountId).startsWith('m-'))) {
+            const reason =
+              outcome.kind === 'appended' ? outcome.events[outcome.events.length - 1].reason : undefined;
+            const per = `${op.type} → ${key}${typeof reason === 'string' ? ` ${reason}` : ''}`;
+            figures.orgCommands[per] = (figures.orgCommands[per] ?? 0) + 1;
+          }
         }
       };
       /** Which of SPEC §6's cases the run reached (a run that never settles beyond a hold proves little). */

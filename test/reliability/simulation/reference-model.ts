@@ -15,6 +15,7 @@ import {
   type ModelGrant,
   type ModelReset,
 } from './model-usage';
+import { ReferenceOrgs } from './model-orgs';
 import type { Decided, Outcome, SimOp, Summary } from './sim-types';
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -36,11 +37,18 @@ export class ReferenceLedger {
   readonly accounts = new Map<string, ModelAccount>();
   private readonly resets: ModelReset[] = [];
   private readonly resetKeys = new Map<string, { payload: string; summary: Summary }>();
+  /** Organisations (SPEC §7): their pools, limits and members, beside the accounts. */
+  readonly orgs = new ReferenceOrgs(
+    () => this.card,
+    this.accounts,
+    () => this.resets,
+  );
 
   constructor(private readonly card: Card) {}
 
   run(op: SimOp, now: number): Outcome {
     if (op.kind === 'global') return this.globalReset(op.data, now);
+    if (op.kind === 'org') return this.orgs.run(op.type, op.data as Data, now);
     const data = op.data as Data;
     const accountId = data.accountId as string;
     const account = this.accounts.get(accountId);
@@ -207,6 +215,10 @@ export class ReferenceLedger {
     if (product === undefined || product.retired || !((data.operation as string) in product.operations))
       return error('invalid');
     if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > 1_000_000_000) return error('invalid');
+    if (this.orgs.memberOf.has(data.accountId as string)) {
+      const member = this.orgs.memberUsage(account, data.accountId as string, data as never, now);
+      return one(member.summary, member.commit);
+    }
     // Held units and credits are invisible to usage (SPEC §6).
     const evaluated = evaluateUsage(this.card, account, this.resets, data as never, now, heldViewOf(account));
     return one(evaluated.summary, evaluated.commit);

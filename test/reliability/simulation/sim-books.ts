@@ -120,6 +120,8 @@ export class AccountBooks {
       }
       case 'UsageRecorded':
         this.charge(data.usageId as string);
+        // Paid from an organisation's pool (SPEC §7): the pool's grants, booked on its own stream.
+        if (data.paidBy !== undefined && data.paidBy !== null) return;
         this.move(data.allocations as Share[], 'used', 1n);
         return;
       case 'CreditsExpired':

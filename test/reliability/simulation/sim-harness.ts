@@ -14,6 +14,7 @@ import { LedgerCoreModule } from '../../../apps/ledger/src/core/ledger-core.modu
 import { LimitsResetsService } from '../../../apps/ledger/src/core/limits-resets.service';
 import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
 import type { Fact } from './sim-books';
+import { SimulatedOrgs } from './sim-harness-orgs';
 import type { Outcome, SimOp, Summary } from './sim-types';
 
 /**
@@ -28,6 +29,8 @@ export class SimulatedLedger {
   private resets!: LimitsResetsService;
   private clock!: SimulatedClock;
   private store!: EventStore;
+  /** Organisations (SPEC §7): the shell's org services on this context's store and clock. */
+  orgs!: SimulatedOrgs;
 
   private constructor(private readonly dir: string) {}
 
@@ -51,6 +54,7 @@ export class SimulatedLedger {
     this.resets = this.context.get(LimitsResetsService);
     this.clock = this.context.get<SimulatedClock>(CLOCK);
     this.store = this.context.get<EventStore>(EVENT_STORE);
+    this.orgs = new SimulatedOrgs(this.context, this.accounts, this.store);
   }
 
   /** The account's events from `revision` on (the facts the books are kept from). */
@@ -88,6 +92,10 @@ export class SimulatedLedger {
     if (op.kind === 'global') {
       return observed(await this.resets.execute({ data: op.data as never }, 'sim'));
     }
+    if (op.kind === 'org') return this.orgs.run(op);
+    // Usage goes through the member path as the HTTP shell sends it (a non-member's is plain RecordUsage).
+    if (op.type === 'RecordUsage')
+      return observed(await this.orgs.memberUsage.record(op.data as never, 'sim'));
     return observed(
       await this.accounts.execute({ type: op.type, data: op.data } as AccountCommandInput, 'sim'),
     );
@@ -125,6 +133,15 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
         heldAfter: d.heldAfter,
+        // Paid from an organisation's pool (SPEC §7); the attempt number in the hold id is the shell's.
+        ...(d.paidBy === undefined
+          ? {}
+          : {
+              paidBy: {
+                organizationId: d.paidBy.organizationId,
+                holdId: d.paidBy.holdId.replace(/^member-usage:\d+:/, 'member-usage:n:'),
+              },
+            }),
       };
     }
     case 'UsageRejected': {
@@ -138,6 +155,10 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
         windows: windowsOf(d.windows),
         balanceAfter: d.balanceAfter,
         heldAfter: d.heldAfter,
+        // Refused by an organisation's pool (SPEC §7).
+        ...(d.organizationId === undefined
+          ? {}
+          : { organizationId: d.organizationId, limitSource: d.limitSource ?? null, limit: d.limit ?? null }),
       };
     }
     case 'CreditsPurchased':

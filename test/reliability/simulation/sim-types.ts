@@ -1,3 +1,5 @@
+import type { OrgOpType } from './model-orgs';
+
 /** A command of the simulation, as the shell hands it to the services (type + data). */
 export type AccountOpType =
   | 'OpenAccount'
@@ -21,7 +23,8 @@ export type SimOp =
       readonly type: AccountOpType;
       readonly data: Readonly<Record<string, unknown>>;
     }
-  | { readonly kind: 'global'; readonly data: Readonly<Record<string, unknown>> };
+  | { readonly kind: 'global'; readonly data: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'org'; readonly type: OrgOpType; readonly data: Readonly<Record<string, unknown>> };
 
 /** An event reduced to what the model predicts (plain JSON: compared with toEqual). */
 export type Summary = Readonly<Record<string, unknown>>;

@@ -1,4 +1,5 @@
 import type { AccountOpType, SimOp } from './sim-types';
+import { OrgWorkload } from './sim-workload-orgs';
 
 const PLANS = ['free', 'plus', 'pro', 'business', 'enterprise', 'edu'];
 const OPERATIONS: Record<string, string[]> = {
@@ -63,6 +64,10 @@ export interface Round {
 export class Workload {
   private readonly accounts: Tracked[] = [];
   private readonly globalResets: SimOp[] = [];
+  /** Organisations and their members (SPEC §7): one lane of a round at most. */
+  private readonly orgLoad = new OrgWorkload(() => this.random());
+  /** Whether rounds carry organisation lanes (the harness must serve organisation commands). */
+  orgs = false;
   private n = 0;
 
   constructor(
@@ -110,6 +115,8 @@ export class Workload {
       }
       lanes.push({ op, duplicate: this.chance(0.05) });
     }
+    if (this.chance(0.3))
+      lanes.push({ op: this.orgLoad.next(now + advanceMs), duplicate: this.chance(0.05) });
     return { advanceMs, lanes };
   }
 

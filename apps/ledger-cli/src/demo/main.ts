@@ -10,6 +10,7 @@ import { startDemoServer } from './demo-server';
 import { LaunchStory, STORY_START } from './launch-story';
 import { HoldsStory } from './holds-story';
 import { Narrator } from './narration';
+import { OrgStory } from './org-story';
 
 /**
  * `npm run demo`: a fresh data dir, the real server on a free port with a simulated clock, the
@@ -27,6 +28,7 @@ async function main(): Promise<number> {
     const client = new DemoClient(server.baseUrl);
     await new LaunchStory(client, narrator).play();
     await new HoldsStory(client, narrator).play();
+    await new OrgStory(client, narrator).play();
   } finally {
     await server.close();
   }
