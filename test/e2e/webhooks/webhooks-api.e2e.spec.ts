@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '../../../apps/ledger/src/webhooks/webhook-signature';
+import { DELIVERY_SPAN_MS, retryDelayMs } from '../../../libs/domain/src/webhooks/delivery-backoff';
 import {
   CLOCK_START,
   ENGINES,
@@ -18,13 +19,14 @@ interface Received {
 /** A real local receiver: records every POST, answers 200; `count(n)` resolves once n arrived (bounded). */
 async function startReceiver() {
   const received: Received[] = [];
+  const answer = { status: 200 };
   const waiters: { n: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
+      res.writeHead(answer.status).end('ok');
       for (const w of waiters.filter((x) => received.length >= x.n)) w.resolve();
     });
   });
@@ -33,6 +35,8 @@ async function startReceiver() {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
+    /** What it answers from now on. */
+    answer,
     count: (n: number, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
         if (received.length >= n) return resolve();
@@ -204,6 +208,105 @@ describe.each(ENGINES)('webhooks API (e2e) [%s]', (engine) => {
     });
     const removedLog = await ledger.as('admin').get(`/v1/webhooks/${hook.webhookId}/deliveries`).expect(200);
     expect(removedLog.body.items.filter((i: { status: string }) => i.status === 'delivered')).toHaveLength(1);
+  });
+
+  it('retries on the ledger clock in order per account, redelivers on request with the same notification id, fails after 24 h', async () => {
+    const failing = await startReceiver();
+    try {
+      failing.answer.status = 500;
+      await ledger.as('service').post('/v1/accounts', { accountId: 'acct-r', plan: 'plus' }).expect(201);
+      const hook = await ledger
+        .as('admin')
+        .post('/v1/webhooks', { url: failing.url, kinds: ['window.threshold'] })
+        .expect(201);
+      const id = hook.body.webhookId as string;
+      const useR = (usageId: string, quantity: number) =>
+        ledger
+          .as('service')
+          .post('/v1/usage', {
+            usageId,
+            accountId: 'acct-r',
+            product: 'codex',
+            operation: 'local_message',
+            quantity,
+          })
+          .expect(201);
+      const clockNow = async () =>
+        Date.parse((await ledger.as('admin').post('/v1/admin/clock', { advanceMs: 0 }).expect(200)).body.now);
+      const deliveries = async (position?: string) =>
+        (
+          await ledger
+            .as('admin')
+            .get(`/v1/webhooks/${id}/deliveries${position ? `?minPosition=${position}` : ''}`)
+            .expect(200)
+        ).body.items as Record<string, unknown>[];
+      const attempted = async (n: number) =>
+        waitUntil(async () => ((await deliveries())[0]?.attempts as number) >= n);
+
+      await useR('r-1', 120); // 80%
+      await failing.count(1);
+      await attempted(1);
+      const t0 = await clockNow();
+      const usage = await useR('r-2', 30); // 100%: queued behind the 80% one of the same account
+      const [first, second] = await deliveries(usage.body.position as string);
+      const firstId = first.deliveryId as string;
+      expect(first).toMatchObject({
+        kind: 'window.threshold',
+        status: 'pending',
+        attempts: 1,
+        lastStatusCode: 500,
+        nextAttemptAt: new Date(t0 + retryDelayMs(firstId, 1)).toISOString(),
+      });
+      expect(second).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: null });
+      expect(failing.received).toHaveLength(1);
+
+      failing.answer.status = 200;
+      await ledger.advanceClock(retryDelayMs(firstId, 1));
+      await failing.count(3);
+      const bodies = failing.received.map(
+        (r) => JSON.parse(r.body) as { notificationId: string; data: { thresholdPercent: number } },
+      );
+      expect(bodies.map((b) => b.data.thresholdPercent)).toEqual([80, 80, 100]); // in order per account
+      expect(bodies[1].notificationId).toBe(bodies[0].notificationId);
+      const t1 = Math.floor((t0 + retryDelayMs(firstId, 1)) / 1000);
+      expect(failing.received[1].headers['ledger-signature']).toMatch(new RegExp(`^t=${t1},`));
+      await waitForDelivered(ledger, id, 2);
+      expect(await deliveries()).toMatchObject([
+        { status: 'delivered', attempts: 2, lastStatusCode: 200 },
+        { status: 'delivered', attempts: 1 },
+      ]);
+
+      // Manual redelivery of a delivered one: sent again, the same notification id.
+      const retried = await ledger
+        .as('admin')
+        .post(`/v1/webhooks/${id}/deliveries/${firstId}/retry`)
+        .expect(202);
+      expect(retried.body).toMatchObject({ deliveryId: firstId, status: 'pending' });
+      await failing.count(4);
+      expect(JSON.parse(failing.received[3].body)).toMatchObject({
+        notificationId: bodies[0].notificationId,
+      });
+      await waitUntil(async () => (await deliveries())[0].attempts === 3);
+
+      // A receiver that keeps failing: retried until 24 h after the first attempt of the cycle, then failed.
+      failing.answer.status = 503;
+      await ledger.as('admin').post(`/v1/webhooks/${id}/deliveries/${firstId}/retry`).expect(202);
+      await failing.count(5);
+      await waitUntil(async () => (await deliveries())[0].attempts === 4);
+      await ledger.advanceClock(DELIVERY_SPAN_MS + 1_000);
+      await failing.count(6);
+      await waitUntil(async () => (await deliveries())[0].status === 'failed');
+      expect((await deliveries())[0]).toMatchObject({
+        attempts: 5,
+        lastStatusCode: 503,
+        nextAttemptAt: null,
+      });
+
+      await ledger.as('admin').post(`/v1/webhooks/${id}/deliveries/dlv_nothing/retry`).expect(404);
+      await ledger.as('admin').post(`/v1/webhooks/wh-nothing/deliveries/${firstId}/retry`).expect(404);
+    } finally {
+      await failing.close();
+    }
   });
 
   it('refuses bad input with 400 naming the field, registering nothing; private targets unless allowed', async () => {
