@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '../../../apps/ledger/src/webhooks/webhook-signature';
 import { DELIVERY_SPAN_MS, retryDelayMs } from '../../../libs/domain/src/webhooks/delivery-backoff';
+import { startEsdbDouble } from '../../support/esdb-double/esdb-double';
 import {
   CLOCK_START,
   ENGINES,
@@ -376,3 +377,128 @@ async function waitForDelivered(
   });
   return items as { status: string; [key: string]: unknown }[];
 }
+
+describe.each(ENGINES)('webhooks across a restart (e2e) [%s]', (engine) => {
+  it('resumes from the durable delivery state: the pending retry is made by the restarted ledger', async () => {
+    const receiver = await startReceiver();
+    let ledger = await startTestLedger(
+      { LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true', LEDGER_WEBHOOK_POLL_MS: '20' },
+      { engine },
+    );
+    try {
+      receiver.answer.status = 500;
+      await ledger.as('service').post('/v1/accounts', { accountId: 'acct-s', plan: 'plus' }).expect(201);
+      const hook = await ledger
+        .as('admin')
+        .post('/v1/webhooks', { webhookId: 'wh-s', url: receiver.url, kinds: ['window.threshold'] })
+        .expect(201);
+      await ledger
+        .as('service')
+        .post('/v1/usage', {
+          usageId: 's-1',
+          accountId: 'acct-s',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 120,
+        })
+        .expect(201);
+      await receiver.count(1);
+      const deliveries = async () =>
+        (await ledger.as('admin').get('/v1/webhooks/wh-s/deliveries').expect(200)).body.items as Record<
+          string,
+          unknown
+        >[];
+      await waitUntil(async () => (await deliveries())[0]?.attempts === 1);
+
+      ledger = await ledger.restart();
+      receiver.answer.status = 200;
+      const [pending] = await deliveries();
+      expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 500 });
+      await ledger.advanceClock(retryDelayMs(pending.deliveryId as string, 1));
+      await receiver.count(2);
+      await waitForDelivered(ledger, 'wh-s', 1);
+      expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+      const [first, second] = receiver.received.map((r) => JSON.parse(r.body) as { notificationId: string });
+      expect(second.notificationId).toBe(first.notificationId);
+      // The secret survived the restart (sealed in the log, the key file in the data dir).
+      const now =
+        Math.floor(Date.parse(CLOCK_START) / 1000) +
+        Math.floor(retryDelayMs(pending.deliveryId as string, 1) / 1000);
+      expect(
+        verifyWebhookSignature(
+          hook.body.secret as string,
+          receiver.received[1].headers['ledger-signature'] as string,
+          receiver.received[1].body,
+          now,
+        ),
+      ).toBe(true);
+      expect(receiver.received).toHaveLength(2);
+    } finally {
+      await ledger.close();
+      await receiver.close();
+      removeDir(ledger.dataDir);
+    }
+  });
+});
+
+describe('webhooks on two nodes of one EventStoreDB (e2e)', () => {
+  it('one dispatcher at a time (the lease): each notification is sent once; the other node takes over when it stops', async () => {
+    const receiver = await startReceiver();
+    const double = await startEsdbDouble();
+    const env = {
+      LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true',
+      LEDGER_WEBHOOK_POLL_MS: '20',
+      LEDGER_WEBHOOK_KEY: 'a-deployment-key-of-at-least-32-characters',
+    };
+    const a = await startTestLedger(env, { engine: 'eventstoredb', double });
+    const b = await startTestLedger(env, { engine: 'eventstoredb', double });
+    const held = async (node: TestLedger) =>
+      /^ledger_webhook_dispatch_lease_held 1$/m.test((await node.http().get('/metrics').expect(200)).text);
+    try {
+      await a.as('service').post('/v1/accounts', { accountId: 'acct-n', plan: 'plus' }).expect(201);
+      await b
+        .as('admin')
+        .post('/v1/webhooks', { url: receiver.url, kinds: ['window.threshold'] })
+        .expect(201);
+      await b
+        .as('service')
+        .post('/v1/usage', {
+          usageId: 'n-1',
+          accountId: 'acct-n',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 120,
+        })
+        .expect(201);
+      await receiver.count(1);
+      const holders = [await held(a), await held(b)];
+      expect(holders.filter(Boolean)).toHaveLength(1);
+      const [holder, other] = holders[0] ? [a, b] : [b, a];
+      await holder.app.close(); // releases the lease
+      await other
+        .as('service')
+        .post('/v1/usage', {
+          usageId: 'n-2',
+          accountId: 'acct-n',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 30,
+        })
+        .expect(201);
+      await receiver.count(2);
+      expect(await held(other)).toBe(true);
+      const kinds = receiver.received.map(
+        (r) => (JSON.parse(r.body) as { data: { thresholdPercent: number } }).data.thresholdPercent,
+      );
+      expect(kinds).toEqual([80, 100]); // each once
+      await other.app.close();
+    } finally {
+      await a.app.close().catch(() => undefined);
+      await b.app.close().catch(() => undefined);
+      await double.stop();
+      await receiver.close();
+      removeDir(a.dataDir);
+      removeDir(b.dataDir);
+    }
+  });
+});
