@@ -2,6 +2,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '../../../apps/ledger/src/webhooks/webhook-signature';
 import { DELIVERY_SPAN_MS, retryDelayMs } from '../../../libs/domain/src/webhooks/delivery-backoff';
+import type { EventStore } from '@ledger/event-store';
+import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
 import { startEsdbDouble } from '../../support/esdb-double/esdb-double';
 import {
   CLOCK_START,
@@ -122,6 +124,14 @@ describe.each(ENGINES)('webhooks API (e2e) [%s]', (engine) => {
       expect.objectContaining({ webhookId: 'wh-a', url: 'http://127.0.0.1:9/x', kinds: ['credits.low'] }),
     ]);
     expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
+    // At rest the log holds it sealed with the deployment key, never in clear.
+    const store = ledger.app.get<EventStore>(EVENT_STORE);
+    const log = JSON.stringify(
+      (await store.readAll({ maxCount: 10_000 })).map((e) => [e.type, e.data, e.metadata]),
+    );
+    expect(log).toContain('WebhookRegistered');
+    expect(log).not.toContain(created.body.secret);
+    expect(log).not.toContain((created.body.secret as string).slice('whsec_'.length));
     await ledger.http().delete('/v1/webhooks/wh-a').set('authorization', admin).expect(204);
     await ledger.http().delete('/v1/webhooks/wh-a').set('authorization', admin).expect(204);
     await ledger.http().delete('/v1/webhooks/wh-none').set('authorization', admin).expect(404);
@@ -303,6 +313,9 @@ describe.each(ENGINES)('webhooks API (e2e) [%s]', (engine) => {
         nextAttemptAt: null,
       });
 
+      // The webhooks read model replays from the log like every other: verify agrees.
+      const verify = await ledger.as('finance').post('/v1/finance/verify').expect(200);
+      expect(verify.body).toMatchObject({ ok: true, mismatches: [] });
       await ledger.as('admin').post(`/v1/webhooks/${id}/deliveries/dlv_nothing/retry`).expect(404);
       await ledger.as('admin').post(`/v1/webhooks/wh-nothing/deliveries/${firstId}/retry`).expect(404);
     } finally {

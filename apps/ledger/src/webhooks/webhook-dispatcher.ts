@@ -12,7 +12,7 @@ import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config';
 import { DispatchLeaseService } from './dispatch-lease.service';
 import { WebhookCommandsService } from './webhook-commands.service';
 import { WebhookMetrics } from './webhook-metrics';
-import { sendWebhook } from './webhook-sender';
+import { sendWebhook, type SendResult } from './webhook-sender';
 import { webhookSignature } from './webhook-signature';
 
 /** Notifications read from the read model per webhook and step. */
@@ -213,13 +213,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     webhook: WebhookView,
     row: DeliveryRow,
   ): Promise<'delivered' | 'pending' | 'failed' | 'error'> {
-    const secret = await this.commands.secretOf(webhook.webhookId);
     const body = JSON.stringify(row.notification);
     const t = Math.floor(this.clock.now() / 1000);
     const controller = new AbortController();
     this.inFlight.add(controller);
-    let sent;
+    let sent: SendResult;
     try {
+      // A secret this node cannot open (another deployment key) is never sent unsigned: a failed attempt, logged.
+      const secret = await this.commands.secretOf(webhook.webhookId);
       sent = await sendWebhook(
         webhook.url,
         body,
@@ -230,6 +231,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
           signal: controller.signal,
         },
       );
+    } catch (error) {
+      sent = { statusCode: null, error: `not sent: ${(error as Error).message}`.slice(0, 500) };
     } finally {
       this.inFlight.delete(controller);
     }
