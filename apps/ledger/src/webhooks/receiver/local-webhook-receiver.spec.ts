@@ -60,6 +60,32 @@ describe('LocalWebhookReceiver', () => {
     expect(receiver.requests.map((r) => r.status)).toEqual([500, 200]);
   });
 
+  it('holds requests unanswered until released, and notes a sender that hung up meanwhile', async () => {
+    const body = JSON.stringify(notification('ntf_3'));
+    const header = webhookSignature(secret, now / 1000, body);
+    receiver.hold();
+    const gone = new AbortController();
+    const first = post(receiver, body, header);
+    const abandoned = fetch(receiver.url, {
+      method: 'POST',
+      headers: { 'ledger-signature': header },
+      body,
+      signal: gone.signal,
+    });
+    await receiver.waitUntil(() => receiver.inFlight().length === 2, 'two held');
+    expect(receiver.delivered()).toEqual([]);
+    gone.abort();
+    await expect(abandoned).rejects.toThrow();
+    await receiver.waitUntil(() => receiver.requests.some((r) => r.senderGone), 'the hang-up seen');
+    receiver.release(200);
+    expect((await first).status).toBe(200);
+    expect(receiver.requests.map((r) => [r.status, r.senderGone])).toEqual([
+      [200, false],
+      [200, true],
+    ]);
+    expect(receiver.delivered()).toHaveLength(1);
+  });
+
   it('a wait is bounded: it rejects naming what it waited for', async () => {
     await expect(receiver.waitUntil(() => false, 'nothing', 50)).rejects.toThrow(/waiting for nothing/);
   });

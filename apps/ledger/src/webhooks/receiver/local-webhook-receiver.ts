@@ -25,9 +25,13 @@ export interface ReceivedRequest {
   readonly notification: LedgerNotification | null;
   /** null when no secret was set yet. */
   readonly signature: LedgerSignatureCheck | null;
-  /** What this receiver answered. */
-  readonly status: number;
+  /** What this receiver answered; null while it holds the request (`hold`). */
+  readonly status: number | null;
+  /** The sender hung up before the answer (e.g. the ledger stopped while the request was held). */
+  readonly senderGone: boolean;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export interface LocalWebhookReceiverOptions {
   /** The ledger's clock (a simulated one in tests), for the signature's tolerance. Default: Date.now. */
@@ -42,8 +46,8 @@ type Waiter = { readonly check: () => boolean; readonly resolve: () => void };
 /**
  * A real `node:http` receiver on 127.0.0.1 for the ledger's webhooks (e2e tests, the bench, the
  * demo): records every POST, verifies its signature once the secret is known (`useSecret`),
- * answers 2xx unless told otherwise (`answerWith`), and can stop listening (`goDown`: connections
- * are refused) and come back on the same port. Not a production receiver: it keeps everything in memory.
+ * answers 2xx unless told otherwise (`answerWith`), can hold requests unanswered (`hold`/`release`),
+ * and can stop listening (`goDown`: connections are refused) and come back on the same port. Not a production receiver: it keeps everything in memory.
  */
 export class LocalWebhookReceiver {
   readonly requests: ReceivedRequest[] = [];
@@ -51,6 +55,8 @@ export class LocalWebhookReceiver {
   private answer: (notification: LedgerNotification | null) => number = () => 204;
   private listening = false;
   private waiters: Waiter[] = [];
+  private holding = false;
+  private held: { entry: Mutable<ReceivedRequest>; res: http.ServerResponse }[] = [];
 
   private readonly server: http.Server;
   private port = 0;
@@ -82,6 +88,24 @@ export class LocalWebhookReceiver {
     this.answer = typeof status === 'number' ? () => status : status;
   }
 
+  /** From now on, requests are recorded but not answered until `release` (a slow receiver, an in-flight delivery). */
+  hold(): void {
+    this.holding = true;
+  }
+
+  /** Answers every held request (with `status`, or as `answerWith` says) and stops holding. */
+  release(status?: number): void {
+    this.holding = false;
+    const held = this.held;
+    this.held = [];
+    for (const { entry, res } of held) this.respond(entry, res, status ?? this.answer(entry.notification));
+  }
+
+  /** Requests received and not answered yet. */
+  inFlight(): ReceivedRequest[] {
+    return this.requests.filter((r) => r.status === null);
+  }
+
   /** Stops listening and drops open connections: the ledger's next attempt gets connection refused. */
   async goDown(): Promise<void> {
     if (!this.listening) return;
@@ -99,11 +123,17 @@ export class LocalWebhookReceiver {
     this.listening = true;
   }
 
-  /** The notifications answered 2xx, in arrival order (duplicates included). */
+  /** The requests answered 2xx (to a sender still there), in arrival order, duplicates included. */
+  deliveredRequests(): ReceivedRequest[] {
+    return this.requests.filter(
+      (r) =>
+        r.status !== null && r.status >= 200 && r.status < 300 && !r.senderGone && r.notification !== null,
+    );
+  }
+
+  /** The notifications of `deliveredRequests`. */
   delivered(): LedgerNotification[] {
-    return this.requests
-      .filter((r) => r.status >= 200 && r.status < 300 && r.notification !== null)
-      .map((r) => r.notification as LedgerNotification);
+    return this.deliveredRequests().map((r) => r.notification as LedgerNotification);
   }
 
   /**
@@ -133,6 +163,7 @@ export class LocalWebhookReceiver {
   }
 
   async close(): Promise<void> {
+    this.release(503);
     await this.goDown();
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
@@ -166,19 +197,35 @@ export class LocalWebhookReceiver {
               now: (this.options.now ?? Date.now)(),
               toleranceSeconds: this.options.toleranceSeconds,
             });
-      const status = signature !== null && !signature.valid ? 401 : this.answer(notification);
-      this.requests.push({
+      const entry: Mutable<ReceivedRequest> = {
         seq: this.requests.length + 1,
         receivedAtMs: performance.timeOrigin + performance.now(),
         signatureHeader: header,
         rawBody,
         notification,
         signature,
-        status,
-      });
-      res.writeHead(status).end();
-      this.wake();
+        status: null,
+        senderGone: false,
+      };
+      this.requests.push(entry);
+      if (signature !== null && !signature.valid) this.respond(entry, res, 401);
+      else if (this.holding) {
+        res.on('close', () => {
+          if (entry.status !== null) return;
+          entry.senderGone = true;
+          this.wake();
+        });
+        this.held.push({ entry, res });
+        this.wake();
+      } else this.respond(entry, res, this.answer(notification));
     });
+  }
+
+  private respond(entry: Mutable<ReceivedRequest>, res: http.ServerResponse, status: number): void {
+    entry.status = status;
+    entry.senderGone ||= res.destroyed || res.socket === null || res.socket.destroyed;
+    if (!entry.senderGone) res.writeHead(status).end();
+    this.wake();
   }
 
   private wake(): void {
