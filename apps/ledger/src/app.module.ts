@@ -18,6 +18,7 @@ import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
 import { ReversalsModule } from './reversals/reversals.module';
 import { UsageModule } from './usage/usage.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 function logRequests(config: LedgerConfig): boolean {
   return config.logLevel === 'debug' || config.logLevel === 'trace';
@@ -59,6 +60,7 @@ export class AppModule {
         ReversalsModule,
         CreditsModule,
         AlertsModule,
+        WebhooksModule,
         LimitsModule,
         AdminModule,
         ConsoleModule,

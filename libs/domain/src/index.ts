@@ -34,3 +34,4 @@ export * from './alerts/commands';
 export * from './alerts/events';
 export * from './alerts/state';
 export * from './alerts/decide-alerts';
+export * from './webhooks';

@@ -5,6 +5,7 @@ import { journalProjection } from './journal/journal.projection';
 import { notificationsProjection } from './notifications/notifications.projection';
 import type { Projection } from './runner/projection';
 import { timelineProjection } from './timeline/timeline.projection';
+import { webhooksProjection } from './webhooks/webhooks.projection';
 
 /** Every read model of the ledger, in the order they are applied within a batch. */
 export const LEDGER_PROJECTIONS: readonly Projection[] = [
@@ -14,4 +15,5 @@ export const LEDGER_PROJECTIONS: readonly Projection[] = [
   timelineProjection,
   holdsProjection,
   notificationsProjection,
+  webhooksProjection,
 ];

@@ -6,6 +6,7 @@ import { NotificationQuery } from './notifications/notification-query';
 import { JournalExport } from './queries/journal-export';
 import { JournalQuery } from './queries/journal-query';
 import { TimelineQuery } from './queries/timeline-query';
+import { WebhookQuery } from './webhooks/webhook-query';
 import { openDerivedDatabase } from '@ledger/event-store/snapshots';
 import { openReadModelDatabase, type ReadModelDatabase } from './read-store/read-model-database';
 import type { Projection } from './runner/projection';
@@ -48,6 +49,7 @@ export class LedgerReadSide {
   readonly journalExport: JournalExport;
   readonly holds: HoldQuery;
   readonly notifications: NotificationQuery;
+  readonly webhooks: WebhookQuery;
   /** Projections rebuilt at open because their code version changed. */
   readonly rebuiltOnOpen: readonly string[];
   private readonly projections: readonly Projection[];
@@ -75,6 +77,7 @@ export class LedgerReadSide {
     this.journalExport = new JournalExport(db);
     this.holds = new HoldQuery(db);
     this.notifications = new NotificationQuery(db);
+    this.webhooks = new WebhookQuery(db);
   }
 
   static open(options: LedgerReadSideOptions): LedgerReadSide {

@@ -39,7 +39,10 @@ export interface JournalEntry {
 }
 
 /** Pure: the entry an event makes, given the customer's credits balance before it. */
-export function journalEntryOf(projected: ProjectedEvent, startingBalance: Credits): JournalEntry {
+export function journalEntryOf(
+  projected: Exclude<ProjectedEvent, { stream: 'webhooks' }>,
+  startingBalance: Credits,
+): JournalEntry {
   const { event } = projected;
   const data = event.data as Readonly<Record<string, unknown>>;
   const accountId = projected.stream === 'account' ? projected.accountId : null;

@@ -84,6 +84,7 @@ class JournalWriter implements ProjectionWriter {
   }
 
   apply(projected: ProjectedEvent): void {
+    if (projected.stream === 'webhooks') return; // no money moves: not in the journal or the export
     const customer =
       projected.stream === 'account' ? LedgerAccounts.customerCredits(projected.accountId) : null;
     const starting = customer === null ? 0n : (this.balances.get(customer) ?? 0n);
