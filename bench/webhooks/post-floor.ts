@@ -3,17 +3,19 @@ import { webhookSignature } from '../../apps/ledger/src/webhooks/webhook-signatu
 
 /**
  * The floor under `webhook_deliveries_per_s`: signed POSTs of the same bodies to the same receiver
- * from plain `node:http` (a keep-alive agent, `concurrency` requests in flight), nothing else — no
- * log, no read model, no delivery state. What a sender costs at best on this machine in this run.
+ * from plain `node:http`, `concurrency` requests in flight, nothing else — no log, no read model, no
+ * delivery state. With `keepAlive` the connections are reused (the best a sender can do); without,
+ * each POST opens its own connection, as the dispatcher does (`agent: false` in webhook-sender.ts).
  */
 export async function postFloorPerSecond(
   url: string,
   secret: string,
   bodies: readonly string[],
-  concurrency: number,
+  options: { readonly concurrency: number; readonly keepAlive: boolean },
 ): Promise<{ perSecond: number; failures: number }> {
   if (bodies.length === 0) throw new Error('no bodies to post');
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const concurrency = options.concurrency;
+  const agent = options.keepAlive ? new http.Agent({ keepAlive: true, maxSockets: concurrency }) : false;
   const target = new URL(url);
   let next = 0;
   let failures = 0;
@@ -50,6 +52,6 @@ export async function postFloorPerSecond(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
+  if (agent !== false) agent.destroy();
   return { perSecond: bodies.length / seconds, failures };
 }

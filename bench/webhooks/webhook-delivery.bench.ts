@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { LocalWebhookReceiver } from '../../apps/ledger/src/webhooks/receiver/local-webhook-receiver';
 import type { Figure } from '../bench-report';
 import { compiledOrSource } from '../http/ledger-server';
+import { sampleCpu } from '../http/cpu-usage';
 import { startServerProcess, type RunningServer } from '../http/server-process';
 import { postFloorPerSecond } from './post-floor';
 
@@ -37,11 +38,18 @@ export const WEBHOOK_FULL: WebhookBenchSizes = {
 const SERVICE_KEY = 'bench-service-key';
 const ADMIN_KEY = 'bench-admin-key';
 const DRAIN_TIMEOUT_MS = 120_000;
+/** The dispatcher's accounts sent to at once (CONCURRENT_LANES in webhook-dispatcher.ts): the floor's concurrency. */
+const DISPATCHER_LANES = 8;
 
-/** The dispatcher's settings for the run (its README): private targets allowed, polled often. */
-export const WEBHOOK_BENCH_ENV: Readonly<Record<string, string>> = {
-  LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true',
-};
+/**
+ * The dispatcher's settings for the run (apps/ledger/src/webhooks/README.md): the loopback receiver
+ * allowed; the poll interval as deployed (default 1000 ms) unless `BENCH_WEBHOOK_POLL_MS` says
+ * otherwise — an idle dispatcher looks for work that often, so it bounds the lag from below.
+ */
+function webhookBenchEnv(): Record<string, string> {
+  const poll = process.env.BENCH_WEBHOOK_POLL_MS;
+  return { LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true', ...(poll ? { LEDGER_WEBHOOK_POLL_MS: poll } : {}) };
+}
 
 /**
  * `webhook_deliveries_per_s` and the lag of a delivery (the append of the notification's event
@@ -63,7 +71,7 @@ export async function benchWebhookDelivery(root: string, sizes: WebhookBenchSize
         LEDGER_DATA_DIR: dataDir,
         LEDGER_API_KEYS: `service:${SERVICE_KEY},admin:${ADMIN_KEY}`,
         LOG_LEVEL: 'warn',
-        ...WEBHOOK_BENCH_ENV,
+        ...webhookBenchEnv(),
       },
       root,
     );
@@ -105,6 +113,8 @@ export async function benchWebhookDelivery(root: string, sizes: WebhookBenchSize
     // Throughput: a burst appended as fast as the client can; the dispatcher drains the backlog.
     const burst = Array.from({ length: sizes.burst }, (_, i) => accounts[i % accounts.length]);
     await inParallel(burst, sizes.appendConcurrency, refuse);
+    // From here to the last delivery the server only dispatches (and its read side catches up).
+    const drainFrom = { cpu: sampleCpu(server.pid), delivered: receiver.delivered().length, at: wallNow() };
     await receiver.waitUntil(
       () => receiver.delivered().length >= sizes.burst,
       `${sizes.burst} deliveries`,
@@ -114,6 +124,16 @@ export async function benchWebhookDelivery(root: string, sizes: WebhookBenchSize
     const drainS =
       (burstRequests[burstRequests.length - 1].receivedAtMs - burstRequests[0].receivedAtMs) / 1000;
     const deliveriesPerS = (sizes.burst - 1) / drainS;
+    const drainTo = { cpu: sampleCpu(server.pid), at: wallNow() };
+    const drained = sizes.burst - drainFrom.delivered;
+    const cpu =
+      drainFrom.cpu === undefined || drainTo.cpu === undefined
+        ? undefined
+        : {
+            mainUs: ((drainTo.cpu.mainMs - drainFrom.cpu.mainMs) * 1000) / drained,
+            otherUs: ((drainTo.cpu.otherMs - drainFrom.cpu.otherMs) * 1000) / drained,
+            mainShare: (drainTo.cpu.mainMs - drainFrom.cpu.mainMs) / (drainTo.at - drainFrom.at),
+          };
 
     // Lag: a paced run well under the drain rate, so the lag is the dispatcher's, not a queue's.
     const pacedFrom = receiver.delivered().length;
@@ -135,29 +155,50 @@ export async function benchWebhookDelivery(root: string, sizes: WebhookBenchSize
     const lags = lagsOf(pacedFrom).sort((a, b) => a - b);
 
     checkEverythingArrived(receiver, appendedAt);
-    const concurrency = sizes.appendConcurrency;
-    const floor = await postFloorPerSecond(
-      receiver.url,
-      hook.secret,
-      burstRequests.map((r) => r.rawBody),
-      concurrency,
-    );
-    if (floor.failures > 0) throw new Error(`the floor's POSTs failed ${floor.failures} times`);
+    const bodies = burstRequests.map((r) => r.rawBody);
+    const reused = await postFloorPerSecond(receiver.url, hook.secret, bodies, {
+      concurrency: DISPATCHER_LANES,
+      keepAlive: true,
+    });
+    const fresh = await postFloorPerSecond(receiver.url, hook.secret, bodies, {
+      concurrency: DISPATCHER_LANES,
+      keepAlive: false,
+    });
+    if (reused.failures + fresh.failures > 0)
+      throw new Error(`the floor's POSTs failed ${reused.failures + fresh.failures} times`);
     const note = `${sizes.accounts} accounts, ${sizes.burst} credits.depleted appended by ${sizes.appendConcurrency} clients, then drained`;
-    const lagNote = `${paced} paced at ${sizes.pacedPerSecond}/s: append answered → receiver has the POST`;
+    const pollMs = process.env.BENCH_WEBHOOK_POLL_MS ?? '1000';
+    const lagNote = `${paced} paced at ${sizes.pacedPerSecond}/s, dispatcher poll ${pollMs} ms: append answered → receiver has the POST`;
+    const floorNote = `the same ${sizes.burst} bodies, signed, plain node:http, ${DISPATCHER_LANES} in flight, same receiver`;
     return [
       { name: 'webhook_deliveries_per_s', value: deliveriesPerS, unit: 'deliveries/s', note },
       { name: 'webhook_lag_p50_ms', value: quantile(lags, 0.5), unit: 'ms', note: lagNote },
       { name: 'webhook_lag_p99_ms', value: quantile(lags, 0.99), unit: 'ms', note: lagNote },
+      ...(cpu === undefined
+        ? []
+        : [
+            {
+              name: 'webhook_delivery_server_cpu_us',
+              value: cpu.mainUs + cpu.otherUs,
+              unit: 'µs',
+              note: `server CPU per delivery while only draining (${drained} deliveries): request thread ${Math.round(cpu.mainUs)} µs, other threads ${Math.round(cpu.otherUs)} µs; request thread busy ${Math.round(cpu.mainShare * 100)}% of the drain`,
+            },
+          ]),
       {
         name: 'floor_webhook_post_per_s',
-        value: floor.perSecond,
+        value: reused.perSecond,
         unit: 'POST/s',
-        note: `the same ${sizes.burst} bodies, signed, node:http keep-alive, ${concurrency} in flight, same receiver`,
+        note: `${floorNote}, keep-alive`,
+      },
+      {
+        name: 'floor_webhook_post_new_connection_per_s',
+        value: fresh.perSecond,
+        unit: 'POST/s',
+        note: `${floorNote}, a connection per POST (as the dispatcher sends)`,
       },
       {
         name: 'webhook_deliveries_vs_post_floor',
-        value: deliveriesPerS / floor.perSecond,
+        value: deliveriesPerS / reused.perSecond,
         unit: 'ratio',
         note: 'webhook_deliveries_per_s / floor_webhook_post_per_s, same run',
       },
