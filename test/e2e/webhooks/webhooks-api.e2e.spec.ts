@@ -1,6 +1,10 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '../../../apps/ledger/src/webhooks/webhook-signature';
+import { DELIVERY_SPAN_MS, retryDelayMs } from '../../../libs/domain/src/webhooks/delivery-backoff';
+import type { EventStore } from '@ledger/event-store';
+import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
+import { startEsdbDouble } from '../../support/esdb-double/esdb-double';
 import {
   CLOCK_START,
   ENGINES,
@@ -18,13 +22,14 @@ interface Received {
 /** A real local receiver: records every POST, answers 200; `count(n)` resolves once n arrived (bounded). */
 async function startReceiver() {
   const received: Received[] = [];
+  const answer = { status: 200 };
   const waiters: { n: number; resolve: () => void }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
+      res.writeHead(answer.status).end('ok');
       for (const w of waiters.filter((x) => received.length >= x.n)) w.resolve();
     });
   });
@@ -33,6 +38,8 @@ async function startReceiver() {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
+    /** What it answers from now on. */
+    answer,
     count: (n: number, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
         if (received.length >= n) return resolve();
@@ -117,6 +124,14 @@ describe.each(ENGINES)('webhooks API (e2e) [%s]', (engine) => {
       expect.objectContaining({ webhookId: 'wh-a', url: 'http://127.0.0.1:9/x', kinds: ['credits.low'] }),
     ]);
     expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
+    // At rest the log holds it sealed with the deployment key, never in clear.
+    const store = ledger.app.get<EventStore>(EVENT_STORE);
+    const log = JSON.stringify(
+      (await store.readAll({ maxCount: 10_000 })).map((e) => [e.type, e.data, e.metadata]),
+    );
+    expect(log).toContain('WebhookRegistered');
+    expect(log).not.toContain(created.body.secret);
+    expect(log).not.toContain((created.body.secret as string).slice('whsec_'.length));
     await ledger.http().delete('/v1/webhooks/wh-a').set('authorization', admin).expect(204);
     await ledger.http().delete('/v1/webhooks/wh-a').set('authorization', admin).expect(204);
     await ledger.http().delete('/v1/webhooks/wh-none').set('authorization', admin).expect(404);
@@ -206,6 +221,108 @@ describe.each(ENGINES)('webhooks API (e2e) [%s]', (engine) => {
     expect(removedLog.body.items.filter((i: { status: string }) => i.status === 'delivered')).toHaveLength(1);
   });
 
+  it('retries on the ledger clock in order per account, redelivers on request with the same notification id, fails after 24 h', async () => {
+    const failing = await startReceiver();
+    try {
+      failing.answer.status = 500;
+      await ledger.as('service').post('/v1/accounts', { accountId: 'acct-r', plan: 'plus' }).expect(201);
+      const hook = await ledger
+        .as('admin')
+        .post('/v1/webhooks', { url: failing.url, kinds: ['window.threshold'] })
+        .expect(201);
+      const id = hook.body.webhookId as string;
+      const useR = (usageId: string, quantity: number) =>
+        ledger
+          .as('service')
+          .post('/v1/usage', {
+            usageId,
+            accountId: 'acct-r',
+            product: 'codex',
+            operation: 'local_message',
+            quantity,
+          })
+          .expect(201);
+      const clockNow = async () =>
+        Date.parse((await ledger.as('admin').post('/v1/admin/clock', { advanceMs: 0 }).expect(200)).body.now);
+      const deliveries = async (position?: string) =>
+        (
+          await ledger
+            .as('admin')
+            .get(`/v1/webhooks/${id}/deliveries${position ? `?minPosition=${position}` : ''}`)
+            .expect(200)
+        ).body.items as Record<string, unknown>[];
+      const attempted = async (n: number) =>
+        waitUntil(async () => ((await deliveries())[0]?.attempts as number) >= n);
+
+      await useR('r-1', 120); // 80%
+      await failing.count(1);
+      await attempted(1);
+      const t0 = await clockNow();
+      const usage = await useR('r-2', 30); // 100%: queued behind the 80% one of the same account
+      const [first, second] = await deliveries(usage.body.position as string);
+      const firstId = first.deliveryId as string;
+      expect(first).toMatchObject({
+        kind: 'window.threshold',
+        status: 'pending',
+        attempts: 1,
+        lastStatusCode: 500,
+        nextAttemptAt: new Date(t0 + retryDelayMs(firstId, 1)).toISOString(),
+      });
+      expect(second).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: null });
+      expect(failing.received).toHaveLength(1);
+
+      failing.answer.status = 200;
+      await ledger.advanceClock(retryDelayMs(firstId, 1));
+      await failing.count(3);
+      const bodies = failing.received.map(
+        (r) => JSON.parse(r.body) as { notificationId: string; data: { thresholdPercent: number } },
+      );
+      expect(bodies.map((b) => b.data.thresholdPercent)).toEqual([80, 80, 100]); // in order per account
+      expect(bodies[1].notificationId).toBe(bodies[0].notificationId);
+      const t1 = Math.floor((t0 + retryDelayMs(firstId, 1)) / 1000);
+      expect(failing.received[1].headers['ledger-signature']).toMatch(new RegExp(`^t=${t1},`));
+      await waitForDelivered(ledger, id, 2);
+      expect(await deliveries()).toMatchObject([
+        { status: 'delivered', attempts: 2, lastStatusCode: 200 },
+        { status: 'delivered', attempts: 1 },
+      ]);
+
+      // Manual redelivery of a delivered one: sent again, the same notification id.
+      const retried = await ledger
+        .as('admin')
+        .post(`/v1/webhooks/${id}/deliveries/${firstId}/retry`)
+        .expect(202);
+      expect(retried.body).toMatchObject({ deliveryId: firstId, status: 'pending' });
+      await failing.count(4);
+      expect(JSON.parse(failing.received[3].body)).toMatchObject({
+        notificationId: bodies[0].notificationId,
+      });
+      await waitUntil(async () => (await deliveries())[0].attempts === 3);
+
+      // A receiver that keeps failing: retried until 24 h after the first attempt of the cycle, then failed.
+      failing.answer.status = 503;
+      await ledger.as('admin').post(`/v1/webhooks/${id}/deliveries/${firstId}/retry`).expect(202);
+      await failing.count(5);
+      await waitUntil(async () => (await deliveries())[0].attempts === 4);
+      await ledger.advanceClock(DELIVERY_SPAN_MS + 1_000);
+      await failing.count(6);
+      await waitUntil(async () => (await deliveries())[0].status === 'failed');
+      expect((await deliveries())[0]).toMatchObject({
+        attempts: 5,
+        lastStatusCode: 503,
+        nextAttemptAt: null,
+      });
+
+      // The webhooks read model replays from the log like every other: verify agrees.
+      const verify = await ledger.as('finance').post('/v1/finance/verify').expect(200);
+      expect(verify.body).toMatchObject({ ok: true, mismatches: [] });
+      await ledger.as('admin').post(`/v1/webhooks/${id}/deliveries/dlv_nothing/retry`).expect(404);
+      await ledger.as('admin').post(`/v1/webhooks/wh-nothing/deliveries/${firstId}/retry`).expect(404);
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('refuses bad input with 400 naming the field, registering nothing; private targets unless allowed', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ url: 'ftp://example.com/x', kinds: ['credits.low'] }, 'url'],
@@ -273,3 +390,128 @@ async function waitForDelivered(
   });
   return items as { status: string; [key: string]: unknown }[];
 }
+
+describe.each(ENGINES)('webhooks across a restart (e2e) [%s]', (engine) => {
+  it('resumes from the durable delivery state: the pending retry is made by the restarted ledger', async () => {
+    const receiver = await startReceiver();
+    let ledger = await startTestLedger(
+      { LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true', LEDGER_WEBHOOK_POLL_MS: '20' },
+      { engine },
+    );
+    try {
+      receiver.answer.status = 500;
+      await ledger.as('service').post('/v1/accounts', { accountId: 'acct-s', plan: 'plus' }).expect(201);
+      const hook = await ledger
+        .as('admin')
+        .post('/v1/webhooks', { webhookId: 'wh-s', url: receiver.url, kinds: ['window.threshold'] })
+        .expect(201);
+      await ledger
+        .as('service')
+        .post('/v1/usage', {
+          usageId: 's-1',
+          accountId: 'acct-s',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 120,
+        })
+        .expect(201);
+      await receiver.count(1);
+      const deliveries = async () =>
+        (await ledger.as('admin').get('/v1/webhooks/wh-s/deliveries').expect(200)).body.items as Record<
+          string,
+          unknown
+        >[];
+      await waitUntil(async () => (await deliveries())[0]?.attempts === 1);
+
+      ledger = await ledger.restart();
+      receiver.answer.status = 200;
+      const [pending] = await deliveries();
+      expect(pending).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 500 });
+      await ledger.advanceClock(retryDelayMs(pending.deliveryId as string, 1));
+      await receiver.count(2);
+      await waitForDelivered(ledger, 'wh-s', 1);
+      expect((await deliveries())[0]).toMatchObject({ status: 'delivered', attempts: 2 });
+      const [first, second] = receiver.received.map((r) => JSON.parse(r.body) as { notificationId: string });
+      expect(second.notificationId).toBe(first.notificationId);
+      // The secret survived the restart (sealed in the log, the key file in the data dir).
+      const now =
+        Math.floor(Date.parse(CLOCK_START) / 1000) +
+        Math.floor(retryDelayMs(pending.deliveryId as string, 1) / 1000);
+      expect(
+        verifyWebhookSignature(
+          hook.body.secret as string,
+          receiver.received[1].headers['ledger-signature'] as string,
+          receiver.received[1].body,
+          now,
+        ),
+      ).toBe(true);
+      expect(receiver.received).toHaveLength(2);
+    } finally {
+      await ledger.close();
+      await receiver.close();
+      removeDir(ledger.dataDir);
+    }
+  });
+});
+
+describe('webhooks on two nodes of one EventStoreDB (e2e)', () => {
+  it('one dispatcher at a time (the lease): each notification is sent once; the other node takes over when it stops', async () => {
+    const receiver = await startReceiver();
+    const double = await startEsdbDouble();
+    const env = {
+      LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true',
+      LEDGER_WEBHOOK_POLL_MS: '20',
+      LEDGER_WEBHOOK_KEY: 'a-deployment-key-of-at-least-32-characters',
+    };
+    const a = await startTestLedger(env, { engine: 'eventstoredb', double });
+    const b = await startTestLedger(env, { engine: 'eventstoredb', double });
+    const held = async (node: TestLedger) =>
+      /^ledger_webhook_dispatch_lease_held 1$/m.test((await node.http().get('/metrics').expect(200)).text);
+    try {
+      await a.as('service').post('/v1/accounts', { accountId: 'acct-n', plan: 'plus' }).expect(201);
+      await b
+        .as('admin')
+        .post('/v1/webhooks', { url: receiver.url, kinds: ['window.threshold'] })
+        .expect(201);
+      await b
+        .as('service')
+        .post('/v1/usage', {
+          usageId: 'n-1',
+          accountId: 'acct-n',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 120,
+        })
+        .expect(201);
+      await receiver.count(1);
+      const holders = [await held(a), await held(b)];
+      expect(holders.filter(Boolean)).toHaveLength(1);
+      const [holder, other] = holders[0] ? [a, b] : [b, a];
+      await holder.app.close(); // releases the lease
+      await other
+        .as('service')
+        .post('/v1/usage', {
+          usageId: 'n-2',
+          accountId: 'acct-n',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 30,
+        })
+        .expect(201);
+      await receiver.count(2);
+      expect(await held(other)).toBe(true);
+      const kinds = receiver.received.map(
+        (r) => (JSON.parse(r.body) as { data: { thresholdPercent: number } }).data.thresholdPercent,
+      );
+      expect(kinds).toEqual([80, 100]); // each once
+      await other.app.close();
+    } finally {
+      await a.app.close().catch(() => undefined);
+      await b.app.close().catch(() => undefined);
+      await double.stop();
+      await receiver.close();
+      removeDir(a.dataDir);
+      removeDir(b.dataDir);
+    }
+  });
+});

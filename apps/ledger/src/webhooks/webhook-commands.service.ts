@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   decideDelivery,
   decideWebhook,
@@ -86,6 +86,10 @@ export class WebhookCommandsService {
     private readonly metrics: LedgerMetrics,
   ) {
     this.secrets = WebhookSecretBox.fromConfig(config.webhooks.key, config.dataDir);
+    if (config.eventStoreConnectionString !== undefined && config.webhooks.key === undefined)
+      new Logger('Webhooks').warn(
+        'LEDGER_WEBHOOK_KEY is not set: webhook secrets are sealed with this node’s key file; nodes sharing the EventStoreDB need one LEDGER_WEBHOOK_KEY',
+      );
     this.webhooks = new StreamCommandHandler<WebhookState>(store, {
       readBeforeDecide: true,
       initialState: initialWebhookState,

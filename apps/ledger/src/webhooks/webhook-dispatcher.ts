@@ -12,7 +12,7 @@ import { LEDGER_CONFIG, type LedgerConfig } from '../config/ledger-config';
 import { DispatchLeaseService } from './dispatch-lease.service';
 import { WebhookCommandsService } from './webhook-commands.service';
 import { WebhookMetrics } from './webhook-metrics';
-import { sendWebhook } from './webhook-sender';
+import { sendWebhook, type SendResult } from './webhook-sender';
 import { webhookSignature } from './webhook-signature';
 
 /** Notifications read from the read model per webhook and step. */
@@ -99,6 +99,15 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   private async tickOnce(): Promise<number> {
     if (this.stopping) return 0;
+    const webhooks = this.readSide.webhooks.list();
+    if (webhooks.length === 0) {
+      // Nothing to send: no lease taken or renewed, so a ledger without webhooks writes no lease events.
+      this.lanes.clear();
+      await this.lease.release();
+      this.metrics.leaseHeld.set(0);
+      this.metrics.backlog.set(0);
+      return 0;
+    }
     const held = await this.lease.acquire();
     this.metrics.leaseHeld.set(held ? 1 : 0);
     if (!held) {
@@ -108,7 +117,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       return 0;
     }
     const now = this.clock.now();
-    this.refreshLanes(now);
+    this.refreshLanes(webhooks, now);
     const lanes: [WebhookLanes, DeliveryRow[]][] = [];
     for (const webhookLanes of this.lanes.values())
       for (const queue of webhookLanes.queues.values())
@@ -127,8 +136,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** The webhooks as the read model has them now; new notifications walked into their queues. */
-  private refreshLanes(now: number): void {
-    const webhooks = this.readSide.webhooks.list();
+  private refreshLanes(webhooks: readonly WebhookView[], now: number): void {
     const current = new Set(webhooks.map((w) => w.webhookId));
     for (const id of this.lanes.keys()) if (!current.has(id)) this.lanes.delete(id);
     for (const webhook of webhooks) {
@@ -205,13 +213,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     webhook: WebhookView,
     row: DeliveryRow,
   ): Promise<'delivered' | 'pending' | 'failed' | 'error'> {
-    const secret = await this.commands.secretOf(webhook.webhookId);
     const body = JSON.stringify(row.notification);
     const t = Math.floor(this.clock.now() / 1000);
     const controller = new AbortController();
     this.inFlight.add(controller);
-    let sent;
+    let sent: SendResult;
     try {
+      // A secret this node cannot open (another deployment key) is never sent unsigned: a failed attempt, logged.
+      const secret = await this.commands.secretOf(webhook.webhookId);
       sent = await sendWebhook(
         webhook.url,
         body,
@@ -222,6 +231,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
           signal: controller.signal,
         },
       );
+    } catch (error) {
+      sent = { statusCode: null, error: `not sent: ${(error as Error).message}`.slice(0, 500) };
     } finally {
       this.inFlight.delete(controller);
     }

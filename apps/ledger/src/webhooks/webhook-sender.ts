@@ -18,7 +18,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
  * so a name cannot resolve to a public address for a check and to a private one for the connection
  * (DNS rebinding). A literal address in the url is checked before.
  */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);

@@ -30,6 +30,8 @@ describe('webhook targets (SPEC §8)', () => {
     for (const url of [
       'http://127.0.0.1:8080/x',
       'http://localhost/x',
+      'http://localhost./x',
+      'http://127.0.0.1./x',
       'http://api.localhost/',
       'http://[::1]/',
       'http://10.0.0.5/',

@@ -50,7 +50,8 @@ export function webhookUrlProblem(url: string, allowPrivate: boolean): string | 
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http or https url';
   if (parsed.username !== '' || parsed.password !== '') return 'must not carry credentials';
   if (allowPrivate) return null;
-  const host = parsed.hostname.toLowerCase();
+  // A fully qualified name's final dot ("localhost.") names the same host.
+  const host = parsed.hostname.toLowerCase().replace(/\.$/, '');
   if (host === 'localhost' || host.endsWith('.localhost') || isPrivateAddress(host)) {
     return 'must not point at a private or loopback address (LEDGER_WEBHOOK_ALLOW_PRIVATE=true allows it)';
   }
