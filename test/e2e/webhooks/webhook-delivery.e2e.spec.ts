@@ -226,8 +226,12 @@ describe.each(ENGINES)('webhook delivery to a real receiver (e2e) [%s]', (engine
       (log) => accounts.every((a) => log.some((d) => d.accountId === a && d.attempts >= 1)),
       'a refused attempt per account',
     );
-    for (const d of refused.filter((x) => x.attempts >= 1))
-      expect([d.status, d.lastStatusCode, d.nextAttemptAt]).toEqual(['pending', null, expect.any(String)]);
+    // Backoff on the ledger clock: the first retry 5–10 s after the first attempt (10 s, jitter up to half).
+    for (const d of refused.filter((x) => x.attempts >= 1)) {
+      expect([d.status, d.lastStatusCode]).toEqual(['pending', null]);
+      const gap = Date.parse(d.nextAttemptAt ?? '') - clockMs;
+      expect(gap >= 5_000 && gap <= 10_000).toBe(true);
+    }
     expect(receiver.requests).toEqual([]);
 
     // Back, but failing: 500s, the clock drives the retries.
@@ -239,10 +243,16 @@ describe.each(ENGINES)('webhook delivery to a real receiver (e2e) [%s]', (engine
       'a 500 per account',
     );
     expect(receiver.delivered()).toEqual([]);
-    await logUntil(
+    const failing = await logUntil(
       (log) => log.filter((d) => d.lastStatusCode === 500).length >= accounts.length,
       'the 500s recorded',
     );
+    // The second retry: 10–20 s after the second attempt, and nothing is tried before it is due.
+    for (const d of failing.filter((x) => x.lastStatusCode === 500)) {
+      const gap = Date.parse(d.nextAttemptAt ?? '') - clockMs;
+      expect([d.attempts, gap >= 10_000 && gap <= 20_000]).toEqual([2, true]);
+    }
+    expect(receiver.requests).toHaveLength(accounts.length);
 
     receiver.answerWith(204);
     await advance(HOUR); // past any retry gap
