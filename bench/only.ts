@@ -6,8 +6,9 @@ import { benchHttp, HTTP_FULL, HTTP_QUICK, HTTP_SCENARIOS, type HttpScenario } f
 import { benchMemberUsage } from './org-members.bench';
 import { projectionsBench } from './projections.bench';
 import { benchProjectionCap } from './scaling/projection-cap.bench';
+import { benchWebhookDelivery, WEBHOOK_FULL, WEBHOOK_QUICK } from './webhooks/webhook-delivery.bench';
 
-const USAGE = `usage: only.js [--quick] http [${HTTP_SCENARIOS.join('|')}…] | floors [${HTTP_FLOOR_KINDS.join('|')}…] | members | command [commands] | projections [events] | cap [events]`;
+const USAGE = `usage: only.js [--quick] http [${HTTP_SCENARIOS.join('|')}…] | floors [${HTTP_FLOOR_KINDS.join('|')}…] | members | webhooks | command [commands] | projections [events] | cap [events]`;
 
 /**
  * One group of figures, or one scenario, printed but not saved: a profiling aid (`npm run bench` is
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
     }
     case 'cap':
       return print(await benchProjectionCap(Number(rest[0] ?? 600_000)));
+    case 'webhooks':
+      return print(await benchWebhookDelivery(root, args.includes('--quick') ? WEBHOOK_QUICK : WEBHOOK_FULL));
     default:
       throw new Error(USAGE);
   }

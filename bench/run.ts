@@ -16,6 +16,7 @@ import { ensurePeerInstalled } from './peer-emmett/install-peer';
 import { projectionsBench } from './projections.bench';
 
 import { benchProjectionCap } from './scaling/projection-cap.bench';
+import { benchWebhookDelivery, WEBHOOK_FULL, WEBHOOK_QUICK } from './webhooks/webhook-delivery.bench';
 
 /**
  * `npm run bench` (full sizes) or `npm run bench -- --quick`: every figure and the floors that bound
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   add(await benchHttp(root, httpSizes));
   add(await benchMemberUsage(root, httpSizes));
   add(await benchHttpFloors(root, httpSizes));
+  add(await benchWebhookDelivery(root, quick ? WEBHOOK_QUICK : WEBHOOK_FULL));
   add(ratioFigures(figures));
   saveReport(root, sortedForReport(figures), quick ? 'quick' : 'full');
 }

@@ -40,6 +40,9 @@ export async function startDemoServer(
     LEDGER_CLOCK_START: clockStart,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
     EVENTSTORE_CONNECTION_STRING: eventStore,
+    // The alerts chapter's receiver listens on 127.0.0.1; the dispatcher looks for work often.
+    LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true',
+    LEDGER_WEBHOOK_POLL_MS: '50',
   });
   const app: NestFastifyApplication = await createLedgerApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -9,6 +9,7 @@ import { DemoClient } from './demo-client';
 import { startDemoServer } from './demo-server';
 import { LaunchStory, STORY_START } from './launch-story';
 import { HoldsStory } from './holds-story';
+import { AlertsStory } from './alerts-story';
 import { Narrator } from './narration';
 import { OrgStory } from './org-story';
 
@@ -29,6 +30,7 @@ async function main(): Promise<number> {
     await new LaunchStory(client, narrator).play();
     await new HoldsStory(client, narrator).play();
     await new OrgStory(client, narrator).play();
+    await new AlertsStory(client, narrator).play();
   } finally {
     await server.close();
   }
