@@ -214,3 +214,79 @@ export async function seedShortSettlement(ledger: TestLedger): Promise<void> {
     })
     .expect(201);
 }
+
+export const ALERTS_ACCOUNT = 'demo-alerts';
+export const EXPIRING_GRANT = 'g-expiring';
+export const EXPIRED_HOLD = 'h-expired';
+/** Refused usages of the alerts account: one credits.depleted notification each, two pages in all. */
+export const DEPLETED_USAGES = 60;
+
+/**
+ * An account with notifications of most kinds (SPEC §8), through the public API: 100 credits bought
+ * and a grant of 10 expiring in 3 days (credits.expiring, default 7 days ahead); alerts at 60 credits
+ * and auto top-up below 50; the 5-hour window used up (window.threshold 80% and 100%); 13 messages over
+ * it for 65 credits (balance 45: credits.low and topup.requested); the top-up failed (topup.failed);
+ * a hold of 5 credits left to expire (its placement asks for a top-up again; hold.expired); then, an
+ * hour later, 60 usages refused for lack of credits (credits.depleted each): 68 notifications.
+ * Answers the instant the refusals were recorded at.
+ */
+export async function seedAlertsAccount(ledger: TestLedger): Promise<{ readonly refusedAt: string }> {
+  const service = ledger.as('service');
+  const base = `/v1/accounts/${ALERTS_ACCOUNT}`;
+  await service.post('/v1/accounts', { accountId: ALERTS_ACCOUNT, plan: 'plus' }).expect(201);
+  await service
+    .post(`${base}/credits/purchases`, {
+      purchaseId: 'p-alerts',
+      credits: '100',
+      amountPaid: { amountMinor: 4000, currency: 'USD' },
+    })
+    .expect(201);
+  const now = (await ledger.as('support').get('/console/api/session').expect(200)).body.now as string;
+  await ledger
+    .as('admin')
+    .post(`${base}/credits/grants`, {
+      grantId: EXPIRING_GRANT,
+      credits: '10',
+      reason: 'trial credits',
+      expiresAt: new Date(Date.parse(now) + 3 * 86_400_000).toISOString(),
+    })
+    .expect(201);
+  await service.put(`${base}/alerts`, { creditsBelow: '60', expiringWithinDays: 7 }).expect(200);
+  await service
+    .put(`${base}/auto-top-up`, {
+      enabled: true,
+      belowCredits: '50',
+      targetCredits: '150',
+      monthlyLimitCredits: '500',
+    })
+    .expect(200);
+  const message = { accountId: ALERTS_ACCOUNT, product: 'codex', operation: 'local_message' };
+  await service.post('/v1/usage', { usageId: 'u-alerts-fill', ...message, quantity: 150 }).expect(201);
+  await service.post('/v1/usage', { usageId: 'u-alerts-over', ...message, quantity: 13 }).expect(201);
+  const requested = await service.get(`${base}/notifications?limit=1000`).expect(200);
+  const topUp = (requested.body.items as { kind: string; data: { topUpId: string } }[]).find(
+    (n) => n.kind === 'topup.requested',
+  );
+  if (topUp === undefined) throw new Error('the seed expected a topup.requested notification');
+  await service
+    .post(`${base}/top-ups/${topUp.data.topUpId}/failure`, { reason: 'card declined' })
+    .expect(201);
+  await service
+    .post('/v1/holds', {
+      holdId: EXPIRED_HOLD,
+      accountId: ALERTS_ACCOUNT,
+      product: 'codex',
+      lines: [{ operation: 'local_message', quantity: 1 }],
+      ttlSeconds: 60,
+    })
+    .expect(201);
+  await ledger.advanceClock(HOUR);
+  const refusedAt = (await ledger.as('support').get('/console/api/session').expect(200)).body.now as string;
+  const records = Array.from({ length: DEPLETED_USAGES }, (_, i) => ({
+    usageId: `u-alerts-refused-${i}`,
+    ...message,
+    quantity: 100,
+  }));
+  await service.post('/v1/usage/batch', { records }).expect(200);
+  return { refusedAt };
+}

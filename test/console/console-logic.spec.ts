@@ -5,6 +5,12 @@ import { replayedPerMille } from '../../apps/console/src/verify-progress';
 import type { TimelineItem } from '../../apps/console/src/ledger-types';
 import { chargeName, isCharge } from '../../apps/console/src/views/charges';
 import { summaryOf, windowsLine } from '../../apps/console/src/views/event-summary';
+import {
+  kindLabel,
+  notificationCursorAt,
+  notificationSummary,
+} from '../../apps/console/src/views/notification-summary';
+import type { NotificationView } from '../../apps/console/src/ledger-types';
 
 /** The console's pure helpers; the page itself is tested in chromium (console.browser.spec.ts). */
 describe('verification progress', () => {
@@ -144,5 +150,119 @@ describe('hold events in the timeline', () => {
     const w = { product: 'codex', used: 0, limit: 150, remaining: 145, resetsAt: null };
     expect(windowsLine([{ ...w, window: '5h', startedAt: null, held: 5 }])).toBe('codex 5h 0/150 (5 held)');
     expect(windowsLine([{ ...w, window: '5h', startedAt: null }])).toBe('no open windows');
+  });
+});
+
+describe('notifications on the console', () => {
+  const note = (kind: string, data: Record<string, unknown>): NotificationView => ({
+    notificationId: 'ntf_0',
+    kind,
+    accountId: 'a',
+    occurredAt: '2026-11-01T10:00:00.000Z',
+    position: '7',
+    data,
+  });
+
+  it('says what each kind of SPEC §8 means, from the fields API.md gives it', () => {
+    const cases: [string, Record<string, unknown>, string][] = [
+      [
+        'window.threshold',
+        {
+          product: 'codex',
+          window: '5h',
+          thresholdPercent: 80,
+          usedPercent: 83,
+          resetsAt: '2026-11-01T15:00:00.000Z',
+        },
+        'codex 5h window 83% used (threshold 80%), resets 2026-11-01 15:00:00 UTC',
+      ],
+      [
+        'credits.low',
+        { balance: '4.5', threshold: '5' },
+        'balance 4.5 credits, below the alert threshold of 5',
+      ],
+      [
+        'credits.depleted',
+        { holdId: 'h-1', requiredCredits: '25' },
+        'hold h-1 refused for lack of credits (needed 25)',
+      ],
+      [
+        'credits.expiring',
+        { grantId: 'g-1', remaining: '10', expiresAt: '2026-11-04T00:00:00.000Z' },
+        'grant g-1: 10 credits expire 2026-11-04 00:00:00 UTC',
+      ],
+      [
+        'spending_cap.reached',
+        { usageId: 'u-1', creditsPerMonth: '100', requiredCredits: '5' },
+        'usage u-1 refused by the spending cap of 100 credits a month (needed 5)',
+      ],
+      [
+        'member_limit.reached',
+        { usageId: 'u-2', limit: '30', limitSource: 'group' },
+        'usage u-2 refused by the member limit of 30 credits a month (group limit)',
+      ],
+      [
+        'hold.expired',
+        { holdId: 'h-2', expiresAt: '2026-11-01T09:00:00.000Z' },
+        'hold h-2 expired (2026-11-01 09:00:00 UTC): what it held is back',
+      ],
+      ['topup.requested', { topUpId: 'topup-7', credits: '105' }, 'top-up topup-7 requested: 105 credits'],
+      [
+        'topup.failed',
+        { topUpId: 'topup-9', reason: 'card declined', failuresInARow: 3, autoTopUpTurnedOff: true },
+        'top-up topup-9 failed (card declined), 3 in a row; auto top-up turned itself off',
+      ],
+    ];
+    for (const [kind, data, words] of cases) expect(notificationSummary(note(kind, data))).toBe(words);
+    expect(kindLabel('credits.low')).toBe('Credits low');
+  });
+
+  it('shows a kind it does not know by its name and its simple fields, never as nothing', () => {
+    expect(kindLabel('pool.empty')).toBe('pool.empty');
+    expect(notificationSummary(note('pool.empty', { organizationId: 'o-1', nested: { a: 1 }, n: 2 }))).toBe(
+      'organizationId o-1 · n 2',
+    );
+    expect(notificationSummary(note('credits.low', {}))).toBe(
+      'balance — credits, below the alert threshold of —',
+    );
+  });
+
+  it('starts a page at a log position with a cursor just before it, exact past 2^53', () => {
+    expect(notificationCursorAt('13')).toBe('12.999999');
+    expect(notificationCursorAt('9007199254740993')).toBe('9007199254740992.999999');
+    expect(notificationCursorAt('0')).toBeUndefined();
+  });
+
+  it('names the alert events in the timeline', () => {
+    const item = (type: string, data: Record<string, unknown>): TimelineItem => ({
+      position: '1',
+      revision: 1,
+      type,
+      recordedAt: '2026-11-01T10:00:00.000Z',
+      data,
+      stateAfter: { plan: 'plus', spendingCap: null, balance: '0', windows: [], grants: [] },
+    });
+    expect(summaryOf(item('AlertsSet', { creditsBelow: null, expiringWithinDays: 7 }))).toBe(
+      'alerts: credits below off, expiring within 7 days',
+    );
+    expect(
+      summaryOf(
+        item('AutoTopUpSet', {
+          enabled: true,
+          belowCredits: '50',
+          targetCredits: '150',
+          monthlyLimitCredits: '500',
+        }),
+      ),
+    ).toBe('auto top-up on: below 50 buy up to 150, at most 500 a month');
+    expect(summaryOf(item('AutoTopUpSet', { enabled: false }))).toBe('auto top-up off');
+    expect(
+      summaryOf(
+        item('TopUpRequested', { topUpId: 't-1', credits: '105', balance: '45', belowCredits: '50' }),
+      ),
+    ).toBe('top-up t-1 requested: 105 credits (balance 45 below 50)');
+    expect(summaryOf(item('AutoTopUpDisabled', { failuresInARow: 3 }))).toBe(
+      'auto top-up turned itself off after 3 failures in a row',
+    );
   });
 });

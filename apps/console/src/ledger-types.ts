@@ -128,3 +128,32 @@ export interface HoldView {
   readonly expiresAt: string;
   readonly usageId?: string;
 }
+
+/** The notification kinds of SPEC §8 (`member_limit.reached` comes with organisations). */
+export type NotificationKind =
+  | 'window.threshold'
+  | 'credits.low'
+  | 'credits.depleted'
+  | 'credits.expiring'
+  | 'spending_cap.reached'
+  | 'member_limit.reached'
+  | 'hold.expired'
+  | 'topup.requested'
+  | 'topup.failed';
+
+/** One item of `GET /v1/accounts/{id}/notifications` (API.md "Alerts, auto top-up, webhooks"). */
+export interface NotificationView {
+  readonly notificationId: string;
+  /** A kind this console does not know yet still shows, by its name. */
+  readonly kind: NotificationKind | (string & {});
+  readonly accountId: string;
+  readonly organizationId?: string;
+  readonly occurredAt: string;
+  readonly position: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface NotificationPage {
+  readonly items: readonly NotificationView[];
+  readonly nextCursor: string | null;
+}
