@@ -17,7 +17,7 @@ describe('ledger rebuild', () => {
       const run = await ledger(copy, ['rebuild']);
       expect(run.code).toBe(ExitCode.ok);
       expect(run.stdout).toMatch(
-        /^Rebuilt allowance-windows, credit-balances, journal, timeline, holds, notifications from the log: 38 events in [\d.]+ s; read models at position 38\.\n$/,
+        /^Rebuilt allowance-windows, credit-balances, journal, timeline, holds, notifications, organizations from the log: 38 events in [\d.]+ s; read models at position 38\.\n$/,
       );
       expect(run.stderr).toMatch(/rebuild: 100%/);
       expect((await ledger(copy, ['verify'])).code).toBe(ExitCode.ok);

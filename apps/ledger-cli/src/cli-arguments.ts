@@ -4,6 +4,7 @@ import { CliError, ExitCode } from './exit-codes';
 import { optionalTime } from './output/time-arguments';
 import type { ExplainArguments } from './commands/explain.command';
 import type { ExportArguments } from './commands/export.command';
+import type { OrgArguments } from './commands/org.command';
 import type { RebuildArguments } from './commands/rebuild.command';
 import type { TimelineArguments } from './commands/timeline.command';
 import type { TrialBalanceArguments } from './commands/trial-balance.command';
@@ -14,6 +15,7 @@ export const USAGE = `Usage: ledger <command> [options]
 Support
   timeline <accountId> [--as-of <time>] [--json]   the account's billing timeline, event by event
   explain <accountId> <usageId> [--json]           why a usage was charged what it was, or refused
+  org <organizationId> [--json]                    an organisation: pool, limits, members' spend this month
 
 Finance
   verify [--json] [--max-mismatches <n>]           replay the whole log, compare with the live read models
@@ -34,6 +36,7 @@ export type ParsedCommand =
   | { readonly command: 'help' }
   | { readonly command: 'timeline'; readonly args: TimelineArguments }
   | { readonly command: 'explain'; readonly args: ExplainArguments }
+  | { readonly command: 'org'; readonly args: OrgArguments }
   | { readonly command: 'verify'; readonly args: VerifyArguments }
   | { readonly command: 'export'; readonly args: ExportArguments }
   | { readonly command: 'rebuild'; readonly args: RebuildArguments }
@@ -63,6 +66,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
         command,
         args: { accountId: positionals[0], usageId: positionals[1], json: values.json === true },
       };
+    }
+    case 'org': {
+      const { values, positionals } = parse(command, rest, JSON_FLAG, 1);
+      return { command, args: { organizationId: positionals[0], json: values.json === true } };
     }
     case 'verify': {
       const { values } = parse(command, rest, { ...JSON_FLAG, 'max-mismatches': { type: 'string' } }, 0);

@@ -5,7 +5,7 @@ export const ExitCode = {
   mismatch: 1,
   /** Unknown command or option, a bad time or argument, a bad configuration. */
   usage: 2,
-  /** The account, or the usage in it, is not in the ledger. */
+  /** The account (or the usage in it), or the organisation, is not in the ledger. */
   notFound: 3,
   /** No event log at the data dir, or EventStoreDB does not answer. */
   storeUnreachable: 4,

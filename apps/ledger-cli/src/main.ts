@@ -5,6 +5,7 @@ import { withLedger, type CliContext } from './cli-context';
 import { CliError, ExitCode } from './exit-codes';
 import { explainCommand } from './commands/explain.command';
 import { exportCommand } from './commands/export.command';
+import { orgCommand } from './commands/org.command';
 import { rebuildCommand } from './commands/rebuild.command';
 import { timelineCommand } from './commands/timeline.command';
 import { trialBalanceCommand } from './commands/trial-balance.command';
@@ -39,6 +40,9 @@ async function dispatch(
       return ExitCode.ok;
     case 'explain':
       await explainCommand(context, parsed.args);
+      return ExitCode.ok;
+    case 'org':
+      await orgCommand(context, parsed.args);
       return ExitCode.ok;
     case 'verify':
       return verifyCommand(context, parsed.args);

@@ -14,6 +14,8 @@ import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { LimitsModule } from './limits/limits.module';
+import { OrganizationViewsModule } from './organization-views/organization-views.module';
+import { OrganizationsModule } from './organizations/organizations.module';
 import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
 import { ReversalsModule } from './reversals/reversals.module';
@@ -59,9 +61,11 @@ export class AppModule {
         ReversalsModule,
         CreditsModule,
         AlertsModule,
+        OrganizationsModule,
         LimitsModule,
         AdminModule,
         ConsoleModule,
+        OrganizationViewsModule,
       ],
     };
   }

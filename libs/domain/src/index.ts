@@ -34,3 +34,26 @@ export * from './alerts/commands';
 export * from './alerts/events';
 export * from './alerts/state';
 export * from './alerts/decide-alerts';
+export * from './organizations/commands';
+export * from './organizations/events';
+export * from './organizations/state';
+export * from './organizations/limits';
+export * from './organizations/month';
+export type { OrganizationDecision, OrganizationDecisionContext } from './organizations/decision';
+export { decideOrganization, organizationDecider } from './organizations/decide';
+export { MAX_POOL_HOLD_ID_LENGTH } from './organizations/decide-reservations';
+export { splitReserved, poolBalance } from './organizations/pool';
+export * from './organizations/snapshot';
+export * from './membership/commands';
+export * from './membership/events';
+export * from './membership/state';
+export {
+  memberUsageNeed,
+  memberUsageHoldId,
+  memberReservationOf,
+  memberPoolOf,
+  memberSettlementOf,
+  MEMBER_RESERVATION_TTL_MS,
+  MAX_MEMBER_USAGE_ATTEMPTS,
+  type MemberUsageNeed,
+} from './membership/member-usage-need';

@@ -3,6 +3,7 @@ import { creditBalancesProjection } from './credit-balances/credit-balances.proj
 import { holdsProjection } from './holds/holds.projection';
 import { journalProjection } from './journal/journal.projection';
 import { notificationsProjection } from './notifications/notifications.projection';
+import { organizationsProjection } from './organizations/organizations.projection';
 import type { Projection } from './runner/projection';
 import { timelineProjection } from './timeline/timeline.projection';
 
@@ -14,4 +15,5 @@ export const LEDGER_PROJECTIONS: readonly Projection[] = [
   timelineProjection,
   holdsProjection,
   notificationsProjection,
+  organizationsProjection,
 ];

@@ -6,6 +6,8 @@ import { NotificationQuery } from './notifications/notification-query';
 import { JournalExport } from './queries/journal-export';
 import { JournalQuery } from './queries/journal-query';
 import { TimelineQuery } from './queries/timeline-query';
+import { OrgTimelineQuery } from './queries/org-timeline-query';
+import { OrganizationQuery } from './organizations/organization-query';
 import { openDerivedDatabase } from '@ledger/event-store/snapshots';
 import { openReadModelDatabase, type ReadModelDatabase } from './read-store/read-model-database';
 import type { Projection } from './runner/projection';
@@ -48,6 +50,8 @@ export class LedgerReadSide {
   readonly journalExport: JournalExport;
   readonly holds: HoldQuery;
   readonly notifications: NotificationQuery;
+  readonly organizations: OrganizationQuery;
+  readonly organizationTimelines: OrgTimelineQuery;
   /** Projections rebuilt at open because their code version changed. */
   readonly rebuiltOnOpen: readonly string[];
   private readonly projections: readonly Projection[];
@@ -75,6 +79,8 @@ export class LedgerReadSide {
     this.journalExport = new JournalExport(db);
     this.holds = new HoldQuery(db);
     this.notifications = new NotificationQuery(db);
+    this.organizations = new OrganizationQuery(db);
+    this.organizationTimelines = new OrgTimelineQuery(db, store);
   }
 
   static open(options: LedgerReadSideOptions): LedgerReadSide {

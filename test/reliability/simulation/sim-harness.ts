@@ -258,6 +258,9 @@ export function summaryOf(event: AccountEvent | LimitsReset): Summary {
     case 'TopUpRequested':
     case 'TopUpFailed':
     case 'AutoTopUpDisabled':
+    case 'JoinedOrganization':
+    case 'LeftOrganization':
+    case 'PoolReservationLapsed':
       // Issue 19 (ALERTS-STATUS.md): the reference model does not know alerts yet; the workload
       // sends no alert command and never turns auto top-up on, so these never occur.
       throw new Error(`the simulation does not model ${event.type} yet`);

@@ -149,6 +149,7 @@ function rejectionSection(x: UsageExplanation): string {
     insufficient_credits: `the allowance was used up and the overage needed ${r.requiredCredits} credits usable for ${product}; the balance was ${x.balanceBefore}.`,
     overage_not_allowed: `plan ${x.plan} may not pay ${product} overage with credits (buying credits would not help).`,
     spending_cap_reached: `the overage of ${r.requiredCredits} credits would have passed the account's spending cap of ${r.spendingCap ?? '?'} credits/month.`,
+    member_limit_reached: `the overage of ${r.requiredCredits} credits would have passed the member's organization spend limit.`,
   }[r.reason];
   const ways: string[] = [];
   if (r.allowanceBackAt !== null)

@@ -9,7 +9,8 @@ import {
 } from '../read-models/account-history';
 import { describeEvent, describeGlobalReset, stateText } from '../output/event-description';
 import { FixedWidthTable, keyValueLines, shortTime } from '../output/text-format';
-import { isoOf } from '@ledger/domain';
+import { isoOf, type OrganizationEvent } from '@ledger/domain';
+import { describeOrgEvent } from '../output/org-event-description';
 
 export interface TimelineArguments {
   readonly accountId: string;
@@ -62,7 +63,11 @@ export async function timelineCommand(context: CliContext, args: TimelineArgumen
 }
 
 function rowOf(item: AccountHistoryItem): string {
-  const charge = describeEvent(item.event);
+  // A pool row (the member's organisation charged or reserved for it): told from the organisation's side.
+  const charge =
+    item.organizationId === undefined
+      ? describeEvent(item.event)
+      : describeOrgEvent({ type: item.type, data: item.data } as OrganizationEvent);
   const cells = [
     item.position,
     shortTime(item.recordedAt),

@@ -1,5 +1,10 @@
 import { creditsFromStored, formatCredits, isoOf, type Credits } from '@ledger/domain';
-import { customerOfLedgerAccount, type JournalEntryView, type TrialBalance } from '@ledger/projections';
+import {
+  customerOfLedgerAccount,
+  organizationOfLedgerAccount,
+  type JournalEntryView,
+  type TrialBalance,
+} from '@ledger/projections';
 import type { CliContext } from '../cli-context';
 import { count, keyValueLines, shortTime } from '../output/text-format';
 import { catchUpReadModels } from '../read-models/read-models-catch-up';
@@ -69,19 +74,36 @@ function render(balance: TrialBalance, asOf: number | undefined): string {
   const own: [string, string][] = [];
   let customers = 0n;
   let customerCount = 0;
+  let pools = 0n;
+  const organizations = new Set<string>();
   for (const [account, amount] of Object.entries(balance.ledgerAccounts)) {
-    if (customerOfLedgerAccount(account) === null) own.push([account, side(amount)]);
+    const organization = organizationOfLedgerAccount(account);
+    if (organization !== null) {
+      // An organisation's pool: its credits and what open member reservations hold of them.
+      pools += signedCredits(amount);
+      organizations.add(organization);
+    } else if (customerOfLedgerAccount(account) === null) own.push([account, side(amount)]);
     else {
       customers += signedCredits(amount);
       customerCount += 1;
     }
   }
+  const poolLine: [string, string][] =
+    organizations.size === 0
+      ? []
+      : [
+          [
+            `organization pools (${count(organizations.size)} organization${organizations.size === 1 ? '' : 's'})`,
+            side(formatCredits(pools)),
+          ],
+        ];
   const when = asOf === undefined ? '' : ` as of ${shortTime(isoOf(asOf))} UTC`;
   return [
     `Trial balance${when} (${asOf === undefined ? '' : 'up to '}journal position ${balance.position}), in credits; debit +, credit -:\n\n`,
     keyValueLines([
       ...own,
       [`customer credits (${count(customerCount)} accounts)`, side(formatCredits(customers))],
+      ...poolLine,
       ['total', side(balance.total)],
     ]),
     balance.total === '0' ? '\nBalanced: debits equal credits.\n' : '\nUNBALANCED: the total is not zero.\n',

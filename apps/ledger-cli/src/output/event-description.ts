@@ -64,6 +64,14 @@ export function describeEvent(event: AccountEvent): EventCharge {
       return { what: `plan ${event.data.from} → ${event.data.to}`, ...none };
     case 'UsageRecorded': {
       const d = event.data;
+      // Paid by the organisation's pool: the member's own balance does not move; the pool's rows
+      // (its reservation, then its settlement) show the money.
+      if (d.paidBy !== undefined)
+        return {
+          what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}], paid by the pool of ${d.paidBy.organizationId}: ${allocationsText(d.allocations)}`,
+          allowanceUnits: d.allowanceUnits === 0 ? '' : `${d.allowanceUnits} u`,
+          credits: '',
+        };
       const paid = d.allocations.length === 0 ? '' : `, paid by ${allocationsText(d.allocations)}`;
       return {
         what: `${d.product} ${d.operation} ×${d.quantity} [${d.usageId}]${paid}`,
@@ -150,6 +158,12 @@ export function describeEvent(event: AccountEvent): EventCharge {
       };
     case 'AutoTopUpDisabled':
       return { what: `auto top-up turned off after ${event.data.failuresInARow} failures in a row`, ...none };
+    case 'JoinedOrganization':
+      return { what: `joined organization ${event.data.organizationId} (plan ${event.data.plan})`, ...none };
+    case 'LeftOrganization':
+      return { what: `left organization ${event.data.organizationId} (plan ${event.data.plan})`, ...none };
+    case 'PoolReservationLapsed':
+      return { what: `pool reservation [${event.data.holdId}] for [${event.data.usageId}] lapsed`, ...none };
   }
 }
 

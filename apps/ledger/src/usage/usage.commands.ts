@@ -9,12 +9,12 @@ import {
 } from '@ledger/domain';
 import { TooManyConflictsError } from '@ledger/event-store';
 import { plainToInstance } from 'class-transformer';
-import { AccountCommandsService } from '../core/account-commands.service';
 import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
 import { httpErrorOf, lastEvent } from '../http/command-response';
 import { compiledDto } from '../http/compiled-validation';
 import { STORAGE_RETRY_AFTER_S, storageFaultCode } from '../http/storage-faults';
 import { invalidRequest, validateDto } from '../http/validation';
+import { MemberUsageService } from '../organizations/member-usage.service';
 import { RecordUsageDto } from './usage.dto';
 
 export type PositionedUsageOutcome = UsageOutcome & { readonly position: string };
@@ -58,10 +58,11 @@ export function usageStatus(body: PositionedUsageOutcome, replayed: boolean): nu
 
 @CommandHandler(RecordUsageCommand)
 export class RecordUsageHandler implements ICommandHandler<RecordUsageCommand, CommandOutcome<AccountEvent>> {
-  constructor(private readonly accounts: AccountCommandsService) {}
+  constructor(private readonly memberUsage: MemberUsageService) {}
 
+  /** A member's overage goes through its organisation's pool (MemberUsageService); anyone else's as before. */
   execute({ usage, actor }: RecordUsageCommand): Promise<CommandOutcome<AccountEvent>> {
-    return this.accounts.execute({ type: 'RecordUsage', data: { ...usage } }, actor);
+    return this.memberUsage.record({ ...usage }, actor);
   }
 }
 
@@ -71,7 +72,7 @@ export class RecordUsageHandler implements ICommandHandler<RecordUsageCommand, C
  */
 @CommandHandler(RecordUsageBatchCommand)
 export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatchCommand, BatchItem[]> {
-  constructor(private readonly accounts: AccountCommandsService) {}
+  constructor(private readonly memberUsage: MemberUsageService) {}
 
   execute({ records, actor }: RecordUsageBatchCommand): Promise<BatchItem[]> {
     return Promise.all(records.map((record) => this.one(record, actor)));
@@ -86,7 +87,7 @@ export class RecordUsageBatchHandler implements ICommandHandler<RecordUsageBatch
       if (fields.length > 0) return { status: 400, usageId, error: invalidRequest(fields).getResponse() };
     }
     try {
-      const outcome = await this.accounts.execute({ type: 'RecordUsage', data: { ...dto } }, actor);
+      const outcome = await this.memberUsage.record({ ...dto }, actor);
       if (outcome.kind === 'error') {
         const http = httpErrorOf(outcome.error);
         return { status: http.getStatus(), usageId, error: http.getResponse() };

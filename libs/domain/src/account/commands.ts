@@ -3,6 +3,7 @@ import type { JsonObject } from '../ids';
 import type { HoldCommand } from '../holds/commands';
 import type { ReverseUsage } from '../reversals/commands';
 import type { AlertsCommand } from '../alerts/commands';
+import type { MemberPool, MembershipCommand } from '../membership/commands';
 
 /** Supplied by the shell, never by the caller: the ledger's clock, the payload fingerprint, who asked. */
 export interface CommandMetadata {
@@ -40,7 +41,11 @@ export interface RecordUsageData {
 
 export type OpenAccount = Command<'OpenAccount', { accountId: string; plan: string }>;
 export type ChangePlan = Command<'ChangePlan', { accountId: string; plan: string }>;
-export type RecordUsage = Command<'RecordUsage', RecordUsageData>;
+/**
+ * `pool`: attached by the shell, never by the caller, to a member's usage (membership/RULES.md):
+ * the pool's reservation (or refusal) for its overage. Outside `data`, so not in the fingerprint.
+ */
+export type RecordUsage = Command<'RecordUsage', RecordUsageData> & { readonly pool?: MemberPool };
 export type PurchaseCredits = Command<
   'PurchaseCredits',
   {
@@ -89,7 +94,8 @@ export type AccountCommand =
   | ResetAccountLimits
   | HoldCommand
   | ReverseUsage
-  | AlertsCommand;
+  | AlertsCommand
+  | MembershipCommand;
 
 export type AccountCommandType = AccountCommand['type'];
 

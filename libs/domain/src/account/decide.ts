@@ -29,6 +29,9 @@ import {
   topUpRequestAfter,
 } from '../alerts/decide-alerts';
 import { foldAccount } from './state';
+import { isMembershipCommand } from '../membership/commands';
+import { decideMembershipCommand } from '../membership/decide-membership';
+import { decideMemberUsage, refusedForMember } from '../membership/member-usage';
 
 /**
  * The account decider: `decide(command, state, context)` over the folded `account-<id>` stream.
@@ -81,6 +84,9 @@ function decideCommand(command: AccountCommand, state: AccountState, context: De
 }
 
 function decideAfterExpiry(command: AccountCommand, state: AccountState, context: DecisionContext): Decision {
+  const refused = refusedForMember(command, state, context);
+  if (refused !== null) return refused;
+  if (isMembershipCommand(command)) return decideMembershipCommand(command, state, context);
   if (isHoldCommand(command)) return decideHoldCommand(command, state, context);
   if (isAlertsCommand(command)) return decideAlertsCommand(command, state, context);
   switch (command.type) {
@@ -89,6 +95,10 @@ function decideAfterExpiry(command: AccountCommand, state: AccountState, context
     case 'ChangePlan':
       return decideChangePlan(command, state, context);
     case 'RecordUsage':
+      // A member's overage is paid by its organisation's pool only (membership/member-usage.ts).
+      if (state.membership.organizationId !== null || command.pool !== undefined) {
+        return decideMemberUsage(command, state, context);
+      }
       // Held units and credits are invisible to usage: it decides on the state with holds applied.
       return decideUsageBesideHolds(command, state, context);
     case 'PurchaseCredits':

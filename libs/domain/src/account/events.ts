@@ -3,6 +3,8 @@ import type { MoneyPaid } from './commands';
 import { HOLD_EVENT_TYPES, type HoldEvent } from '../holds/events';
 import type { UsageReversed } from '../reversals/events';
 import { ALERTS_EVENT_TYPES, type AlertsEvent } from '../alerts/events';
+import { MEMBERSHIP_EVENT_TYPES, type MembershipEvent, type PaidBy } from '../membership/events';
+import type { LimitSource } from '../organizations/events';
 
 /**
  * Account events. Data is JSON-safe: credits as normalised decimal strings, times as ISO
@@ -37,7 +39,9 @@ export interface Allocation {
   readonly credits: string;
 }
 
-export type RejectionReason = 'insufficient_credits' | 'overage_not_allowed' | 'spending_cap_reached';
+/** member_limit_reached: a member's usage passed its organisation spend limit (SPEC §7). */
+export type RejectionReason =
+  'insufficient_credits' | 'overage_not_allowed' | 'spending_cap_reached' | 'member_limit_reached';
 
 /** What both usage outcomes record: the request, the prices used and the state the caller sees. */
 export interface UsageFacts extends EventStamp {
@@ -77,6 +81,8 @@ export type UsageRecorded = Event<
     overageUnits: number;
     creditsCharged: string;
     allocations: readonly Allocation[];
+    /** A member's usage paid from its organisation's pool: `allocations` name the pool's grants. */
+    paidBy?: PaidBy;
   }
 >;
 export type UsageRejected = Event<
@@ -87,6 +93,10 @@ export type UsageRejected = Event<
     requiredCredits: string;
     /** When the allowance will next cover this usage; null when it never will on this plan. */
     resetsAt: string | null;
+    /** A member's usage the pool refused: the organisation, and for member_limit_reached the limit. */
+    organizationId?: string;
+    limitSource?: LimitSource | null;
+    limit?: string | null;
   }
 >;
 export type CreditsPurchased = Event<
@@ -151,7 +161,8 @@ export type AccountEvent =
   | AccountLimitsReset
   | HoldEvent
   | UsageReversed
-  | AlertsEvent;
+  | AlertsEvent
+  | MembershipEvent;
 
 export type AccountEventType = AccountEvent['type'];
 
@@ -169,4 +180,5 @@ export const ACCOUNT_EVENT_TYPES: readonly AccountEventType[] = [
   ...HOLD_EVENT_TYPES,
   'UsageReversed',
   ...ALERTS_EVENT_TYPES,
+  ...MEMBERSHIP_EVENT_TYPES,
 ];

@@ -4,6 +4,7 @@ import type { IdempotencyEntry } from '../idempotency';
 import type { AccountState, GrantState, OpenWindow } from './state';
 import type { ClosedHold, HoldState } from '../holds/state';
 import type { AlertsState } from '../alerts/state';
+import type { MembershipState, PoolHoldUse } from '../membership/state';
 
 /**
  * Snapshots let the shell skip folding a long stream. The format is versioned; a snapshot of
@@ -17,10 +18,11 @@ import type { AlertsState } from '../alerts/state';
  * longer names an instance removed in the millisecond it started (evolve lapses it, holds/RULES.md
  * 1); a state folded by format-4 code may still name it, and count it in a successor with the same
  * startedAt. 6 added the alerts slice (issue 19: alert settings, auto top-up, the outstanding
- * request). A snapshot of another format is refused: the shell must then fold from 0 (it bumps its
+ * request). 7 added the membership slice (issue 18: organisation, own plan, group, and the pool
+ * reservations its usage used or lapsed). A snapshot of another format is refused: the shell must then fold from 0 (it bumps its
  * snapshot version with this one, so it never loads an older one).
  */
-export const SNAPSHOT_FORMAT = 6;
+export const SNAPSHOT_FORMAT = 7;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 
@@ -40,6 +42,32 @@ export interface AccountSnapshot {
   readonly closedHolds: readonly (readonly [string, ClosedHold['status'], string | null])[];
   readonly reversals: readonly (readonly [string, string])[];
   readonly alerts: AlertsJson;
+  readonly membership: MembershipJson;
+}
+
+interface MembershipJson {
+  readonly organizationId: string | null;
+  readonly ownPlan: string | null;
+  readonly group: string | null;
+  readonly poolHolds: readonly (readonly [string, PoolHoldUse])[];
+}
+
+function membershipJsonOf(m: MembershipState): MembershipJson {
+  return {
+    organizationId: m.organizationId,
+    ownPlan: m.ownPlan,
+    group: m.group,
+    poolHolds: [...m.poolHolds],
+  };
+}
+
+function membershipOf(j: MembershipJson): MembershipState {
+  return {
+    organizationId: j.organizationId,
+    ownPlan: j.ownPlan,
+    group: j.group,
+    poolHolds: AppendOnlyIndex.of<string, PoolHoldUse>(j.poolHolds),
+  };
 }
 
 interface AlertsJson {
@@ -129,6 +157,7 @@ export function snapshotOf(state: AccountState): AccountSnapshot {
     closedHolds: [...state.closedHolds].map(([holdId, c]) => [holdId, c.status, c.usageId] as const),
     reversals: [...state.reversals],
     alerts: alertsJsonOf(state.alerts),
+    membership: membershipJsonOf(state.membership),
   };
 }
 
@@ -137,7 +166,9 @@ function isSnapshotOfThisFormat(json: unknown): boolean {
   const s = json as Record<string, unknown>;
   const lists = [s.idempotency, s.holds, s.closedHolds, s.reversals];
   const alerts = typeof s.alerts === 'object' && s.alerts !== null;
-  return s.format === SNAPSHOT_FORMAT && alerts && lists.every((list) => Array.isArray(list));
+  const membership = s.membership as { poolHolds?: unknown } | null | undefined;
+  const member = typeof membership === 'object' && membership !== null && Array.isArray(membership.poolHolds);
+  return s.format === SNAPSHOT_FORMAT && alerts && member && lists.every((list) => Array.isArray(list));
 }
 
 export function stateFromSnapshot(json: unknown): AccountState {
@@ -181,5 +212,6 @@ export function stateFromSnapshot(json: unknown): AccountState {
     ),
     reversals: AppendOnlyIndex.of<string, string>(s.reversals),
     alerts: alertsOf(s.alerts),
+    membership: membershipOf(s.membership),
   };
 }

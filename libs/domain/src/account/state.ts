@@ -14,6 +14,12 @@ import {
 } from '../holds/state';
 import { applyUsageReversed, type ReversalsState } from '../reversals/state';
 import { applyAlertsEvent, closeTopUpBy, noAlerts, type AlertsState } from '../alerts/state';
+import {
+  applyMembershipEvent,
+  applyPoolPaidUsage,
+  noMembership,
+  type MembershipState,
+} from '../membership/state';
 
 /** A window that has been opened by usage. Limits are not stored: they come from the current plan. */
 export interface OpenWindow {
@@ -65,6 +71,8 @@ export interface AccountState {
   readonly reversals: ReversalsState;
   /** Alert settings and auto top-up (alerts/state.ts): a fixed-size slice. */
   readonly alerts: AlertsState;
+  /** Organisation membership (membership/state.ts): while a member, `plan` is the organisation's. */
+  readonly membership: MembershipState;
 }
 
 export function initialState(): AccountState {
@@ -82,6 +90,7 @@ export function initialState(): AccountState {
     closedHolds: noClosedHolds(),
     reversals: AppendOnlyIndex.empty(),
     alerts: noAlerts(),
+    membership: noMembership(),
   };
 }
 
@@ -103,6 +112,7 @@ function draftOf(state: AccountState): Draft {
     closedHolds: state.closedHolds,
     reversals: state.reversals,
     alerts: state.alerts,
+    membership: state.membership,
   };
 }
 
@@ -184,6 +194,12 @@ function applyEvent(draft: Draft, event: AccountEvent): void {
     case 'UsageRecorded': {
       const { product, windows, allocations, creditsCharged, recordedAt } = event.data;
       draft.windows = withProductWindows(draft.windows, product, windows);
+      // Paid by the organisation's pool: its allocations name pool grants, and the account's own
+      // grants and monthly spend (its own cap) are untouched.
+      if (event.data.paidBy !== undefined) {
+        applyPoolPaidUsage(draft, event);
+        return;
+      }
       if (allocations.length > 0) draft.grants = drawnDown(draft.grants, allocations);
       const month = utcMonthOf(msFromStored(recordedAt));
       const charged = creditsFromStored(creditsCharged);
@@ -242,6 +258,11 @@ function applyEvent(draft: Draft, event: AccountEvent): void {
     case 'TopUpFailed':
     case 'AutoTopUpDisabled':
       applyAlertsEvent(draft, event);
+      return;
+    case 'JoinedOrganization':
+    case 'LeftOrganization':
+    case 'PoolReservationLapsed':
+      applyMembershipEvent(draft, event);
       return;
     default:
       applyHoldEvent(draft, event);

@@ -31,6 +31,9 @@ export interface UsageOutcome {
   readonly windows: readonly WindowView[];
   readonly credits: CreditsView;
   readonly recordedAt: string;
+  /** A member's usage refused by its organisation (SPEC §7): where the limit comes from, and the limit. */
+  readonly limitSource?: 'member' | 'group' | 'default' | null;
+  readonly limit?: string | null;
 }
 
 /** Spelled out, not spread (V8's slow path; this runs for every usage answered), in API.md order. */
@@ -65,7 +68,7 @@ export function usageOutcomeOf(event: UsageRecorded | UsageRejected | HoldSettle
   const rejected = event.type === 'UsageRejected' ? event.data : null;
   const recorded = event.type === 'UsageRecorded' ? event.data : null;
   // Keys in API.md order, so a serialised outcome reads like the contract.
-  return {
+  const outcome: UsageOutcome = {
     usageId: d.usageId,
     accountId: d.accountId,
     outcome: rejected === null ? 'accepted' : 'rejected',
@@ -81,6 +84,8 @@ export function usageOutcomeOf(event: UsageRecorded | UsageRejected | HoldSettle
     credits: creditsViewOf(d),
     recordedAt: d.recordedAt,
   };
+  if (rejected?.reason !== 'member_limit_reached') return outcome;
+  return { ...outcome, limitSource: rejected.limitSource ?? null, limit: rejected.limit ?? null };
 }
 
 function settledUsageOf(event: HoldSettled): UsageOutcome {

@@ -53,6 +53,8 @@ export interface AccountView {
     readonly grants: readonly GrantView[];
   };
   readonly spendingCap: { readonly creditsPerMonth: string | null; readonly spentThisMonth: string };
+  /** Only while the account is a member of an organisation (SPEC §7): its plan is then the organisation's. */
+  readonly organizationId?: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export function accountView(state: AccountState, now: EpochMs, context: Decision
       status,
     };
   });
-  return {
+  const view: AccountView = {
     accountId: state.accountId,
     plan,
     windows,
@@ -110,6 +112,8 @@ export function accountView(state: AccountState, now: EpochMs, context: Decision
       spentThisMonth: formatCredits(spentThisMonth(state, now)),
     },
   };
+  const organizationId = state.membership.organizationId;
+  return organizationId === null ? view : { ...view, organizationId };
 }
 
 /** API.md `GET …/entitlements`: what recording this usage now would do. */

@@ -6,10 +6,19 @@ import {
   type WindowSnapshot,
 } from '@ledger/domain';
 
-/** What the allowance read model keeps per account: its plan and the windows usage opened. */
+/** An account's organisation while it is a member (its plan is then the organisation's). */
+export interface AllowanceMembership {
+  readonly organizationId: string;
+  /** The account's own plan, back when it leaves. */
+  readonly ownPlan: string;
+  readonly group: string | null;
+}
+
+/** What the allowance read model keeps per account: its plan, membership and the windows usage opened. */
 export interface AllowanceState {
   readonly plan: string;
   readonly windows: readonly OpenWindow[];
+  readonly membership?: AllowanceMembership | null;
 }
 
 /**
@@ -27,6 +36,13 @@ export function evolveAllowance(
       return { plan: event.data.plan, windows: [] };
     case 'PlanChanged':
       return state === undefined ? state : { ...state, plan: event.data.to };
+    case 'JoinedOrganization': {
+      if (state === undefined) return state;
+      const { organizationId, plan, previousPlan, group } = event.data;
+      return { ...state, plan, membership: { organizationId, ownPlan: previousPlan, group } };
+    }
+    case 'LeftOrganization':
+      return state === undefined ? state : { ...state, plan: event.data.plan, membership: null };
     case 'UsageRecorded':
     case 'AccountLimitsReset':
     case 'HoldPlaced':

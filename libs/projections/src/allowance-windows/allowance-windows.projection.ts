@@ -7,8 +7,11 @@ import { evolveAllowance, type AllowanceState } from './allowance-state';
 
 export const ALLOWANCE_WINDOWS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS aw_accounts (
-  account_id TEXT PRIMARY KEY,
-  plan       TEXT NOT NULL
+  account_id      TEXT PRIMARY KEY,
+  plan            TEXT NOT NULL,
+  organization_id TEXT,
+  own_plan        TEXT,
+  member_group    TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS aw_windows (
   account_id  TEXT    NOT NULL,
@@ -40,7 +43,8 @@ interface WindowRow {
 export const allowanceWindowsProjection: Projection = {
   name: 'allowance-windows',
   // 2: hold events anchor windows, settlements and reversals move them (issue 17).
-  version: 2,
+  // 3: membership of an organisation (its plan, the account's own plan, the group) (issue 18).
+  version: 3,
   tables: [
     { name: 'aw_accounts', key: ['account_id'] },
     { name: 'aw_windows', key: ['account_id', 'product', 'window_name'] },
@@ -55,14 +59,17 @@ class AllowanceWindowsWriter implements ProjectionWriter {
   private readonly insertReset;
 
   constructor(db: ReadModelDatabase) {
-    const selectPlan = db.prepare<[string], { plan: string }>(
-      'SELECT plan FROM aw_accounts WHERE account_id = ?',
-    );
+    const selectPlan = db.prepare<
+      [string],
+      { plan: string; organization_id: string | null; own_plan: string | null; member_group: string | null }
+    >('SELECT plan, organization_id, own_plan, member_group FROM aw_accounts WHERE account_id = ?');
     const selectWindows = db.prepare<[string], WindowRow>(
       'SELECT product, window_name, started_at, resets_at, used FROM aw_windows WHERE account_id = ? ORDER BY product, window_name',
     );
-    const upsertAccount = db.prepare<[string, string]>(
-      'INSERT INTO aw_accounts (account_id, plan) VALUES (?, ?) ON CONFLICT (account_id) DO UPDATE SET plan = excluded.plan',
+    const upsertAccount = db.prepare<[string, string, string | null, string | null, string | null]>(
+      `INSERT INTO aw_accounts (account_id, plan, organization_id, own_plan, member_group) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (account_id) DO UPDATE SET plan = excluded.plan, organization_id = excluded.organization_id,
+         own_plan = excluded.own_plan, member_group = excluded.member_group`,
     );
     const deleteWindows = db.prepare<[string]>('DELETE FROM aw_windows WHERE account_id = ?');
     const insertWindow = db.prepare<[string, string, string, number, number, number]>(
@@ -82,10 +89,25 @@ class AllowanceWindowsWriter implements ProjectionWriter {
           resetsAt: w.resets_at,
           used: w.used,
         }));
-        return { plan: account.plan, windows };
+        const membership =
+          account.organization_id === null
+            ? null
+            : {
+                organizationId: account.organization_id,
+                ownPlan: account.own_plan ?? account.plan,
+                group: account.member_group,
+              };
+        return { plan: account.plan, windows, membership };
       },
       (accountId, state) => {
-        upsertAccount.run(accountId, state.plan);
+        const m = state.membership ?? null;
+        upsertAccount.run(
+          accountId,
+          state.plan,
+          m?.organizationId ?? null,
+          m?.ownPlan ?? null,
+          m?.group ?? null,
+        );
         deleteWindows.run(accountId);
         for (const w of state.windows)
           insertWindow.run(accountId, w.product, w.name, w.startedAt, w.resetsAt, w.used);
@@ -99,6 +121,7 @@ class AllowanceWindowsWriter implements ProjectionWriter {
       this.insertReset.run(projected.position, resetId, scope, plan, product, msFromStored(resetAt));
       return;
     }
+    if (projected.stream !== 'account') return;
     const before = this.accounts.get(projected.accountId);
     const after = evolveAllowance(before, projected.event);
     if (after !== undefined && after !== before) this.accounts.set(projected.accountId, after);

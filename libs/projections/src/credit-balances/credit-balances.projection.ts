@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS cb_grants (
 export const creditBalancesProjection: Projection = {
   name: 'credit-balances',
   // 2: holds (`held`), settlements and reversals (issue 17).
-  version: 2,
+  // 3: a member's usage paid by its organisation's pool moves none of its own grants (issue 18).
+  version: 3,
   tables: [
     { name: 'cb_accounts', key: ['account_id'] },
     { name: 'cb_grants', key: ['account_id', 'grant_id'] },

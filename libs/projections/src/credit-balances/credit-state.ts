@@ -10,6 +10,7 @@ import {
   type Released,
   type UsageReversed,
 } from '@ledger/domain';
+import { isPaidByPool } from '../organizations/paid-by-pool';
 
 /** One grant (a purchase or a promotional grant) and where its credits went. */
 export interface CreditGrantRow {
@@ -52,6 +53,8 @@ export function evolveCreditAccount(row: CreditAccountRow, event: AccountEvent):
       return { ...row, spendingCap: cap === null ? null : creditsFromStored(cap) };
     }
     case 'UsageRecorded':
+      // Paid by the organisation's pool: the account's own spending (its cap) is untouched.
+      if (isPaidByPool(event)) return row;
       return spentInMonth(row, event.data.recordedAt, creditsFromStored(event.data.creditsCharged));
     case 'HoldSettled': {
       const d = event.data;
@@ -164,7 +167,8 @@ const releasedMovements = (released: Released): GrantMovement[] => [
 export function grantMovements(event: AccountEvent): readonly GrantMovement[] {
   switch (event.type) {
     case 'UsageRecorded':
-      return movements(event.data.allocations, 'used');
+      // Paid by the organisation's pool: the pool's grants move in the organisations read model.
+      return isPaidByPool(event) ? [] : movements(event.data.allocations, 'used');
     case 'CreditsExpired':
       return [
         { grantId: event.data.grantId, credits: creditsFromStored(event.data.credits), kind: 'expired' },

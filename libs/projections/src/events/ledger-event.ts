@@ -1,8 +1,10 @@
 import {
   ACCOUNT_EVENT_TYPES,
   LIMITS_RESETS_STREAM,
+  ORGANIZATION_EVENT_TYPES,
   type AccountEvent,
   type LimitsReset,
+  type OrganizationEvent,
 } from '@ledger/domain';
 import type { RecordedEvent } from '@ledger/event-store';
 
@@ -14,17 +16,24 @@ export interface LogCoordinates {
   readonly metadata: Readonly<Record<string, unknown>>;
 }
 
-/** The events projections understand: an account's own events, and global limit resets. */
+/** The events projections understand: an account's own events, an organisation's, and global limit resets. */
 export type ProjectedEvent =
   | (LogCoordinates & {
       readonly stream: 'account';
       readonly accountId: string;
       readonly event: AccountEvent;
     })
+  | (LogCoordinates & {
+      readonly stream: 'organization';
+      readonly organizationId: string;
+      readonly event: OrganizationEvent;
+    })
   | (LogCoordinates & { readonly stream: 'limits-resets'; readonly event: LimitsReset });
 
 const ACCOUNT_STREAM_PREFIX = 'account-';
 const ACCOUNT_TYPES: ReadonlySet<string> = new Set(ACCOUNT_EVENT_TYPES);
+const ORGANIZATION_STREAM_PREFIX = 'organization-';
+const ORGANIZATION_TYPES: ReadonlySet<string> = new Set(ORGANIZATION_EVENT_TYPES);
 
 /**
  * Recognises ledger events by stream and type. Anything else in the log (snapshots, future event
@@ -42,6 +51,18 @@ export function decodeLedgerEvent(recorded: RecordedEvent): ProjectedEvent | nul
       metadata,
       stream: 'account',
       accountId: event.data.accountId,
+      event,
+    };
+  }
+  if (recorded.streamName.startsWith(ORGANIZATION_STREAM_PREFIX) && ORGANIZATION_TYPES.has(recorded.type)) {
+    const event = { type: recorded.type, data: recorded.data } as OrganizationEvent;
+    return {
+      eventId,
+      position,
+      revision,
+      metadata,
+      stream: 'organization',
+      organizationId: event.data.organizationId,
       event,
     };
   }

@@ -26,12 +26,24 @@
  *                                                                            the regranted part names
  *                                                                            the new promotional grant)
  *
+ * Organisations (SPEC §7): the pool's credits have their own pair of accounts, moved ONLY by the
+ * organisation stream's events (a member's UsageRecorded paid by the pool posts nothing: the pool's
+ * reservation and settlement are the money, counted once):
+ *
+ *   org purchase     Dr organization:<id>:credits   Cr deferred_revenue
+ *   org grant        Dr organization:<id>:credits   Cr promotional
+ *   member reserves  Dr organization:<id>:held      Cr organization:<id>:credits  (per pool grant)
+ *   settle           Dr consumed                    Cr organization:<id>:held     (per grant consumed)
+ *   release/expiry   Dr organization:<id>:credits   Cr organization:<id>:held     (the rest, back)
+ *     grant expired  Dr expired                     Cr organization:<id>:held
+ *   pool expiry      Dr expired                     Cr organization:<id>:credits
+ *
  * `uncollected` is work done that nobody paid for (never a negative customer balance); those
  * credits never existed in any account, so their source is `usage_unfunded`, always its mirror.
  *
  * Sources carry credit (negative) balances, sinks debit (positive) ones, `held` the credits open
  * holds keep, and customer accounts the credits still drawable: deferred_revenue + promotional +
- * usage_unfunded + consumed + expired + refunded + uncollected + held + Σ customers = 0.
+ * usage_unfunded + consumed + expired + refunded + uncollected + held + Σ customers + Σ pools = 0.
  */
 export const LedgerAccounts = {
   customerCredits: (accountId: string): string => `customer:${accountId}:credits`,
@@ -43,9 +55,18 @@ export const LedgerAccounts = {
   held: 'held',
   uncollected: 'uncollected',
   usageUnfunded: 'usage_unfunded',
+  poolCredits: (organizationId: string): string => `organization:${organizationId}:credits`,
+  poolHeld: (organizationId: string): string => `organization:${organizationId}:held`,
 } as const;
 
 const CUSTOMER_ACCOUNT = /^customer:(.+):credits$/;
+
+const POOL_ACCOUNT = /^organization:(.+):(?:credits|held)$/;
+
+/** The organisation a pool ledger account belongs to, or null. */
+export function organizationOfLedgerAccount(ledgerAccount: string): string | null {
+  return POOL_ACCOUNT.exec(ledgerAccount)?.[1] ?? null;
+}
 
 /** The billing account a ledger account belongs to, or null for the ledger's own accounts. */
 export function customerOfLedgerAccount(ledgerAccount: string): string | null {

@@ -8,6 +8,8 @@ import {
 } from '@ledger/domain';
 import type { ProjectedEvent } from '../events/ledger-event';
 import { LedgerAccounts } from './chart-of-accounts';
+import { isPaidByPool } from '../organizations/paid-by-pool';
+import { poolCommandIdOf, poolDetailsOf, poolPostingsOf } from './pool-postings';
 
 export interface Posting {
   readonly ledgerAccount: string;
@@ -21,8 +23,10 @@ export interface Posting {
 export interface JournalEntry {
   readonly entryId: string;
   readonly position: bigint;
-  /** Null for global events (a reset of everyone's limits). */
+  /** Null for global events (a reset of everyone's limits) and organisation events. */
   readonly accountId: string | null;
+  /** The organisation of an organisation event (its pool's entries), else null. */
+  readonly organizationId: string | null;
   readonly recordedAt: EpochMs;
   readonly type: string;
   readonly actor: string;
@@ -31,36 +35,56 @@ export interface JournalEntry {
   /** The idempotency key of the command that caused it (usageId, purchaseId, …), when it has one. */
   readonly commandId: string | null;
   readonly postings: readonly Posting[];
-  /** The customer's credits account before and after the entry (null for global entries). */
+  /**
+   * The customer's credits account before and after the entry; for an organisation entry, the
+   * pool's credits account (null for global entries).
+   */
   readonly startingBalance: Credits | null;
   readonly endingBalance: Credits | null;
   /** What else the event says, minus what the columns above already hold. */
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-/** Pure: the entry an event makes, given the customer's credits balance before it. */
+/** Pure: the entry an event makes, given the balance (customer's, or pool's) before it. */
 export function journalEntryOf(projected: ProjectedEvent, startingBalance: Credits): JournalEntry {
   const { event } = projected;
   const data = event.data as Readonly<Record<string, unknown>>;
   const accountId = projected.stream === 'account' ? projected.accountId : null;
-  const postings = projected.stream === 'account' ? postingsOf(projected.event, projected.accountId) : [];
-  const customer = accountId === null ? null : LedgerAccounts.customerCredits(accountId);
-  const delta = postings.reduce((sum, p) => (p.ledgerAccount === customer ? sum + p.amount : sum), 0n);
+  const organizationId = projected.stream === 'organization' ? projected.organizationId : null;
+  const postings =
+    projected.stream === 'account'
+      ? postingsOf(projected.event, projected.accountId)
+      : projected.stream === 'organization'
+        ? poolPostingsOf(projected.event, projected.organizationId)
+        : [];
+  const own = balanceAccountOf(projected);
+  const delta = postings.reduce((sum, p) => (p.ledgerAccount === own ? sum + p.amount : sum), 0n);
   return {
     entryId: projected.eventId,
     position: projected.position,
     accountId,
+    organizationId,
     recordedAt: msFromStored(event.data.recordedAt),
     type: event.type,
     actor: event.data.actor,
-    reason: reasonOf(event, data),
+    reason: reasonOf(projected, data),
     rateCardVersion: event.data.rateCardVersion,
-    commandId: commandIdOf(event, projected.metadata),
+    commandId:
+      projected.stream === 'organization'
+        ? poolCommandIdOf(projected.event, projected.metadata)
+        : commandIdOf(projected.event, projected.metadata),
     postings,
-    startingBalance: accountId === null ? null : startingBalance,
-    endingBalance: accountId === null ? null : startingBalance + delta,
-    details: detailsOf(data),
+    startingBalance: own === null ? null : startingBalance,
+    endingBalance: own === null ? null : startingBalance + delta,
+    details: projected.stream === 'organization' ? poolDetailsOf(data) : detailsOf(data),
   };
+}
+
+/** The ledger account whose balance an entry's starting/ending balance is: the customer's, the pool's, or none. */
+export function balanceAccountOf(projected: ProjectedEvent): string | null {
+  if (projected.stream === 'account') return LedgerAccounts.customerCredits(projected.accountId);
+  if (projected.stream === 'organization') return LedgerAccounts.poolCredits(projected.organizationId);
+  return null;
 }
 
 function postingsOf(event: AccountEvent, accountId: string): Posting[] {
@@ -88,6 +112,8 @@ function postingsOf(event: AccountEvent, accountId: string): Posting[] {
         event.data.grantId,
       );
     case 'UsageRecorded':
+      // Paid by an organisation's pool: the pool's own events carry that money (pool-postings.ts).
+      if (isPaidByPool(event)) return [];
       return event.data.allocations.flatMap((a) =>
         pair(LedgerAccounts.consumed, customer, creditsFromStored(a.credits), a.grantId),
       );
@@ -162,13 +188,14 @@ function releasedPostings(released: Released, customer: string, pair: PairOf): P
 }
 
 /** The reason the event gives; for a settlement, why part of it could not be collected. */
-function reasonOf(event: ProjectedEvent['event'], data: Readonly<Record<string, unknown>>): string | null {
-  if (event.type === 'HoldSettled') return event.data.uncollected.reason;
+function reasonOf(projected: ProjectedEvent, data: Readonly<Record<string, unknown>>): string | null {
+  if (projected.stream === 'account' && projected.event.type === 'HoldSettled')
+    return projected.event.data.uncollected.reason;
   return typeof data.reason === 'string' ? data.reason : null;
 }
 
 function commandIdOf(
-  event: ProjectedEvent['event'],
+  event: Exclude<ProjectedEvent, { stream: 'organization' }>['event'],
   metadata: Readonly<Record<string, unknown>>,
 ): string | null {
   switch (event.type) {

@@ -6,6 +6,7 @@ export interface JournalEntryRow {
   position: bigint;
   entry_id: string;
   account_id: string | null;
+  organization_id: string | null;
   recorded_at: bigint;
   type: string;
   actor: string;
@@ -32,6 +33,8 @@ export interface JournalEntryView {
   readonly recordedAt: string;
   readonly type: string;
   readonly accountId: string | null;
+  /** Only on an organisation's entries (its pool's money). */
+  readonly organizationId?: string;
   readonly postings: readonly {
     readonly ledgerAccount: string;
     readonly amount: string;
@@ -53,6 +56,7 @@ export function journalEntryView(row: JournalEntryRow, postings: readonly Postin
     recordedAt: isoOf(Number(row.recorded_at)),
     type: row.type,
     accountId: row.account_id,
+    ...(row.organization_id === null ? {} : { organizationId: row.organization_id }),
     postings: postings.map((p) => ({
       ledgerAccount: p.ledger_account,
       amount: formatCredits(p.amount),

@@ -2,14 +2,14 @@ import type { ProjectedEvent } from '../events/ledger-event';
 import { BufferedRows } from '../read-store/buffered-rows';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
 import type { Projection, ProjectionWriter } from '../runner/projection';
-import { LedgerAccounts } from './chart-of-accounts';
-import { journalEntryOf } from './journal-entry';
+import { balanceAccountOf, journalEntryOf } from './journal-entry';
 
 export const JOURNAL_SCHEMA = `
 CREATE TABLE IF NOT EXISTS journal_entries (
   position          INTEGER PRIMARY KEY,
   entry_id          TEXT    NOT NULL,
   account_id        TEXT,
+  organization_id   TEXT,
   recorded_at       INTEGER NOT NULL,
   type              TEXT    NOT NULL,
   actor             TEXT    NOT NULL,
@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS ledger_balances (
 ) WITHOUT ROWID;`;
 
 export const JOURNAL_INDEXES = `
-CREATE INDEX IF NOT EXISTS journal_entries_by_account ON journal_entries (account_id, position);`;
+CREATE INDEX IF NOT EXISTS journal_entries_by_account ON journal_entries (account_id, position);
+CREATE INDEX IF NOT EXISTS journal_entries_by_organization ON journal_entries (organization_id, position)
+  WHERE organization_id IS NOT NULL;`;
 
 /**
  * The double-entry journal (see chart-of-accounts.ts), one entry per event, keyed by global
@@ -44,7 +46,8 @@ CREATE INDEX IF NOT EXISTS journal_entries_by_account ON journal_entries (accoun
 export const journalProjection: Projection = {
   name: 'journal',
   // 2: holds, settlements (uncollected), releases, expiries, reversals (issue 17).
-  version: 2,
+  // 3: organisations: pool accounts, organization_id, a member's pool-paid usage posts nothing (issue 18).
+  version: 3,
   tables: [
     { name: 'journal_entries', key: ['position'] },
     { name: 'journal_postings', key: ['position', 'line'] },
@@ -74,9 +77,9 @@ class JournalWriter implements ProjectionWriter {
       (account, balance) => upsertBalance.run(account, balance),
     );
     this.insertEntry = db.prepare(
-      `INSERT INTO journal_entries (position, entry_id, account_id, recorded_at, type, actor, reason,
-         rate_card_version, command_id, starting_balance, ending_balance, details)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO journal_entries (position, entry_id, account_id, organization_id, recorded_at, type, actor,
+         reason, rate_card_version, command_id, starting_balance, ending_balance, details)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertPosting = db.prepare<[bigint, number, string, bigint, string | null]>(
       'INSERT INTO journal_postings (position, line, ledger_account, amount, grant_id) VALUES (?, ?, ?, ?, ?)',
@@ -84,14 +87,14 @@ class JournalWriter implements ProjectionWriter {
   }
 
   apply(projected: ProjectedEvent): void {
-    const customer =
-      projected.stream === 'account' ? LedgerAccounts.customerCredits(projected.accountId) : null;
-    const starting = customer === null ? 0n : (this.balances.get(customer) ?? 0n);
+    const own = balanceAccountOf(projected);
+    const starting = own === null ? 0n : (this.balances.get(own) ?? 0n);
     const entry = journalEntryOf(projected, starting);
     this.insertEntry.run(
       entry.position,
       entry.entryId,
       entry.accountId,
+      entry.organizationId,
       entry.recordedAt,
       entry.type,
       entry.actor,

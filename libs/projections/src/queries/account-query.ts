@@ -1,5 +1,6 @@
 import {
   noAlerts,
+  noMembership,
   accountView,
   formatCredits,
   grantStatus,
@@ -7,6 +8,7 @@ import {
   type AccountView,
   type EpochMs,
   type GrantState,
+  type MembershipState,
   type RateCard,
 } from '@ledger/domain';
 import { creditGrantFromRow, type CreditGrantDbRow } from '../credit-balances/credit-rows';
@@ -37,6 +39,7 @@ export interface GrantBalance {
  */
 export class AccountQuery {
   private readonly selectPlan;
+  private readonly selectMembership;
   private readonly selectWindows;
   private readonly selectGrants;
   private readonly selectCreditAccount;
@@ -49,6 +52,10 @@ export class AccountQuery {
     this.selectPlan = db
       .prepare<[string], string>('SELECT plan FROM aw_accounts WHERE account_id = ?')
       .pluck();
+    this.selectMembership = db.prepare<
+      [string],
+      { organization_id: string | null; own_plan: string | null; member_group: string | null }
+    >('SELECT organization_id, own_plan, member_group FROM aw_accounts WHERE account_id = ?');
     this.selectWindows = db.prepare<
       [string],
       { product: string; window_name: string; started_at: number; resets_at: number; used: number }
@@ -122,6 +129,7 @@ export class AccountQuery {
       reversals: new Map(),
       // Only the decider reads it (auto top-up); the notifications read model keeps its own.
       alerts: noAlerts(),
+      membership: this.membershipOf(accountId),
       windows: this.selectWindows.all(accountId).map((w) => ({
         product: w.product,
         name: w.window_name,
@@ -133,6 +141,18 @@ export class AccountQuery {
       spendingCap: credit?.spending_cap ?? null,
       monthSpend: { month: Number(credit?.spend_month ?? 0n), credits: credit?.spent ?? 0n },
       idempotency: new Map(),
+    };
+  }
+
+  /** The account's organisation, as the allowance read model keeps it (pool holds: only the decider reads them). */
+  private membershipOf(accountId: string): MembershipState {
+    const row = this.selectMembership.get(accountId);
+    if (row === undefined || row.organization_id === null) return noMembership();
+    return {
+      ...noMembership(),
+      organizationId: row.organization_id,
+      ownPlan: row.own_plan,
+      group: row.member_group,
     };
   }
 }

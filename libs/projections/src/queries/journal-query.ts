@@ -10,6 +10,7 @@ import type { ReadModelDatabase } from '../read-store/read-model-database';
 import { journalProjection } from '../journal/journal.projection';
 import { parseCursor, parseInstant, parseLimit } from './query-input';
 import { assertAccountReadable } from './stream-quarantined';
+import { assertOrganizationReadable } from '../organizations/organization-quarantine';
 
 export interface JournalPage {
   readonly items: readonly JournalEntryView[];
@@ -40,6 +41,8 @@ const LATEST = Number.MAX_SAFE_INTEGER;
 export class JournalQuery {
   private readonly selectPage;
   private readonly selectExists;
+  private readonly selectOrgPage;
+  private readonly selectOrgExists;
   private readonly selectBalances;
   private readonly postings;
   private readonly checkpoints: CheckpointTable;
@@ -53,6 +56,15 @@ export class JournalQuery {
       .safeIntegers(true);
     this.selectExists = db
       .prepare<[string], number>('SELECT 1 FROM journal_entries WHERE account_id = ? LIMIT 1')
+      .pluck();
+    this.selectOrgPage = db
+      .prepare<[string, bigint, number, number, number], JournalEntryRow>(
+        `SELECT * FROM journal_entries WHERE organization_id = ? AND position > ?
+         AND recorded_at >= ? AND recorded_at < ? ORDER BY position LIMIT ?`,
+      )
+      .safeIntegers(true);
+    this.selectOrgExists = db
+      .prepare<[string], number>('SELECT 1 FROM journal_entries WHERE organization_id = ? LIMIT 1')
       .pluck();
     this.selectBalances = db
       .prepare<[], { ledger_account: string; balance: bigint }>(
@@ -78,6 +90,22 @@ export class JournalQuery {
     assertAccountReadable(this.db, journalProjection.name, accountId);
     if (this.selectExists.get(accountId) === undefined) return null;
     const rows = this.selectPage.all(accountId, after, from, to, limit + 1);
+    const items = rows.slice(0, limit).map((row) => journalEntryView(row, this.postings.all(row.position)));
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1].position : null };
+  }
+
+  /**
+   * An organisation's journal: its pool's entries and its other events (members, limits, requests),
+   * as `journal` pages an account's. Null when the organisation has no entries.
+   */
+  organizationJournal(organizationId: string, params: JournalParams): JournalPage | null {
+    const after = parseCursor(params.cursor);
+    const limit = parseLimit(params.limit);
+    const from = parseInstant('from', params.from) ?? EARLIEST;
+    const to = parseInstant('to', params.to) ?? LATEST;
+    assertOrganizationReadable(this.db, journalProjection.name, organizationId);
+    if (this.selectOrgExists.get(organizationId) === undefined) return null;
+    const rows = this.selectOrgPage.all(organizationId, after, from, to, limit + 1);
     const items = rows.slice(0, limit).map((row) => journalEntryView(row, this.postings.all(row.position)));
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].position : null };
   }

@@ -1,4 +1,10 @@
-import { accountStreamName, isoOf, type EpochMs, type RateCard } from '@ledger/domain';
+import {
+  accountStreamName,
+  isoOf,
+  organizationStreamName,
+  type EpochMs,
+  type RateCard,
+} from '@ledger/domain';
 import type { EventStore } from '@ledger/event-store';
 import { decodeLedgerEvent } from '../events/ledger-event';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
@@ -11,7 +17,10 @@ import { assertAccountReadable } from './stream-quarantined';
 
 export interface TimelineItem {
   readonly position: string;
+  /** The revision in its stream: the account's, or the organisation's for a pool row. */
   readonly revision: number;
+  /** Only on a row of the member's organisation (a pool charge it caused): that organisation. */
+  readonly organizationId?: string;
   readonly type: string;
   readonly recordedAt: string;
   /** The event's data as support reads it: internal fields (INTERNAL_FIELDS) left out. */
@@ -50,6 +59,7 @@ interface TimelineRow {
   revision: number;
   type: string;
   recorded_at: number;
+  organization_id: string | null;
 }
 
 interface StateRow {
@@ -70,6 +80,7 @@ export class TimelineQuery {
   private readonly selectLastAt;
   private readonly selectStateAtOrBefore;
   private readonly selectExists;
+  private readonly selectOwnBefore;
   private readonly resets: GlobalResetsReader;
 
   constructor(
@@ -77,16 +88,20 @@ export class TimelineQuery {
     private readonly store: EventStore,
   ) {
     this.selectPage = db.prepare<[string, bigint, number, number], TimelineRow>(
-      `SELECT position, revision, type, recorded_at FROM timeline_events
+      `SELECT position, revision, type, recorded_at, organization_id FROM timeline_events
        WHERE account_id = ? AND position > ? AND position <= ? ORDER BY position LIMIT ?`,
     );
     this.selectLastAt = db.prepare<[string, number], TimelineRow>(
-      `SELECT position, revision, type, recorded_at FROM timeline_events
+      `SELECT position, revision, type, recorded_at, organization_id FROM timeline_events
        WHERE account_id = ? AND recorded_at <= ? ORDER BY recorded_at DESC, position DESC LIMIT 1`,
     );
     this.selectStateAtOrBefore = db.prepare<[string, number], StateRow>(
       `SELECT revision, state_after FROM timeline_events
        WHERE account_id = ? AND position <= ? AND state_after IS NOT NULL ORDER BY position DESC LIMIT 1`,
+    );
+    this.selectOwnBefore = db.prepare<[string, number], TimelineRow>(
+      `SELECT position, revision, type, recorded_at, organization_id FROM timeline_events
+       WHERE account_id = ? AND position < ? AND organization_id IS NULL ORDER BY position DESC LIMIT 1`,
     );
     this.selectExists = db
       .prepare<[string], number>('SELECT 1 FROM timeline_events WHERE account_id = ? LIMIT 1')
@@ -115,6 +130,7 @@ export class TimelineQuery {
     const items = rows.map((row, i): TimelineItem => ({
       position: String(row.position),
       revision: row.revision,
+      ...(row.organization_id === null ? {} : { organizationId: row.organization_id }),
       type: row.type,
       recordedAt: isoOf(row.recorded_at),
       data: supportDataOf(states[i].data),
@@ -137,40 +153,85 @@ export class TimelineQuery {
 
   /**
    * The event body and the state after each row (rows in position order, one account): one read
-   * of the stream from the nearest stored state to the last row, folded forward.
+   * of the account's stream from the nearest stored state to the last own row, folded forward. A
+   * pool row (an organisation event about this member) reads its body from the organisation's
+   * stream and shows the account as it stood after its last own event before it.
    */
   private async statesAfter(
     accountId: string,
     rows: readonly TimelineRow[],
   ): Promise<{ readonly data: unknown; readonly state: TimelineState }[]> {
     if (rows.length === 0) return [];
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const stored = this.selectStateAtOrBefore.get(accountId, first.position);
-    // Without a stored state at or before the page (none kept yet), fold from the account's start.
-    const storedRevision = stored?.revision ?? -1;
-    let state =
-      stored === undefined ? EMPTY_TIMELINE_STATE : (JSON.parse(stored.state_after) as TimelineState);
-    const fromRevision = Math.max(storedRevision, 0);
-    const events = await this.store.readStream(accountStreamName(accountId), {
-      fromRevision: BigInt(fromRevision),
-      maxCount: last.revision - fromRevision + 1,
-    });
-    const byRevision = new Map<number, { position: bigint; data: unknown; state: TimelineState }>();
-    for (const recorded of events) {
-      const decoded = decodeLedgerEvent(recorded);
-      if (decoded === null || decoded.stream !== 'account') continue;
-      const revision = Number(recorded.revision);
-      if (revision > storedRevision) state = evolveTimelineState(state, decoded.event);
-      byRevision.set(revision, { position: recorded.position, data: decoded.event.data, state });
-    }
+    const own = rows.filter((r) => r.organization_id === null);
+    // A page that starts with pool rows shows the state after the account's own event before them.
+    const before =
+      own[0]?.position === rows[0].position
+        ? undefined
+        : this.selectOwnBefore.get(accountId, rows[0].position);
+    const fold = before === undefined ? own : [before, ...own];
+    const byRevision = await this.ownStates(accountId, fold);
+    const pool = await this.poolBodies(rows.filter((r) => r.organization_id !== null));
+    let state = before === undefined ? EMPTY_TIMELINE_STATE : byRevision(before).state;
     return rows.map((row) => {
+      if (row.organization_id !== null) return { data: pool(row), state };
+      const found = byRevision(row);
+      state = found.state;
+      return found;
+    });
+  }
+
+  /** The account's own rows folded from the nearest stored state: a lookup of each row's body and state. */
+  private async ownStates(
+    accountId: string,
+    rows: readonly TimelineRow[],
+  ): Promise<(row: TimelineRow) => { readonly data: unknown; readonly state: TimelineState }> {
+    const byRevision = new Map<number, { position: bigint; data: unknown; state: TimelineState }>();
+    if (rows.length > 0) {
+      const first = rows[0];
+      const last = rows[rows.length - 1];
+      const stored = this.selectStateAtOrBefore.get(accountId, first.position);
+      // Without a stored state at or before the page (none kept yet), fold from the account's start.
+      const storedRevision = stored?.revision ?? -1;
+      let state =
+        stored === undefined ? EMPTY_TIMELINE_STATE : (JSON.parse(stored.state_after) as TimelineState);
+      const fromRevision = Math.max(storedRevision, 0);
+      const events = await this.store.readStream(accountStreamName(accountId), {
+        fromRevision: BigInt(fromRevision),
+        maxCount: last.revision - fromRevision + 1,
+      });
+      for (const recorded of events) {
+        const decoded = decodeLedgerEvent(recorded);
+        if (decoded === null || decoded.stream !== 'account') continue;
+        const revision = Number(recorded.revision);
+        if (revision > storedRevision) state = evolveTimelineState(state, decoded.event);
+        byRevision.set(revision, { position: recorded.position, data: decoded.event.data, state });
+      }
+    }
+    return (row) => {
       const found = byRevision.get(row.revision);
       if (found === undefined || found.position !== BigInt(row.position))
         throw new Error(
           `timeline of "${accountId}": the event at position ${row.position} is not in the log at revision ${row.revision}`,
         );
       return found;
-    });
+    };
+  }
+
+  /** The bodies of pool rows, read from their organisation's stream (one read per row). */
+  private async poolBodies(rows: readonly TimelineRow[]): Promise<(row: TimelineRow) => unknown> {
+    const bodies = new Map<number, unknown>();
+    for (const row of rows) {
+      const stream = organizationStreamName(row.organization_id ?? '');
+      const [recorded] = await this.store.readStream(stream, {
+        fromRevision: BigInt(row.revision),
+        maxCount: 1,
+      });
+      if (recorded === undefined || recorded.position !== BigInt(row.position))
+        throw new Error(
+          `timeline: the event at position ${row.position} is not in "${stream}" at revision ${row.revision}`,
+        );
+      bodies.set(row.position, recorded.data);
+    }
+    return (row) => bodies.get(row.position);
   }
 }

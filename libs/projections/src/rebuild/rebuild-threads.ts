@@ -17,7 +17,7 @@ import type { Replayed } from './replay-into-file';
  */
 export const THREAD_SHARES: readonly (readonly string[])[] = [
   ['journal', 'credit-balances'],
-  ['timeline', 'allowance-windows'],
+  ['timeline', 'allowance-windows', 'organizations'],
 ];
 
 /** The projections of each thread, or undefined: one thread (a log not in a file, a partial rebuild). */

@@ -10,6 +10,7 @@ import {
   type OpenWindow,
   type Released,
 } from '@ledger/domain';
+import { isPaidByPool } from '../organizations/paid-by-pool';
 import { evolveWindows } from '../allowance-windows/allowance-state';
 
 /**
@@ -46,6 +47,8 @@ export interface TimelineState {
   readonly grants: readonly TimelineGrant[];
   /** Open holds only (absent in states stored before issue 17: none). */
   readonly holds?: readonly TimelineHold[];
+  /** The organisation the account is a member of (absent when none: issue 18). */
+  readonly organizationId?: string;
 }
 
 export const EMPTY_TIMELINE_STATE: TimelineState = { plan: null, spendingCap: null, windows: [], grants: [] };
@@ -72,8 +75,19 @@ function evolveParts(state: TimelineState, event: AccountEvent): TimelineState {
       return {
         ...state,
         windows: evolveWindows(state.windows, event),
-        grants: moveGrants(state.grants, event.data.allocations, -1n, 0n),
+        // Paid by the organisation's pool: its own grants wait (the pool's timeline has the money).
+        grants: isPaidByPool(event)
+          ? state.grants
+          : moveGrants(state.grants, event.data.allocations, -1n, 0n),
       };
+    case 'JoinedOrganization':
+      return { ...state, plan: event.data.plan, organizationId: event.data.organizationId };
+    case 'LeftOrganization': {
+      const { organizationId: _left, ...rest } = state;
+      return { ...rest, plan: event.data.plan };
+    }
+    case 'PoolReservationLapsed':
+      return state;
     case 'CreditsPurchased':
     case 'CreditsGranted': {
       const d = event.data;
@@ -150,7 +164,7 @@ function evolveParts(state: TimelineState, event: AccountEvent): TimelineState {
  * Each named grant's remaining and held moved by sign × credits. A grant the state no longer has
  * cannot be moved: that would be a log the decider never wrote, so the reducer fails loudly.
  */
-function moveGrants(
+export function moveGrants(
   grants: readonly TimelineGrant[],
   allocations: readonly Allocation[],
   remainingSign: -1n | 0n | 1n,
@@ -177,12 +191,12 @@ function moveGrants(
 }
 
 /** Released credits go back to their grants; the part whose grant expired meanwhile is written off. */
-function released(grants: readonly TimelineGrant[], release: Released): readonly TimelineGrant[] {
+export function released(grants: readonly TimelineGrant[], release: Released): readonly TimelineGrant[] {
   return moveGrants(moveGrants(grants, release.allocations, 1n, -1n), release.expired, 0n, -1n);
 }
 
 /** A grant written off or refunded leaves, unless a hold still keeps credits of it. */
-function closeGrant(grants: readonly TimelineGrant[], grantId: string): readonly TimelineGrant[] {
+export function closeGrant(grants: readonly TimelineGrant[], grantId: string): readonly TimelineGrant[] {
   return grants.flatMap((g) => {
     if (g.grantId !== grantId) return [g];
     return g.held === undefined ? [] : [{ ...g, remaining: '0', closed: true }];

@@ -19,6 +19,8 @@ import { balanceAt, type TimelineState } from './timeline-state';
 /** The `stateAfter` / `stateAsOf` of the timeline API. */
 export interface TimelineStateView {
   readonly plan: string | null;
+  /** Present while the account is a member of an organisation (its plan is then the organisation's). */
+  readonly organizationId?: string;
   readonly spendingCap: string | null;
   readonly balance: string;
   /** Credits kept by open holds (not in `balance`). */
@@ -51,6 +53,7 @@ export function renderTimelineState(
         );
   return {
     plan,
+    ...(state.organizationId === undefined ? {} : { organizationId: state.organizationId }),
     spendingCap: state.spendingCap,
     balance: formatCredits(balanceAt(state, at)),
     held: formatCredits(state.grants.reduce((sum, g) => sum + creditsFromStored(g.held ?? '0'), 0n)),

@@ -1,0 +1,115 @@
+import { invalid, notFound } from '../errors';
+import { isLedgerTime, isoOf, LEDGER_TIME_RANGE } from '../time';
+import type { OrganizationCommand } from './commands';
+import {
+  decideAddMember,
+  decideGrantOrgCredits,
+  decideOpenOrganization,
+  decidePurchaseOrgCredits,
+  decideRemoveMember,
+  decideSetSpendLimit,
+} from './decide-setup';
+import { decideCreditRequest, decideRequestCredits } from './decide-requests';
+import {
+  decideExpireMemberSpend,
+  decideReleaseMemberSpend,
+  decideReserveMemberSpend,
+  decideSettleMemberSpend,
+} from './decide-reservations';
+import {
+  orgEvents,
+  orgFailure,
+  type OrganizationDecision,
+  type OrganizationDecisionContext,
+} from './decision';
+import type { OrganizationStamp } from './events';
+import { poolExpiryEvents, poolWriteOffs } from './pool';
+import {
+  evolveOrganization,
+  foldOrganization,
+  initialOrganizationState,
+  type OrganizationState,
+} from './state';
+
+/**
+ * The organisation decider over the folded `organization-<id>` stream. Order: organisation open →
+ * (keyed commands) idempotency → field validation → rules. An appending command first writes off
+ * expired pool credits (lazy expiry) and, after it, whatever it returned to an expired grant.
+ * Member reservations never expire lazily here: only the sweeper expires them (ExpireMemberSpend),
+ * after the member's stream says the usage did not happen.
+ */
+export function decideOrganization(
+  command: OrganizationCommand,
+  state: OrganizationState,
+  context: OrganizationDecisionContext,
+): OrganizationDecision {
+  const now = command.metadata.now;
+  if (!isLedgerTime(now)) {
+    return orgFailure(
+      invalid([{ field: 'recordedAt', message: `the ledger clock is outside ${LEDGER_TIME_RANGE}` }]),
+    );
+  }
+  if (command.type === 'OpenOrganization') return decideOpenOrganization(command, state, context);
+  if (state.organizationId === null) {
+    return orgFailure(notFound(`organization "${command.data.organizationId}" is not open`));
+  }
+  if (command.data.organizationId !== state.organizationId) {
+    return orgFailure(
+      invalid([{ field: 'organizationId', message: 'does not match the organization stream' }]),
+    );
+  }
+  const stamp: OrganizationStamp = {
+    organizationId: state.organizationId,
+    recordedAt: isoOf(now),
+    rateCardVersion: context.rateCard.version,
+    actor: command.metadata.actor,
+  };
+  const expired =
+    poolWriteOffs(state.grants, now).length === 0 ? [] : poolExpiryEvents(state.grants, stamp, now);
+  const afterExpiry = expired.length === 0 ? state : foldOrganization(expired, state);
+  const decision = decideAfterExpiry(command, afterExpiry, context);
+  if (decision.kind !== 'events') return decision;
+  if (decision.events.length === 0) return expired.length === 0 ? decision : orgEvents(...expired);
+  // A release or expiry may give credits back to a grant that expired while they were reserved.
+  const after = foldOrganization(decision.events, afterExpiry);
+  return orgEvents(...expired, ...decision.events, ...poolExpiryEvents(after.grants, stamp, now));
+}
+
+function decideAfterExpiry(
+  command: Exclude<OrganizationCommand, { type: 'OpenOrganization' }>,
+  state: OrganizationState,
+  context: OrganizationDecisionContext,
+): OrganizationDecision {
+  switch (command.type) {
+    case 'AddMember':
+      return decideAddMember(command, state, context);
+    case 'RemoveMember':
+      return decideRemoveMember(command, state, context);
+    case 'PurchaseOrgCredits':
+      return decidePurchaseOrgCredits(command, state, context);
+    case 'GrantOrgCredits':
+      return decideGrantOrgCredits(command, state, context);
+    case 'ExpireOrgCredits':
+      return orgEvents(); // the write-offs were prepended: that is the whole command
+    case 'SetSpendLimit':
+      return decideSetSpendLimit(command, state, context);
+    case 'RequestCredits':
+      return decideRequestCredits(command, state, context);
+    case 'DecideCreditRequest':
+      return decideCreditRequest(command, state, context);
+    case 'ReserveMemberSpend':
+      return decideReserveMemberSpend(command, state, context);
+    case 'SettleMemberSpend':
+      return decideSettleMemberSpend(command, state, context);
+    case 'ReleaseMemberSpend':
+      return decideReleaseMemberSpend(command, state, context);
+    case 'ExpireMemberSpend':
+      return decideExpireMemberSpend(command, state, context);
+  }
+}
+
+export const organizationDecider = {
+  initialState: initialOrganizationState,
+  evolve: evolveOrganization,
+  decide: decideOrganization,
+} as const;
