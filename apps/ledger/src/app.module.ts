@@ -20,6 +20,7 @@ import { ServerPresenceModule } from './presence/server-presence.module';
 import { ReadSideModule } from './read-side/read-side.module';
 import { ReversalsModule } from './reversals/reversals.module';
 import { UsageModule } from './usage/usage.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 function logRequests(config: LedgerConfig): boolean {
   return config.logLevel === 'debug' || config.logLevel === 'trace';
@@ -62,6 +63,7 @@ export class AppModule {
         CreditsModule,
         AlertsModule,
         OrganizationsModule,
+        WebhooksModule,
         LimitsModule,
         AdminModule,
         ConsoleModule,

@@ -57,3 +57,4 @@ export {
   MAX_MEMBER_USAGE_ATTEMPTS,
   type MemberUsageNeed,
 } from './membership/member-usage-need';
+export * from './webhooks';

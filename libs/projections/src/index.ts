@@ -25,6 +25,8 @@ export * from './notifications/alert-thresholds';
 export * from './notifications/notification-occasions';
 export * from './notifications/notifications.projection';
 export * from './notifications/notification-query';
+export * from './webhooks/webhooks.projection';
+export * from './webhooks/webhook-query';
 export * from './timeline/timeline-state';
 export * from './timeline/timeline-view';
 export * from './timeline/timeline.projection';

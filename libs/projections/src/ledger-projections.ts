@@ -6,6 +6,7 @@ import { notificationsProjection } from './notifications/notifications.projectio
 import { organizationsProjection } from './organizations/organizations.projection';
 import type { Projection } from './runner/projection';
 import { timelineProjection } from './timeline/timeline.projection';
+import { webhooksProjection } from './webhooks/webhooks.projection';
 
 /** Every read model of the ledger, in the order they are applied within a batch. */
 export const LEDGER_PROJECTIONS: readonly Projection[] = [
@@ -16,4 +17,5 @@ export const LEDGER_PROJECTIONS: readonly Projection[] = [
   holdsProjection,
   notificationsProjection,
   organizationsProjection,
+  webhooksProjection,
 ];

@@ -8,6 +8,7 @@ import { JournalQuery } from './queries/journal-query';
 import { TimelineQuery } from './queries/timeline-query';
 import { OrgTimelineQuery } from './queries/org-timeline-query';
 import { OrganizationQuery } from './organizations/organization-query';
+import { WebhookQuery } from './webhooks/webhook-query';
 import { openDerivedDatabase } from '@ledger/event-store/snapshots';
 import { openReadModelDatabase, type ReadModelDatabase } from './read-store/read-model-database';
 import type { Projection } from './runner/projection';
@@ -52,6 +53,7 @@ export class LedgerReadSide {
   readonly notifications: NotificationQuery;
   readonly organizations: OrganizationQuery;
   readonly organizationTimelines: OrgTimelineQuery;
+  readonly webhooks: WebhookQuery;
   /** Projections rebuilt at open because their code version changed. */
   readonly rebuiltOnOpen: readonly string[];
   private readonly projections: readonly Projection[];
@@ -81,6 +83,7 @@ export class LedgerReadSide {
     this.notifications = new NotificationQuery(db);
     this.organizations = new OrganizationQuery(db);
     this.organizationTimelines = new OrgTimelineQuery(db, store);
+    this.webhooks = new WebhookQuery(db);
   }
 
   static open(options: LedgerReadSideOptions): LedgerReadSide {

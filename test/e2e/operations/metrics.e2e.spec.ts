@@ -18,6 +18,10 @@ export const DOCUMENTED_METRICS = [
   'ledger_projection_stalled',
   'ledger_projection_quarantined_streams',
   'ledger_expiry_sweeps_total',
+  'ledger_webhook_deliveries_total',
+  'ledger_webhook_delivery_lag_seconds',
+  'ledger_webhook_backlog',
+  'ledger_webhook_dispatch_lease_held',
 ] as const;
 
 const PROJECTIONS = ['allowance-windows', 'credit-balances', 'journal', 'timeline', 'holds', 'notifications'];

@@ -26,6 +26,23 @@ export interface LedgerConfig {
    * 7,970 records/s. With idle cores to spare it may pay; it is contract-tested either way.
    */
   readonly sqliteWriter: 'thread' | 'inline';
+  /** Webhook delivery (SPEC §8; apps/ledger/src/webhooks/README.md). */
+  readonly webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** LEDGER_WEBHOOK_KEY: seals the signing secrets at rest; unset: `<dataDir>/webhook-secret.key`. */
+  readonly key?: string;
+  /** LEDGER_WEBHOOK_ALLOW_PRIVATE=true: private and loopback targets allowed (tests, local receivers). */
+  readonly allowPrivate: boolean;
+  /** LEDGER_WEBHOOK_DISPATCHER=off: this node never dispatches (it still serves the API). */
+  readonly dispatcher: boolean;
+  /** LEDGER_WEBHOOK_POLL_MS: how often the dispatcher looks for work (default 1000). */
+  readonly pollMs: number;
+  /** LEDGER_WEBHOOK_TIMEOUT_MS: a receiver slower than this counts as a failed attempt (default 10000). */
+  readonly timeoutMs: number;
+  /** LEDGER_WEBHOOK_LEASE_MS: the dispatch lease's length on the ledger clock (default 30000). */
+  readonly leaseMs: number;
 }
 
 export const LEDGER_CONFIG = Symbol('LEDGER_CONFIG');
@@ -90,6 +107,33 @@ export function loadLedgerConfig(env: NodeJS.ProcessEnv = process.env): LedgerCo
     expirySweepMs: integer(env.LEDGER_EXPIRY_SWEEP_MS ?? '60000', 'LEDGER_EXPIRY_SWEEP_MS', 100, 86_400_000),
     projectionsThread,
     sqliteWriter,
+    webhooks: loadWebhookConfig(env),
+  };
+}
+
+function loadWebhookConfig(env: NodeJS.ProcessEnv): WebhookConfig {
+  const key =
+    env.LEDGER_WEBHOOK_KEY === undefined || env.LEDGER_WEBHOOK_KEY === ''
+      ? undefined
+      : env.LEDGER_WEBHOOK_KEY;
+  if (key !== undefined && key.length < 32)
+    throw new ConfigError(
+      'LEDGER_WEBHOOK_KEY',
+      'must be at least 32 characters (e.g. `openssl rand -base64 32`)',
+    );
+  const allowPrivate = env.LEDGER_WEBHOOK_ALLOW_PRIVATE ?? 'false';
+  if (allowPrivate !== 'true' && allowPrivate !== 'false')
+    throw new ConfigError('LEDGER_WEBHOOK_ALLOW_PRIVATE', `must be "true" or "false", got "${allowPrivate}"`);
+  const dispatcher = env.LEDGER_WEBHOOK_DISPATCHER ?? 'on';
+  if (dispatcher !== 'on' && dispatcher !== 'off')
+    throw new ConfigError('LEDGER_WEBHOOK_DISPATCHER', `must be "on" or "off", got "${dispatcher}"`);
+  return {
+    key,
+    allowPrivate: allowPrivate === 'true',
+    dispatcher: dispatcher === 'on',
+    pollMs: integer(env.LEDGER_WEBHOOK_POLL_MS ?? '1000', 'LEDGER_WEBHOOK_POLL_MS', 10, 3_600_000),
+    timeoutMs: integer(env.LEDGER_WEBHOOK_TIMEOUT_MS ?? '10000', 'LEDGER_WEBHOOK_TIMEOUT_MS', 100, 600_000),
+    leaseMs: integer(env.LEDGER_WEBHOOK_LEASE_MS ?? '30000', 'LEDGER_WEBHOOK_LEASE_MS', 1_000, 3_600_000),
   };
 }
 

@@ -116,6 +116,7 @@ class AllowanceWindowsWriter implements ProjectionWriter {
   }
 
   apply(projected: ProjectedEvent): void {
+    if (projected.stream === 'webhooks') return;
     if (projected.stream === 'limits-resets') {
       const { resetId, scope, plan, product, resetAt } = projected.event.data;
       this.insertReset.run(projected.position, resetId, scope, plan, product, msFromStored(resetAt));

@@ -1,10 +1,14 @@
 import {
   ACCOUNT_EVENT_TYPES,
+  DELIVERY_EVENT_TYPES,
   LIMITS_RESETS_STREAM,
   ORGANIZATION_EVENT_TYPES,
+  WEBHOOK_EVENT_TYPES,
   type AccountEvent,
+  type DeliveryEvent,
   type LimitsReset,
   type OrganizationEvent,
+  type WebhookEvent,
 } from '@ledger/domain';
 import type { RecordedEvent } from '@ledger/event-store';
 
@@ -28,12 +32,16 @@ export type ProjectedEvent =
       readonly organizationId: string;
       readonly event: OrganizationEvent;
     })
-  | (LogCoordinates & { readonly stream: 'limits-resets'; readonly event: LimitsReset });
+  | (LogCoordinates & { readonly stream: 'limits-resets'; readonly event: LimitsReset })
+  /** Webhook subscriptions and delivery state (SPEC §8): only the webhooks read model reads them. */
+  | (LogCoordinates & { readonly stream: 'webhooks'; readonly event: WebhookEvent | DeliveryEvent });
 
 const ACCOUNT_STREAM_PREFIX = 'account-';
 const ACCOUNT_TYPES: ReadonlySet<string> = new Set(ACCOUNT_EVENT_TYPES);
 const ORGANIZATION_STREAM_PREFIX = 'organization-';
 const ORGANIZATION_TYPES: ReadonlySet<string> = new Set(ORGANIZATION_EVENT_TYPES);
+const WEBHOOK_STREAM_PREFIX = 'webhook-';
+const WEBHOOK_TYPES: ReadonlySet<string> = new Set([...WEBHOOK_EVENT_TYPES, ...DELIVERY_EVENT_TYPES]);
 
 /**
  * Recognises ledger events by stream and type. Anything else in the log (snapshots, future event
@@ -69,6 +77,10 @@ export function decodeLedgerEvent(recorded: RecordedEvent): ProjectedEvent | nul
   if (recorded.streamName === LIMITS_RESETS_STREAM && recorded.type === 'LimitsReset') {
     const event = { type: 'LimitsReset', data: recorded.data } as LimitsReset;
     return { eventId, position, revision, metadata, stream: 'limits-resets', event };
+  }
+  if (recorded.streamName.startsWith(WEBHOOK_STREAM_PREFIX) && WEBHOOK_TYPES.has(recorded.type)) {
+    const event = { type: recorded.type, data: recorded.data } as WebhookEvent | DeliveryEvent;
+    return { eventId, position, revision, metadata, stream: 'webhooks', event };
   }
   return null;
 }

@@ -46,7 +46,10 @@ export interface JournalEntry {
 }
 
 /** Pure: the entry an event makes, given the balance (customer's, or pool's) before it. */
-export function journalEntryOf(projected: ProjectedEvent, startingBalance: Credits): JournalEntry {
+export function journalEntryOf(
+  projected: Exclude<ProjectedEvent, { stream: 'webhooks' }>,
+  startingBalance: Credits,
+): JournalEntry {
   const { event } = projected;
   const data = event.data as Readonly<Record<string, unknown>>;
   const accountId = projected.stream === 'account' ? projected.accountId : null;

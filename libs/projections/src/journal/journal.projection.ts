@@ -87,6 +87,7 @@ class JournalWriter implements ProjectionWriter {
   }
 
   apply(projected: ProjectedEvent): void {
+    if (projected.stream === 'webhooks') return; // no money moves: not in the journal or the export
     const own = balanceAccountOf(projected);
     const starting = own === null ? 0n : (this.balances.get(own) ?? 0n);
     const entry = journalEntryOf(projected, starting);

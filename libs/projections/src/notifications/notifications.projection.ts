@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS notification_watches (
 ) WITHOUT ROWID;`;
 
 export const NOTIFICATIONS_INDEXES = `
-CREATE INDEX IF NOT EXISTS notifications_by_account ON notifications (account_id, position, ordinal);`;
+CREATE INDEX IF NOT EXISTS notifications_by_account ON notifications (account_id, position, ordinal);
+CREATE INDEX IF NOT EXISTS notifications_by_position ON notifications (position, ordinal);`;
 
 export function notificationsProjectionWith(thresholdsOf: () => ThresholdsOf): Projection {
   return {
