@@ -1,6 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { durationUntil, instantOfLocalInput, utc } from '../../apps/console/src/format';
+import { durationUntil, instantOfLocalInput, spendingCapText, utc } from '../../apps/console/src/format';
+import {
+  approvalEffect,
+  creditsOf,
+  describeLimitChange,
+  limitOfInput,
+  limitPath,
+  limitText,
+  microOf,
+  requestsInOrder,
+} from '../../apps/console/src/views/organization-logic';
 import { replayedPerMille } from '../../apps/console/src/verify-progress';
 import type { TimelineItem } from '../../apps/console/src/ledger-types';
 import { chargeName, isCharge } from '../../apps/console/src/views/charges';
@@ -264,5 +274,83 @@ describe('notifications on the console', () => {
     expect(summaryOf(item('AutoTopUpDisabled', { failuresInARow: 3 }))).toBe(
       'auto top-up turned itself off after 3 failures in a row',
     );
+  });
+});
+
+describe('organisations on the console', () => {
+  const member = (limit: string | null, limitSource: 'member' | 'group' | 'default' | null) => ({
+    accountId: 'acct-1',
+    group: 'eng',
+    spentThisMonth: '10',
+    limit,
+    limitSource,
+    remainingThisMonth: limit,
+  });
+  const request = {
+    requestId: 'cr-1',
+    accountId: 'acct-1',
+    credits: '20.5',
+    note: null,
+    status: 'pending' as const,
+  };
+
+  it('reads a limit from the form: empty clears, a decimal the API takes is kept, anything else is refused', () => {
+    expect(limitOfInput('  ')).toEqual({ ok: true, value: null });
+    expect(limitOfInput(' 80 ')).toEqual({ ok: true, value: '80' });
+    expect(limitOfInput('0')).toEqual({ ok: true, value: '0' });
+    expect(limitOfInput('12.123456')).toEqual({ ok: true, value: '12.123456' });
+    expect(limitOfInput('1000000000')).toEqual({ ok: true, value: '1000000000' });
+    for (const bad of ['eighty', '-1', '1.1234567', '1e3', '1000000001', '12,5'])
+      expect({ bad, ...limitOfInput(bad) }).toEqual({ bad, ok: false });
+  });
+
+  it('puts each level at its own path, ids encoded, and says in full what will change', () => {
+    const org = 'org/1';
+    expect(limitPath({ organizationId: org, level: 'default', creditsPerMonth: '1' })).toBe(
+      '/v1/organizations/org%2F1/spend-limits/default',
+    );
+    expect(limitPath({ organizationId: 'o', level: 'group', key: 'eng ops', creditsPerMonth: '1' })).toBe(
+      '/v1/organizations/o/spend-limits/groups/eng%20ops',
+    );
+    expect(limitPath({ organizationId: 'o', level: 'member', key: 'a:b', creditsPerMonth: null })).toBe(
+      '/v1/organizations/o/spend-limits/members/a%3Ab',
+    );
+    expect(
+      describeLimitChange({ organizationId: 'o', level: 'group', key: 'eng', creditsPerMonth: '80' }),
+    ).toBe('Set the limit of group “eng” of organisation o to 80 credits a month per member.');
+    expect(
+      describeLimitChange({ organizationId: 'o', level: 'member', key: 'a', creditsPerMonth: null }),
+    ).toBe(
+      'Clear the own limit of member a of organisation o: the next level down applies (unlimited if none is set).',
+    );
+    expect(limitText(null, null)).toBe('unlimited');
+    expect(limitText('60', 'group')).toBe('60 (group limit)');
+  });
+
+  it('adds credit amounts exactly (micro-credits in bigint), as the ledger spells them', () => {
+    expect(creditsOf(microOf('0.1') + microOf('0.2'))).toBe('0.3');
+    expect(creditsOf(microOf('999999999.999999') + microOf('0.000001'))).toBe('1000000000');
+    expect(creditsOf(microOf('80') + microOf('20.5'))).toBe('100.5');
+    expect(() => microOf('1.1234567')).toThrow('not a credit amount');
+  });
+
+  it('says what approving does: effective limit plus the amount this month, nothing from unlimited', () => {
+    expect(approvalEffect(request, member('80', 'group'))).toBe(
+      "acct-1's limit this month goes from 80 (group limit) to 100.5 credits, as its own limit for this month only.",
+    );
+    expect(approvalEffect(request, member(null, null))).toBe(
+      'acct-1 has no limit (unlimited): approving records the decision and changes no limit.',
+    );
+    expect(approvalEffect(request, undefined)).toContain('acct-1 is not a member now');
+    const decided = { ...request, requestId: 'cr-0', status: 'approved' as const };
+    expect(requestsInOrder([decided, request]).map((r) => r.requestId)).toEqual(['cr-1', 'cr-0']);
+  });
+
+  it("shows an account's spending cap as the API gives it", () => {
+    expect(spendingCapText({ creditsPerMonth: null, spentThisMonth: '0' })).toBe('none (0 spent this month)');
+    expect(spendingCapText({ creditsPerMonth: '50', spentThisMonth: '12.5' })).toBe(
+      '50 (12.5 spent this month)',
+    );
+    expect(spendingCapText(null)).toBe('none');
   });
 });

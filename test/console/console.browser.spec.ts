@@ -87,10 +87,10 @@ describe('the console (SPEC §9) in chromium', () => {
       if (r.url().includes('/timeline')) timelineCalls.push(new URL(r.url()));
     });
     await signIn(page, KEYS.support);
-    // The views follow the role: support has the accounts view only.
+    // The views follow the role: support has the accounts and organisations views only.
     const nav = page.getByRole('navigation', { name: 'Views' });
     await nav.getByRole('link', { name: 'Accounts' }).waitFor();
-    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Accounts']);
+    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Accounts', 'Organisations']);
     // The key lives in this tab's sessionStorage: a reload keeps the session.
     await page.reload();
     await page.getByLabel('Account id').fill(DEMO_ACCOUNT);
