@@ -16,6 +16,7 @@ import type { TimelineItem } from '../../apps/console/src/ledger-types';
 import { chargeName, isCharge } from '../../apps/console/src/views/charges';
 import { summaryOf, windowsLine } from '../../apps/console/src/views/event-summary';
 import {
+  deliveryStateText,
   kindLabel,
   notificationCursorAt,
   notificationSummary,
@@ -352,5 +353,34 @@ describe('organisations on the console', () => {
       '50 (12.5 spent this month)',
     );
     expect(spendingCapText(null)).toBe('none');
+  });
+});
+
+describe('webhook deliveries on the console', () => {
+  it('says where a delivery stands: queued, retrying after an answer or an error, delivered, failed', () => {
+    const d = { status: 'pending', attempts: 0, lastStatusCode: null, lastError: null, nextAttemptAt: null };
+    expect(deliveryStateText(d)).toBe('pending · queued, not attempted yet');
+    expect(
+      deliveryStateText({
+        ...d,
+        attempts: 1,
+        lastStatusCode: 500,
+        nextAttemptAt: '2026-11-01T00:00:06.000Z',
+      }),
+    ).toBe('pending · 1 attempt, last answer 500, next 2026-11-01 00:00:06 UTC');
+    expect(
+      deliveryStateText({
+        ...d,
+        attempts: 3,
+        lastError: 'timeout',
+        nextAttemptAt: '2026-11-01T00:10:00.000Z',
+      }),
+    ).toBe('pending · 3 attempts, last error: timeout, next 2026-11-01 00:10:00 UTC');
+    expect(deliveryStateText({ ...d, status: 'delivered', attempts: 2, lastStatusCode: 200 })).toBe(
+      'delivered · 2 attempts, last answer 200',
+    );
+    expect(
+      deliveryStateText({ ...d, status: 'failed', attempts: 17, lastStatusCode: 503, nextAttemptAt: null }),
+    ).toBe('failed · 17 attempts, last answer 503');
   });
 });

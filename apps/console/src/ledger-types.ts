@@ -207,3 +207,29 @@ export interface CreditRequest {
   readonly month?: string | null;
   readonly override?: string | null;
 }
+
+/** An item of `GET /v1/webhooks` (never its secret). */
+export interface WebhookView {
+  readonly webhookId: string;
+  readonly url: string;
+  readonly kinds: readonly string[];
+  readonly registeredAt?: string;
+}
+
+/** An item of `GET /v1/webhooks/{id}/deliveries`. */
+export interface DeliveryView {
+  readonly deliveryId: string;
+  readonly notificationId: string;
+  readonly kind: string;
+  readonly accountId?: string;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError?: string | null;
+  readonly nextAttemptAt: string | null;
+}
+
+export interface DeliveryPage {
+  readonly items: readonly DeliveryView[];
+  readonly nextCursor?: string | null;
+}

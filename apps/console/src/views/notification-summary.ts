@@ -73,3 +73,23 @@ export function notificationCursorAt(position: string): string | undefined {
   const p = BigInt(position);
   return p > 0n ? `${(p - 1n).toString()}.999999` : undefined;
 }
+
+/** A delivery's state in one line: "pending · 2 attempts, last answer 500, next 2026-… UTC". */
+export function deliveryStateText(d: {
+  readonly status: string;
+  readonly attempts: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError?: string | null;
+  readonly nextAttemptAt: string | null;
+}): string {
+  if (d.status === 'pending' && d.attempts === 0) return 'pending · queued, not attempted yet';
+  const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
+  const last =
+    d.lastStatusCode !== null
+      ? `, last answer ${d.lastStatusCode}`
+      : d.lastError
+        ? `, last error: ${d.lastError}`
+        : '';
+  const next = d.status === 'pending' && d.nextAttemptAt !== null ? `, next ${utc(d.nextAttemptAt)}` : '';
+  return `${d.status} · ${attempts}${last}${next}`;
+}
