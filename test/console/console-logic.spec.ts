@@ -155,6 +155,9 @@ describe('hold events in the timeline', () => {
     expect(isCharge(item('HoldPlaced', {}))).toBe(false);
     expect(chargeName(item('HoldSettled', { usageId: 'u-1' }))).toBe('usage u-1');
     expect(chargeName(item('UsageReversed', { reversalId: 'rv-1', usageId: 'u-2' }))).toBe('reversal rv-1');
+    expect(isCharge(item('HoldExpired', {}))).toBe(true);
+    expect(isCharge(item('HoldReleased', {}))).toBe(true);
+    expect(chargeName(item('HoldReleased', { holdId: 'h-9' }))).toBe('hold h-9');
   });
 
   it('shows units held beside used in the windows line, and a window only held in as open', () => {

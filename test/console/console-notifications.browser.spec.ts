@@ -105,6 +105,21 @@ describe('notifications in the support view', () => {
       'failed (card declined), 1 in a row',
     );
 
+    // The hold that expired, explained: what came back and where; nothing charged.
+    await timeline.getByRole('button', { name: `Explain hold ${EXPIRED_HOLD}` }).click();
+    const explain = page.getByTestId('explain');
+    const expiry = await textOf(explain);
+    expect(expiry).toContain(`Explain hold ${EXPIRED_HOLD}: expired`);
+    expect(expiry).toMatch(/Outcome expired: not settled by \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(expiry).toContain('Units back to the windows 0 units');
+    expect(expiry).toContain('Credits back 5');
+    expect(expiry).toContain('Recorded by (key id) system:expiry');
+    expect(await textOf(explain.getByRole('row').filter({ hasText: 'p-alerts' }))).toBe(
+      'p-alerts 5 back to the grant it was held on',
+    );
+    expect(await page.evaluate('document.activeElement && document.activeElement.id')).toBe('explain-title');
+    await shot(page, 'support-hold-expired', explain);
+
     // Bounded: every call asks for at most 50, and the instant was found by one journal read.
     expect(calls.length).toBeGreaterThanOrEqual(4);
     for (const call of calls) expect(Number(call.searchParams.get('limit'))).toBe(50);
