@@ -70,7 +70,10 @@ const HOUR = 3_600_000;
     const openMs = Date.now() - started;
 
     started = Date.now();
-    await page.getByRole('button', { name: 'Next page' }).click();
+    await page
+      .getByRole('group', { name: 'Timeline pages' })
+      .getByRole('button', { name: 'Next page' })
+      .click();
     await page.getByTestId('timeline-page').filter({ hasText: 'Page 2 ·' }).waitFor();
     const nextMs = Date.now() - started;
 

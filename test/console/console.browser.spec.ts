@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { KEYS } from '../support/ledger-app';
 import {
   BROKE_ACCOUNT,
@@ -22,16 +21,13 @@ import {
   startConsoleLedger,
   type ConsoleLedger,
 } from './console-ledger';
+import { launchChromium, openConsole as openConsoleAt, shot, signIn, textOf } from './console-browser';
 
 /**
  * The console in a real browser: Debian's chromium driven by playwright-core (never a downloaded
  * browser) against the real ledger over HTTP. Every wait is on an element or a response, never a
  * sleep. Screenshots of each view land in docs/console/ (the README shows them).
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(__dirname, '..', '..', 'docs', 'console');
-const WAIT_MS = 20_000;
-
 jest.setTimeout(90_000);
 
 let server: ConsoleLedger;
@@ -45,15 +41,8 @@ beforeAll(async () => {
       await seedShortSettlement(started.ledger);
       return started;
     }),
-    chromium
-      .launch({ executablePath: CHROMIUM, args: ['--disable-dev-shm-usage', '--disable-gpu'] })
-      .catch((error: Error) => {
-        throw new Error(
-          `chromium did not start from ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH): ${error.message}`,
-        );
-      }),
+    launchChromium(),
   ]);
-  fs.mkdirSync(SHOTS, { recursive: true });
 });
 
 afterAll(async () => {
@@ -61,38 +50,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A fresh tab (its own sessionStorage) on a laptop-sized screen. */
-async function openConsole(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, acceptDownloads: true });
-  context.setDefaultTimeout(WAIT_MS);
-  const page = await context.newPage();
-  await page.goto(`${server.url}/console`);
-  return { context, page };
-}
-
-async function signIn(page: Page, key: string): Promise<void> {
-  await page.getByLabel('API key').fill(key);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function textOf(locator: Locator): Promise<string> {
-  await locator.waitFor();
-  return (await locator.innerText()).replace(/\s+/g, ' ').trim();
-}
-
-/** Every form control has a label a screen reader reads, and every button a name. */
-async function expectLabelled(page: Page): Promise<void> {
-  const unlabelled = await page.evaluate(`Array.from(document.querySelectorAll('input, select, textarea'))
-    .filter((el) => el.labels.length === 0 && !el.getAttribute('aria-label'))
-    .map((el) => el.outerHTML)
-    .concat(Array.from(document.querySelectorAll('button')).filter((b) => b.innerText.trim() === '').map((b) => b.outerHTML))`);
-  expect(unlabelled).toEqual([]);
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await expectLabelled(page);
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
+const openConsole = () => openConsoleAt(browser, server.url);
 
 describe('the console (SPEC §9) in chromium', () => {
   it('is served by the ledger without a key, from its own origin only', async () => {
@@ -129,10 +87,10 @@ describe('the console (SPEC §9) in chromium', () => {
       if (r.url().includes('/timeline')) timelineCalls.push(new URL(r.url()));
     });
     await signIn(page, KEYS.support);
-    // The views follow the role: support has the accounts view only.
+    // The views follow the role: support has the accounts and organisations views only.
     const nav = page.getByRole('navigation', { name: 'Views' });
     await nav.getByRole('link', { name: 'Accounts' }).waitFor();
-    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Accounts']);
+    expect(await nav.getByRole('link').allInnerTexts()).toEqual(['Accounts', 'Organisations']);
     // The key lives in this tab's sessionStorage: a reload keeps the session.
     await page.reload();
     await page.getByLabel('Account id').fill(DEMO_ACCOUNT);
@@ -164,11 +122,22 @@ describe('the console (SPEC §9) in chromium', () => {
     // The timeline, 50 events a page, by cursor.
     const pageLabel = page.getByTestId('timeline-page');
     await pageLabel.filter({ hasText: 'Page 1 · positions 1–50' }).waitFor();
-    await page.getByRole('button', { name: 'Next page' }).click();
+    await page
+      .getByRole('group', { name: 'Timeline pages' })
+      .getByRole('button', { name: 'Next page' })
+      .click();
     await pageLabel.filter({ hasText: 'Page 2 · positions 51–100' }).waitFor();
-    await page.getByRole('button', { name: 'Next page' }).click();
+    await page
+      .getByRole('group', { name: 'Timeline pages' })
+      .getByRole('button', { name: 'Next page' })
+      .click();
     await pageLabel.filter({ hasText: 'Page 3 · positions 101–136' }).waitFor();
-    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    expect(
+      await page
+        .getByRole('group', { name: 'Timeline pages' })
+        .getByRole('button', { name: 'Next page' })
+        .isDisabled(),
+    ).toBe(true);
 
     // Explain the usage that spilled into credits.
     const row = page.getByRole('row').filter({ hasText: OVERAGE_USAGE });

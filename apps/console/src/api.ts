@@ -20,6 +20,7 @@ export class ApiError extends Error {
 export interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
   /** A streamed answer (the journal export) as a file. */
   download(path: string): Promise<Blob>;
 }
@@ -69,6 +70,7 @@ export function apiFor(key: string): Api {
   return {
     get: async <T>(path: string) => (await (await call('GET', path)).json()) as T,
     post: async <T>(path: string, body?: unknown) => (await (await call('POST', path, body)).json()) as T,
+    put: async <T>(path: string, body: unknown) => (await (await call('PUT', path, body)).json()) as T,
     download: async (path: string) => (await call('GET', path)).blob(),
   };
 }

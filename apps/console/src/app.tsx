@@ -6,6 +6,7 @@ import { forgetKey, storedKey, storeKey } from './session-key';
 import { AccountPage } from './views/account-page';
 import { FinancePage } from './views/finance-page';
 import { OperatorsPage } from './views/operators-page';
+import { OrganizationPage } from './views/organization-page';
 import { SignIn } from './views/sign-in';
 
 export interface SignedIn {
@@ -126,6 +127,7 @@ function ViewOrRefusal({
       </Refusal>
     );
   if (view === 'account') return <AccountPage signedIn={signedIn} accountId={param} />;
+  if (view === 'organization') return <OrganizationPage signedIn={signedIn} orgId={param} />;
   if (view === 'finance') return <FinancePage api={signedIn.api} />;
   return <OperatorsPage api={signedIn.api} />;
 }

@@ -44,3 +44,13 @@ export function percent(used: number, limit: number): number {
   if (limit <= 0) return used > 0 ? 100 : 0;
   return Math.min(100, Math.round((used / limit) * 100));
 }
+
+/** The account's spending cap as the API gives it (`{ creditsPerMonth, spentThisMonth }`). */
+export function spendingCapText(
+  cap: { readonly creditsPerMonth: string | null; readonly spentThisMonth: string } | string | null,
+): string {
+  if (cap === null) return 'none';
+  if (typeof cap === 'string') return cap;
+  const spent = `${cap.spentThisMonth} spent this month`;
+  return cap.creditsPerMonth === null ? `none (${spent})` : `${cap.creditsPerMonth} (${spent})`;
+}

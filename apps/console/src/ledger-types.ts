@@ -46,7 +46,11 @@ export interface AccountView {
     readonly held?: string;
     readonly grants: readonly GrantView[];
   };
-  readonly spendingCap: string | null;
+  /** API.md: the cap a month (null: none) and what was spent this UTC month. */
+  readonly spendingCap:
+    { readonly creditsPerMonth: string | null; readonly spentThisMonth: string } | string | null;
+  /** Present while the account is a member of an organisation (API.md "Organisations"). */
+  readonly organizationId?: string | null;
 }
 
 export interface TimelineState {
@@ -127,4 +131,105 @@ export interface HoldView {
   };
   readonly expiresAt: string;
   readonly usageId?: string;
+}
+
+/** The notification kinds of SPEC §8 (`member_limit.reached` comes with organisations). */
+export type NotificationKind =
+  | 'window.threshold'
+  | 'credits.low'
+  | 'credits.depleted'
+  | 'credits.expiring'
+  | 'spending_cap.reached'
+  | 'member_limit.reached'
+  | 'hold.expired'
+  | 'topup.requested'
+  | 'topup.failed';
+
+/** One item of `GET /v1/accounts/{id}/notifications` (API.md "Alerts, auto top-up, webhooks"). */
+export interface NotificationView {
+  readonly notificationId: string;
+  /** A kind this console does not know yet still shows, by its name. */
+  readonly kind: NotificationKind | (string & {});
+  readonly accountId: string;
+  readonly organizationId?: string;
+  readonly occurredAt: string;
+  readonly position: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface NotificationPage {
+  readonly items: readonly NotificationView[];
+  readonly nextCursor: string | null;
+}
+
+export type LimitSource = 'member' | 'group' | 'default';
+
+/** `GET /v1/organizations/{orgId}` (API.md "Organisations"). */
+export interface OrganizationView {
+  readonly organizationId: string;
+  readonly plan: string;
+  readonly name: string;
+  /** The UTC month `spentThisMonth` counts in (the ledger's clock). */
+  readonly month?: string;
+  readonly credits: {
+    readonly balance: string;
+    readonly held: string;
+    readonly grants: readonly GrantView[];
+  };
+  readonly spendLimits: {
+    readonly default: string | null;
+    readonly groups: Readonly<Record<string, string>>;
+    readonly members?: Readonly<Record<string, string>>;
+  };
+  readonly members: readonly OrganizationMember[];
+  readonly creditRequests: readonly CreditRequest[];
+}
+
+export interface OrganizationMember {
+  readonly accountId: string;
+  readonly group: string | null;
+  readonly spentThisMonth: string;
+  /** The effective limit this month; null: unlimited. */
+  readonly limit: string | null;
+  readonly limitSource: LimitSource | null;
+  readonly remainingThisMonth: string | null;
+}
+
+export interface CreditRequest {
+  readonly requestId: string;
+  readonly accountId: string;
+  readonly credits: string;
+  readonly note: string | null;
+  readonly status: 'pending' | 'approved' | 'declined';
+  readonly requestedAt?: string;
+  readonly decidedAt?: string | null;
+  readonly decisionNote?: string | null;
+  readonly month?: string | null;
+  readonly override?: string | null;
+}
+
+/** An item of `GET /v1/webhooks` (never its secret). */
+export interface WebhookView {
+  readonly webhookId: string;
+  readonly url: string;
+  readonly kinds: readonly string[];
+  readonly registeredAt?: string;
+}
+
+/** An item of `GET /v1/webhooks/{id}/deliveries`. */
+export interface DeliveryView {
+  readonly deliveryId: string;
+  readonly notificationId: string;
+  readonly kind: string;
+  readonly accountId?: string;
+  readonly status: 'pending' | 'delivered' | 'failed';
+  readonly attempts: number;
+  readonly lastStatusCode: number | null;
+  readonly lastError?: string | null;
+  readonly nextAttemptAt: string | null;
+}
+
+export interface DeliveryPage {
+  readonly items: readonly DeliveryView[];
+  readonly nextCursor?: string | null;
 }

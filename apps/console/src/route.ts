@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 /** The views, and the roles that may open each (API.md: what each role's endpoints allow). */
 export const VIEWS = [
   { id: 'account', label: 'Accounts', roles: ['support', 'finance', 'admin'] },
+  { id: 'organization', label: 'Organisations', roles: ['support', 'finance', 'admin'] },
   { id: 'finance', label: 'Finance', roles: ['finance'] },
   { id: 'operators', label: 'Operators', roles: ['admin'] },
 ] as const;
@@ -11,7 +12,7 @@ export type ViewId = (typeof VIEWS)[number]['id'];
 
 export interface Route {
   readonly view: ViewId | undefined;
-  /** The account id of `#/account/<id>`. */
+  /** The id of `#/account/<id>` or `#/organization/<id>`. */
   readonly param: string | undefined;
   readonly raw: string;
 }

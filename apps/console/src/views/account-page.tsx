@@ -7,6 +7,7 @@ import { AccountSummary } from './account-summary';
 import { BalanceChart } from './balance-chart';
 import { HoldsPanel } from './holds-panel';
 import { IdSearch } from './id-search';
+import { NotificationsPanel } from './notifications-panel';
 import { TimelinePanel } from './timeline-panel';
 
 type Loaded =
@@ -26,6 +27,8 @@ export function AccountPage({ signedIn, accountId }: { signedIn: SignedIn; accou
   const loaded: Loaded =
     accountId === undefined ? { kind: 'idle' } : answer.for === requestKey ? answer : { kind: 'loading' };
   const readsTimeline = session.roles.some((role) => role === 'support' || role === 'finance');
+  // API.md: the notifications are for service and support keys.
+  const readsNotifications = session.roles.some((role) => role === 'support');
 
   useEffect(() => {
     setQuery(accountId ?? '');
@@ -94,6 +97,11 @@ export function AccountPage({ signedIn, accountId }: { signedIn: SignedIn; accou
             </>
           ) : (
             <p class="note">The timeline and balance history need a support or finance key.</p>
+          )}
+          {readsNotifications ? (
+            <NotificationsPanel api={api} accountId={loaded.account.accountId} />
+          ) : (
+            <p class="note">The account's notifications need a support key.</p>
           )}
         </>
       )}

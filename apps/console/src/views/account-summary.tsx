@@ -1,5 +1,6 @@
 import type { AccountView, GrantView, WindowView } from '../ledger-types';
-import { durationUntil, percent, utc } from '../format';
+import { durationUntil, percent, spendingCapText, utc } from '../format';
+import { hrefOf } from '../route';
 
 export function AccountSummary({ account, now }: { account: AccountView; now: string }) {
   return (
@@ -22,9 +23,17 @@ export function AccountSummary({ account, now }: { account: AccountView; now: st
             <dd data-testid="credits-held">{account.credits.held}</dd>
           </div>
         )}
+        {account.organizationId && (
+          <div>
+            <dt>Organisation</dt>
+            <dd data-testid="account-organization">
+              <a href={hrefOf('organization', account.organizationId)}>{account.organizationId}</a>
+            </dd>
+          </div>
+        )}
         <div>
           <dt>Spending cap (credits a month)</dt>
-          <dd>{account.spendingCap ?? 'none'}</dd>
+          <dd data-testid="spending-cap">{spendingCapText(account.spendingCap)}</dd>
         </div>
         <div>
           <dt>Ledger time</dt>
@@ -82,7 +91,7 @@ function WindowBar({ window: w, now }: { window: WindowView; now: string }) {
   );
 }
 
-function GrantsTable({ grants }: { grants: readonly GrantView[] }) {
+export function GrantsTable({ grants }: { grants: readonly GrantView[] }) {
   if (grants.length === 0) return <p>No credit grants.</p>;
   const showHeld = grants.some((g) => g.held !== undefined);
   return (

@@ -39,6 +39,18 @@ export function summaryOf(item: TimelineItem): string {
       return `hold ${text(d.holdId)} expired: ${text(part(d.released).allowanceUnits)} units and ${text(part(d.released).credits)} credits back`;
     case 'UsageReversed':
       return `usage ${text(d.usageId)} reversed (${text(d.reason)}): ${text(d.allowanceUnits)} units and ${text(d.credits)} credits back`;
+    case 'AlertsSet':
+      return `alerts: credits below ${d.creditsBelow === null ? 'off' : text(d.creditsBelow)}, expiring within ${d.expiringWithinDays === null ? 'off' : `${text(d.expiringWithinDays)} days`}`;
+    case 'AutoTopUpSet':
+      return d.enabled === true
+        ? `auto top-up on: below ${text(d.belowCredits)} buy up to ${text(d.targetCredits)}, at most ${text(d.monthlyLimitCredits)} a month`
+        : 'auto top-up off';
+    case 'TopUpRequested':
+      return `top-up ${text(d.topUpId)} requested: ${text(d.credits)} credits (balance ${text(d.balance)} below ${text(d.belowCredits)})`;
+    case 'TopUpFailed':
+      return `top-up ${text(d.topUpId)} failed (${text(d.reason)}), ${text(d.failuresInARow)} in a row`;
+    case 'AutoTopUpDisabled':
+      return `auto top-up turned itself off after ${text(d.failuresInARow)} failures in a row`;
     default:
       return scalarFields(d);
   }

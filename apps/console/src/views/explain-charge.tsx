@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { utc } from '../format';
 import type { Allocation, TimelineItem, WindowView } from '../ledger-types';
-import { ExplainReversal, ExplainSettlement } from './explain-hold';
+import { ExplainHoldEnd, ExplainReversal, ExplainSettlement } from './explain-hold';
 
 const str = (value: unknown): string => (value === null || value === undefined ? '—' : String(value));
 
@@ -13,6 +13,8 @@ const str = (value: unknown): string => (value === null || value === undefined ?
 export function ExplainCharge({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
   if (item.type === 'HoldSettled') return <ExplainSettlement item={item} onClose={onClose} />;
   if (item.type === 'UsageReversed') return <ExplainReversal item={item} onClose={onClose} />;
+  if (item.type === 'HoldReleased' || item.type === 'HoldExpired')
+    return <ExplainHoldEnd item={item} onClose={onClose} />;
   return <ExplainUsage item={item} onClose={onClose} />;
 }
 

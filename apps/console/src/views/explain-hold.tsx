@@ -145,6 +145,52 @@ export function ExplainReversal({ item, onClose }: { item: TimelineItem; onClose
   );
 }
 
+/**
+ * A hold that ended without a usage (HoldReleased by the service, HoldExpired at its expiry): why it
+ * ended, and what it gave back — units to the windows, credits to the grants they were held on, and
+ * credits held on a grant that expired meanwhile, written off. As the event recorded it.
+ */
+export function ExplainHoldEnd({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), [item]);
+  const d = item.data;
+  const released = partOf(d.released) as Released;
+  const expired = item.type === 'HoldExpired';
+  return (
+    <section class="panel explain" aria-labelledby="explain-title" data-testid="explain">
+      <h3 id="explain-title" tabIndex={-1} ref={heading}>
+        Explain hold <code>{str(d.holdId)}</code>: {expired ? 'expired' : 'released'}
+      </h3>
+      <dl class="facts">
+        <Fact term="Outcome">
+          {expired
+            ? `expired: not settled by ${utc(typeof d.expiresAt === 'string' ? d.expiresAt : null)}`
+            : `released by the service: ${str(d.reason)}`}
+        </Fact>
+        <Fact term="Recorded">{utc(item.recordedAt)}</Fact>
+        <Fact term="Units back to the windows">{released.allowanceUnits} units</Fact>
+        <Fact term="Credits back">{released.credits}</Fact>
+        <Fact term="Balance after">{item.stateAfter.balance}</Fact>
+        <Fact term="Held by other open holds after">{item.stateAfter.held ?? '—'}</Fact>
+        <Fact term="Recorded by (key id)">{str(d.actor)}</Fact>
+      </dl>
+      <h4>Where the credits went</h4>
+      <AllocationsTable
+        caption="Credits the hold gave back, by grant"
+        rows={[
+          ...released.allocations.map((a) => ({ ...a, how: 'back to the grant it was held on' })),
+          ...(released.expired ?? []).map((a) => ({ ...a, how: 'grant expired while held (written off)' })),
+        ]}
+        empty="No credits: the hold kept units only."
+      />
+      <p class="note">Nothing was charged: a hold that ends without a settlement costs nothing.</p>
+      <button type="button" onClick={onClose}>
+        Close explanation
+      </button>
+    </section>
+  );
+}
+
 function AllocationsTable({
   caption,
   rows,

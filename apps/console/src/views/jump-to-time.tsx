@@ -5,13 +5,18 @@ import type { JournalPage } from '../ledger-types';
 
 /**
  * "Events from": the journal's first entry of this account at or after the instant gives its log
- * position, and the timeline pages on from there (its cursor is a position). One small read each.
+ * position, and the timeline (or the notifications) pages on from there. One small read each.
  */
 export function JumpToTime(props: {
   api: Api;
   accountId: string;
-  onJump: (at: string, cursorBefore: string | undefined) => void;
+  /** The log position of the account's first event at or after `at`. */
+  onJump: (at: string, position: string) => void;
+  id?: string;
+  label?: string;
+  button?: string;
 }) {
+  const id = props.id ?? 'events-from';
   const [input, setInput] = useState('');
   const [message, setMessage] = useState<string | null>(null);
   const go = async (event: Event) => {
@@ -23,23 +28,22 @@ export function JumpToTime(props: {
       const found = await props.api.get<JournalPage>(path);
       if (found.items.length === 0) return setMessage(`No events at or after ${utc(at)}.`);
       setMessage(null);
-      const position = BigInt(found.items[0].position);
-      props.onJump(at, position > 0n ? String(position - 1n) : undefined);
+      props.onJump(at, found.items[0].position);
     } catch (error) {
       setMessage((error as Error).message);
     }
   };
   return (
     <form class="as-of" onSubmit={go}>
-      <label for="events-from">Events from (UTC)</label>
+      <label for={id}>{props.label ?? 'Events from (UTC)'}</label>
       <input
-        id="events-from"
+        id={id}
         type="datetime-local"
         step={1}
         value={input}
         onInput={(e) => setInput((e.target as HTMLInputElement).value)}
       />
-      <button type="submit">Go to time</button>
+      <button type="submit">{props.button ?? 'Go to time'}</button>
       {message && (
         <p class="message" role="alert">
           {message}

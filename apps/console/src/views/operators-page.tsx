@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { newId, type Api, type FieldProblem, ApiError } from '../api';
+import { WebhooksPanel } from './webhooks-panel';
 
 type Scope = 'all' | 'plan' | 'account';
 
@@ -174,6 +175,7 @@ export function OperatorsPage({ api }: { api: Api }) {
           </div>
         )}
       </section>
+      <WebhooksPanel api={api} />
     </>
   );
 }

@@ -67,9 +67,11 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
     setStartedAt(undefined);
     setCursors([undefined]);
   };
-  const jumpTo = (at: string, cursorBefore: string | undefined) => {
+  const jumpTo = (at: string, position: string) => {
+    // The timeline's cursor is a position: the page after the one before starts at `position`.
+    const first = BigInt(position);
     setStartedAt(at);
-    setCursors([cursorBefore]);
+    setCursors([first > 0n ? String(first - 1n) : undefined]);
   };
   const firstPage = () => {
     setStartedAt(undefined);
@@ -111,9 +113,11 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
       <div class="pager" role="group" aria-label="Timeline pages">
         <button type="button" disabled={pageNumber === 1 && startedAt === undefined} onClick={firstPage}>
           First page
+          <span class="visually-hidden"> of events</span>
         </button>
         <button type="button" disabled={pageNumber === 1} onClick={() => setCursors(cursors.slice(0, -1))}>
           Previous page
+          <span class="visually-hidden"> of events</span>
         </button>
         <span aria-live="polite" data-testid="timeline-page">
           Page {pageNumber}
@@ -128,6 +132,7 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
           onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}
         >
           Next page
+          <span class="visually-hidden"> of events</span>
         </button>
       </div>
       {state.kind === 'loading' && <p role="status">Loading events…</p>}
