@@ -103,11 +103,13 @@ export class ReferenceOrgs {
     if (org === undefined) return error('not_found');
     const written = this.writeOffs(org, now, true);
     const decided = this.decide(type, data, organizationId, org, now);
-    // A no-op by value (same group, same limit) still appends the write-offs it found (decideOrganization).
+    // A no-op by value (same group, same limit) still appends the write-offs it found (decideOrganization),
+    // and answers as a no-op (as an account's does); membership is observed by what the stream gained.
     if (decided.kind !== 'appended' && !(decided.kind === 'unchanged' && written.length > 0)) return decided;
     const all = [...written, ...(decided.kind === 'appended' ? decided.events : [])];
     if (all.length === 0) return { kind: 'unchanged' };
     this.writeOffs(org, now, false);
+    if (decided.kind === 'unchanged' && type !== 'AddMember' && type !== 'RemoveMember') return decided;
     return { kind: 'appended', events: all };
   }
 

@@ -5,7 +5,8 @@ import {
   type OrganizationEvent,
   type RateCard,
 } from '@ledger/domain';
-import { readStreamIfExists, type EventStore } from '@ledger/event-store';
+import { readStreamIfExists, type EventStore, type SnapshotStore } from '@ledger/event-store';
+import { SNAPSHOT_STORE } from '../../../apps/ledger/src/store/store.tokens';
 import { CLOCK, type Clock } from '../../../apps/ledger/src/clock/clock';
 import type { AccountCommandsService } from '../../../apps/ledger/src/core/account-commands.service';
 import type { CommandOutcome } from '../../../apps/ledger/src/core/command-outcome';
@@ -41,6 +42,7 @@ export class SimulatedOrgs {
     const clock = context.get<Clock>(CLOCK);
     this.organizations = new OrganizationCommandsService(
       store,
+      context.get<SnapshotStore>(SNAPSHOT_STORE),
       clock,
       context.get<RateCard>(RATE_CARD),
       context.get(LedgerMetrics),
