@@ -51,8 +51,9 @@ export type AccountCommandInput = {
  * v4: holds and reversals in the state (snapshot format 4).
  * v5: an open hold no longer names a window instance a same-millisecond reset removed (format 5).
  * v6: alert settings and auto top-up in the state (snapshot format 6).
+ * v7: organisation membership in the state (snapshot format 7).
  */
-const ACCOUNT_SNAPSHOT_VERSION = 'account-v6';
+const ACCOUNT_SNAPSHOT_VERSION = 'account-v7';
 
 /**
  * Runs account commands: read the global resets' tail and the account (cache, snapshot + tail),
