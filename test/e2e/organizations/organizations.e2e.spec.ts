@@ -230,6 +230,22 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     expect(pool.filter((t) => t === 'MemberSpendSettled')).toHaveLength(1);
   });
 
+  it('the same member usage sent twenty times at once is charged to the pool once', async () => {
+    await r.openOrg('org-same', '100');
+    await r.openAccount('acct-same');
+    await r.addMember('org-same', 'acct-same').expect(200);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => r.spend('u-same', 'acct-same', 30)));
+    expect(answers.map((res) => res.status).sort()).toEqual([...Array.from({ length: 19 }, () => 200), 201]);
+    for (const res of answers) expect(res.body.charged).toMatchObject({ credits: '30' });
+    const pool = await r.events('organization-org-same');
+    const settled = pool.filter((e) => e.type === 'MemberSpendSettled');
+    expect(settled.map((e) => e.data.credits)).toEqual(['30']);
+    const used = settled[0].data.holdId;
+    expect(pool.filter((e) => e.type === 'MemberSpendReleased' && e.data.holdId === used)).toEqual([]);
+    const view = await r.view('org-same', await r.head());
+    expect(view.credits).toMatchObject({ balance: '70', held: '0' });
+  });
+
   it('takes a member’s usage in a batch through the pool too, each record on its own', async () => {
     await r.openOrg('org-b', '20');
     await r.openAccount('acct-b');
