@@ -745,3 +745,31 @@ describe('organizationView (API.md GET /v1/organizations/{orgId})', () => {
     expect(organizationView(foldOrganization([]), T0)).toBeNull();
   });
 });
+
+describe('bad input on the remaining commands: 400 naming the fields, nothing appended', () => {
+  const h = () =>
+    orgHistory([openOrg(), addMember('a-1'), orgPurchase('p-1', '10'), reserve('h-1', 'a-1', '1')]);
+  it('release without a reason, a request note too long, a decision that is not a boolean', () => {
+    orgSpec()
+      .given(h())
+      .when(release('h-1', T0, ' '))
+      .thenError('invalid', ['reason']);
+    const longNote = {
+      ...requestCredits('r-1', 'a-1', '1'),
+      data: { ...requestCredits('r-1', 'a-1', '1').data, note: 'x'.repeat(1001) },
+    };
+    orgSpec().given(h()).when(longNote).thenError('invalid', ['note']);
+    const notBoolean = {
+      ...decideRequest('r-1', true),
+      data: { ...decideRequest('r-1', true).data, approve: 'yes' as unknown as boolean },
+    };
+    orgSpec().given(h()).when(notBoolean).thenError('invalid', ['approve']);
+    orgSpec().given(h()).when(expireReservation('h 1')).thenError('invalid', ['holdId']);
+  });
+  it('a hold id longer than the bound is refused', () => {
+    orgSpec()
+      .given(h())
+      .when(reserve('h'.repeat(301), 'a-1', '1', { usageId: 'u-1' }))
+      .thenError('invalid', ['holdId']);
+  });
+});
