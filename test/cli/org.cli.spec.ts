@@ -85,6 +85,8 @@ describe.each(['sqlite', 'eventstoredb'] as const)('ledger org (%s)', (engine) =
     expect(paid.stdout).toContain(
       'paid by the pool of organization org-1 (reservation member-usage:alice:a-1): org-g-1 10',
     );
+    // Alice had spent 10 of her group's 12 this month: 2 left open to her.
+    expect(paid.stdout).toContain('(2 credits open to the member after;');
     const refused = await ledger(['explain', 'alice', 'a-2']);
     expect(refused.stdout).toContain(
       "Rejected (member_limit_reached): the overage of 5 credits would have passed the member's group spend limit of 12 credits this month in organization org-1.",

@@ -5,6 +5,7 @@ import {
   foldOrganization,
   formatCredits,
   memberSpentThisMonth,
+  organizationView,
   organizationStreamName,
   type OrganizationEvent,
 } from '@ledger/domain';
@@ -198,6 +199,36 @@ describe.each(Object.keys(ENGINES))('organisations read model (%s)', (engineName
       plan: 'pro',
       credits: { balance: '50' },
     });
+  });
+
+  it("agrees with the decider's own organisation view at any time: pool, grants, members' spend and limits", () => {
+    for (const [organizationId, at] of [
+      [ORG, now()],
+      [ORG, DECEMBER],
+      [ORG2, EXPIRES - 1],
+      [ORG2, EXPIRES + 2 * MINUTE],
+    ] as const) {
+      const decided = organizationView(
+        foldOrganization(org.eventsByOrganization.get(organizationId) ?? []),
+        at,
+      );
+      const read = readSide.organizations.organization(organizationId, at);
+      const byId = <T extends { accountId: string }>(list: readonly T[]) =>
+        [...list].sort((a, b) => a.accountId.localeCompare(b.accountId));
+      expect({
+        credits: {
+          balance: read?.credits.balance,
+          held: read?.credits.held,
+          grants: read?.credits.grants.map(({ used: _used, ...g }) => g),
+        },
+        spendLimits: { default: read?.spendLimits.default, groups: read?.spendLimits.groups },
+        members: byId(read?.members ?? []),
+      }).toEqual({
+        credits: decided?.credits,
+        spendLimits: decided?.spendLimits,
+        members: byId(decided?.members ?? []),
+      });
+    }
   });
 
   it('counts spend by the UTC month of the ledger clock: next month nothing is spent and the override is gone', () => {

@@ -5,8 +5,8 @@ import {
   evolve,
   evolveOrganization,
   initialOrganizationState,
-  memberPoolOf,
   initialState,
+  memberPoolOf,
   organizationStreamName,
   type AccountEvent,
   type MemberPool,
@@ -102,14 +102,14 @@ export class OrgSimulation {
       },
       now,
     );
+    if (reserved.type !== 'MemberSpendReserved' && reserved.type !== 'MemberSpendRejected')
+      return { reserved };
+    // What the shell attaches to the member's RecordUsage; a refusal is recorded there too (UsageRejected).
+    const pool: MemberPool = memberPoolOf(reserved);
     if (reserved.type === 'MemberSpendRejected') {
-      // The refusal is recorded on the member's stream too (UsageRejected), as the shell does.
-      const refusal: MemberPool = memberPoolOf(reserved);
-      const [rejected] = await this.recordWithPool(accountId, usage, refusal, now + 1);
+      const [rejected] = await this.recordWithPool(accountId, usage, pool, now + 1);
       return { reserved, usage: rejected };
     }
-    if (reserved.type !== 'MemberSpendReserved') return { reserved };
-    const pool: MemberPool = memberPoolOf(reserved);
     const [recorded] = await this.recordWithPool(accountId, usage, pool, now + 1);
     if (settle && recorded?.type === 'UsageRecorded')
       await this.run(

@@ -98,7 +98,7 @@ function render(x: UsageExplanation): string {
     x.paidBy.length > 0 ? paidBySection(x) : '',
     x.pool === null
       ? ''
-      : `\n  paid by the pool of organization ${x.pool.organizationId} (reservation ${x.pool.holdId}): ${allocationsText(x.pool.allocations)}\n    (the member's own credits wait while it is a member: \`ledger org ${x.pool.organizationId}\`)\n`,
+      : `\n  paid by the pool of organization ${x.pool.organizationId} (reservation ${x.pool.holdId}): ${allocationsText(x.pool.allocations)}\n    (${x.pool.openAfter} credits open to the member after; its own credits wait while it is a member: \`ledger org ${x.pool.organizationId}\`)\n`,
     x.rejection === null ? '' : rejectionSection(x),
   ];
   return lines.join('');

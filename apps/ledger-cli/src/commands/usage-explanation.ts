@@ -63,6 +63,8 @@ export interface UsageExplanation {
     readonly organizationId: string;
     readonly holdId: string;
     readonly allocations: readonly { readonly grantId: string; readonly credits: string }[];
+    /** What the pool still had open to the member after (the lesser of the pool and its remaining limit). */
+    readonly openAfter: string;
   } | null;
   readonly windows: readonly WindowChange[];
   readonly rejection: {
@@ -131,12 +133,13 @@ export function explainUsage(
     overageUnits: d.overageUnits,
     overageQuantity: d.unitsPerQuantity === 0 ? d.quantity : d.overageUnits / d.unitsPerQuantity,
     creditsCharged,
-    // Paid by the pool, the member's own balance did not move.
+    // Paid by the pool, the member's own balance did not move (the event's balanceAfter is then
+    // what the pool still had open to the member).
     balanceBefore:
       paidByPool === null
         ? formatCredits(creditsFromStored(d.balanceAfter) + creditsFromStored(creditsCharged))
-        : d.balanceAfter,
-    balanceAfter: d.balanceAfter,
+        : (previous?.stateAfter.balance ?? '0'),
+    balanceAfter: paidByPool === null ? d.balanceAfter : (previous?.stateAfter.balance ?? '0'),
     paidBy:
       paidByPool === null
         ? allocations.map((a) => ({
@@ -144,7 +147,7 @@ export function explainUsage(
             drawn: a.credits,
           }))
         : [],
-    pool: paidByPool === null ? null : { ...paidByPool, allocations },
+    pool: paidByPool === null ? null : { ...paidByPool, allocations, openAfter: d.balanceAfter },
     // Allowance is counted against every window of the product, so each one moved by the same units.
     windows: d.windows.map((w) => ({
       product: w.product,
