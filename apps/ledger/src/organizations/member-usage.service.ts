@@ -118,6 +118,8 @@ export class MemberUsageService {
       await this.release(organizationId, holdId, 'the usage was not recorded with this reservation', actor);
     if (isReason(outcome, 'pool_reservation_lapsed') || isReason(outcome, 'pool_hold_used'))
       return shortAgain(requiredCredits);
+    // Left (or moved to another organisation) meanwhile: decided afresh, as in step 1.
+    if (isReason(outcome, 'not_a_member')) return this.usage(usage, undefined, actor);
     return outcome;
   }
 
