@@ -296,6 +296,21 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     await r.decide('org-c', 'cr-unknown', true).expect(404);
     const raised = await r.spend('u-c3', 'acct-c', 15).expect(201);
     expect(raised.body.credits.balance).toBe('0');
+    const view = await r.view('org-c', raised.body.position);
+    expect(view.members).toMatchObject([
+      { accountId: 'acct-c', spentThisMonth: '45', limit: '45', limitSource: 'member' },
+    ]);
+    expect(view.creditRequests).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ requestId: 'cr-no', status: 'declined' }),
+        expect.objectContaining({
+          requestId: 'cr-yes',
+          status: 'approved',
+          month: '2026-11',
+          override: '45',
+        }),
+      ]),
+    );
     await r.spend('u-c4', 'acct-c', 3).expect(402);
     // Across the UTC month end (the clock started 2026-11-01): the override is gone, spend starts again.
     await ledger.as('admin').post('/v1/admin/clock', { now: '2026-12-01T00:00:00.000Z' }).expect(200);
