@@ -1,5 +1,6 @@
 import { DAY, HOUR, MINUTE, T0 } from '../testing/fixtures';
 import { isoOf } from '../time';
+import { organizationIdempotencyKeyOf, organizationStreamName } from './commands';
 import { organizationDecider } from './decide';
 import type { OrganizationDecision } from './decision';
 import { effectiveLimit, memberSpentThisMonth } from './limits';
@@ -771,5 +772,16 @@ describe('bad input on the remaining commands: 400 naming the fields, nothing ap
       .given(h())
       .when(reserve('h'.repeat(301), 'a-1', '1', { usageId: 'u-1' }))
       .thenError('invalid', ['holdId']);
+  });
+});
+
+describe('stream name and idempotency keys (what the shell reads and fetches)', () => {
+  it('names the stream and the key each keyed command consults', () => {
+    expect(organizationStreamName('org-1')).toBe('organization-org-1');
+    expect(organizationIdempotencyKeyOf(reserve('h:1', 'a-1', '1'))).toBe('reserve:h:1');
+    expect(organizationIdempotencyKeyOf(settle('h-1', '1'))).toBe('settle:h-1');
+    expect(organizationIdempotencyKeyOf(decideRequest('r-1', true))).toBe('decision:r-1');
+    expect(organizationIdempotencyKeyOf(requestCredits('r-1', 'a-1', '1'))).toBe('request:r-1');
+    expect(organizationIdempotencyKeyOf(addMember('a-1'))).toBeNull();
   });
 });
