@@ -174,9 +174,7 @@ export async function runOrgLoad(options: OrgRunOptions, live: LedgerServer[]): 
   let servers: LedgerServer[] = [];
   for (let cycle = 0; cycle <= options.kills; cycle += 1) {
     if (cycle > 0) simNow += 25 * 60_000; // across the month's end: every reservation left open lapses
-    if (process.env.ORG_RUN_DEBUG) console.log(`cycle ${cycle} starting`, new Date().toISOString());
     servers = await startAll();
-    if (process.env.ORG_RUN_DEBUG) console.log(`cycle ${cycle} started`, new Date().toISOString());
     if (cycle === 0) {
       for (const step of load.setupRequests()) {
         const answer = await pick(servers).client.as(step.role)(step.request);
