@@ -142,6 +142,44 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
     expect(pool.filter((e) => e.type === 'MemberSpendSettled').map((e) => e.data.credits)).toEqual(['15']);
   });
 
+  it('a concurrent request recorded the usage with the very reservation this one replayed: it is settled, never released', async () => {
+    await member('org-r5', 'acct-r5', '100');
+    const holdId = memberUsageHoldId('acct-r5', 'u-r5', 1);
+    const usage = {
+      usageId: 'u-r5',
+      accountId: 'acct-r5',
+      product: 'codex',
+      operation: TOKENS,
+      quantity: tokensFor(30),
+    };
+    // Request 1 reserved and is about to record; request 2 (this HTTP call) reserves the same id
+    // (a replay) and, just before it records, request 1 records with that reservation and stops.
+    await steps.reserve('org-r5', usage, holdId, '30');
+    const accounts = ledger.app.get(AccountCommandsService);
+    const execute = accounts.execute.bind(accounts);
+    let interleaved = false;
+    const spy = jest.spyOn(accounts, 'execute').mockImplementation(async (input, actor) => {
+      const pool = (input as { pool?: { holdId: string } }).pool;
+      if (!interleaved && pool?.holdId === holdId) {
+        interleaved = true;
+        expect(await steps.recordWith('org-r5', usage, holdId)).toMatchObject({ kind: 'appended' });
+      }
+      return execute(input, actor);
+    });
+    try {
+      const answer = await r.spend('u-r5', 'acct-r5', 30).expect(200);
+      expect(answer.body.charged).toMatchObject({ credits: '30' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(interleaved).toBe(true);
+    const pool = await r.events('organization-org-r5');
+    expect(pool.filter((e) => e.type === 'MemberSpendReleased')).toEqual([]);
+    expect(pool.filter((e) => e.type === 'MemberSpendSettled').map((e) => e.data)).toMatchObject([
+      { holdId, credits: '30' },
+    ]);
+  });
+
   it('writes off expired pool credits of an idle organisation (OrgCreditsExpired) in the same sweep', async () => {
     await r.openOrg('org-x');
     const now = ledger.app.get<Clock>(CLOCK).now();
@@ -172,6 +210,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
       ['org-r2', '88'],
       ['org-r3', '91'],
       ['org-r4', '85'],
+      ['org-r5', '70'],
     ]) {
       const view = await r.view(orgId, position);
       expect({ orgId, credits: view.credits }).toMatchObject({ orgId, credits: { balance, held: '0' } });

@@ -230,6 +230,22 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     expect(pool.filter((t) => t === 'MemberSpendSettled')).toHaveLength(1);
   });
 
+  it('the same member usage sent twenty times at once is charged to the pool once', async () => {
+    await r.openOrg('org-same', '100');
+    await r.openAccount('acct-same');
+    await r.addMember('org-same', 'acct-same').expect(200);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => r.spend('u-same', 'acct-same', 30)));
+    expect(answers.map((res) => res.status).sort()).toEqual([...Array.from({ length: 19 }, () => 200), 201]);
+    for (const res of answers) expect(res.body.charged).toMatchObject({ credits: '30' });
+    const pool = await r.events('organization-org-same');
+    const settled = pool.filter((e) => e.type === 'MemberSpendSettled');
+    expect(settled.map((e) => e.data.credits)).toEqual(['30']);
+    const used = settled[0].data.holdId;
+    expect(pool.filter((e) => e.type === 'MemberSpendReleased' && e.data.holdId === used)).toEqual([]);
+    const view = await r.view('org-same', await r.head());
+    expect(view.credits).toMatchObject({ balance: '70', held: '0' });
+  });
+
   it('takes a member’s usage in a batch through the pool too, each record on its own', async () => {
     await r.openOrg('org-b', '20');
     await r.openAccount('acct-b');
@@ -280,6 +296,21 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     await r.decide('org-c', 'cr-unknown', true).expect(404);
     const raised = await r.spend('u-c3', 'acct-c', 15).expect(201);
     expect(raised.body.credits.balance).toBe('0');
+    const view = await r.view('org-c', raised.body.position);
+    expect(view.members).toMatchObject([
+      { accountId: 'acct-c', spentThisMonth: '45', limit: '45', limitSource: 'member' },
+    ]);
+    expect(view.creditRequests).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ requestId: 'cr-no', status: 'declined' }),
+        expect.objectContaining({
+          requestId: 'cr-yes',
+          status: 'approved',
+          month: '2026-11',
+          override: '45',
+        }),
+      ]),
+    );
     await r.spend('u-c4', 'acct-c', 3).expect(402);
     // Across the UTC month end (the clock started 2026-11-01): the override is gone, spend starts again.
     await ledger.as('admin').post('/v1/admin/clock', { now: '2026-12-01T00:00:00.000Z' }).expect(200);

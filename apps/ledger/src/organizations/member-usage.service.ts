@@ -110,11 +110,16 @@ export class MemberUsageService {
       await this.settle(organizationId, holdId, outcome, actor);
       return outcome;
     }
+    // Recorded by a concurrent request with the same usageId — maybe with this very reservation (it
+    // replayed to both): that one is settled, never released (`record` settles what the usage names).
+    if (outcome.kind === 'replayed' && paidWith(outcome) === holdId) return outcome;
     // Not recorded with this reservation (recorded by a concurrent request, short, lapsed, left): give it back.
     if (!isReason(outcome, 'pool_reservation_lapsed'))
       await this.release(organizationId, holdId, 'the usage was not recorded with this reservation', actor);
     if (isReason(outcome, 'pool_reservation_lapsed') || isReason(outcome, 'pool_hold_used'))
       return shortAgain(requiredCredits);
+    // Left (or moved to another organisation) meanwhile: decided afresh, as in step 1.
+    if (isReason(outcome, 'not_a_member')) return this.usage(usage, undefined, actor);
     return outcome;
   }
 
@@ -193,6 +198,13 @@ function shortOf(outcome: UsageOutcome): string | undefined {
   if (!isReason(outcome, 'pool_reservation_short')) return undefined;
   const error = (outcome as { error: DomainError }).error;
   return error.code === 'conflict' ? error.requiredCredits : undefined;
+}
+
+/** The pool reservation a recorded usage was paid with, if any. */
+function paidWith(outcome: UsageOutcome): string | undefined {
+  if (outcome.kind !== 'appended' && outcome.kind !== 'replayed') return undefined;
+  const event = lastEvent(outcome.events).event;
+  return event.type === 'UsageRecorded' ? event.data.paidBy?.holdId : undefined;
 }
 
 function isReservationIdSpent(error: DomainError): boolean {

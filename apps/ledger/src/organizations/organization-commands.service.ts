@@ -89,7 +89,7 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
       const outcome = await this.run(input, actor);
       this.metrics.commands.inc({
         command: input.type,
-        outcome: commandOutcomeLabel(outcome as CommandOutcome),
+        outcome: outcomeLabelOf(outcome),
       });
       return outcome;
     } catch (error) {
@@ -221,4 +221,11 @@ function ownIdOf(input: OrganizationCommandInput): string | undefined {
     if (typeof data[field] === 'string') return data[field] as string;
   }
   return undefined;
+}
+
+/** As for accounts (ledger_commands_total): a pool refusal is recorded but counts as `rejected`. */
+function outcomeLabelOf(outcome: OrganizationOutcome): string {
+  if (outcome.kind === 'appended' && outcome.events.some((e) => e.event.type === 'MemberSpendRejected'))
+    return 'rejected';
+  return commandOutcomeLabel(outcome as CommandOutcome);
 }

@@ -368,3 +368,14 @@ describe('membership in snapshots (format 7) and the account view', () => {
     );
   });
 });
+
+describe('memberUsageHoldId', () => {
+  it('is unambiguous for ids with colons and fits the pool hold id bound', () => {
+    expect(memberUsageHoldId('a:b', 'c', 1)).not.toBe(memberUsageHoldId('a', 'b:c', 1));
+    expect(memberUsageHoldId('a', 'u', 1)).not.toBe(memberUsageHoldId('a', 'u', 2));
+    expect(memberUsageHoldId('a'.repeat(128), 'u'.repeat(128), 5).length).toBeLessThanOrEqual(300);
+  });
+  it('a lapse with bad fields is a 400 naming them', () => {
+    spec().given(member()).when(lapse('', 'u 1')).thenError('invalid', ['usageId', 'holdId']);
+  });
+});

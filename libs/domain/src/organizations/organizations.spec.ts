@@ -1,5 +1,6 @@
 import { DAY, HOUR, MINUTE, T0 } from '../testing/fixtures';
 import { isoOf } from '../time';
+import { organizationIdempotencyKeyOf, organizationStreamName } from './commands';
 import { organizationDecider } from './decide';
 import type { OrganizationDecision } from './decision';
 import { effectiveLimit, memberSpentThisMonth } from './limits';
@@ -743,5 +744,44 @@ describe('organizationView (API.md GET /v1/organizations/{orgId})', () => {
       ],
     });
     expect(organizationView(foldOrganization([]), T0)).toBeNull();
+  });
+});
+
+describe('bad input on the remaining commands: 400 naming the fields, nothing appended', () => {
+  const h = () =>
+    orgHistory([openOrg(), addMember('a-1'), orgPurchase('p-1', '10'), reserve('h-1', 'a-1', '1')]);
+  it('release without a reason, a request note too long, a decision that is not a boolean', () => {
+    orgSpec()
+      .given(h())
+      .when(release('h-1', T0, ' '))
+      .thenError('invalid', ['reason']);
+    const longNote = {
+      ...requestCredits('r-1', 'a-1', '1'),
+      data: { ...requestCredits('r-1', 'a-1', '1').data, note: 'x'.repeat(1001) },
+    };
+    orgSpec().given(h()).when(longNote).thenError('invalid', ['note']);
+    const notBoolean = {
+      ...decideRequest('r-1', true),
+      data: { ...decideRequest('r-1', true).data, approve: 'yes' as unknown as boolean },
+    };
+    orgSpec().given(h()).when(notBoolean).thenError('invalid', ['approve']);
+    orgSpec().given(h()).when(expireReservation('h 1')).thenError('invalid', ['holdId']);
+  });
+  it('a hold id longer than the bound is refused', () => {
+    orgSpec()
+      .given(h())
+      .when(reserve('h'.repeat(301), 'a-1', '1', { usageId: 'u-1' }))
+      .thenError('invalid', ['holdId']);
+  });
+});
+
+describe('stream name and idempotency keys (what the shell reads and fetches)', () => {
+  it('names the stream and the key each keyed command consults', () => {
+    expect(organizationStreamName('org-1')).toBe('organization-org-1');
+    expect(organizationIdempotencyKeyOf(reserve('h:1', 'a-1', '1'))).toBe('reserve:h:1');
+    expect(organizationIdempotencyKeyOf(settle('h-1', '1'))).toBe('settle:h-1');
+    expect(organizationIdempotencyKeyOf(decideRequest('r-1', true))).toBe('decision:r-1');
+    expect(organizationIdempotencyKeyOf(requestCredits('r-1', 'a-1', '1'))).toBe('request:r-1');
+    expect(organizationIdempotencyKeyOf(addMember('a-1'))).toBeNull();
   });
 });
