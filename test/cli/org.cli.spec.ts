@@ -70,6 +70,25 @@ describe.each(['sqlite', 'eventstoredb'] as const)('ledger org (%s)', (engine) =
     expect(view.members.map((m) => m.accountId)).toEqual(['alice', 'bob']);
   });
 
+  it("--timeline prints the organisation's events, each with the pool after it", async () => {
+    const run = await ledger(['org', 'org-1', '--timeline']);
+    expect(run.code).toBe(ExitCode.ok);
+    const out = run.stdout;
+    expect(out).toMatch(/OrgCreditsPurchased\s+100\s+0\s+0 members, 0 open, 0 pending/);
+    expect(out).toContain('alice added to org-1 (group research)');
+    expect(out).toContain('pool bought org-p-1 100 credits for USD 10.00');
+    expect(out).toContain('spend limit (group research): none → 12 credits/month');
+    expect(out).toMatch(/MemberSpendExpired\s+95\s+5\s+2 members, 1 open, 0 pending/);
+    expect(out).toMatch(/MemberSpendSettled\s+90\s+5\s+2 members, 1 open, 1 pending/);
+    expect(out).toContain('request [r-1] of alice approved: limit in 2026-11 12 → 22');
+    const json = JSON.parse((await ledger(['org', 'org-1', '--timeline', '--json'])).stdout) as {
+      items: { type: string; stateAfter: { balance: string; held: string } }[];
+    };
+    expect(json.items.at(-1)?.stateAfter).toMatchObject({ balance: '90', held: '5' });
+    expect(out).toContain(`${json.items.length} events.`);
+    expect((await ledger(['org', 'org-nope', '--timeline'])).code).toBe(ExitCode.notFound);
+  });
+
   it('an unknown organisation exits 3; a missing argument is a usage error', async () => {
     const unknown = await ledger(['org', 'org-nope']);
     expect(unknown.code).toBe(ExitCode.notFound);
@@ -101,9 +120,9 @@ describe.each(['sqlite', 'eventstoredb'] as const)('ledger org (%s)', (engine) =
     expect(timeline.code).toBe(ExitCode.ok);
     // The event column is 16 wide: MemberSpendReserved reads MemberSpendRese….
     expect(timeline.stdout).toMatch(/MemberSpendRese…\s+\[pool -10\]\s+50/);
-    expect(timeline.stdout).toContain('pool of org-1 charged 10 credits for usage [a-1]');
+    expect(timeline.stdout).toContain('pool of org-1 charged 10 credits for usage [a-1] of alice');
     expect(timeline.stdout).toMatch(
-      /pool of org-1 refuses usage \[a-2\]: member_limit_reached \(group limit 12\)/,
+      /pool of org-1 refuses usage \[a-2\] of alice: member_limit_reached \(group limit 12\)/,
     );
     const verify = await ledger(['verify']);
     expect(verify.stdout).toContain('OK: the live read models are exactly what the log says.');

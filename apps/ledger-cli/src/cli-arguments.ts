@@ -15,7 +15,8 @@ export const USAGE = `Usage: ledger <command> [options]
 Support
   timeline <accountId> [--as-of <time>] [--json]   the account's billing timeline, event by event
   explain <accountId> <usageId> [--json]           why a usage was charged what it was, or refused
-  org <organizationId> [--json]                    an organisation: pool, limits, members' spend this month
+  org <organizationId> [--timeline] [--json]       an organisation: pool, limits, members' spend this month;
+                                                   --timeline: its events, each with the pool after it
 
 Finance
   verify [--json] [--max-mismatches <n>]           replay the whole log, compare with the live read models
@@ -68,8 +69,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
       };
     }
     case 'org': {
-      const { values, positionals } = parse(command, rest, JSON_FLAG, 1);
-      return { command, args: { organizationId: positionals[0], json: values.json === true } };
+      const options: Options = { ...JSON_FLAG, timeline: { type: 'boolean', default: false } };
+      const { values, positionals } = parse(command, rest, options, 1);
+      return {
+        command,
+        args: {
+          organizationId: positionals[0],
+          json: values.json === true,
+          timeline: values.timeline === true,
+        },
+      };
     }
     case 'verify': {
       const { values } = parse(command, rest, { ...JSON_FLAG, 'max-mismatches': { type: 'string' } }, 0);

@@ -1,4 +1,6 @@
-import type { OrganizationView } from '@ledger/projections';
+import type { OrganizationEvent } from '@ledger/domain';
+import { MAX_PAGE_SIZE, type OrganizationView, type OrgTimelineItem } from '@ledger/projections';
+import { describeOrgEvent } from '../output/org-event-description';
 import type { CliContext } from '../cli-context';
 import { CliError, ExitCode } from '../exit-codes';
 import { FixedWidthTable, keyValueLines, shortTime } from '../output/text-format';
@@ -7,6 +9,8 @@ import { catchUpReadModels } from '../read-models/read-models-catch-up';
 export interface OrgArguments {
   readonly organizationId: string;
   readonly json: boolean;
+  /** The organisation's events in order, each with the pool after it, instead of the view. */
+  readonly timeline?: boolean;
 }
 
 const MEMBERS = new FixedWidthTable([
@@ -25,6 +29,7 @@ const MEMBERS = new FixedWidthTable([
  */
 export async function orgCommand(context: CliContext, args: OrgArguments): Promise<void> {
   await catchUpReadModels(context.readModels);
+  if (args.timeline === true) return orgTimeline(context, args);
   const view = context.readModels.readSide.organizations.organization(
     args.organizationId,
     context.clock.now(),
@@ -32,6 +37,50 @@ export async function orgCommand(context: CliContext, args: OrgArguments): Promi
   if (view === null)
     throw new CliError(ExitCode.notFound, `no organization "${args.organizationId}" in this ledger`);
   context.io.stdout.write(args.json ? `${JSON.stringify(view, null, 2)}\n` : render(view));
+}
+
+const TIMELINE = new FixedWidthTable([
+  { title: 'pos', width: 5, align: 'right' },
+  { title: 'recorded at (UTC)', width: 19 },
+  { title: 'event', width: 20 },
+  { title: 'pool', width: 10, align: 'right' },
+  { title: 'held', width: 8, align: 'right' },
+  { title: 'members, open reservations, pending requests', width: 0 },
+]);
+const DETAIL_INDENT = ' '.repeat(5 + 2 + 19 + 2);
+
+/** `ledger org <orgId> --timeline [--json]`: the organisation's events, each with its pool after it. */
+async function orgTimeline(context: CliContext, args: OrgArguments): Promise<void> {
+  const timelines = context.readModels.readSide.organizationTimelines;
+  const items: OrgTimelineItem[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await timelines.timeline(args.organizationId, { cursor, limit: MAX_PAGE_SIZE });
+    if (page === null)
+      throw new CliError(ExitCode.notFound, `no organization "${args.organizationId}" in this ledger`);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  const out = context.io.stdout;
+  if (args.json) {
+    out.write(`${JSON.stringify({ organizationId: args.organizationId, items }, null, 2)}\n`);
+    return;
+  }
+  out.write(`Timeline of organization ${args.organizationId}\n\n${TIMELINE.header()}`);
+  for (const item of items) {
+    const state = item.stateAfter;
+    const what = describeOrgEvent({ type: item.type, data: item.data } as OrganizationEvent).what;
+    const cells = [
+      item.position,
+      shortTime(item.recordedAt),
+      item.type,
+      state.balance,
+      state.held,
+      `${state.members.length} members, ${state.openReservations} open, ${state.pendingRequests.length} pending`,
+    ];
+    out.write(`${TIMELINE.row(cells)}\n${DETAIL_INDENT}↳ ${what}\n`);
+  }
+  out.write(`\n${items.length} event${items.length === 1 ? '' : 's'}.\n`);
 }
 
 function render(view: OrganizationView): string {

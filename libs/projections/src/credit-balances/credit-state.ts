@@ -120,12 +120,13 @@ function regrantOf(event: UsageReversed, position: bigint): CreditGrantRow | und
   );
 }
 
-type GrantTerms = Pick<
+export type GrantTerms = Pick<
   CreditGrantRow,
   'grantId' | 'kind' | 'credits' | 'expiresAt' | 'products' | 'priority' | 'grantedAt'
 >;
 
-function newGrant(terms: GrantTerms, position: bigint): CreditGrantRow {
+/** A grant as opened: all of it remaining (an account's, or an organisation pool's). */
+export function newGrant(terms: GrantTerms, position: bigint): CreditGrantRow {
   return {
     ...terms,
     used: 0n,

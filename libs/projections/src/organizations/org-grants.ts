@@ -1,11 +1,10 @@
+import { creditsFromStored, msFromStored, type Allocation, type OrganizationEvent } from '@ledger/domain';
 import {
-  creditsFromStored,
-  DEFAULT_PRIORITY,
-  msFromStored,
-  type Allocation,
-  type OrganizationEvent,
-} from '@ledger/domain';
-import type { CreditGrantRow, GrantMovement, GrantMovementKind } from '../credit-balances/credit-state';
+  newGrant,
+  type CreditGrantRow,
+  type GrantMovement,
+  type GrantMovementKind,
+} from '../credit-balances/credit-state';
 
 /**
  * The pool's grants move exactly as an account's (credit-state.ts `moveGrant`): a reservation holds
@@ -15,23 +14,18 @@ import type { CreditGrantRow, GrantMovement, GrantMovementKind } from '../credit
 export function orgGrantOpenedBy(event: OrganizationEvent, position: bigint): CreditGrantRow | undefined {
   if (event.type !== 'OrgCreditsPurchased' && event.type !== 'OrgCreditsGranted') return undefined;
   const d = event.data;
-  const credits = creditsFromStored(d.credits);
-  return {
-    grantId: event.type === 'OrgCreditsPurchased' ? event.data.purchaseId : event.data.grantId,
-    kind: event.type === 'OrgCreditsPurchased' ? 'purchase' : 'promotional',
-    credits,
-    used: 0n,
-    expired: 0n,
-    refunded: 0n,
-    held: 0n,
-    remaining: credits,
-    expiresAt: d.expiresAt === null ? null : msFromStored(d.expiresAt),
-    products: d.products,
-    priority: d.priority ?? DEFAULT_PRIORITY,
-    grantedAt: msFromStored(d.recordedAt),
-    status: 'open',
+  return newGrant(
+    {
+      grantId: event.type === 'OrgCreditsPurchased' ? event.data.purchaseId : event.data.grantId,
+      kind: event.type === 'OrgCreditsPurchased' ? 'purchase' : 'promotional',
+      credits: creditsFromStored(d.credits),
+      expiresAt: d.expiresAt === null ? null : msFromStored(d.expiresAt),
+      products: d.products,
+      priority: d.priority,
+      grantedAt: msFromStored(d.recordedAt),
+    },
     position,
-  };
+  );
 }
 
 const movements = (allocations: readonly Allocation[], kind: GrantMovementKind): GrantMovement[] =>

@@ -83,15 +83,10 @@ export class JournalQuery {
    * to; StreamQuarantinedError while the account's stream is quarantined in the journal.
    */
   journal(accountId: string, params: JournalParams): JournalPage | null {
-    const after = parseCursor(params.cursor);
-    const limit = parseLimit(params.limit);
-    const from = parseInstant('from', params.from) ?? EARLIEST;
-    const to = parseInstant('to', params.to) ?? LATEST;
-    assertAccountReadable(this.db, journalProjection.name, accountId);
-    if (this.selectExists.get(accountId) === undefined) return null;
-    const rows = this.selectPage.all(accountId, after, from, to, limit + 1);
-    const items = rows.slice(0, limit).map((row) => journalEntryView(row, this.postings.all(row.position)));
-    return { items, nextCursor: rows.length > limit ? items[items.length - 1].position : null };
+    return this.page(params, () => assertAccountReadable(this.db, journalProjection.name, accountId), {
+      exists: () => this.selectExists.get(accountId) !== undefined,
+      rows: (after, from, to, limit) => this.selectPage.all(accountId, after, from, to, limit),
+    });
   }
 
   /**
@@ -99,13 +94,29 @@ export class JournalQuery {
    * as `journal` pages an account's. Null when the organisation has no entries.
    */
   organizationJournal(organizationId: string, params: JournalParams): JournalPage | null {
+    const readable = () => assertOrganizationReadable(this.db, journalProjection.name, organizationId);
+    return this.page(params, readable, {
+      exists: () => this.selectOrgExists.get(organizationId) !== undefined,
+      rows: (after, from, to, limit) => this.selectOrgPage.all(organizationId, after, from, to, limit),
+    });
+  }
+
+  /** One page of entries: parameters checked first (400), then the quarantine (503), then the rows. */
+  private page(
+    params: JournalParams,
+    assertReadable: () => void,
+    select: {
+      exists(): boolean;
+      rows(after: bigint, from: number, to: number, limit: number): JournalEntryRow[];
+    },
+  ): JournalPage | null {
     const after = parseCursor(params.cursor);
     const limit = parseLimit(params.limit);
     const from = parseInstant('from', params.from) ?? EARLIEST;
     const to = parseInstant('to', params.to) ?? LATEST;
-    assertOrganizationReadable(this.db, journalProjection.name, organizationId);
-    if (this.selectOrgExists.get(organizationId) === undefined) return null;
-    const rows = this.selectOrgPage.all(organizationId, after, from, to, limit + 1);
+    assertReadable();
+    if (!select.exists()) return null;
+    const rows = select.rows(after, from, to, limit + 1);
     const items = rows.slice(0, limit).map((row) => journalEntryView(row, this.postings.all(row.position)));
     return { items, nextCursor: rows.length > limit ? items[items.length - 1].position : null };
   }

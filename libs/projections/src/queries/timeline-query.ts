@@ -14,6 +14,7 @@ import { GlobalResetsReader } from './global-resets';
 import { timelineProjection } from '../timeline/timeline.projection';
 import { parseCursor, parseInstant, parseLimit } from './query-input';
 import { assertAccountReadable } from './stream-quarantined';
+import { assertOrganizationReadable } from '../organizations/organization-quarantine';
 
 export interface TimelineItem {
   readonly position: string;
@@ -81,6 +82,7 @@ export class TimelineQuery {
   private readonly selectStateAtOrBefore;
   private readonly selectExists;
   private readonly selectOwnBefore;
+  private readonly selectOrganization;
   private readonly resets: GlobalResetsReader;
 
   constructor(
@@ -103,6 +105,9 @@ export class TimelineQuery {
       `SELECT position, revision, type, recorded_at, organization_id FROM timeline_events
        WHERE account_id = ? AND position < ? AND organization_id IS NULL ORDER BY position DESC LIMIT 1`,
     );
+    this.selectOrganization = db
+      .prepare<[string], string | null>('SELECT organization_id FROM aw_accounts WHERE account_id = ?')
+      .pluck();
     this.selectExists = db
       .prepare<[string], number>('SELECT 1 FROM timeline_events WHERE account_id = ? LIMIT 1')
       .pluck();
@@ -119,6 +124,11 @@ export class TimelineQuery {
     const limit = parseLimit(params.limit);
     const asOf = parseInstant('asOf', params.asOf);
     assertAccountReadable(this.db, timelineProjection.name, accountId);
+    // A member's timeline has its organisation's rows (the pool charges it caused): while that
+    // organisation's stream is quarantined in the timeline, those rows stop, so it is not current.
+    const organizationId = this.selectOrganization.get(accountId);
+    if (organizationId !== undefined && organizationId !== null)
+      assertOrganizationReadable(this.db, timelineProjection.name, organizationId);
     if (this.selectExists.get(accountId) === undefined) return null;
     const resets = this.resets.resets();
     const lastAt = asOf === undefined ? undefined : this.selectLastAt.get(accountId, asOf);
