@@ -63,6 +63,21 @@ describe('npm run demo', () => {
     expect(stdout).toContain(
       'Usage frank-u-task-3 of frank (plan plus): SETTLED from hold frank-task-3, then REVERSED',
     );
+    // The organisation chapter (issue 18): a pool its members spend within their limits.
+    expect(stdout).toMatch(
+      /grace +codex 20,000 output tokens \[grace-org-u1\] ✓ 15 credits \(15 from acme-credits-1\)/,
+    );
+    expect(stdout).toMatch(
+      /ivan +codex 4,000 output tokens \[ivan-org-u2\] +✗ 402 member_limit_reached: needs 3 credits \(default limit 10\)/,
+    );
+    expect(stdout).toMatch(/approves ivan-request-1 +approved/);
+    expect(stdout).toMatch(
+      /ivan +codex 4,000 output tokens \[ivan-org-u3\] +✓ 3 credits \(3 from acme-credits-1\)\n +open to ivan: 13 credits/,
+    );
+    expect(stdout).toMatch(/pool balance 73 · held 0\n +grace +eng +spent 15 · limit 30 \(group\), 15 left/);
+    expect(stdout).toMatch(/ivan +- +spent 12 · limit 25 \(member\), 13 left/);
+    expect(stdout).toContain('== $ ledger org acme');
+    expect(stdout).toContain('paid by the pool of acme: acme-credits-1 3');
     expect(stdout).toContain('OK: the live read models are exactly what the log says.');
     expect(stdout).toContain('Balanced: debits equal credits.');
     const dataDir = /LEDGER_DATA_DIR=(\S+)/.exec(stdout)?.[1];

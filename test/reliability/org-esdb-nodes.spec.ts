@@ -13,7 +13,7 @@ import type { LedgerServer } from './support/server-process';
 // RELIABILITY_ORG_OPS sets the operations, RELIABILITY_KILL_CYCLES / 10 the kills.
 const SEED = RELIABILITY.seed;
 const KILLS = Math.max(1, Math.round(RELIABILITY.killCycles / 10));
-const OPS = envInteger('RELIABILITY_ORG_OPS', RELIABILITY.holdsOps);
+const OPS = envInteger('RELIABILITY_ORG_OPS', Math.round(RELIABILITY.holdsOps / 2));
 const SERVERS = Math.max(2, envInteger('RELIABILITY_ORG_SERVERS', 2));
 const CLIENTS = Math.max(16, RELIABILITY.clients);
 

@@ -14,11 +14,11 @@ import type { LedgerServer } from './support/server-process';
 // limit as it stood, the members' spend equal to what the pool was charged, every rejection a real
 // one, no reservation left open past its expiry once the sweepers ran, every acknowledged usage in
 // the log as answered; every process reads the organisation as the log says; verify clean, trial
-// balance zero. RELIABILITY_SEED replays a run; RELIABILITY_ORG_OPS sets the operations (default the
-// holds suites' size), RELIABILITY_ORG_SERVERS the processes (2), RELIABILITY_KILL_CYCLES / 10 the kills.
+// balance zero. RELIABILITY_SEED replays a run; RELIABILITY_ORG_OPS sets the operations (default half
+// the holds suites' size), RELIABILITY_ORG_SERVERS the processes (2), RELIABILITY_KILL_CYCLES / 10 the kills.
 const SEED = RELIABILITY.seed;
 const KILLS = Math.max(1, Math.round(RELIABILITY.killCycles / 10));
-const OPS = envInteger('RELIABILITY_ORG_OPS', RELIABILITY.holdsOps);
+const OPS = envInteger('RELIABILITY_ORG_OPS', Math.round(RELIABILITY.holdsOps / 2));
 const SERVERS = Math.max(2, envInteger('RELIABILITY_ORG_SERVERS', 2));
 const CLIENTS = Math.max(16, RELIABILITY.clients);
 

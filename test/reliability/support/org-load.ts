@@ -354,7 +354,7 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
           const before = spent.get(monthKey(accountId, month)) ?? 0n;
           if (limit === null || before + required <= limit)
             problems.push(
-              `${String(data.holdId)}: rejected member_limit_reached for ${formatCredits(required)} with ${formatCredits(before)} spent, limit ${limit === null ? 'none' : formatCredits(limit)}`,
+              `${String(data.holdId)}: rejected member_limit_reached for ${formatCredits(required)} with ${formatCredits(before)} spent, limit ${limit === null ? 'none' : formatCredits(limit)} (the event: ${String(data.spentThisMonth)} spent in ${month}, ${String(data.limitSource)} limit ${String(data.limit)}, at ${String(data.recordedAt)})`,
             );
         }
         if (data.reason === 'member_limit_reached') {

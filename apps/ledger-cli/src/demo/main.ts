@@ -45,6 +45,8 @@ async function main(): Promise<number> {
     ['explain', 'bob', 'bob-u11'],
     ['timeline', 'frank'],
     ['explain', 'frank', 'frank-u-task-3'],
+    ['org', 'acme'],
+    ['timeline', 'ivan'],
     ['verify'],
     ['trial-balance'],
   ];
