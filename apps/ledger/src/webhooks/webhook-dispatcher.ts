@@ -254,9 +254,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       this.logger.warn(`delivery ${row.deliveryId}: ${JSON.stringify(recorded.error)}`);
       return 'error';
     }
-    const after = (await this.commands.delivery(row.deliveryId)).state;
-    const outcome =
-      after.status === 'delivered' ? 'delivered' : after.status === 'failed' ? 'failed' : 'pending';
+    const types = recorded.kind === 'appended' ? recorded.types : [];
+    const outcome = types.includes('WebhookDelivered')
+      ? 'delivered'
+      : types.includes('WebhookDeliveryFailed')
+        ? 'failed'
+        : 'pending';
     this.metrics.deliveries.inc({ outcome: outcome === 'pending' ? 'retry' : outcome });
     if (outcome === 'delivered')
       this.metrics.lag.observe(
