@@ -188,6 +188,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private async drainLane(lanes: WebhookLanes, queue: DeliveryRow[]): Promise<number> {
     let attempts = 0;
     while (!this.stopping && queue.length > 0 && this.lease.heldNow()) {
+      // A pass longer than half the lease (slow receivers) renews it on the way, not only between passes.
+      if (this.lease.dueForRenewal() && !(await this.lease.acquire())) return attempts;
       const head = queue[0];
       const loaded = await this.commands.delivery(head.deliveryId);
       const state = loaded.state;
