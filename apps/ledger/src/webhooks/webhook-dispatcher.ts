@@ -199,8 +199,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       }
       if (!isDeliveryDue(state, this.clock.now())) return attempts;
       const outcome = await this.attempt(lanes.webhook, head);
+      // Only a recorded attempt counts (a pass that made one looks again at once; an error waits a poll).
+      if (outcome === 'error') return attempts;
       attempts += 1;
-      if (outcome === 'pending' || outcome === 'error') return attempts;
+      if (outcome === 'pending') return attempts;
       this.settle(lanes, queue);
     }
     return attempts;
