@@ -17,6 +17,7 @@ import { webhookSignature } from './webhook-signature';
 
 /** Notifications read from the read model per webhook and step. */
 const WALK_PAGE = 500;
+const WALK_PAGES_PER_PASS = 20;
 /** At most this many deliveries queued in memory per webhook: the walk waits beyond it (a bound). */
 const MAX_QUEUED_PER_WEBHOOK = 20_000;
 /** Accounts whose deliveries are sent at the same time. */
@@ -153,7 +154,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private walk(lanes: WebhookLanes): void {
-    while (lanes.known.size < MAX_QUEUED_PER_WEBHOOK) {
+    // Synchronous reads of the read-model file: a bounded number per pass, so a long history (after a
+    // restart every delivered notification is walked again) never holds the request thread for long.
+    for (let pages = 0; pages < WALK_PAGES_PER_PASS && lanes.known.size < MAX_QUEUED_PER_WEBHOOK; pages++) {
       const page = this.readSide.webhooks.deliveriesAfter(lanes.webhook, lanes.cursor, WALK_PAGE);
       for (const row of page) {
         lanes.cursor = [BigInt(row.notification.position), row.ordinal];
