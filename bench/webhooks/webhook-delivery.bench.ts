@@ -38,7 +38,7 @@ export const WEBHOOK_FULL: WebhookBenchSizes = {
 
 const SERVICE_KEY = 'bench-service-key';
 const ADMIN_KEY = 'bench-admin-key';
-/** A bound on each drain: a minute, and 20 ms a notification (a dispatcher under 50/s fails the run). */
+/** A bound on each drain: a minute plus 20 ms a notification; a dispatcher slower than that fails the run. */
 const drainTimeoutMs = (notifications: number) => 60_000 + 20 * notifications;
 /** The dispatcher's accounts sent to at once (CONCURRENT_LANES in webhook-dispatcher.ts): the floor's concurrency. */
 const DISPATCHER_LANES = 8;
