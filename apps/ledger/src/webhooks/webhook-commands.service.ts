@@ -20,6 +20,7 @@ import {
   type WebhookState,
 } from '@ledger/domain';
 import {
+  readStreamIfExists,
   StreamCommandHandler,
   type EventStore,
   type EventToAppend,
@@ -171,6 +172,15 @@ export class WebhookCommandsService {
   async webhook(webhookId: string): Promise<WebhookState | null> {
     const loaded = await this.webhooks.load(webhookStreamOf(webhookId));
     return loaded.state.registered === null ? null : loaded.state;
+  }
+
+  /** The log position of the webhook's registration, or null when it was never registered. */
+  async registeredAt(webhookId: string): Promise<bigint | null> {
+    const events = await readStreamIfExists(this.store, webhookStreamOf(webhookId), {
+      fromRevision: 0n,
+      maxCount: 1,
+    });
+    return events === undefined || events.length === 0 ? null : events[0].position;
   }
 
   /** The webhook's signing secret in clear (opened once per process, kept in memory). */

@@ -10,8 +10,9 @@ import {
   Post,
   Query,
   Res,
+  ServiceUnavailableException,
 } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { LedgerReadSide, type WebhookView } from '@ledger/projections';
 import type { FastifyReply } from 'fastify';
 import { Actor } from '../auth/actor.decorator';
@@ -33,6 +34,7 @@ import {
 
 /** How far the retry route looks through a webhook's log for a delivery not attempted yet. */
 const QUEUED_LOOKUP_LIMIT = 10_000;
+const PROJECTION_WAIT_MS = 5_000;
 
 const listed = (w: WebhookView) => ({
   webhookId: w.webhookId,
@@ -57,7 +59,13 @@ export class WebhooksController {
   @ApiBody({
     type: RegisterWebhookDto,
     examples: {
-      example: { value: { url: 'https://hooks.example.com/ledger', kinds: ['window.threshold'] } },
+      example: {
+        value: {
+          webhookId: 'wh-billing',
+          url: 'https://hooks.example.com/ledger',
+          kinds: ['window.threshold'],
+        },
+      },
     },
   })
   @ApiAnsweredOrReplayed('Registered: the signing secret is in this answer only', REGISTERED_SCHEMA)
@@ -96,7 +104,7 @@ export class WebhooksController {
   @Get()
   @Roles('admin')
   @ApiAnswer(200, 'The webhooks not removed (never their secrets)', WEBHOOK_LIST_SCHEMA)
-  @ApiErrors(401, 403, 503)
+  @ApiErrors(400, 401, 403, 503)
   @ApiOperation({ summary: 'List the webhooks' })
   list() {
     return { items: this.readSide.webhooks.list().map(listed) };
@@ -105,6 +113,7 @@ export class WebhooksController {
   @Delete(':webhookId')
   @Roles('admin')
   @HttpCode(204)
+  @ApiResponse({ status: 204, description: 'Removed (or removed already): no body' })
   @ApiErrors(400, 401, 403, 404, 503)
   @ApiOperation({ summary: 'Remove a webhook: nothing more is sent to it (204; again: 204)' })
   async remove(@Param() { webhookId }: WebhookIdParam, @Actor() actor: string): Promise<void> {
@@ -120,13 +129,30 @@ export class WebhooksController {
     summary:
       'The delivery log: every notification the webhook receives, with status pending (attempts 0: queued), delivered or failed',
   })
-  deliveries(@Param() { webhookId }: WebhookIdParam, @Query() query: DeliveriesQueryDto) {
+  async deliveries(@Param() { webhookId }: WebhookIdParam, @Query() query: DeliveriesQueryDto) {
+    await this.projectedWebhook(webhookId);
     return answerQuery(`webhook "${webhookId}" does not exist`, () => {
       const webhook = this.readSide.webhooks.get(webhookId);
       return webhook === null
         ? null
         : this.readSide.webhooks.deliveries(webhook, { cursor: query.cursor, limit: query.limit });
     });
+  }
+
+  /**
+   * The webhook as the read model has it; one registered a moment ago (on this node or another) is
+   * waited for, at most 5 s, so its log answers right after the registration did.
+   */
+  private async projectedWebhook(webhookId: string): Promise<WebhookView> {
+    const projected = this.readSide.webhooks.get(webhookId);
+    if (projected !== null) return projected;
+    const position = await this.commands.registeredAt(webhookId);
+    if (position === null) throw new NotFoundException(`webhook "${webhookId}" does not exist`);
+    if (!(await this.readSide.waitForPosition(position, PROJECTION_WAIT_MS)))
+      throw new ServiceUnavailableException('the webhooks read model has not reached the registration yet');
+    const webhook = this.readSide.webhooks.get(webhookId);
+    if (webhook === null) throw new NotFoundException(`webhook "${webhookId}" does not exist`);
+    return webhook;
   }
 
   @Post(':webhookId/deliveries/:deliveryId/retry')
@@ -138,8 +164,7 @@ export class WebhooksController {
     summary: 'Deliver again (a delivered or failed one too); the receiver dedupes by notificationId',
   })
   async retry(@Param() { webhookId, deliveryId }: DeliveryParams, @Actor() actor: string) {
-    const webhook = this.readSide.webhooks.get(webhookId);
-    if (webhook === null) throw new NotFoundException(`webhook "${webhookId}" does not exist`);
+    const webhook = await this.projectedWebhook(webhookId);
     const loaded = await this.commands.delivery(deliveryId);
     if (loaded.state.webhookId === null) {
       if (!this.isQueued(webhook, deliveryId))
