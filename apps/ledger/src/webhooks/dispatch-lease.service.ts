@@ -61,6 +61,12 @@ export class DispatchLeaseService {
     return holdsDispatchLease(this.state, this.holder, this.clock.now());
   }
 
+  /** Held by this node with half of it or less left: time to renew (a long pass renews on the way). */
+  dueForRenewal(): boolean {
+    const now = this.clock.now();
+    return this.heldNow() && this.state.until - now <= this.config.webhooks.leaseMs / 2;
+  }
+
   /** Who holds it, as last seen (for /health-like answers and logs). */
   seen(): DispatchLeaseState {
     return this.state;

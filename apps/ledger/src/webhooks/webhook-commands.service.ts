@@ -46,7 +46,12 @@ export type Registration =
   | { readonly kind: 'error'; readonly error: DomainError };
 
 export type Settled =
-  | { readonly kind: 'appended'; readonly position: bigint }
+  | {
+      readonly kind: 'appended';
+      readonly position: bigint;
+      /** The types of the events appended (a delivery attempt: delivered, retried or failed). */
+      readonly types: readonly string[];
+    }
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'error'; readonly error: DomainError };
 
@@ -239,7 +244,7 @@ export class WebhookCommandsService {
   private settled(decision: WebhookDecision | DeliveryDecision, position: bigint | undefined): Settled {
     if (decision.kind === 'error') return decision;
     if (decision.kind === 'events' && decision.events.length > 0 && position !== undefined)
-      return { kind: 'appended', position };
+      return { kind: 'appended', position, types: decision.events.map((e) => e.type) };
     return { kind: 'unchanged' };
   }
 }

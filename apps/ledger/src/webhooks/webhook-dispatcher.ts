@@ -17,6 +17,7 @@ import { webhookSignature } from './webhook-signature';
 
 /** Notifications read from the read model per webhook and step. */
 const WALK_PAGE = 500;
+const WALK_PAGES_PER_PASS = 20;
 /** At most this many deliveries queued in memory per webhook: the walk waits beyond it (a bound). */
 const MAX_QUEUED_PER_WEBHOOK = 20_000;
 /** Accounts whose deliveries are sent at the same time. */
@@ -153,7 +154,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private walk(lanes: WebhookLanes): void {
-    while (lanes.known.size < MAX_QUEUED_PER_WEBHOOK) {
+    // Synchronous reads of the read-model file: a bounded number per pass, so a long history (after a
+    // restart every delivered notification is walked again) never holds the request thread for long.
+    for (let pages = 0; pages < WALK_PAGES_PER_PASS && lanes.known.size < MAX_QUEUED_PER_WEBHOOK; pages++) {
       const page = this.readSide.webhooks.deliveriesAfter(lanes.webhook, lanes.cursor, WALK_PAGE);
       for (const row of page) {
         lanes.cursor = [BigInt(row.notification.position), row.ordinal];
@@ -188,6 +191,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private async drainLane(lanes: WebhookLanes, queue: DeliveryRow[]): Promise<number> {
     let attempts = 0;
     while (!this.stopping && queue.length > 0 && this.lease.heldNow()) {
+      // A pass longer than half the lease (slow receivers) renews it on the way, not only between passes.
+      if (this.lease.dueForRenewal() && !(await this.lease.acquire())) return attempts;
       const head = queue[0];
       const loaded = await this.commands.delivery(head.deliveryId);
       const state = loaded.state;
@@ -197,8 +202,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       }
       if (!isDeliveryDue(state, this.clock.now())) return attempts;
       const outcome = await this.attempt(lanes.webhook, head);
+      // Only a recorded attempt counts (a pass that made one looks again at once; an error waits a poll).
+      if (outcome === 'error') return attempts;
       attempts += 1;
-      if (outcome === 'pending' || outcome === 'error') return attempts;
+      if (outcome === 'pending') return attempts;
       this.settle(lanes, queue);
     }
     return attempts;
@@ -254,9 +261,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       this.logger.warn(`delivery ${row.deliveryId}: ${JSON.stringify(recorded.error)}`);
       return 'error';
     }
-    const after = (await this.commands.delivery(row.deliveryId)).state;
-    const outcome =
-      after.status === 'delivered' ? 'delivered' : after.status === 'failed' ? 'failed' : 'pending';
+    const types = recorded.kind === 'appended' ? recorded.types : [];
+    const outcome = types.includes('WebhookDelivered')
+      ? 'delivered'
+      : types.includes('WebhookDeliveryFailed')
+        ? 'failed'
+        : 'pending';
     this.metrics.deliveries.inc({ outcome: outcome === 'pending' ? 'retry' : outcome });
     if (outcome === 'delivered')
       this.metrics.lag.observe(
