@@ -287,6 +287,16 @@ describe.each(ENGINES)('webhooks API (e2e) [%s]', (engine) => {
         { status: 'delivered', attempts: 1 },
       ]);
 
+      // The log in pages, in log order.
+      const page1 = await ledger.as('admin').get(`/v1/webhooks/${id}/deliveries?limit=1`).expect(200);
+      expect(page1.body.items).toMatchObject([{ deliveryId: firstId }]);
+      const page2 = await ledger
+        .as('admin')
+        .get(`/v1/webhooks/${id}/deliveries?limit=1&cursor=${page1.body.nextCursor as string}`)
+        .expect(200);
+      expect(page2.body).toMatchObject({ items: [{ deliveryId: second.deliveryId }], nextCursor: null });
+      await ledger.as('admin').get(`/v1/webhooks/${id}/deliveries?cursor=x`).expect(400);
+
       // Manual redelivery of a delivered one: sent again, the same notification id.
       const retried = await ledger
         .as('admin')
