@@ -1,3 +1,4 @@
+import type { DeliveryView } from '@ledger/projections';
 import {
   LocalWebhookReceiver,
   type LedgerNotification,
@@ -21,7 +22,7 @@ import {
  * failed after 24 h is delivered by a manual retry. The simulated clock drives backoff and `t`.
  *
  * The dispatcher's progress has no log position to wait on: waits are on the receiver (event-driven)
- * or a bounded look at the delivery log, never a fixed sleep.
+ * or the delivery log read every 25 ms until a bound (20 s), never a fixed sleep.
  */
 const ENV = {
   LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true',
@@ -31,17 +32,6 @@ const ENV = {
 };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-interface DeliveryView {
-  readonly deliveryId: string;
-  readonly notificationId: string;
-  readonly kind: string;
-  readonly accountId: string;
-  readonly status: 'pending' | 'delivered' | 'failed';
-  readonly attempts: number;
-  readonly lastStatusCode: number | null;
-  readonly nextAttemptAt: string | null;
-}
 
 describe.each(ENGINES)('webhook delivery to a real receiver (e2e) [%s]', (engine) => {
   let ledger: TestLedger;
