@@ -42,12 +42,12 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/looks at frank's account\n +balance 17\.31 · held 0\n/);
     // The alerts chapter (issue 19): a signed alert at a local receiver, an auto top-up fulfilled.
     expect(stdout).toMatch(
-      /← window\.threshold for grace +codex 5h at 83% \(≥ 80%\)[^\n]*\n +Ledger-Signature ✓ \(t Tue 11-10 10:15\)/,
+      /← window\.threshold for judy +codex 5h at 83% \(≥ 80%\)[^\n]*\n +Ledger-Signature ✓ \(t Tue 11-10 10:15\)/,
     );
-    expect(stdout).toMatch(/← window\.threshold for grace +codex 5h at 100% \(≥ 100%\)/);
-    expect(stdout).toMatch(/← topup\.requested for grace +85 credits \[(topup-\w+)\]/);
+    expect(stdout).toMatch(/← window\.threshold for judy +codex 5h at 100% \(≥ 100%\)/);
+    expect(stdout).toMatch(/← topup\.requested for judy +85 credits \[(topup-\w+)\]/);
     expect(stdout).toMatch(/charges the card: 85 credits, USD 34\.00 +\[topup-\w+\]/);
-    expect(stdout).toMatch(/looks at grace's account +balance 100\n/);
+    expect(stdout).toMatch(/looks at judy's account +balance 100\n/);
     // …and the CLI's timeline of it, from the read side.
     expect(stdout).toContain('== $ ledger timeline frank');
     expect(stdout).toMatch(/HoldPlaced\s+\[-45\.2\]\s+4\.8/);

@@ -6,7 +6,7 @@ import type { DemoClient, UsageAnswer } from './demo-client';
 import { storyInstant } from './launch-story';
 import { Narrator, stateAfter, storyTime, usageResult } from './narration';
 
-const USER = 'grace';
+const USER = 'judy';
 const PLAN = 'plus';
 const KINDS = ['window.threshold', 'topup.requested'] as const;
 /** The story's price of a credit in cents (100 credits for USD 40.00, as in the launch story). */
@@ -21,7 +21,7 @@ interface WebhookAnswer {
 
 /**
  * Issue 19 through the HTTP API: the product's billing service runs a webhook receiver (a real
- * `node:http` server in this process), an operator subscribes it, grace's usage crosses 80% of her
+ * `node:http` server in this process), an operator subscribes it, judy's usage crosses 80% of her
  * 5-hour window and the signed notification arrives and verifies; then auto top-up: a usage leaves
  * her balance below the setting, the `topup.requested` notification reaches the billing service,
  * which buys the credits with `purchaseId` = `topUpId`, and her balance is back at the target.
@@ -64,7 +64,7 @@ export class AlertsStory {
 
     await this.client.openAccount(USER, PLAN);
     this.narrator.say(USER, `opens a ${PLAN} account`);
-    await this.buy('grace-credits-1', '40', 'buys 40 credits for USD 16.00');
+    await this.buy('judy-credits-1', '40', 'buys 40 credits for USD 16.00');
 
     await this.at('09:30');
     await this.use(100);
