@@ -77,6 +77,25 @@ describe.each(['sqlite', 'eventstoredb'] as const)('ledger org (%s)', (engine) =
     expect((await ledger(['org'])).code).toBe(ExitCode.usage);
   });
 
+  it('explains a member usage paid by the pool, and one refused at the member limit', async () => {
+    const paid = await ledger(['explain', 'alice', 'a-1']);
+    expect(paid.code).toBe(ExitCode.ok);
+    // Alice's own credits did not move: the pool paid.
+    expect(paid.stdout).toMatch(/balance\s+50 → 50 credits/);
+    expect(paid.stdout).toContain(
+      'paid by the pool of organization org-1 (reservation member-usage:alice:a-1): org-g-1 10',
+    );
+    // Alice had spent 10 of her group's 12 this month: 2 left open to her.
+    expect(paid.stdout).toContain('(2 credits open to the member after;');
+    const refused = await ledger(['explain', 'alice', 'a-2']);
+    expect(refused.stdout).toContain(
+      "Rejected (member_limit_reached): the overage of 5 credits would have passed the member's group spend limit of 12 credits this month in organization org-1.",
+    );
+    expect(refused.stdout).toContain(
+      'with a higher limit (an approved credit request raises it for this month)',
+    );
+  });
+
   it("a member's timeline shows the pool charges it caused; verify is clean and the trial balance balances", async () => {
     const timeline = await ledger(['timeline', 'alice']);
     expect(timeline.code).toBe(ExitCode.ok);

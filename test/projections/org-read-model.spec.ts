@@ -1,8 +1,11 @@
 import {
+  accountView,
   effectiveLimit,
+  foldAccount,
   foldOrganization,
   formatCredits,
   memberSpentThisMonth,
+  organizationView,
   organizationStreamName,
   type OrganizationEvent,
 } from '@ledger/domain';
@@ -24,6 +27,50 @@ const ALICE = 'alice';
 const BOB = 'bob';
 const NOVEMBER = T0; // 2026-11-03T10:00Z
 const DECEMBER = Date.parse('2026-12-01T00:00:00.000Z');
+
+const ORG2 = 'org-2';
+const CAROL = 'carol';
+const EXPIRES = NOVEMBER + 60 * MINUTE;
+
+/**
+ * A pool grant that expires while a reservation holds part of it: the release after the expiry
+ * gives the held credits back to an expired grant, which the decider writes off in the same append.
+ */
+async function poolGrantExpiresWhileReserved(org: OrgSimulation): Promise<void> {
+  const t = NOVEMBER + 45 * MINUTE;
+  await org.ledger.run('OpenAccount', { accountId: CAROL, plan: 'plus' }, t);
+  await org.run('OpenOrganization', { organizationId: ORG2, plan: 'pro', name: 'Brief Co' }, t + 1);
+  await org.run(
+    'GrantOrgCredits',
+    {
+      grantId: 'short-1',
+      organizationId: ORG2,
+      credits: '10',
+      reason: 'trial',
+      expiresAt: new Date(EXPIRES).toISOString(),
+    },
+    t + 2,
+  );
+  await org.addMember(ORG2, CAROL, undefined, t + 3);
+  await org.run(
+    'ReserveMemberSpend',
+    {
+      organizationId: ORG2,
+      accountId: CAROL,
+      usageId: 'c-1',
+      holdId: `member-usage:${CAROL}:c-1`,
+      product: 'codex',
+      credits: '4',
+      expiresAt: new Date(t + 4 + 10 * MINUTE).toISOString(),
+    },
+    t + 4,
+  );
+  await org.run(
+    'ReleaseMemberSpend',
+    { organizationId: ORG2, holdId: `member-usage:${CAROL}:c-1`, reason: 'task failed' },
+    EXPIRES + MINUTE,
+  );
+}
 
 interface Engine {
   readonly store: EventStore;
@@ -61,6 +108,7 @@ describe.each(Object.keys(ENGINES))('organisations read model (%s)', (engineName
     readSide.start();
     org = new OrgSimulation(new LedgerSimulation(engine.store, rateCard));
     await orgMonth(org);
+    await poolGrantExpiresWhileReserved(org);
     expect(await readSide.waitForPosition(org.ledger.lastPosition, 10_000)).toBe(true);
   });
   afterAll(async () => {
@@ -136,6 +184,49 @@ describe.each(Object.keys(ENGINES))('organisations read model (%s)', (engineName
         spent: formatCredits(memberSpentThisMonth(state, member.accountId, now())),
         limit: limit.limit === null ? null : formatCredits(limit.limit),
         source: limit.source,
+      });
+    }
+  });
+
+  it("renders a member's account from the read models exactly as the decider does: the organisation's plan, its id, its own credits", () => {
+    for (const accountId of [ALICE, BOB]) {
+      const folded = foldAccount(org.ledger.eventsByAccount.get(accountId) ?? []);
+      const decided = accountView(folded, now(), { rateCard, resets: [] });
+      expect(readSide.accounts.account(accountId, now(), rateCard)).toEqual(decided);
+    }
+    expect(readSide.accounts.account(ALICE, now(), rateCard)).toMatchObject({
+      organizationId: ORG,
+      plan: 'pro',
+      credits: { balance: '50' },
+    });
+  });
+
+  it("agrees with the decider's own organisation view at any time: pool, grants, members' spend and limits", () => {
+    for (const [organizationId, at] of [
+      [ORG, now()],
+      [ORG, DECEMBER],
+      [ORG2, EXPIRES - 1],
+      [ORG2, EXPIRES + 2 * MINUTE],
+    ] as const) {
+      const decided = organizationView(
+        foldOrganization(org.eventsByOrganization.get(organizationId) ?? []),
+        at,
+      );
+      const read = readSide.organizations.organization(organizationId, at);
+      const byId = <T extends { accountId: string }>(list: readonly T[]) =>
+        [...list].sort((a, b) => a.accountId.localeCompare(b.accountId));
+      expect({
+        credits: {
+          balance: read?.credits.balance,
+          held: read?.credits.held,
+          grants: read?.credits.grants.map(({ used: _used, ...g }) => g),
+        },
+        spendLimits: { default: read?.spendLimits.default, groups: read?.spendLimits.groups },
+        members: byId(read?.members ?? []),
+      }).toEqual({
+        credits: decided?.credits,
+        spendLimits: decided?.spendLimits,
+        members: byId(decided?.members ?? []),
       });
     }
   });
@@ -247,6 +338,45 @@ describe.each(Object.keys(ENGINES))('organisations read model (%s)', (engineName
     expect(report.mismatches).toEqual([
       expect.objectContaining({ projection: 'organizations', table: 'org_member_spend' }),
     ]);
+  });
+
+  it('writes off a pool grant that expired while reserved, and the credits released to it after', async () => {
+    const types = (org.eventsByOrganization.get(ORG2) ?? []).map((e) => e.type);
+    expect(types.slice(-3)).toEqual(['OrgCreditsExpired', 'MemberSpendReleased', 'OrgCreditsExpired']);
+    const view = readSide.organizations.organization(ORG2, EXPIRES + 2 * MINUTE);
+    expect(view?.credits).toMatchObject({ balance: '0', held: '0' });
+    expect(view?.credits.grants).toEqual([
+      expect.objectContaining({ grantId: 'short-1', remaining: '0', held: '0', status: 'expired' }),
+    ]);
+    expect(view?.members).toEqual([expect.objectContaining({ accountId: CAROL, spentThisMonth: '0' })]);
+    const row = readSide.db
+      .prepare(`SELECT used, expired, held, remaining FROM org_grants WHERE organization_id = ?`)
+      .get(ORG2);
+    expect(row).toEqual({ used: 0, expired: 10_000_000, held: 0, remaining: 0 });
+    const trial = readSide.journals.trialBalance();
+    expect(trial.ledgerAccounts).toMatchObject({
+      [`organization:${ORG2}:credits`]: '0',
+      [`organization:${ORG2}:held`]: '0',
+    });
+    expect(readSide.organizations.organizationsWithExpiredCredits(EXPIRES + 2 * MINUTE, 10)).toEqual([]);
+    const timeline = await readSide.organizationTimelines.timeline(ORG2, {});
+    expect(timeline?.items.at(-1)?.stateAfter).toMatchObject({
+      balance: '0',
+      held: '0',
+      openReservations: 0,
+    });
+    const carol = await readSide.timelines.timeline(CAROL, {}, rateCard);
+    expect(carol?.items.filter((i) => i.organizationId === ORG2).map((i) => i.type)).toEqual([
+      'MemberAdded',
+      'MemberSpendReserved',
+      'MemberSpendReleased',
+    ]);
+  });
+
+  it('names an organisation whose pool holds credits past their expiry, for the expiry scheduler', () => {
+    expect(readSide.organizations.organizationsWithExpiredCredits(NOVEMBER, 10)).toEqual([]);
+    // org-1's purchase expires after the rate card's 30 days; nothing wrote it off yet.
+    expect(readSide.organizations.organizationsWithExpiredCredits(DECEMBER + 30 * DAY_MS, 10)).toEqual([ORG]);
   });
 
   it('reads the organisation stream the projection followed', async () => {

@@ -44,6 +44,7 @@ export { decideOrganization, organizationDecider } from './organizations/decide'
 export { MAX_POOL_HOLD_ID_LENGTH } from './organizations/decide-reservations';
 export { splitReserved, poolBalance } from './organizations/pool';
 export * from './organizations/snapshot';
+export * from './organizations/view';
 export * from './membership/commands';
 export * from './membership/events';
 export * from './membership/state';

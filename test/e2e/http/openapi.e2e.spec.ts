@@ -85,6 +85,9 @@ const ROUTES: Record<string, { errors: number[]; role: TestRole }> = {
     errors: [400, 401, 403, 404, 409, 415, 503],
     role: 'service',
   },
+  'get /v1/organizations/{orgId}': { errors: [400, 401, 403, 404, 503], role: 'support' },
+  'get /v1/organizations/{orgId}/journal': { errors: [400, 401, 403, 404, 503], role: 'finance' },
+  'get /v1/organizations/{orgId}/timeline': { errors: [400, 401, 403, 404, 503], role: 'support' },
   'post /v1/organizations/{orgId}/credit-requests/{requestId}/decision': {
     errors: [400, 401, 403, 404, 409, 415, 503],
     role: 'admin',

@@ -1,4 +1,10 @@
-import { isoOf, type AccountEvent, type RecordUsageData } from '@ledger/domain';
+import {
+  isoOf,
+  memberPoolOf,
+  type AccountEvent,
+  type MemberPool,
+  type RecordUsageData,
+} from '@ledger/domain';
 import type {
   AccountCommandInput,
   AccountCommandsService,
@@ -17,10 +23,7 @@ export function memberSteps(
     now: () => number;
   },
 ) {
-  const reservations = new Map<
-    string,
-    { credits: string; allocations: readonly { grantId: string; credits: string }[] }
-  >();
+  const reservations = new Map<string, MemberPool>();
   return {
     async reserve(organizationId: string, usage: RecordUsageData, holdId: string, credits: string) {
       const outcome = await services().organizations.execute(
@@ -41,7 +44,7 @@ export function memberSteps(
       if (outcome.kind !== 'appended') throw new Error(`reserve: ${JSON.stringify(outcome)}`);
       const event = outcome.events[outcome.events.length - 1].event;
       if (event.type !== 'MemberSpendReserved') throw new Error(`reserve: ${event.type}`);
-      reservations.set(holdId, { credits: event.data.credits, allocations: event.data.allocations });
+      reservations.set(holdId, memberPoolOf(event));
       return event;
     },
     recordWith(
@@ -55,7 +58,7 @@ export function memberSteps(
         {
           type: 'RecordUsage',
           data: usage,
-          pool: { outcome: 'reserved', organizationId, holdId, ...reserved },
+          pool: reserved,
         } as AccountCommandInput,
         'test',
       );

@@ -18,6 +18,13 @@ export function orgRequests(node: () => TestLedger) {
   return {
     /** The log's head (the store's: this suite must not depend on the read side). */
     head: async () => (await node().app.get<EventStore>(EVENT_STORE).headPosition()).toString(),
+    /** GET /v1/organizations/{orgId} once the read models have applied `position`. */
+    view: async (orgId: string, position: string) =>
+      (
+        await as('support')
+          .get(`${org(orgId)}?minPosition=${position}`)
+          .expect(200)
+      ).body,
     events: (stream: string) => node().app.get<EventStore>(EVENT_STORE).readStream(stream),
     openAccount: async (accountId: string, plan = 'plus') => {
       await as('service').post('/v1/accounts', { accountId, plan }).expect(201);

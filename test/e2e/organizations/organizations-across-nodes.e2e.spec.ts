@@ -54,7 +54,7 @@ describe.each(ENGINES)('organisations across two nodes on one log [%s]', (engine
   it('a usage recorded on node A and cut before its settlement is settled by its retry on node B', async () => {
     await onA.openOrg('org-n1', '100');
     await member('org-n1', 'acct-n1');
-    const holdId = memberUsageHoldId('acct-n1', 'u-n1', 0);
+    const holdId = memberUsageHoldId('acct-n1', 'u-n1', 1);
     const usage = {
       usageId: 'u-n1',
       accountId: 'acct-n1',
@@ -76,7 +76,7 @@ describe.each(ENGINES)('organisations across two nodes on one log [%s]', (engine
   it('a reservation node A made before dying is repaired by node B’s sweeper; the retry on A pays once', async () => {
     await onA.openOrg('org-n2', '100');
     await member('org-n2', 'acct-n2');
-    const holdId = memberUsageHoldId('acct-n2', 'u-n2', 0);
+    const holdId = memberUsageHoldId('acct-n2', 'u-n2', 1);
     const usage = {
       usageId: 'u-n2',
       accountId: 'acct-n2',
@@ -125,5 +125,39 @@ describe.each(ENGINES)('organisations across two nodes on one log [%s]', (engine
       .filter(({ res }) => res.status === 201)
       .map(({ res }) => Number(res.body.charged.credits));
     expect(charged.reduce((x, y) => x + y, 0)).toBe(54);
+  }, 60_000);
+
+  it('one member’s usages drawing its windows and the pool at once, from both nodes: the pool settles exactly what the answers charged', async () => {
+    await onA.openOrg('org-n4', '1000');
+    await member('org-n4', 'acct-n4');
+    // 16 × 20 units against a 150-unit window: 150 units from the window, 170 units of overage at
+    // 5 credits = 850 credits from the pool, whatever the order; a usage priced on windows another
+    // one then drew needs more than it reserved, and reserves again.
+    const send = async (i: number) => {
+      for (let attempt = 0; ; attempt++) {
+        const res = await (i % 2 === 0 ? a : b).as('service').post('/v1/usage', {
+          usageId: `u-n4-${i}`,
+          accountId: 'acct-n4',
+          product: 'codex',
+          operation: 'local_message',
+          quantity: 20,
+        });
+        if (res.status !== 503 || attempt === 5) return res;
+      }
+    };
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => send(i)));
+    expect(answers.map((res) => res.status)).toEqual(Array.from({ length: 16 }, () => 201));
+    const sum = (values: number[]) => values.reduce((x, y) => x + y, 0);
+    expect(sum(answers.map((res) => res.body.charged.allowanceUnits as number))).toBe(150);
+    expect(sum(answers.map((res) => Number(res.body.charged.credits)))).toBe(850);
+    const pool = await onA.events('organization-org-n4');
+    const ofType = (type: string) => pool.filter((e) => e.type === type);
+    expect(sum(ofType('MemberSpendSettled').map((e) => Number(e.data.credits)))).toBe(850);
+    expect(ofType('MemberSpendReserved')).toHaveLength(
+      ofType('MemberSpendSettled').length + ofType('MemberSpendReleased').length,
+    );
+    const view = await onA.view('org-n4', await onA.head());
+    expect(view.credits).toMatchObject({ balance: '150', held: '0' });
+    expect(view.members).toMatchObject([{ accountId: 'acct-n4', spentThisMonth: '850' }]);
   }, 60_000);
 });

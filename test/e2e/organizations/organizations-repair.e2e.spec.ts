@@ -43,7 +43,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
 
   it('died after reserving: past the expiry the sweeper lapses it on the member stream, then expires it; the retry pays once', async () => {
     await member('org-r1', 'acct-r1', '100');
-    const holdId = memberUsageHoldId('acct-r1', 'u-r1', 0);
+    const holdId = memberUsageHoldId('acct-r1', 'u-r1', 1);
     const usage = {
       usageId: 'u-r1',
       accountId: 'acct-r1',
@@ -77,7 +77,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
 
   it('died after the usage, before settling: the sweeper settles what the usage charged', async () => {
     await member('org-r2', 'acct-r2', '100');
-    const holdId = memberUsageHoldId('acct-r2', 'u-r2', 0);
+    const holdId = memberUsageHoldId('acct-r2', 'u-r2', 1);
     const usage = {
       usageId: 'u-r2',
       accountId: 'acct-r2',
@@ -100,7 +100,7 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
 
   it('died after the usage: the caller’s idempotent retry settles the reservation at once', async () => {
     await member('org-r3', 'acct-r3', '100');
-    const holdId = memberUsageHoldId('acct-r3', 'u-r3', 0);
+    const holdId = memberUsageHoldId('acct-r3', 'u-r3', 1);
     const usage = {
       usageId: 'u-r3',
       accountId: 'acct-r3',
@@ -119,5 +119,69 @@ describe.each(ENGINES)('organisations: a member usage cut between its steps is r
     expect(settled.map((e) => e.data)).toMatchObject([{ holdId, credits: '9' }]);
     await ledger.advanceClock(ELEVEN_MINUTES);
     expect(await sweep()).toBe(0);
+  });
+
+  it('a restart between the reservation and the usage: the restarted node repairs it and the retry pays once', async () => {
+    await member('org-r4', 'acct-r4', '100');
+    const holdId = memberUsageHoldId('acct-r4', 'u-r4', 1);
+    const usage = {
+      usageId: 'u-r4',
+      accountId: 'acct-r4',
+      product: 'codex',
+      operation: TOKENS,
+      quantity: tokensFor(15),
+    };
+    await steps.reserve('org-r4', usage, holdId, '15');
+    ledger = await ledger.restart();
+    await ledger.advanceClock(ELEVEN_MINUTES);
+    expect(await sweep()).toBe(1);
+    const retried = await r.spend('u-r4', 'acct-r4', 15).expect(201);
+    expect(retried.body.credits.balance).toBe('85');
+    const pool = await r.events('organization-org-r4');
+    expect(pool.filter((e) => e.type === 'MemberSpendExpired').map((e) => e.data.holdId)).toEqual([holdId]);
+    expect(pool.filter((e) => e.type === 'MemberSpendSettled').map((e) => e.data.credits)).toEqual(['15']);
+  });
+
+  it('writes off expired pool credits of an idle organisation (OrgCreditsExpired) in the same sweep', async () => {
+    await r.openOrg('org-x');
+    const now = ledger.app.get<Clock>(CLOCK).now();
+    await ledger
+      .as('admin')
+      .post('/v1/organizations/org-x/credits/grants', {
+        grantId: 'og-x',
+        credits: '40',
+        reason: 'pilot',
+        expiresAt: new Date(now + 3_600_000).toISOString(),
+      })
+      .expect(201);
+    expect(await sweep()).toBe(0);
+    await ledger.advanceClock(2 * 3_600_000);
+    expect(await sweep()).toBe(1);
+    const written = (await r.events('organization-org-x')).filter((e) => e.type === 'OrgCreditsExpired');
+    expect(written.map((e) => e.data)).toMatchObject([{ grantId: 'og-x', credits: '40' }]);
+    expect(await sweep()).toBe(0);
+    const view = await r.view('org-x', await r.head());
+    expect(view.credits.balance).toBe('0');
+    expect(view.credits.grants).toMatchObject([{ grantId: 'og-x', status: 'expired' }]);
+  });
+
+  it('after the repairs the pools hold nothing, verification replays the log clean and the trial balance is zero', async () => {
+    const position = await r.head();
+    for (const [orgId, balance] of [
+      ['org-r1', '70'],
+      ['org-r2', '88'],
+      ['org-r3', '91'],
+      ['org-r4', '85'],
+    ]) {
+      const view = await r.view(orgId, position);
+      expect({ orgId, credits: view.credits }).toMatchObject({ orgId, credits: { balance, held: '0' } });
+    }
+    const verified = await ledger.as('finance').post('/v1/finance/verify').expect(200);
+    expect(verified.body).toMatchObject({ ok: true, mismatches: [] });
+    const trial = await ledger
+      .as('finance')
+      .get(`/v1/finance/trial-balance?minPosition=${position}`)
+      .expect(200);
+    expect(trial.body.total).toBe('0');
   });
 });

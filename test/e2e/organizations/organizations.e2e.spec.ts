@@ -1,5 +1,5 @@
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
-import { orgRequests } from './org-requests';
+import { orgRequests, TOKENS, tokensFor } from './org-requests';
 
 /** No periodic sweep during the test: only what a test does expires anything. */
 const ENV = { LEDGER_EXPIRY_SWEEP_MS: '86400000' };
@@ -28,6 +28,39 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
       .post('/v1/organizations', { ...body, plan: 'enterprise' })
       .expect(409);
     await ledger.as('support').post('/v1/organizations', body).expect(403);
+  });
+
+  it('answers each write route only for the roles API.md lists (403 otherwise, nothing appended)', async () => {
+    await r.openOrg('org-roles');
+    await r.openAccount('acct-roles');
+    const before = await r.head();
+    const org = '/v1/organizations/org-roles';
+    const purchase = { purchaseId: 'pp-r', credits: '1', amountPaid: { amountMinor: 1, currency: 'USD' } };
+    await ledger.as('admin').post(`${org}/credits/purchases`, purchase).expect(403);
+    await ledger
+      .as('service')
+      .post(`${org}/credits/grants`, { grantId: 'g-r', credits: '1', reason: 'r' })
+      .expect(403);
+    await ledger.as('support').put(`${org}/members/acct-roles`, {}).expect(403);
+    await ledger.as('finance').put(`${org}/spend-limits/default`, { creditsPerMonth: '1' }).expect(403);
+    await ledger
+      .as('admin')
+      .post(`${org}/credit-requests`, { requestId: 'cr-r', accountId: 'acct-roles', credits: '1' })
+      .expect(403);
+    await ledger.as('service').post(`${org}/credit-requests/cr-r/decision`, { approve: true }).expect(403);
+    await ledger
+      .http()
+      .delete(`${org}/members/acct-roles`)
+      .set('authorization', 'Bearer sup-key-1')
+      .expect(403);
+    await ledger
+      .http()
+      .post('/v1/organizations')
+      .send({ organizationId: 'o', plan: 'business', name: 'o' })
+      .expect(401);
+    expect(await r.head()).toBe(before);
+    await ledger.as('admin').put(`${org}/members/acct-roles`, { group: 'ops' }).expect(200);
+    await ledger.as('admin').put(`${org}/spend-limits/groups/ops`, { creditsPerMonth: '5' }).expect(200);
   });
 
   it('refuses bad input with 400 naming each field, and appends nothing', async () => {
@@ -83,6 +116,8 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     expect(account.body.plan).toBe('business');
     await r.removeMember('org-m1', 'acct-m').expect(204);
     await r.removeMember('org-m1', 'acct-m').expect(204);
+    await r.removeMember('org-nowhere', 'acct-m').expect(404);
+    await r.removeMember('org-m1', 'acct-nobody').expect(404);
     await r.addMember('org-m2', 'acct-m').expect(200);
   });
 
@@ -119,6 +154,21 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
       .get(`/v1/accounts/acct-u?minPosition=${limited.body.position}`)
       .expect(200);
     expect(account.body.credits.balance).toBe('50');
+    expect(account.body.organizationId).toBe('org-u');
+    // The pool paid 36 and holds nothing: the settlement is in the log before the answer.
+    const view = await r.view('org-u', limited.body.position);
+    expect(view.credits).toMatchObject({ balance: '64', held: '0' });
+    expect(view.credits.grants).toMatchObject([{ grantId: 'pp-org-u', remaining: '64', held: '0' }]);
+    expect(view.members).toEqual([
+      {
+        accountId: 'acct-u',
+        group: null,
+        spentThisMonth: '36',
+        limit: '45',
+        limitSource: 'default',
+        remainingThisMonth: '9',
+      },
+    ]);
     // Left: its own credits pay again.
     await r.removeMember('org-u', 'acct-u').expect(204);
     const own = await r.spend('u-u3', 'acct-u', 3).expect(201);
@@ -158,6 +208,11 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
       limitSource: 'default',
       limit: '50',
     });
+    const view = await r.view('org-l', byDefault.body.position);
+    expect(view.members).toMatchObject([
+      { accountId: 'acct-l', group: 'eng', spentThisMonth: '42', limitSource: 'default' },
+    ]);
+    expect(view.credits).toMatchObject({ balance: '958', held: '0' });
   });
 
   it('rejects insufficient_credits when the pool cannot pay, and the same 402 on retry', async () => {
@@ -173,6 +228,49 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
     const pool = (await r.events('organization-org-p')).map((e) => e.type);
     expect(pool.filter((t) => t === 'MemberSpendRejected')).toHaveLength(1);
     expect(pool.filter((t) => t === 'MemberSpendSettled')).toHaveLength(1);
+  });
+
+  it('the same member usage sent twenty times at once is charged to the pool once', async () => {
+    await r.openOrg('org-same', '100');
+    await r.openAccount('acct-same');
+    await r.addMember('org-same', 'acct-same').expect(200);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => r.spend('u-same', 'acct-same', 30)));
+    expect(answers.map((res) => res.status).sort()).toEqual([...Array.from({ length: 19 }, () => 200), 201]);
+    for (const res of answers) expect(res.body.charged).toMatchObject({ credits: '30' });
+    const pool = await r.events('organization-org-same');
+    const settled = pool.filter((e) => e.type === 'MemberSpendSettled');
+    expect(settled.map((e) => e.data.credits)).toEqual(['30']);
+    const used = settled[0].data.holdId;
+    expect(pool.filter((e) => e.type === 'MemberSpendReleased' && e.data.holdId === used)).toEqual([]);
+    const view = await r.view('org-same', await r.head());
+    expect(view.credits).toMatchObject({ balance: '70', held: '0' });
+  });
+
+  it('takes a member’s usage in a batch through the pool too, each record on its own', async () => {
+    await r.openOrg('org-b', '20');
+    await r.openAccount('acct-b');
+    await r.addMember('org-b', 'acct-b').expect(200);
+    const record = (usageId: string, credits: number) => ({
+      usageId,
+      accountId: 'acct-b',
+      product: 'codex',
+      operation: TOKENS,
+      quantity: tokensFor(credits),
+    });
+    const batch = await ledger
+      .as('service')
+      .post('/v1/usage/batch', { records: [record('u-b1', 9), record('u-b2', 9), record('u-b3', 9)] })
+      .expect(200);
+    const statuses = (batch.body.results as { status: number }[]).map((x) => x.status).sort();
+    expect(statuses).toEqual([201, 201, 402]);
+    const rejected = (batch.body.results as { status: number; reason?: string }[]).find(
+      (x) => x.status === 402,
+    );
+    expect(rejected?.reason).toBe('insufficient_credits');
+    const pool = await r.events('organization-org-b');
+    const settled = pool.filter((e) => e.type === 'MemberSpendSettled').map((e) => e.data.credits);
+    expect(settled).toEqual(['9', '9']);
+    expect(pool.filter((e) => e.type === 'MemberSpendReserved')).toHaveLength(2);
   });
 
   it('records credit requests; a decline changes nothing; an approval raises the limit for this UTC month only', async () => {

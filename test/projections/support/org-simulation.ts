@@ -6,6 +6,7 @@ import {
   evolveOrganization,
   initialOrganizationState,
   initialState,
+  memberPoolOf,
   organizationStreamName,
   type AccountEvent,
   type MemberPool,
@@ -101,27 +102,14 @@ export class OrgSimulation {
       },
       now,
     );
+    if (reserved.type !== 'MemberSpendReserved' && reserved.type !== 'MemberSpendRejected')
+      return { reserved };
+    // What the shell attaches to the member's RecordUsage; a refusal is recorded there too (UsageRejected).
+    const pool: MemberPool = memberPoolOf(reserved);
     if (reserved.type === 'MemberSpendRejected') {
-      // The refusal is recorded on the member's stream too (UsageRejected), as the shell does.
-      const refusal: MemberPool = {
-        outcome: 'rejected',
-        organizationId,
-        holdId,
-        reason: reserved.data.reason,
-        limitSource: reserved.data.limitSource,
-        limit: reserved.data.limit,
-      };
-      const [rejected] = await this.recordWithPool(accountId, usage, refusal, now + 1);
+      const [rejected] = await this.recordWithPool(accountId, usage, pool, now + 1);
       return { reserved, usage: rejected };
     }
-    if (reserved.type !== 'MemberSpendReserved') return { reserved };
-    const pool: MemberPool = {
-      outcome: 'reserved',
-      organizationId,
-      holdId,
-      credits: reserved.data.credits,
-      allocations: reserved.data.allocations,
-    };
     const [recorded] = await this.recordWithPool(accountId, usage, pool, now + 1);
     if (settle && recorded?.type === 'UsageRecorded')
       await this.run(

@@ -96,6 +96,9 @@ function render(x: UsageExplanation): string {
     ]),
     windowsSection(x),
     x.paidBy.length > 0 ? paidBySection(x) : '',
+    x.pool === null
+      ? ''
+      : `\n  paid by the pool of organization ${x.pool.organizationId} (reservation ${x.pool.holdId}): ${allocationsText(x.pool.allocations)}\n    (${x.pool.openAfter} credits open to the member after; its own credits wait while it is a member: \`ledger org ${x.pool.organizationId}\`)\n`,
     x.rejection === null ? '' : rejectionSection(x),
   ];
   return lines.join('');
@@ -149,7 +152,7 @@ function rejectionSection(x: UsageExplanation): string {
     insufficient_credits: `the allowance was used up and the overage needed ${r.requiredCredits} credits usable for ${product}; the balance was ${x.balanceBefore}.`,
     overage_not_allowed: `plan ${x.plan} may not pay ${product} overage with credits (buying credits would not help).`,
     spending_cap_reached: `the overage of ${r.requiredCredits} credits would have passed the account's spending cap of ${r.spendingCap ?? '?'} credits/month.`,
-    member_limit_reached: `the overage of ${r.requiredCredits} credits would have passed the member's organization spend limit.`,
+    member_limit_reached: `the overage of ${r.requiredCredits} credits would have passed the member's ${r.organization?.limitSource ?? ''} spend limit of ${r.organization?.limit ?? '?'} credits this month in organization ${r.organization?.organizationId ?? '?'}.`,
   }[r.reason];
   const ways: string[] = [];
   if (r.allowanceBackAt !== null)
@@ -158,6 +161,10 @@ function rejectionSection(x: UsageExplanation): string {
     ways.push(`at once with ${r.requiredCredits} credits usable for ${product} ("Add credits")`);
   if (r.reason === 'spending_cap_reached')
     ways.push('with a higher spending cap, or next calendar month (UTC)');
+  if (r.reason === 'member_limit_reached')
+    ways.push(
+      'with a higher limit (an approved credit request raises it for this month), or next calendar month (UTC)',
+    );
   const when =
     ways.length === 0
       ? '  It could not have passed on this plan: a window limit is below its units.\n'

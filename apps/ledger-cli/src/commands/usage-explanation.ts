@@ -55,6 +55,17 @@ export interface UsageExplanation {
   readonly balanceBefore: string;
   readonly balanceAfter: string;
   readonly paidBy: readonly (GrantFacts & { readonly drawn: string })[];
+  /**
+   * A member's usage paid by its organisation's pool (issue 18): the pool's reservation and the
+   * pool grants drawn. The member's own balance did not move; `paidBy` is then empty.
+   */
+  readonly pool: {
+    readonly organizationId: string;
+    readonly holdId: string;
+    readonly allocations: readonly { readonly grantId: string; readonly credits: string }[];
+    /** What the pool still had open to the member after (the lesser of the pool and its remaining limit). */
+    readonly openAfter: string;
+  } | null;
   readonly windows: readonly WindowChange[];
   readonly rejection: {
     reason: UsageRejected['data']['reason'];
@@ -62,6 +73,8 @@ export interface UsageExplanation {
     /** When the allowance would next have covered it; null when waiting cannot help on this plan. */
     allowanceBackAt: string | null;
     spendingCap: string | null;
+    /** member_limit_reached: the organisation, and the limit passed and its level. */
+    organization?: { organizationId: string; limitSource: string | null; limit: string | null };
   } | null;
 }
 
@@ -89,6 +102,7 @@ export function explainUsage(
   const allowanceUnits = usage.event.type === 'UsageRecorded' ? usage.event.data.allowanceUnits : 0;
   const creditsCharged = usage.event.type === 'UsageRecorded' ? usage.event.data.creditsCharged : '0';
   const allocations = usage.event.type === 'UsageRecorded' ? usage.event.data.allocations : [];
+  const paidByPool = usage.event.type === 'UsageRecorded' ? (usage.event.data.paidBy ?? null) : null;
   const today = operationOf(rateCard, d.product, d.operation);
   const todayPrice = today && {
     version: rateCard.version,
@@ -119,12 +133,21 @@ export function explainUsage(
     overageUnits: d.overageUnits,
     overageQuantity: d.unitsPerQuantity === 0 ? d.quantity : d.overageUnits / d.unitsPerQuantity,
     creditsCharged,
-    balanceBefore: formatCredits(creditsFromStored(d.balanceAfter) + creditsFromStored(creditsCharged)),
-    balanceAfter: d.balanceAfter,
-    paidBy: allocations.map((a) => ({
-      ...(grants.get(a.grantId) ?? unknownGrant(a.grantId)),
-      drawn: a.credits,
-    })),
+    // Paid by the pool, the member's own balance did not move (the event's balanceAfter is then
+    // what the pool still had open to the member).
+    balanceBefore:
+      paidByPool === null
+        ? formatCredits(creditsFromStored(d.balanceAfter) + creditsFromStored(creditsCharged))
+        : (previous?.stateAfter.balance ?? '0'),
+    balanceAfter: paidByPool === null ? d.balanceAfter : (previous?.stateAfter.balance ?? '0'),
+    paidBy:
+      paidByPool === null
+        ? allocations.map((a) => ({
+            ...(grants.get(a.grantId) ?? unknownGrant(a.grantId)),
+            drawn: a.credits,
+          }))
+        : [],
+    pool: paidByPool === null ? null : { ...paidByPool, allocations, openAfter: d.balanceAfter },
     // Allowance is counted against every window of the product, so each one moved by the same units.
     windows: d.windows.map((w) => ({
       product: w.product,
@@ -141,8 +164,22 @@ export function explainUsage(
             requiredCredits: usage.event.data.requiredCredits,
             allowanceBackAt: usage.event.data.resetsAt,
             spendingCap: previous?.stateAfter.spendingCap ?? null,
+            ...organizationOfRejection(usage.event.data),
           }
         : null,
+  };
+}
+
+function organizationOfRejection(d: UsageRejected['data']): {
+  organization?: { organizationId: string; limitSource: string | null; limit: string | null };
+} {
+  if (d.organizationId === undefined) return {};
+  return {
+    organization: {
+      organizationId: d.organizationId,
+      limitSource: d.limitSource ?? null,
+      limit: d.limit ?? null,
+    },
   };
 }
 

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  formatCredits,
   isoOf,
-  memberRemainingThisMonth,
+  MAX_MEMBER_USAGE_ATTEMPTS,
+  MEMBER_RESERVATION_TTL_MS,
+  memberPoolOf,
   memberUsageHoldId,
-  parseCredits,
-  parseIsoInstant,
-  type OrganizationState,
   type AccountEvent,
   type DomainError,
   type MemberPool,
@@ -21,11 +19,6 @@ import { AccountCommandsService, type AccountCommandInput } from '../core/accoun
 import type { CommandOutcome } from '../core/command-outcome';
 import { lastEvent } from '../http/command-response';
 import { OrganizationCommandsService } from './organization-commands.service';
-
-/** How long a member reservation on the pool lives before the sweeper may repair it. */
-export const MEMBER_RESERVATION_TTL_MS = 10 * 60_000;
-/** Reservations tried for one usage when the member's other usages keep needing more (bounded). */
-const MAX_RESERVE_ATTEMPTS = 5;
 
 type UsageOutcome = CommandOutcome<AccountEvent>;
 
@@ -58,7 +51,7 @@ export class MemberUsageService {
 
   async record(usage: RecordUsageData, actor: string): Promise<UsageOutcome> {
     let outcome = await this.usage(usage, undefined, actor);
-    for (let attempt = 0; attempt < MAX_RESERVE_ATTEMPTS; attempt++) {
+    for (let attempt = 0; attempt < MAX_MEMBER_USAGE_ATTEMPTS; attempt++) {
       const short = shortOf(outcome);
       if (short === undefined) break;
       outcome = await this.throughPool(usage, short, attempt, actor);
@@ -66,7 +59,10 @@ export class MemberUsageService {
     if (outcome.kind === 'replayed') await this.settleAfterReplay(outcome, actor);
     if (shortOf(outcome) === undefined) return outcome;
     // The member's other usages kept taking what was reserved: nothing is recorded, resend it (503).
-    throw new TooManyConflictsError(`account-${usage.accountId} (pool reservations)`, MAX_RESERVE_ATTEMPTS);
+    throw new TooManyConflictsError(
+      `account-${usage.accountId} (pool reservations)`,
+      MAX_MEMBER_USAGE_ATTEMPTS,
+    );
   }
 
   /** One attempt: reserve what the account said it needs, record the usage with it, settle. */
@@ -80,8 +76,8 @@ export class MemberUsageService {
     const organizationId = membership.organizationId;
     // Left meanwhile: an ordinary usage again (its own credits pay).
     if (organizationId === null) return this.usage(usage, undefined, actor);
-    const holdId = memberUsageHoldId(usage.accountId, usage.usageId, attempt);
-    const { outcome: reserved, state: pool } = await this.organizations.executeAndLoad(
+    const holdId = memberUsageHoldId(usage.accountId, usage.usageId, attempt + 1);
+    const reserved = await this.organizations.execute(
       {
         type: 'ReserveMemberSpend',
         data: {
@@ -97,43 +93,33 @@ export class MemberUsageService {
       actor,
     );
     if (reserved.kind === 'error') {
-      // This attempt's id was taken by an attempt that died (other content): the caller takes the next.
-      if (reserved.error.code === 'conflict') return shortAgain(requiredCredits);
+      // This attempt's id is spent (an attempt that died left it, ended or with other content): take the next.
+      if (isReservationIdSpent(reserved.error)) return shortAgain(requiredCredits);
+      // Not a member on the pool's side (a membership request cut between its two steps): 409, resend it.
       return reserved;
     }
     if (reserved.kind === 'unchanged') throw new Error('ReserveMemberSpend always appends or replays');
     const answer = lastEvent(reserved.events).event as MemberSpendReserved | MemberSpendRejected;
     if (answer.data.accountId !== usage.accountId || answer.data.usageId !== usage.usageId)
       throw new Error(`reservation ${holdId} of ${organizationId} belongs to another usage`);
-    const balanceAfter = openToMember(pool, answer);
-    if (answer.type === 'MemberSpendRejected') {
-      const { reason, limitSource, limit } = answer.data;
-      const rejection = {
-        outcome: 'rejected',
-        organizationId,
-        holdId,
-        reason,
-        limitSource,
-        limit,
-        balanceAfter,
-      };
-      return this.usage(usage, rejection as MemberPool, actor);
-    }
-    const { credits, allocations } = answer.data;
-    const outcome = await this.usage(
-      usage,
-      { outcome: 'reserved', organizationId, holdId, credits, allocations, balanceAfter },
-      actor,
-    );
+    // The pool's answer as the member's usage carries it (with what the pool still offers the member).
+    const pool = memberPoolOf(answer);
+    const outcome = await this.usage(usage, pool, actor);
+    if (pool.outcome === 'rejected') return outcome;
     if (outcome.kind === 'appended') {
       await this.settle(organizationId, holdId, outcome, actor);
       return outcome;
     }
+    // Recorded by a concurrent request with the same usageId — maybe with this very reservation (it
+    // replayed to both): that one is settled, never released (`record` settles what the usage names).
+    if (outcome.kind === 'replayed' && paidWith(outcome) === holdId) return outcome;
     // Not recorded with this reservation (recorded by a concurrent request, short, lapsed, left): give it back.
     if (!isReason(outcome, 'pool_reservation_lapsed'))
       await this.release(organizationId, holdId, 'the usage was not recorded with this reservation', actor);
     if (isReason(outcome, 'pool_reservation_lapsed') || isReason(outcome, 'pool_hold_used'))
       return shortAgain(requiredCredits);
+    // Left (or moved to another organisation) meanwhile: decided afresh, as in step 1.
+    if (isReason(outcome, 'not_a_member')) return this.usage(usage, undefined, actor);
     return outcome;
   }
 
@@ -207,23 +193,26 @@ export class MemberUsageService {
   }
 }
 
-/**
- * API.md: a member's answer shows the pool credits still open to it — the lesser of the pool's
- * unreserved balance and what is left of its limit this month — as the pool's stream had them
- * right after its reservation (or refusal).
- */
-function openToMember(pool: OrganizationState, answer: MemberSpendReserved | MemberSpendRejected): string {
-  const balance = parseCredits(answer.data.balanceAfter, { max: null }) ?? 0n;
-  const now = parseIsoInstant(answer.data.recordedAt) ?? 0;
-  const left = memberRemainingThisMonth(pool, answer.data.accountId, now);
-  return formatCredits(left !== null && left < balance ? left : balance);
-}
-
 /** The pool credits the account decider said a member usage needs, when that is why it refused it. */
 function shortOf(outcome: UsageOutcome): string | undefined {
   if (!isReason(outcome, 'pool_reservation_short')) return undefined;
   const error = (outcome as { error: DomainError }).error;
   return error.code === 'conflict' ? error.requiredCredits : undefined;
+}
+
+/** The pool reservation a recorded usage was paid with, if any. */
+function paidWith(outcome: UsageOutcome): string | undefined {
+  if (outcome.kind !== 'appended' && outcome.kind !== 'replayed') return undefined;
+  const event = lastEvent(outcome.events).event;
+  return event.type === 'UsageRecorded' ? event.data.paidBy?.holdId : undefined;
+}
+
+function isReservationIdSpent(error: DomainError): boolean {
+  if (error.code !== 'conflict') return false;
+  return (
+    error.reason === 'pool_reservation_closed' ||
+    error.message.includes('already used with a different request')
+  );
 }
 
 function isReason(outcome: UsageOutcome, reason: string): boolean {

@@ -55,7 +55,8 @@ export class MembershipService {
       { type: 'RemoveMember', data: { organizationId, accountId } },
       actor,
     );
-    if (removed.kind === 'error' && removed.error.code !== 'not_found') throw httpErrorOf(removed.error);
+    // Not a member (any more) is no error: nothing is appended, and the account still leaves below.
+    if (removed.kind === 'error') throw httpErrorOf(removed.error);
     const left = await this.accounts.execute(
       { type: 'LeaveOrganization', data: { accountId, organizationId } },
       actor,

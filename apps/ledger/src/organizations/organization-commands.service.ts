@@ -85,21 +85,13 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
   }
 
   async execute(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
-    return (await this.executeAndLoad(input, actor)).outcome;
-  }
-
-  /** The outcome, and the stream's state right after the command (before anything later on it). */
-  async executeAndLoad(
-    input: OrganizationCommandInput,
-    actor: string,
-  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
     try {
-      const result = await this.run(input, actor);
+      const outcome = await this.run(input, actor);
       this.metrics.commands.inc({
         command: input.type,
-        outcome: commandOutcomeLabel(result.outcome as CommandOutcome),
+        outcome: outcomeLabelOf(outcome),
       });
-      return result;
+      return outcome;
     } catch (error) {
       this.metrics.commands.inc({ command: input.type, outcome: 'error' });
       throw error;
@@ -120,10 +112,7 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
     return this.drain();
   }
 
-  private async run(
-    input: OrganizationCommandInput,
-    actor: string,
-  ): Promise<{ outcome: OrganizationOutcome; state: OrganizationState }> {
+  private async run(input: OrganizationCommandInput, actor: string): Promise<OrganizationOutcome> {
     const stream = organizationStreamName(input.data.organizationId);
     const fingerprint = fingerprintOf(normaliseForFingerprint(input.type, input.data));
     const context: OrganizationDecisionContext = { rateCard: this.rateCard };
@@ -157,10 +146,11 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
       handled = await this.handler.handle(stream, decideOn);
     }
     this.metrics.versionConflicts.inc(handled.attempts - 1);
-    return { outcome: await this.outcomeOf(stream, handled), state: handled.stream.state };
+    return this.outcomeOf(input, stream, handled);
   }
 
   private async outcomeOf(
+    input: OrganizationCommandInput,
     stream: string,
     handled: HandledCommand<OrganizationState, OrganizationDecision>,
   ): Promise<OrganizationOutcome> {
@@ -191,6 +181,11 @@ export class OrganizationCommandsService implements BeforeApplicationShutdown {
           : (await this.store.readStream(stream, { fromRevision: loaded.revision, maxCount: 1 }))[0]
               ?.position;
       return { kind: 'unchanged', position: head ?? (await this.store.headPosition()) };
+    }
+    // A no-op by value (the same limit again, the same member again) that only wrote off expired pool
+    // credits on its way is still a no-op to its caller: the answer is about its own command.
+    if (input.type !== 'ExpireOrgCredits' && decision.events.every((e) => e.type === 'OrgCreditsExpired')) {
+      return { kind: 'unchanged', position: appended.position };
     }
     const count = decision.events.length;
     const events: PositionedEvent<OrganizationEvent>[] =
@@ -226,4 +221,11 @@ function ownIdOf(input: OrganizationCommandInput): string | undefined {
     if (typeof data[field] === 'string') return data[field] as string;
   }
   return undefined;
+}
+
+/** As for accounts (ledger_commands_total): a pool refusal is recorded but counts as `rejected`. */
+function outcomeLabelOf(outcome: OrganizationOutcome): string {
+  if (outcome.kind === 'appended' && outcome.events.some((e) => e.event.type === 'MemberSpendRejected'))
+    return 'rejected';
+  return commandOutcomeLabel(outcome as CommandOutcome);
 }

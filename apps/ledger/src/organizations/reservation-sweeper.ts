@@ -28,8 +28,11 @@ export interface DueMemberReservation {
   readonly usageId: string;
 }
 
+/** What the sweeper asks the organisations read model (readSide.organizations). */
 export interface DueMemberReservations {
   dueMemberReservations(now: number, limit: number): readonly DueMemberReservation[];
+  /** Organisations whose pool holds credits past their expiry not yet written off. */
+  organizationsWithExpiredCredits(now: number, limit: number): readonly string[];
 }
 
 export const DUE_MEMBER_RESERVATIONS = Symbol('DUE_MEMBER_RESERVATIONS');
@@ -74,7 +77,10 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnModuleDestr
     await this.running?.catch(() => undefined);
   }
 
-  /** One pass; concurrent callers share it. Resolves to the number of reservations repaired. */
+  /**
+   * One pass; concurrent callers share it. Resolves to the number of commands that appended
+   * (reservations repaired, organisations with expired pool credits written off).
+   */
   sweep(): Promise<number> {
     this.running ??= this.sweepOnce().finally(() => {
       this.running = undefined;
@@ -97,7 +103,32 @@ export class ReservationSweeper implements OnApplicationBootstrap, OnModuleDestr
       }
     }
     if (repaired > 0) this.logger.log(`repaired ${repaired} member reservation(s) past their expiry`);
-    return repaired;
+    return repaired + (this.stopping ? 0 : await this.expirePoolCredits(now));
+  }
+
+  /**
+   * Writes off expired pool credits of idle organisations (OrgCreditsExpired), as the expiry
+   * scheduler does for accounts; the next command of the organisation would do it lazily too.
+   * After the repairs: a reservation expired back to an expired grant is written off in this pass.
+   */
+  private async expirePoolCredits(now: number): Promise<number> {
+    let written = 0;
+    for (const organizationId of this.due.organizationsWithExpiredCredits(now, SWEEP_LIMIT)) {
+      if (this.stopping) break;
+      try {
+        const outcome = await this.organizations.execute(
+          { type: 'ExpireOrgCredits', data: { organizationId } },
+          ACTOR,
+        );
+        if (outcome.kind === 'appended') written++;
+      } catch (error) {
+        this.logger.error(
+          `writing off expired pool credits of ${organizationId}: ${(error as Error).message}`,
+        );
+      }
+    }
+    if (written > 0) this.logger.log(`wrote off expired pool credits of ${written} organisation(s)`);
+    return written;
   }
 
   /** Settles or expires one reservation past its expiry; 'nothing' when it was no longer open. */

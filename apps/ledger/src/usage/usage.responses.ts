@@ -23,6 +23,7 @@ export const REJECTION_REASONS = [
   'insufficient_credits',
   'overage_not_allowed',
   'spending_cap_reached',
+  'member_limit_reached',
 ] as const;
 
 /** `balance` = what can still be drawn; `held` = credits kept by open holds (not in the balance). */
@@ -31,19 +32,26 @@ export const CREDITS_VIEW_SCHEMA: Schema = schema.object({
   held: schema.credits('credits held by open holds'),
 });
 
-export const USAGE_OUTCOME_SCHEMA: Schema = schema.object({
-  usageId: schema.string('', 'u-1'),
-  accountId: schema.string('', 'acct-1'),
-  outcome: schema.enum(['accepted', 'rejected']),
-  reason: schema.nullable(schema.enum(REJECTION_REASONS, 'why a usage was rejected')),
-  charged: CHARGED_SCHEMA,
-  requiredCredits: schema.nullable(schema.credits('credits the overage would need (rejected only)')),
-  resetsAt: schema.nullable(schema.time('when the allowance next covers this usage (rejected only)')),
-  windows: schema.array(WINDOW_SCHEMA),
-  credits: CREDITS_VIEW_SCHEMA,
-  recordedAt: schema.time('ledger time of the decision'),
-  position: schema.position(),
-});
+export const USAGE_OUTCOME_SCHEMA: Schema = schema.object(
+  {
+    usageId: schema.string('', 'u-1'),
+    accountId: schema.string('', 'acct-1'),
+    outcome: schema.enum(['accepted', 'rejected']),
+    reason: schema.nullable(schema.enum(REJECTION_REASONS, 'why a usage was rejected')),
+    charged: CHARGED_SCHEMA,
+    requiredCredits: schema.nullable(schema.credits('credits the overage would need (rejected only)')),
+    resetsAt: schema.nullable(schema.time('when the allowance next covers this usage (rejected only)')),
+    limitSource: schema.nullable(
+      schema.enum(['member', 'group', 'default'], 'member_limit_reached only: the level of the limit passed'),
+    ),
+    limit: schema.nullable(schema.credits('member_limit_reached only: the monthly limit passed')),
+    windows: schema.array(WINDOW_SCHEMA),
+    credits: CREDITS_VIEW_SCHEMA,
+    recordedAt: schema.time('ledger time of the decision'),
+    position: schema.position(),
+  },
+  ['limitSource', 'limit'],
+);
 
 export const BATCH_ANSWER_SCHEMA: Schema = schema.object({
   results: schema.array({

@@ -39,11 +39,10 @@ export interface PoolReservation {
   /** The reservation's allocations (pool grants, burn order). */
   readonly allocations: readonly Allocation[];
   /**
-   * The pool credits still open to the member after it (API.md: the lesser of the pool's balance and
-   * what is left of its limit this month), made by the shell from the pool's answer: the usage's
-   * `balanceAfter`. Absent: the account's own balance, as before.
+   * The pool's balance still open to the member after the reservation: the lesser of the pool's
+   * unreserved balance and what is left of the member's limit (API.md: a member's `credits.balance`).
    */
-  readonly balanceAfter?: string;
+  readonly openToMember: string;
 }
 
 export interface PoolRejection {
@@ -53,8 +52,8 @@ export interface PoolRejection {
   readonly reason: PoolRejectionReason;
   readonly limitSource: LimitSource | null;
   readonly limit: string | null;
-  /** As PoolReservation's: the pool credits open to the member (the usage's `balanceAfter`). */
-  readonly balanceAfter?: string;
+  /** As for a reservation: the lesser of the pool's balance and what is left of the member's limit. */
+  readonly openToMember: string;
 }
 
 export type MemberPool = PoolReservation | PoolRejection;

@@ -79,6 +79,9 @@ export function memberReservationOf(
 /** The pool's answer, to attach to the member's RecordUsage as `pool`. */
 export function memberPoolOf(event: MemberSpendReserved | MemberSpendRejected): MemberPool {
   const d = event.data;
+  const balance = creditsFromStored(d.balanceAfter);
+  const remaining = d.remainingThisMonth === null ? null : creditsFromStored(d.remainingThisMonth);
+  const openToMember = formatCredits(remaining !== null && remaining < balance ? remaining : balance);
   if (event.type === 'MemberSpendReserved') {
     return {
       outcome: 'reserved',
@@ -86,6 +89,7 @@ export function memberPoolOf(event: MemberSpendReserved | MemberSpendRejected): 
       holdId: d.holdId,
       credits: event.data.credits,
       allocations: event.data.allocations,
+      openToMember,
     };
   }
   return {
@@ -95,6 +99,7 @@ export function memberPoolOf(event: MemberSpendReserved | MemberSpendRejected): 
     reason: event.data.reason,
     limitSource: event.data.limitSource,
     limit: event.data.limit,
+    openToMember,
   };
 }
 

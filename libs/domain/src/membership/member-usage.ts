@@ -52,8 +52,7 @@ export function decideMemberUsage(
   }
   const decision = decideUsageBesideHolds(command, poolBacked(state, pool), context);
   if (decision.kind !== 'events') return decision;
-  // A member's answer shows what the pool still offers it when the shell says so (API.md), else its own.
-  const own = pool?.balanceAfter ?? formatCredits(balanceOf(state.grants, metadata.now));
+  const own = formatCredits(balanceOf(state.grants, metadata.now));
   const shaped: AccountEvent[] = [];
   for (const event of decision.events) {
     const result = withPool(event, own, pool);
@@ -69,17 +68,25 @@ export function decideMemberUsage(
   return events(...shaped);
 }
 
-/** The usage event as a member's: own balance, and the pool's payment or refusal; or how short it is. */
+/**
+ * The usage event as a member's, or how short the reservation is. `balanceAfter` (API.md): paid
+ * or refused by the pool, the pool's balance still open to the member — the lesser of the pool
+ * and its remaining limit, plus what the settlement will give back; otherwise the account's own.
+ */
 function withPool(
   event: AccountEvent,
   ownBalance: string,
   pool: MemberPool | undefined,
 ): AccountEvent | { readonly short: string } {
   if (event.type === 'UsageRecorded') {
-    const data: UsageRecorded['data'] = Object.assign({}, event.data, { balanceAfter: ownBalance });
-    if (pool?.outcome !== 'reserved') return { type: 'UsageRecorded', data };
+    if (pool?.outcome !== 'reserved') {
+      return { type: 'UsageRecorded', data: Object.assign({}, event.data, { balanceAfter: ownBalance }) };
+    }
+    const giveBack = creditsFromStored(pool.credits) - creditsFromStored(event.data.creditsCharged);
+    const balanceAfter = formatCredits(creditsFromStored(pool.openToMember) + giveBack);
     const paidBy = { organizationId: pool.organizationId, holdId: pool.holdId };
-    return { type: 'UsageRecorded', data: Object.assign(data, { paidBy }) };
+    const data: UsageRecorded['data'] = Object.assign({}, event.data, { balanceAfter, paidBy });
+    return { type: 'UsageRecorded', data };
   }
   if (event.type !== 'UsageRejected') return event;
   if (event.data.reason !== 'insufficient_credits') {
@@ -88,7 +95,7 @@ function withPool(
   if (pool?.outcome !== 'rejected') return { short: event.data.requiredCredits };
   const data: UsageRejected['data'] = Object.assign({}, event.data, {
     reason: pool.reason,
-    balanceAfter: ownBalance,
+    balanceAfter: pool.openToMember,
     organizationId: pool.organizationId,
     limitSource: pool.limitSource,
     limit: pool.limit,

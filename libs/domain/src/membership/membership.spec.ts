@@ -54,13 +54,8 @@ const reserved = (
   holdId: string,
   credits: string,
   allocations: { grantId: string; credits: string }[],
-): MemberPool => ({
-  outcome: 'reserved',
-  organizationId: ORG,
-  holdId,
-  credits,
-  allocations,
-});
+  openToMember = '500',
+): MemberPool => ({ outcome: 'reserved', organizationId: ORG, holdId, credits, allocations, openToMember });
 const withPool = (command: RecordUsage, pool: MemberPool): RecordUsage => ({ ...command, pool });
 const decideOn = (events: readonly AccountEvent[], command: AccountCommand) =>
   accountDecider.decide(command, foldAccount(events), contextWithUsages(events));
@@ -160,7 +155,8 @@ describe("a member's usage: windows of the organisation's plan, overage from the
               { grantId: 'g-1', credits: '10' },
               { grantId: 'p-1', credits: '15' },
             ],
-            balanceAfter: '100',
+            // The pool's balance still open to the member (API.md), not the account's own 100.
+            balanceAfter: '500',
             paidBy: { organizationId: ORG, holdId: 'h-1' },
           },
         },
@@ -183,6 +179,8 @@ describe("a member's usage: windows of the organisation's plan, overage from the
       { grantId: 'g-1', credits: '10' },
       { grantId: 'p-1', credits: '15' },
     ]);
+    // Open to the member after: the reservation's 500, plus the 5 the settlement gives back.
+    expect(recorded.data.balanceAfter).toBe('505');
     expect(memberSettlementOf(recorded)).toEqual({
       organizationId: ORG,
       holdId: 'h-1',
@@ -212,6 +210,7 @@ describe("a member's usage: windows of the organisation's plan, overage from the
       reason: 'member_limit_reached',
       limitSource: 'group',
       limit: '20',
+      openToMember: '0',
     };
     spec()
       .given(member())
@@ -225,7 +224,7 @@ describe("a member's usage: windows of the organisation's plan, overage from the
             organizationId: ORG,
             limitSource: 'group',
             limit: '20',
-            balanceAfter: '100',
+            balanceAfter: '0',
           },
         },
       ]);
@@ -367,5 +366,16 @@ describe('membership in snapshots (format 7) and the account view', () => {
     expect(accountView(foldAccount(history([open('plus')])), T0, context)).not.toHaveProperty(
       'organizationId',
     );
+  });
+});
+
+describe('memberUsageHoldId', () => {
+  it('is unambiguous for ids with colons and fits the pool hold id bound', () => {
+    expect(memberUsageHoldId('a:b', 'c', 1)).not.toBe(memberUsageHoldId('a', 'b:c', 1));
+    expect(memberUsageHoldId('a', 'u', 1)).not.toBe(memberUsageHoldId('a', 'u', 2));
+    expect(memberUsageHoldId('a'.repeat(128), 'u'.repeat(128), 5).length).toBeLessThanOrEqual(300);
+  });
+  it('a lapse with bad fields is a 400 naming them', () => {
+    spec().given(member()).when(lapse('', 'u 1')).thenError('invalid', ['usageId', 'holdId']);
   });
 });

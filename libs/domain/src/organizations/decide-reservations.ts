@@ -24,7 +24,8 @@ import { effectiveLimit, memberSpentThisMonth } from './limits';
 import { monthKeyOf, monthKeyOfNumber } from './month';
 import { allocatePool, allocationsJson, poolBalance, poolReturnOf, splitReserved } from './pool';
 import {
-  foldOrganization,
+  adjusted,
+  type HeldPoolCredits,
   reservationStatusOf,
   reservedCredits,
   type OrganizationState,
@@ -48,11 +49,21 @@ function checkHoldId(faults: Faults, value: unknown): void {
     });
 }
 
-/** Balance and held after the given events (what the reservation events report). */
-function poolAfter(state: OrganizationState, now: number): { balanceAfter: string; heldAfter: string } {
+/**
+ * The pool's balance and held credits after an event that moves `moved` credits between the grants
+ * and the reservations (sign −1: reserved, +1: given back), worked out without folding the event:
+ * a trial fold would branch the state's append-only indexes and copy them on every decision.
+ */
+function poolAfter(
+  state: OrganizationState,
+  now: number,
+  moved: readonly HeldPoolCredits[],
+  sign: 1n | -1n,
+  heldChange: Credits,
+): { balanceAfter: string; heldAfter: string } {
   return {
-    balanceAfter: formatCredits(poolBalance(state.grants, now)),
-    heldAfter: formatCredits(reservedCredits(state)),
+    balanceAfter: formatCredits(poolBalance(adjusted(state.grants, moved, sign), now)),
+    heldAfter: formatCredits(reservedCredits(state) + heldChange),
   };
 }
 
@@ -106,7 +117,8 @@ export function decideReserveMemberSpend(
         limit: limit === null ? null : formatCredits(limit),
         requiredCredits: formatCredits(credits),
         spentThisMonth: formatCredits(spent),
-        ...poolAfter(state, now),
+        remainingThisMonth: limit === null ? null : formatCredits(spent < limit ? limit - spent : 0n),
+        ...poolAfter(state, now, [], 1n, 0n),
       }),
     });
   if (limit !== null && spent + credits > limit) return reject('member_limit_reached');
@@ -122,11 +134,15 @@ export function decideReserveMemberSpend(
     credits: formatCredits(credits),
     allocations: allocationsJson(allocations),
     expiresAt: isoOf(expiresAt as number),
+    remainingThisMonth: limit === null ? null : formatCredits(limit - spent - credits),
   };
-  return withPoolAfter(state, now, (pool) => ({
+  return orgEvents({
     type: 'MemberSpendReserved',
-    data: orgStamped(data.organizationId, metadata, context, { ...fields, ...pool }),
-  }));
+    data: orgStamped(data.organizationId, metadata, context, {
+      ...fields,
+      ...poolAfter(state, now, allocations, -1n, credits),
+    }),
+  });
 }
 
 /**
@@ -220,10 +236,11 @@ export function decideSettleMemberSpend(
     allocations: allocationsJson(consumed),
     released: poolReturnOf(returned),
   };
-  return withPoolAfter(state, metadata.now, (pool) => ({
+  const pool = poolAfter(state, metadata.now, returned, 1n, -r.credits);
+  return orgEvents({
     type: 'MemberSpendSettled',
     data: orgStamped(data.organizationId, metadata, context, { ...fields, ...pool }),
-  }));
+  });
 }
 
 /** The shell gives a reservation back (its usage was refused, or superseded by another attempt). */
@@ -251,10 +268,11 @@ export function decideReleaseMemberSpend(
     reason: data.reason,
     released: poolReturnOf(r.allocations),
   };
-  return withPoolAfter(state, metadata.now, (pool) => ({
+  const pool = poolAfter(state, metadata.now, r.allocations, 1n, -r.credits);
+  return orgEvents({
     type: 'MemberSpendReleased',
     data: orgStamped(data.organizationId, metadata, context, { ...fields, ...pool }),
-  }));
+  });
 }
 
 /**
@@ -285,20 +303,9 @@ export function decideExpireMemberSpend(
     expiresAt: isoOf(r.expiresAt),
     released: poolReturnOf(r.allocations),
   };
-  return withPoolAfter(state, metadata.now, (pool) => ({
+  const pool = poolAfter(state, metadata.now, r.allocations, 1n, -r.credits);
+  return orgEvents({
     type: 'MemberSpendExpired',
     data: orgStamped(data.organizationId, metadata, context, { ...fields, ...pool }),
-  }));
-}
-
-type PoolEvent = Parameters<typeof orgEvents>[0];
-
-/** Builds the event twice: once to fold it, once with the pool's balance and held after it. */
-function withPoolAfter(
-  state: OrganizationState,
-  now: number,
-  build: (pool: { balanceAfter: string; heldAfter: string }) => PoolEvent,
-): OrganizationDecision {
-  const after = foldOrganization([build({ balanceAfter: '0', heldAfter: '0' })], state);
-  return orgEvents(build(poolAfter(after, now)));
+  });
 }

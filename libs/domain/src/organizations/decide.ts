@@ -25,6 +25,8 @@ import {
 import type { OrganizationStamp } from './events';
 import { poolExpiryEvents, poolWriteOffs } from './pool';
 import {
+  adjusted,
+  heldOf,
   evolveOrganization,
   foldOrganization,
   initialOrganizationState,
@@ -70,9 +72,16 @@ export function decideOrganization(
   const decision = decideAfterExpiry(command, afterExpiry, context);
   if (decision.kind !== 'events') return decision;
   if (decision.events.length === 0) return expired.length === 0 ? decision : orgEvents(...expired);
-  // A release or expiry may give credits back to a grant that expired while they were reserved.
-  const after = foldOrganization(decision.events, afterExpiry);
-  return orgEvents(...expired, ...decision.events, ...poolExpiryEvents(after.grants, stamp, now));
+  // A settlement, release or expiry may give credits back to a grant that expired while they were
+  // reserved: written off in the same append. Worked out on the grants alone (a trial fold of the
+  // events would branch the state's append-only indexes and copy them).
+  const returned = decision.events.flatMap((e) =>
+    'released' in e.data ? e.data.released.allocations.map(heldOf) : [],
+  );
+  if (returned.length === 0)
+    return expired.length === 0 ? decision : orgEvents(...expired, ...decision.events);
+  const grants = adjusted(afterExpiry.grants, returned, 1n);
+  return orgEvents(...expired, ...decision.events, ...poolExpiryEvents(grants, stamp, now));
 }
 
 function decideAfterExpiry(

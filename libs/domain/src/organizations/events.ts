@@ -134,6 +134,8 @@ export type MemberSpendReserved = Event<
     credits: string;
     allocations: readonly Allocation[];
     expiresAt: string;
+    /** What is left of the member's limit this month after it; null = unlimited. */
+    remainingThisMonth: string | null;
     /** The pool's unreserved balance after. */
     balanceAfter: string;
     /** Credits held by all open reservations after, this one included. */
@@ -155,6 +157,8 @@ export type MemberSpendRejected = Event<
     requiredCredits: string;
     /** The member's spend this month (settled + open reservations) before this request. */
     spentThisMonth: string;
+    /** What is left of the member's limit this month; null = unlimited. */
+    remainingThisMonth: string | null;
     balanceAfter: string;
     heldAfter: string;
   }

@@ -23,6 +23,7 @@ import {
   settle,
 } from './organizations.fixtures';
 import { foldOrganization, memberReservationsDue, reservationStatusOf } from './state';
+import { organizationView } from './view';
 
 const stamp = { organizationId: ORG, recordedAt: isoOf(T0), rateCardVersion: 'test-1', actor: 'tester' };
 const types = (d: OrganizationDecision) => (d.kind === 'events' ? d.events.map((e) => e.type) : d);
@@ -301,6 +302,7 @@ describe('ReserveMemberSpend — pool balance and limits, atomically', () => {
               { grantId: 'p-1', credits: '5' },
             ],
             expiresAt: isoOf(T0 + 10 * MINUTE),
+            remainingThisMonth: null,
             balanceAfter: '95',
             heldAfter: '15',
           },
@@ -352,6 +354,7 @@ describe('ReserveMemberSpend — pool balance and limits, atomically', () => {
             limit: '20',
             requiredCredits: '6',
             spentThisMonth: '15',
+            remainingThisMonth: '5',
           },
         },
       ]);
@@ -359,7 +362,7 @@ describe('ReserveMemberSpend — pool balance and limits, atomically', () => {
     orgSpec()
       .given(withOne)
       .when(reserve('h-2', 'a-1', '5'))
-      .thenMatches([{ type: 'MemberSpendReserved' }]);
+      .thenMatches([{ type: 'MemberSpendReserved', data: { remainingThisMonth: '0' } }]);
     const member = [...withOne, ...orgHistoryFrom(withOne, [setLimit('member', 'a-1', '15')])];
     orgSpec()
       .given(member)
@@ -672,5 +675,101 @@ describe('month boundary (UTC)', () => {
     const state = foldOrganization(h);
     expect(memberSpentThisMonth(state, 'a-1', firstDay)).toBe(0n);
     expect(memberSpentThisMonth(state, 'a-1', lastDay)).toBe(7_000_000n);
+  });
+});
+
+describe('organizationView (API.md GET /v1/organizations/{orgId})', () => {
+  it('shows the pool, limits, members with spend and effective limit, and requests', () => {
+    const h = orgHistory([
+      openOrg(),
+      addMember('a-1', 'eng'),
+      addMember('a-2'),
+      orgPurchase('p-1', '100'),
+      setLimit('group', 'eng', '20'),
+      reserve('h-1', 'a-1', '8'),
+      reserve('h-2', 'a-1', '4'),
+      settle('h-2', '3'),
+      requestCredits('r-1', 'a-2', '5'),
+    ]);
+    expect(organizationView(foldOrganization(h), T0)).toEqual({
+      organizationId: ORG,
+      plan: 'pro',
+      name: 'Acme',
+      credits: {
+        balance: '89',
+        held: '8',
+        grants: [
+          {
+            grantId: 'p-1',
+            kind: 'purchase',
+            credits: '100',
+            remaining: '89',
+            held: '8',
+            expiresAt: isoOf(T0 + 30 * DAY),
+            products: null,
+            priority: 100,
+            status: 'active',
+          },
+        ],
+      },
+      spendLimits: { default: null, groups: { eng: '20' } },
+      members: [
+        {
+          accountId: 'a-1',
+          group: 'eng',
+          spentThisMonth: '11',
+          limit: '20',
+          limitSource: 'group',
+          remainingThisMonth: '9',
+        },
+        {
+          accountId: 'a-2',
+          group: null,
+          spentThisMonth: '0',
+          limit: null,
+          limitSource: null,
+          remainingThisMonth: null,
+        },
+      ],
+      creditRequests: [
+        {
+          requestId: 'r-1',
+          accountId: 'a-2',
+          credits: '5',
+          note: null,
+          status: 'pending',
+          requestedAt: isoOf(T0),
+        },
+      ],
+    });
+    expect(organizationView(foldOrganization([]), T0)).toBeNull();
+  });
+});
+
+describe('bad input on the remaining commands: 400 naming the fields, nothing appended', () => {
+  const h = () =>
+    orgHistory([openOrg(), addMember('a-1'), orgPurchase('p-1', '10'), reserve('h-1', 'a-1', '1')]);
+  it('release without a reason, a request note too long, a decision that is not a boolean', () => {
+    orgSpec()
+      .given(h())
+      .when(release('h-1', T0, ' '))
+      .thenError('invalid', ['reason']);
+    const longNote = {
+      ...requestCredits('r-1', 'a-1', '1'),
+      data: { ...requestCredits('r-1', 'a-1', '1').data, note: 'x'.repeat(1001) },
+    };
+    orgSpec().given(h()).when(longNote).thenError('invalid', ['note']);
+    const notBoolean = {
+      ...decideRequest('r-1', true),
+      data: { ...decideRequest('r-1', true).data, approve: 'yes' as unknown as boolean },
+    };
+    orgSpec().given(h()).when(notBoolean).thenError('invalid', ['approve']);
+    orgSpec().given(h()).when(expireReservation('h 1')).thenError('invalid', ['holdId']);
+  });
+  it('a hold id longer than the bound is refused', () => {
+    orgSpec()
+      .given(h())
+      .when(reserve('h'.repeat(301), 'a-1', '1', { usageId: 'u-1' }))
+      .thenError('invalid', ['holdId']);
   });
 });

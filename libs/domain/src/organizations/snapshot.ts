@@ -1,4 +1,5 @@
 import { AppendOnlyIndex } from '../append-only-index';
+import { BucketedMap } from './bucketed-map';
 import type { GrantState } from '../account/state';
 import { creditsFromStored, formatCredits, type Credits } from '../credits';
 import type { IdempotencyEntry } from '../idempotency';
@@ -148,8 +149,8 @@ export function organizationStateFromSnapshot(json: unknown): OrganizationState 
         { status, accountId, usageId },
       ]),
     ),
-    memberSpend: new Map(
-      s.memberSpend.map(([id, month, c]) => [id, { month, settled: creditsFromStored(c) }]),
+    memberSpend: BucketedMap.of(
+      s.memberSpend.map(([id, month, c]) => [id, { month, settled: creditsFromStored(c) }] as const),
     ),
     idempotency: AppendOnlyIndex.of<string, IdempotencyEntry>(
       s.idempotency.map(([key, fingerprint, revision]) => [key, { fingerprint, revision }]),

@@ -1,4 +1,5 @@
 import { AppendOnlyIndex } from '../append-only-index';
+import { BucketedMap } from './bucketed-map';
 import type { GrantState } from '../account/state';
 import type { Allocation } from '../account/events';
 import { creditsFromStored, type Credits } from '../credits';
@@ -87,7 +88,8 @@ export interface OrganizationState {
   readonly reservations: ReadonlyMap<string, ReservationState>;
   /** Ended (or rejected) reservations, looked up only: an AppendOnlyIndex. */
   readonly closedReservations: ReadonlyMap<string, ClosedReservation>;
-  readonly memberSpend: ReadonlyMap<string, MemberMonthSpend>;
+  /** Per member: a BucketedMap, as it changes on every settlement. */
+  readonly memberSpend: BucketedMap<MemberMonthSpend>;
   readonly idempotency: IdempotencyIndex;
 }
 
@@ -104,7 +106,7 @@ export function initialOrganizationState(): OrganizationState {
     requests: new Map(),
     reservations: new Map(),
     closedReservations: AppendOnlyIndex.empty(),
-    memberSpend: new Map(),
+    memberSpend: BucketedMap.empty(),
     idempotency: AppendOnlyIndex.empty(),
   };
 }
@@ -114,7 +116,7 @@ type Draft = { -readonly [K in keyof OrganizationState]: OrganizationState[K] };
 /** Pure: a new state; `state` is left as it was (maps are replaced, never mutated). */
 export function evolveOrganization(state: OrganizationState, event: OrganizationEvent): OrganizationState {
   const draft: Draft = { ...state };
-  apply(draft, event);
+  apply(draft, event, new WeakSet());
   return draft;
 }
 
@@ -123,7 +125,9 @@ export function foldOrganization(
   from: OrganizationState = initialOrganizationState(),
 ): OrganizationState {
   const draft: Draft = { ...from };
-  for (const event of events) apply(draft, event);
+  // Maps this fold made are its own until it returns: written in place, not copied per event.
+  const owned: Owned = new WeakSet();
+  for (const event of events) apply(draft, event, owned);
   return draft;
 }
 
@@ -150,7 +154,7 @@ function keyOf(event: OrganizationEvent): string | null {
   }
 }
 
-function apply(draft: Draft, event: OrganizationEvent): void {
+function apply(draft: Draft, event: OrganizationEvent, owned: Owned): void {
   const revision = draft.version;
   draft.version = revision + 1;
   const key = keyOf(event);
@@ -168,11 +172,11 @@ function apply(draft: Draft, event: OrganizationEvent): void {
     case 'MemberAdded':
     case 'MemberGroupChanged': {
       const { accountId, group } = event.data;
-      draft.members = mapWith(draft.members, accountId, { accountId, group });
+      draft.members = mapWith(owned, draft.members, accountId, { accountId, group });
       return;
     }
     case 'MemberRemoved':
-      draft.members = mapWithout(draft.members, event.data.accountId);
+      draft.members = mapWithout(owned, draft.members, event.data.accountId);
       return;
     case 'OrgCreditsPurchased':
     case 'OrgCreditsGranted': {
@@ -201,10 +205,10 @@ function apply(draft: Draft, event: OrganizationEvent): void {
       );
       return;
     case 'SpendLimitSet':
-      applySpendLimitSet(draft, event.data);
+      applySpendLimitSet(draft, event.data, owned);
       return;
     case 'CreditsRequested':
-      draft.requests = mapWith(draft.requests, event.data.requestId, {
+      draft.requests = mapWith(owned, draft.requests, event.data.requestId, {
         requestId: event.data.requestId,
         accountId: event.data.accountId,
         credits: creditsFromStored(event.data.credits),
@@ -218,10 +222,10 @@ function apply(draft: Draft, event: OrganizationEvent): void {
       const request = draft.requests.get(event.data.requestId);
       if (request !== undefined) {
         const status = event.type === 'CreditRequestApproved' ? 'approved' : 'declined';
-        draft.requests = mapWith(draft.requests, request.requestId, { ...request, status });
+        draft.requests = mapWith(owned, draft.requests, request.requestId, { ...request, status });
       }
       if (event.type === 'CreditRequestApproved' && event.data.override !== null) {
-        draft.monthOverrides = mapWith(draft.monthOverrides, event.data.accountId, {
+        draft.monthOverrides = mapWith(owned, draft.monthOverrides, event.data.accountId, {
           month: monthNumberOf(event.data.month),
           credits: creditsFromStored(event.data.override),
         });
@@ -232,7 +236,7 @@ function apply(draft: Draft, event: OrganizationEvent): void {
       const r = event.data;
       const allocations = r.allocations.map(heldOf);
       draft.grants = adjusted(draft.grants, allocations, -1n);
-      draft.reservations = mapWith(draft.reservations, r.holdId, {
+      draft.reservations = mapWith(owned, draft.reservations, r.holdId, {
         holdId: r.holdId,
         accountId: r.accountId,
         usageId: r.usageId,
@@ -245,7 +249,7 @@ function apply(draft: Draft, event: OrganizationEvent): void {
       return;
     }
     case 'MemberSpendRejected':
-      close(draft, event.data.holdId, 'rejected', event.data.accountId, event.data.usageId);
+      close(draft, owned, event.data.holdId, 'rejected', event.data.accountId, event.data.usageId);
       return;
     case 'MemberSpendSettled': {
       const s = event.data;
@@ -254,14 +258,11 @@ function apply(draft: Draft, event: OrganizationEvent): void {
       const spent = draft.memberSpend.get(s.accountId);
       const credits = creditsFromStored(s.credits);
       if (spent === undefined || spent.month < month) {
-        draft.memberSpend = mapWith(draft.memberSpend, s.accountId, { month, settled: credits });
+        draft.memberSpend = draft.memberSpend.with(s.accountId, { month, settled: credits });
       } else if (spent.month === month) {
-        draft.memberSpend = mapWith(draft.memberSpend, s.accountId, {
-          month,
-          settled: spent.settled + credits,
-        });
+        draft.memberSpend = draft.memberSpend.with(s.accountId, { month, settled: spent.settled + credits });
       }
-      close(draft, s.holdId, 'settled', s.accountId, s.usageId);
+      close(draft, owned, s.holdId, 'settled', s.accountId, s.usageId);
       return;
     }
     case 'MemberSpendReleased':
@@ -269,6 +270,7 @@ function apply(draft: Draft, event: OrganizationEvent): void {
       returnToPool(draft, event.data.released);
       close(
         draft,
+        owned,
         event.data.holdId,
         event.type === 'MemberSpendReleased' ? 'released' : 'expired',
         event.data.accountId,
@@ -278,7 +280,7 @@ function apply(draft: Draft, event: OrganizationEvent): void {
   }
 }
 
-function applySpendLimitSet(draft: Draft, set: SpendLimitSet['data']): void {
+function applySpendLimitSet(draft: Draft, set: SpendLimitSet['data'], owned: Owned): void {
   const value = set.creditsPerMonth === null ? null : creditsFromStored(set.creditsPerMonth);
   const limits = draft.limits;
   if (set.level === 'default') {
@@ -287,14 +289,14 @@ function applySpendLimitSet(draft: Draft, set: SpendLimitSet['data']): void {
   }
   const key = set.key ?? '';
   const at = (map: ReadonlyMap<string, Credits>) =>
-    value === null ? mapWithout(map, key) : mapWith(map, key, value);
+    value === null ? mapWithout(owned, map, key) : mapWith(owned, map, key, value);
   if (set.level === 'group') {
     draft.limits = { ...limits, groups: at(limits.groups) };
     return;
   }
   draft.limits = { ...limits, members: at(limits.members) };
   // The admin's latest word on this member replaces an approved request's month override.
-  draft.monthOverrides = mapWithout(draft.monthOverrides, key);
+  draft.monthOverrides = mapWithout(owned, draft.monthOverrides, key);
 }
 
 function returnToPool(draft: Draft, released: PoolReturn): void {
@@ -303,12 +305,13 @@ function returnToPool(draft: Draft, released: PoolReturn): void {
 
 function close(
   draft: Draft,
+  owned: Owned,
   holdId: string,
   status: ClosedReservation['status'],
   accountId: string,
   usageId: string,
 ): void {
-  if (draft.reservations.has(holdId)) draft.reservations = mapWithout(draft.reservations, holdId);
+  if (draft.reservations.has(holdId)) draft.reservations = mapWithout(owned, draft.reservations, holdId);
   draft.closedReservations = AppendOnlyIndex.from(draft.closedReservations).with(holdId, {
     status,
     accountId,
@@ -322,7 +325,7 @@ export const heldOf = (a: Allocation): HeldPoolCredits => ({
 });
 
 /** Each named grant's remaining moved by sign × credits. */
-function adjusted(
+export function adjusted(
   grants: readonly GrantState[],
   allocations: readonly HeldPoolCredits[],
   sign: 1n | -1n,
@@ -336,15 +339,20 @@ function adjusted(
   });
 }
 
-function mapWith<K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
-  const next = new Map(map);
+/** Maps made by the fold in progress: nobody else can see them yet, so they are written in place. */
+type Owned = WeakSet<object>;
+
+function mapWith<K, V>(owned: Owned, map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> {
+  const next = owned.has(map) ? (map as Map<K, V>) : new Map(map);
+  owned.add(next);
   next.set(key, value);
   return next;
 }
 
-function mapWithout<K, V>(map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
+function mapWithout<K, V>(owned: Owned, map: ReadonlyMap<K, V>, key: K): ReadonlyMap<K, V> {
   if (!map.has(key)) return map;
-  const next = new Map(map);
+  const next = owned.has(map) ? (map as Map<K, V>) : new Map(map);
+  owned.add(next);
   next.delete(key);
   return next;
 }

@@ -135,6 +135,13 @@ export class OrganizationQuery {
         `SELECT organization_id, hold_id, account_id, usage_id FROM org_reservations
          WHERE status = 'held' AND expires_at <= ? ORDER BY expires_at, organization_id, hold_id LIMIT ?`,
       ),
+      expiring: db
+        .prepare<[number, number], string>(
+          `SELECT DISTINCT organization_id FROM org_grants
+           WHERE status = 'open' AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?
+           ORDER BY organization_id LIMIT ?`,
+        )
+        .pluck(),
       organizationOf: db
         .prepare<[string], string>('SELECT organization_id FROM org_members WHERE account_id = ?')
         .pluck(),
@@ -204,6 +211,11 @@ export class OrganizationQuery {
       accountId: r.account_id,
       usageId: r.usage_id,
     }));
+  }
+
+  /** Organisations whose pool holds credits past their expiry that no OrgCreditsExpired wrote off yet (for a scheduler). */
+  organizationsWithExpiredCredits(now: EpochMs, limit: number): string[] {
+    return this.s.expiring.all(now, limit);
   }
 
   /** The organisation the pool's stream has the account as a member of, as far as the read model has seen. */

@@ -1,6 +1,7 @@
 import { creditsFromStored, msFromStored, type Credits, type OrganizationEvent } from '@ledger/domain';
 import { creditGrantFromRow, type CreditGrantDbRow } from '../credit-balances/credit-rows';
-import { moveGrant, type CreditGrantRow, type GrantMovement } from '../credit-balances/credit-state';
+import { moveGrant, type CreditGrantRow } from '../credit-balances/credit-state';
+import { BufferedRows } from '../read-store/buffered-rows';
 import type { ProjectedEvent } from '../events/ledger-event';
 import type { ReadModelDatabase } from '../read-store/read-model-database';
 import type { Projection, ProjectionWriter } from '../runner/projection';
@@ -19,29 +20,48 @@ export const organizationsProjection: Projection = {
 
 type OrgProjected = ProjectedEvent & { readonly stream: 'organization' };
 
+/** Separates organisation id and grant id in a cache key; ids never contain it (API.md id rule). */
+const KEY_SEPARATOR = '\u0000';
+
 /**
- * Writes straight into the runner's transaction (few rows per event; a rollback takes them with
- * it), so there is nothing to buffer. An event that names a grant, a reservation or a request the
- * rows do not have would mean a corrupted log: it throws, and the stream is quarantined.
+ * Writes most rows straight into the runner's transaction (a rollback takes them with it). The
+ * pool's grants are buffered (BufferedRows): every reservation and settlement of every member moves
+ * the same few grants, so a batch reads and writes each once. An event that names a grant, a
+ * reservation or a request the rows do not have would mean a corrupted log: it throws, and the
+ * stream is quarantined.
  */
 class OrganizationsWriter implements ProjectionWriter {
   private readonly s;
+  private readonly grants: BufferedRows<CreditGrantRow>;
 
   constructor(db: ReadModelDatabase) {
+    const selectGrant = db
+      .prepare<[string, string], CreditGrantDbRow>(
+        'SELECT * FROM org_grants WHERE organization_id = ? AND grant_id = ?',
+      )
+      .safeIntegers(true);
+    const upsertGrant = db.prepare(
+      `INSERT OR REPLACE INTO org_grants (organization_id, grant_id, kind, credits, used, expired, refunded, held,
+         remaining, expires_at, products, priority, granted_at, status, position)
+       VALUES (@organizationId, @grantId, @kind, @credits, @used, @expired, @refunded, @held, @remaining,
+         @expiresAt, @products, @priority, @grantedAt, @status, @position)`,
+    );
+    this.grants = new BufferedRows<CreditGrantRow>(
+      (key) => {
+        const [organizationId, grantId] = key.split(KEY_SEPARATOR);
+        const row = selectGrant.get(organizationId, grantId);
+        return row === undefined ? undefined : creditGrantFromRow(row);
+      },
+      (key, grant) =>
+        upsertGrant.run({
+          ...grant,
+          organizationId: key.split(KEY_SEPARATOR)[0],
+          products: grant.products === null ? null : JSON.stringify(grant.products),
+        }),
+    );
     this.s = {
       insertOrg: db.prepare<[string, string, string, number, bigint]>(
         `INSERT INTO org_organizations (organization_id, plan, name, opened_at, position) VALUES (?, ?, ?, ?, ?)`,
-      ),
-      selectGrant: db
-        .prepare<[string, string], CreditGrantDbRow>(
-          'SELECT * FROM org_grants WHERE organization_id = ? AND grant_id = ?',
-        )
-        .safeIntegers(true),
-      upsertGrant: db.prepare(
-        `INSERT OR REPLACE INTO org_grants (organization_id, grant_id, kind, credits, used, expired, refunded, held,
-           remaining, expires_at, products, priority, granted_at, status, position)
-         VALUES (@organizationId, @grantId, @kind, @credits, @used, @expired, @refunded, @held, @remaining,
-           @expiresAt, @products, @priority, @grantedAt, @status, @position)`,
       ),
       upsertMember: db.prepare<[string, string, string | null, bigint]>(
         `INSERT INTO org_members (organization_id, account_id, member_group, position) VALUES (?, ?, ?, ?)
@@ -225,26 +245,21 @@ class OrganizationsWriter implements ProjectionWriter {
   private moveGrants(projected: OrgProjected, event: OrganizationEvent): void {
     const orgId = projected.organizationId;
     const opened = orgGrantOpenedBy(event, projected.position);
-    if (opened !== undefined) this.saveGrant(orgId, opened);
-    for (const movement of orgGrantMovements(event)) this.moveGrant(projected, movement);
+    if (opened !== undefined) this.grants.set(orgId + KEY_SEPARATOR + opened.grantId, opened);
+    for (const movement of orgGrantMovements(event)) {
+      const key = orgId + KEY_SEPARATOR + movement.grantId;
+      const grant = this.grants.get(key);
+      if (grant === undefined)
+        throw new Error(`event at ${projected.position}: unknown pool grant "${movement.grantId}"`);
+      this.grants.set(key, moveGrant(grant, movement));
+    }
   }
 
-  private moveGrant(projected: OrgProjected, movement: GrantMovement): void {
-    const row = this.s.selectGrant.get(projected.organizationId, movement.grantId);
-    if (row === undefined)
-      throw new Error(`event at ${projected.position}: unknown pool grant "${movement.grantId}"`);
-    this.saveGrant(projected.organizationId, moveGrant(creditGrantFromRow(row), movement));
+  flush(): void {
+    this.grants.flush();
   }
 
-  private saveGrant(organizationId: string, grant: CreditGrantRow): void {
-    this.s.upsertGrant.run({
-      ...grant,
-      organizationId,
-      products: grant.products === null ? null : JSON.stringify(grant.products),
-    });
+  discard(): void {
+    this.grants.discard();
   }
-
-  flush(): void {}
-
-  discard(): void {}
 }
