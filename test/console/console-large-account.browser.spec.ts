@@ -52,8 +52,10 @@ const HOUR = 3_600_000;
     const page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
     page.setDefaultTimeout(30_000);
     const timelineCalls: URL[] = [];
+    const notificationCalls: URL[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/timeline') || r.url().includes('/journal')) timelineCalls.push(new URL(r.url()));
+      if (r.url().includes('/notifications')) notificationCalls.push(new URL(r.url()));
     });
     await page.goto(`${server.url}/console`);
     await page.getByLabel('API key').fill(KEYS.support);
@@ -92,6 +94,9 @@ const HOUR = 3_600_000;
     for (const call of timelineCalls) expect(Number(call.searchParams.get('limit'))).toBeLessThanOrEqual(50);
     // One page, 1 + 25 chart samples, the next page, the journal seek and its page.
     expect(timelineCalls.length).toBeLessThanOrEqual(30);
+    // The notifications panel: one page of at most 50, whatever the account has had.
+    expect(notificationCalls.length).toBe(1);
+    expect(Number(notificationCalls[0].searchParams.get('limit'))).toBe(50);
     expect(Math.max(openMs, nextMs, jumpMs)).toBeLessThan(10_000);
   }, 120_000);
 });

@@ -266,8 +266,13 @@ export async function seedAlertsAccount(ledger: TestLedger): Promise<{ readonly 
     .expect(200);
   const message = { accountId: ALERTS_ACCOUNT, product: 'codex', operation: 'local_message' };
   await service.post('/v1/usage', { usageId: 'u-alerts-fill', ...message, quantity: 150 }).expect(201);
-  await service.post('/v1/usage', { usageId: 'u-alerts-over', ...message, quantity: 13 }).expect(201);
-  const requested = await service.get(`${base}/notifications?limit=1000`).expect(200);
+  const over = await service
+    .post('/v1/usage', { usageId: 'u-alerts-over', ...message, quantity: 13 })
+    .expect(201);
+  // The read model at (or past) that usage's position: never a read that may lag it.
+  const requested = await service
+    .get(`${base}/notifications?limit=1000&minPosition=${over.body.position as string}`)
+    .expect(200);
   const topUp = (requested.body.items as { kind: string; data: { topUpId: string } }[]).find(
     (n) => n.kind === 'topup.requested',
   );

@@ -387,3 +387,55 @@ describe('webhook deliveries on the console', () => {
     ).toBe('failed · 17 attempts, last answer 503');
   });
 });
+
+describe('organisation events in a timeline', () => {
+  const item = (type: string, data: Record<string, unknown>): TimelineItem => ({
+    position: '1',
+    revision: 1,
+    type,
+    recordedAt: '2026-11-01T10:00:00.000Z',
+    data,
+    stateAfter: { plan: 'business', spendingCap: null, balance: '0', windows: [], grants: [] },
+  });
+
+  it('names the pool, limit, request and member-spend events in the words support uses', () => {
+    expect(
+      summaryOf(
+        item('SpendLimitSet', { level: 'default', key: null, creditsPerMonth: null, previous: '100' }),
+      ),
+    ).toBe('default limit: 100 → cleared');
+    expect(
+      summaryOf(
+        item('CreditRequestApproved', {
+          requestId: 'cr-1',
+          accountId: 'a',
+          month: '2026-11',
+          limitBefore: '80',
+          override: '100',
+        }),
+      ),
+    ).toBe("request cr-1 approved: a's limit for 2026-11 80 → 100");
+    expect(
+      summaryOf(
+        item('MemberSpendRejected', {
+          usageId: 'u-1',
+          accountId: 'a',
+          reason: 'member_limit_reached',
+          limitSource: 'group',
+          limit: '60',
+          requiredCredits: '9',
+        }),
+      ),
+    ).toBe('u-1: pool refused a (member_limit_reached, group limit 60, needed 9)');
+    expect(summaryOf(item('MemberSpendExpired', { usageId: 'u-2', accountId: 'a' }))).toBe(
+      'u-2: pool reservation for a expired',
+    );
+    expect(summaryOf(item('JoinedOrganization', { organizationId: 'o', group: 'eng' }))).toBe(
+      'joined organisation o (group eng)',
+    );
+  });
+
+  it('has no windows line for an organisation, whose state has no windows', () => {
+    expect(windowsLine(undefined)).toBe('—');
+  });
+});

@@ -81,12 +81,39 @@ describe('organisations in the console', () => {
     expect(await page.getByRole('button', { name: /Approve/ }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Review limit…' }).count()).toBe(0);
     await page.getByText('Setting limits needs an admin key.').waitFor();
+    // The organisation's own timeline: the pool's events in words, the pool balance after each.
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await timeline
+      .getByTestId('timeline-page')
+      .filter({ hasText: /positions/ })
+      .waitFor();
+    expect(await textOf(timeline.getByRole('row').filter({ hasText: 'OrgCreditsPurchased' }))).toContain(
+      '+500 credits bought into the pool (pp-acme) 500',
+    );
+    expect(await textOf(timeline.getByRole('row').filter({ hasText: 'SpendLimitSet' }).nth(1))).toContain(
+      'group eng limit: none → 60 credits a month',
+    );
+    expect(
+      await textOf(
+        timeline.getByRole('row').filter({ hasText: 'MemberSpendSettled' }).filter({ hasText: 'u-ben-1' }),
+      ),
+    ).toContain('u-ben-1: org-ben paid 45 credits from the pool, 0 released');
+    expect(await timeline.getByRole('columnheader', { name: 'Windows after' }).count()).toBe(0);
     await shot(page, 'support-organization');
 
     // A member's row leads to its account, which names its organisation.
     await members.filter({ hasText: ORG_MEMBERS.ana }).getByRole('link', { name: ORG_MEMBERS.ana }).click();
     expect(await textOf(page.getByTestId('account-organization'))).toBe(DEMO_ORG);
     expect(await textOf(page.getByTestId('plan'))).toBe('business');
+    // The member's own timeline shows the pool charge its usage caused.
+    expect(
+      await textOf(
+        page
+          .getByRole('region', { name: 'Timeline' })
+          .getByRole('row')
+          .filter({ hasText: 'MemberSpendSettled' }),
+      ),
+    ).toContain('u-ana-1: org-ana paid 30 credits from the pool');
 
     await page
       .getByRole('navigation', { name: 'Views' })
@@ -101,6 +128,8 @@ describe('organisations in the console', () => {
   it('admin: sets a group limit and decides two credit requests, each after a confirmation', async () => {
     const { context, page } = await openConsole(browser, server.url);
     await signIn(page, KEYS.admin);
+    // Signed in (the key kept in the tab) before the address changes: a new document restores it.
+    await page.getByRole('navigation', { name: 'Views' }).waitFor();
     await page.goto(`${server.url}/console#/organization/${DEMO_ORG}`);
     const members = page.getByTestId('org-members').getByRole('row');
     await members.filter({ hasText: ORG_MEMBERS.ana }).waitFor();
@@ -154,7 +183,8 @@ describe('organisations in the console', () => {
       (await orgView()).creditRequests.find((r: { requestId: string }) => r.requestId === 'cr-ana-1').status,
     ).toBe('pending');
     await approve.getByRole('button', { name: 'Confirm approval' }).click();
-    expect(await textOf(page.getByTestId('org-change-done'))).toMatch(
+    const done = page.getByTestId('org-change-done');
+    expect(await textOf(done.filter({ hasText: 'cr-ana-1' }))).toMatch(
       /^Request cr-ana-1 of org-ana approved\./,
     );
     await members
@@ -179,7 +209,7 @@ describe('organisations in the console', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('alertdialog', { name: 'Confirm the decline' }).waitFor();
     await page.keyboard.press('Enter');
-    expect(await textOf(page.getByTestId('org-change-done'))).toMatch(
+    expect(await textOf(done.filter({ hasText: 'cr-ben-1' }))).toMatch(
       /^Request cr-ben-1 of org-ben declined\./,
     );
     await requests

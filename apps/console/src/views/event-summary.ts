@@ -51,6 +51,44 @@ export function summaryOf(item: TimelineItem): string {
       return `top-up ${text(d.topUpId)} failed (${text(d.reason)}), ${text(d.failuresInARow)} in a row`;
     case 'AutoTopUpDisabled':
       return `auto top-up turned itself off after ${text(d.failuresInARow)} failures in a row`;
+    case 'OrganizationOpened':
+      return `organisation opened on plan ${text(d.plan)}: ${text(d.name)}`;
+    case 'MemberAdded':
+      return `member ${text(d.accountId)} added${d.group ? ` to group ${text(d.group)}` : ''}`;
+    case 'MemberGroupChanged':
+      return `member ${text(d.accountId)}: group ${text(d.from ?? 'none')} → ${text(d.group ?? 'none')}`;
+    case 'MemberRemoved':
+      return `member ${text(d.accountId)} removed`;
+    case 'OrgCreditsPurchased':
+      return `+${text(d.credits)} credits bought into the pool (${text(d.purchaseId)})`;
+    case 'OrgCreditsGranted':
+      return `+${text(d.credits)} credits granted to the pool (${text(d.grantId)}): ${text(d.reason)}`;
+    case 'OrgCreditsExpired':
+      return `pool grant ${text(d.grantId)} expired: ${text(d.credits)} credits`;
+    case 'SpendLimitSet': {
+      const level = d.level === 'default' ? 'default limit' : `${text(d.level)} ${text(d.key)} limit`;
+      const to = d.creditsPerMonth === null ? 'cleared' : `${text(d.creditsPerMonth)} credits a month`;
+      return `${level}: ${d.previous === null || d.previous === undefined ? 'none' : text(d.previous)} → ${to}`;
+    }
+    case 'CreditsRequested':
+      return `request ${text(d.requestId)}: ${text(d.accountId)} asks for ${text(d.credits)} credits${d.note ? ` (“${text(d.note)}”)` : ''}`;
+    case 'CreditRequestApproved':
+      return `request ${text(d.requestId)} approved: ${text(d.accountId)}'s limit for ${text(d.month)} ${text(d.limitBefore ?? 'unlimited')} → ${text(d.override ?? 'unlimited')}`;
+    case 'CreditRequestDeclined':
+      return `request ${text(d.requestId)} declined (${text(d.accountId)}, ${text(d.credits)} credits)`;
+    case 'MemberSpendReserved':
+      return `${text(d.usageId)}: ${text(d.credits)} pool credits reserved for ${text(d.accountId)}`;
+    case 'MemberSpendRejected':
+      return `${text(d.usageId)}: pool refused ${text(d.accountId)} (${text(d.reason)}${d.limit ? `, ${text(d.limitSource)} limit ${text(d.limit)}` : ''}, needed ${text(d.requiredCredits)})`;
+    case 'MemberSpendSettled':
+      return `${text(d.usageId)}: ${text(d.accountId)} paid ${text(d.credits)} credits from the pool, ${text(part(d.released).credits)} released`;
+    case 'MemberSpendReleased':
+    case 'MemberSpendExpired':
+      return `${text(d.usageId)}: pool reservation for ${text(d.accountId)} ${item.type === 'MemberSpendExpired' ? 'expired' : 'released'}`;
+    case 'JoinedOrganization':
+      return `joined organisation ${text(d.organizationId)}${d.group ? ` (group ${text(d.group)})` : ''}`;
+    case 'LeftOrganization':
+      return `left organisation ${text(d.organizationId)}`;
     default:
       return scalarFields(d);
   }
@@ -75,7 +113,9 @@ function scalarFields(data: Readonly<Record<string, unknown>>): string {
 }
 
 /** "codex 5h 150/150 · codex weekly 160/1500": the open windows. */
-export function windowsLine(windows: readonly WindowView[]): string {
+export function windowsLine(windows: readonly WindowView[] | undefined): string {
+  // An organisation's state has no windows (its members keep their own).
+  if (windows === undefined) return '—';
   // Windows not started (nothing used since the last reset) say nothing: they would drown the ones that count.
   const open = windows.filter((w) => w.startedAt !== null || w.used > 0 || (w.held ?? 0) > 0);
   if (open.length === 0) return 'no open windows';

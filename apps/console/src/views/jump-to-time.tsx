@@ -10,6 +10,8 @@ import type { JournalPage } from '../ledger-types';
 export function JumpToTime(props: {
   api: Api;
   accountId: string;
+  /** Whose journal: an account's (default) or an organisation's. */
+  base?: 'accounts' | 'organizations';
   /** The log position of the account's first event at or after `at`. */
   onJump: (at: string, position: string) => void;
   id?: string;
@@ -24,7 +26,7 @@ export function JumpToTime(props: {
     const at = instantOfLocalInput(input);
     if (at === undefined) return setMessage('Give a date and time (UTC).');
     try {
-      const path = `/v1/accounts/${segment(props.accountId)}/journal${query({ from: at, limit: '1' })}`;
+      const path = `/v1/${props.base ?? 'accounts'}/${segment(props.accountId)}/journal${query({ from: at, limit: '1' })}`;
       const found = await props.api.get<JournalPage>(path);
       if (found.items.length === 0) return setMessage(`No events at or after ${utc(at)}.`);
       setMessage(null);

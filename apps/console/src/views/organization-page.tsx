@@ -6,6 +6,7 @@ import { hrefOf } from '../route';
 import { utc } from '../format';
 import { GrantsTable } from './account-summary';
 import { IdSearch } from './id-search';
+import { TimelinePanel } from './timeline-panel';
 import {
   approvalEffect,
   describeLimitChange,
@@ -41,6 +42,7 @@ export function OrganizationPage({ signedIn, orgId }: { signedIn: SignedIn; orgI
   const loaded: Loaded =
     orgId === undefined ? { kind: 'idle' } : answer.for === requestKey ? answer : { kind: 'loading' };
   const operates = session.roles.some((role) => role === 'admin');
+  const readsTimeline = session.roles.some((role) => role === 'support' || role === 'finance');
 
   useEffect(() => {
     setSearch(orgId ?? '');
@@ -112,6 +114,11 @@ export function OrganizationPage({ signedIn, orgId }: { signedIn: SignedIn; orgI
           <SpendLimits org={loaded.org} api={api} operates={operates} onChanged={changed} />
           <Members org={loaded.org} />
           <CreditRequests org={loaded.org} api={api} operates={operates} onChanged={changed} />
+          {readsTimeline ? (
+            <TimelinePanel api={api} accountId={loaded.org.organizationId} base="organizations" />
+          ) : (
+            <p class="note">The organisation&apos;s timeline needs a support or finance key.</p>
+          )}
         </>
       )}
     </>

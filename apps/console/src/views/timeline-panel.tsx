@@ -16,7 +16,19 @@ type PageState =
   | { readonly kind: 'error'; readonly path: string; readonly message: string }
   | { readonly kind: 'ok'; readonly path: string; readonly page: TimelinePage };
 
-export function TimelinePanel({ api, accountId }: { api: Api; accountId: string }) {
+/**
+ * An account's timeline, or an organisation's (`base` "organizations": the pool's events, its state
+ * after each; an organisation has no windows of its own).
+ */
+export function TimelinePanel({
+  api,
+  accountId,
+  base = 'accounts',
+}: {
+  api: Api;
+  accountId: string;
+  base?: 'accounts' | 'organizations';
+}) {
   // Cursors of the pages before this one: "previous" pops, "next" pushes. Never an offset.
   const [cursors, setCursors] = useState<readonly (string | undefined)[]>([undefined]);
   const [asOfInput, setAsOfInput] = useState('');
@@ -27,7 +39,7 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
   // A page stack that starts at an instant ("events from"), not at the first event.
   const [startedAt, setStartedAt] = useState<string | undefined>(undefined);
   const cursor = cursors[cursors.length - 1];
-  const path = `/v1/accounts/${segment(accountId)}/timeline${query({ limit: String(TIMELINE_PAGE_SIZE), cursor, asOf })}`;
+  const path = `/v1/${base}/${segment(accountId)}/timeline${query({ limit: String(TIMELINE_PAGE_SIZE), cursor, asOf })}`;
   // Until the answer to this very request is in, the previous page is not shown under the new label.
   const state: PageState = answer.kind !== 'loading' && answer.path === path ? answer : { kind: 'loading' };
 
@@ -108,7 +120,7 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
           </p>
         )}
       </form>
-      {asOf === undefined && <JumpToTime api={api} accountId={accountId} onJump={jumpTo} />}
+      {asOf === undefined && <JumpToTime api={api} accountId={accountId} base={base} onJump={jumpTo} />}
       {page?.stateAsOf !== undefined && asOf !== undefined && <StateAsOf at={asOf} state={page.stateAsOf} />}
       <div class="pager" role="group" aria-label="Timeline pages">
         <button type="button" disabled={pageNumber === 1 && startedAt === undefined} onClick={firstPage}>
@@ -141,7 +153,7 @@ export function TimelinePanel({ api, accountId }: { api: Api; accountId: string 
           {state.message}
         </p>
       )}
-      {page && <TimelineTable items={page.items} onExplain={setExplained} />}
+      {page && <TimelineTable items={page.items} onExplain={setExplained} windows={base === 'accounts'} />}
       {explained && <ExplainCharge item={explained} onClose={() => setExplained(null)} />}
     </section>
   );
@@ -161,15 +173,17 @@ function StateAsOf({ at, state }: { at: string; state: TimelineState }) {
 function TimelineTable({
   items,
   onExplain,
+  windows,
 }: {
   items: readonly TimelineItem[];
   onExplain: (item: TimelineItem) => void;
+  windows: boolean;
 }) {
   if (items.length === 0) return <p>No events.</p>;
   return (
     <div class="table-wrap">
       <table class="timeline">
-        <caption class="visually-hidden">Events in order, each with the account's state after it</caption>
+        <caption class="visually-hidden">Events in order, each with the state after it</caption>
         <thead>
           <tr>
             <th scope="col" class="num">
@@ -181,7 +195,7 @@ function TimelineTable({
             <th scope="col" class="num">
               Balance after
             </th>
-            <th scope="col">Windows after</th>
+            {windows && <th scope="col">Windows after</th>}
             <th scope="col">
               <span class="visually-hidden">Actions</span>
             </th>
@@ -195,7 +209,7 @@ function TimelineTable({
               <th scope="row">{item.type}</th>
               <td>{summaryOf(item)}</td>
               <td class="num">{item.stateAfter.balance}</td>
-              <td>{windowsLine(item.stateAfter.windows)}</td>
+              {windows && <td>{windowsLine(item.stateAfter.windows)}</td>}
               <td>{isCharge(item) && <ExplainButton item={item} onExplain={onExplain} />}</td>
             </tr>
           ))}
