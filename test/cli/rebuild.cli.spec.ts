@@ -47,7 +47,7 @@ describe('ledger rebuild', () => {
     const run = await ledger(dataDir, ['rebuild', 'balances']);
     expect(run.code).toBe(ExitCode.usage);
     expect(run.stderr).toContain(
-      'unknown projection "balances": choose from allowance-windows, credit-balances, journal, timeline, holds, notifications, webhooks',
+      'unknown projection "balances": choose from allowance-windows, credit-balances, journal, timeline, holds, notifications, organizations, webhooks',
     );
   });
 });
