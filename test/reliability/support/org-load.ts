@@ -99,7 +99,7 @@ export class OrgLoad {
         method: 'POST',
         path: `${this.org}/credits/purchases`,
         body: {
-          purchaseId: `${this.prefix}-pool-0`,
+          purchaseId: `${this.prefix}-pool-setup`, // apart from next()'s pool-<n>: n starts at 0
           credits: poolCredits,
           amountPaid: { amountMinor: 10_000, currency: 'USD' },
         },
