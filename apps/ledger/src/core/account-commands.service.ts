@@ -308,7 +308,11 @@ export class AccountCommandsService {
 }
 
 /** Commands whose whole work may be the write-offs `decide` prepends (the schedulers' commands). */
-const SWEEP_COMMANDS: ReadonlySet<string> = new Set(['ExpireCredits', 'ExpireHold', 'AnnounceExpiringCredits']);
+const SWEEP_COMMANDS: ReadonlySet<string> = new Set([
+  'ExpireCredits',
+  'ExpireHold',
+  'AnnounceExpiringCredits',
+]);
 /** What `decide` prepends to any command that appends: expired holds released, expired credits written off. */
 const LAZY_EVENT_TYPES: ReadonlySet<string> = new Set(['CreditsExpired', 'HoldExpired']);
 /** The events a `usage:<usageId>` key may point at. */
