@@ -19,6 +19,7 @@ export const NOTIFICATION_KINDS = [
   'credits.depleted',
   'credits.expiring',
   'spending_cap.reached',
+  'member_limit.reached',
   'hold.expired',
   'topup.requested',
   'topup.failed',
@@ -29,6 +30,8 @@ export interface Notification {
   readonly notificationId: string;
   readonly kind: NotificationKind;
   readonly accountId: string;
+  /** The organisation the occasion belongs to (a member's limit, a pool's alert); absent otherwise. */
+  readonly organizationId?: string;
   readonly occurredAt: string;
   readonly position: bigint;
   readonly data: Readonly<Record<string, unknown>>;
@@ -101,11 +104,17 @@ export function notificationsOf(
   const now = msFromStored(event.data.recordedAt);
   const occurredAt = event.data.recordedAt;
   const out: Notification[] = [];
-  const notify = (kind: NotificationKind, occasion: (string | number)[], data: Record<string, unknown>) =>
+  const notify = (
+    kind: NotificationKind,
+    occasion: (string | number)[],
+    data: Record<string, unknown>,
+    organizationId?: string,
+  ) =>
     out.push({
       notificationId: notificationIdOf(kind, accountId, ...occasion),
       kind,
       accountId,
+      ...(organizationId === undefined ? {} : { organizationId }),
       occurredAt,
       position,
       data,
@@ -167,6 +176,17 @@ export function notificationsOf(
           creditsPerMonth: account.spendingCap,
           requiredCredits: d.requiredCredits,
         });
+      } else if (d.reason === 'member_limit_reached' && event.type === 'UsageRejected') {
+        // Once per UTC month, organisation, limit source and limit: the limit is monthly, and a new
+        // limit (an override, an approved request, another group) is a new occasion.
+        const limitSource = event.data.limitSource ?? null;
+        const limit = event.data.limit ?? null;
+        notify(
+          'member_limit.reached',
+          [utcMonthOf(now), event.data.organizationId ?? '', limitSource ?? '', limit ?? ''],
+          { ...id, limitSource, limit, requiredCredits: d.requiredCredits },
+          event.data.organizationId,
+        );
       }
       break;
     }

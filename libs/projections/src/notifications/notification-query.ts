@@ -6,6 +6,7 @@ export interface NotificationView {
   readonly notificationId: string;
   readonly kind: NotificationKind;
   readonly accountId: string;
+  readonly organizationId?: string;
   readonly occurredAt: string;
   readonly position: string;
   readonly data: Readonly<Record<string, unknown>>;
@@ -20,6 +21,7 @@ export interface NotificationPage {
 interface Row {
   notification_id: string;
   account_id: string;
+  organization_id: string | null;
   kind: NotificationKind;
   occurred_at: string;
   position: bigint;
@@ -42,7 +44,7 @@ export class NotificationQuery {
   constructor(db: ReadModelDatabase) {
     this.page = db
       .prepare<[string, bigint, bigint, number, number], Row>(
-        `SELECT notification_id, account_id, kind, occurred_at, position, ordinal, data FROM notifications
+        `SELECT notification_id, account_id, organization_id, kind, occurred_at, position, ordinal, data FROM notifications
          WHERE account_id = ? AND (position > ? OR (position = ? AND ordinal > ?))
          ORDER BY position, ordinal LIMIT ?`,
       )
@@ -78,6 +80,7 @@ export class NotificationQuery {
       notificationId: r.notification_id,
       kind: r.kind,
       accountId: r.account_id,
+      ...(r.organization_id === null ? {} : { organizationId: r.organization_id }),
       occurredAt: r.occurred_at,
       position: r.position.toString(),
       data: JSON.parse(r.data) as Record<string, unknown>,

@@ -14,6 +14,7 @@ export const NOTIFICATIONS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS notifications (
   notification_id TEXT    NOT NULL PRIMARY KEY,
   account_id      TEXT    NOT NULL,
+  organization_id TEXT,
   kind            TEXT    NOT NULL,
   occurred_at     TEXT    NOT NULL,
   position        INTEGER NOT NULL,
@@ -32,8 +33,8 @@ CREATE INDEX IF NOT EXISTS notifications_by_position ON notifications (position,
 export function notificationsProjectionWith(thresholdsOf: () => ThresholdsOf): Projection {
   return {
     name: 'notifications',
-    // 2: watches are stored without the account's windows.
-    version: 2,
+    // 2: watches are stored without the account's windows. 3: organization_id (member_limit.reached).
+    version: 3,
     tables: [
       { name: 'notifications', key: ['notification_id'] },
       { name: 'notification_watches', key: ['account_id'] },
@@ -110,8 +111,9 @@ class NotificationsWriter implements ProjectionWriter {
       'SELECT 1 AS one FROM notifications WHERE notification_id = ?',
     );
     this.insertNotification = db.prepare(
-      `INSERT OR IGNORE INTO notifications (notification_id, account_id, kind, occurred_at, position, ordinal, data)
-       VALUES (@notificationId, @accountId, @kind, @occurredAt, @position, @ordinal, @data)`,
+      `INSERT OR IGNORE INTO notifications
+         (notification_id, account_id, organization_id, kind, occurred_at, position, ordinal, data)
+       VALUES (@notificationId, @accountId, @organizationId, @kind, @occurredAt, @position, @ordinal, @data)`,
     );
   }
 
@@ -149,6 +151,7 @@ class NotificationsWriter implements ProjectionWriter {
       this.insertNotification.run({
         notificationId: n.notificationId,
         accountId: n.accountId,
+        organizationId: n.organizationId ?? null,
         kind: n.kind,
         occurredAt: n.occurredAt,
         position: n.position,
