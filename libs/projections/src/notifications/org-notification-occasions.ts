@@ -1,0 +1,68 @@
+import { formatCredits, msFromStored, type OrganizationEvent } from '@ledger/domain';
+import { EMPTY_ORG_TIMELINE_STATE, evolveOrgTimelineState } from '../timeline/org-timeline-state';
+import type { TimelineGrant } from '../timeline/timeline-state';
+import {
+  drawableAt,
+  expiringGrantsAt,
+  notificationIdOf,
+  notifiedAfter,
+  type Notification,
+  type NotificationKind,
+} from './notification-occasions';
+
+/** What the projection keeps per organisation: the pool's grants and the grants announced as expiring. */
+export interface OrgAlertWatch {
+  readonly grants: readonly TimelineGrant[];
+  /** Days ahead for credits.expiring of pool grants: 7 (SPEC §8 default; no org setting yet). */
+  readonly expiringWithinDays: number | null;
+  readonly expiringNotified: readonly string[];
+}
+
+export const NEW_ORG_WATCH: OrgAlertWatch = { grants: [], expiringWithinDays: 7, expiringNotified: [] };
+
+/**
+ * Pure: the organisation's watch after `event` and the notifications the event is the occasion of.
+ * A pool notification's `accountId` is the organisation (the stream that owns the pool; the
+ * dispatcher's lane, so deliveries stay in order per organisation), and `organizationId` says so.
+ */
+export function orgNotificationsOf(
+  watch: OrgAlertWatch,
+  organizationId: string,
+  event: OrganizationEvent,
+  position: bigint,
+): { readonly watch: OrgAlertWatch; readonly notifications: readonly Notification[] } {
+  const now = msFromStored(event.data.recordedAt);
+  const out: Notification[] = [];
+  const notify = (kind: NotificationKind, occasion: (string | number)[], data: Record<string, unknown>) =>
+    out.push({
+      // 'organization' in the id: an account with the organisation's id never shares an occasion.
+      notificationId: notificationIdOf(kind, organizationId, 'organization', ...occasion),
+      kind,
+      accountId: organizationId,
+      organizationId,
+      occurredAt: event.data.recordedAt,
+      position,
+      data,
+    });
+  const grants = evolveOrgTimelineState({ ...EMPTY_ORG_TIMELINE_STATE, grants: watch.grants }, event).grants;
+  let next: OrgAlertWatch = grants === watch.grants ? watch : { ...watch, grants };
+
+  // credits.depleted: the pool refused a member's reservation for lack of credits (each refusal).
+  if (event.type === 'MemberSpendRejected' && event.data.reason === 'insufficient_credits') {
+    notify('credits.depleted', [position.toString()], {
+      memberAccountId: event.data.accountId,
+      usageId: event.data.usageId,
+      holdId: event.data.holdId,
+      requiredCredits: event.data.requiredCredits,
+      balance: formatCredits(drawableAt({ grants }, now)),
+    });
+  }
+
+  // credits.expiring: pool grants, looked at whenever an event of the organisation arrives.
+  if (next.expiringWithinDays !== null) {
+    const due = expiringGrantsAt(grants, next.expiringNotified, now, next.expiringWithinDays);
+    for (const g of due) notify('credits.expiring', [g.grantId], { ...g });
+    if (due.length > 0) next = { ...next, expiringNotified: notifiedAfter(grants, next, due) };
+  }
+  return { watch: next, notifications: out };
+}
