@@ -79,4 +79,66 @@ describe.each(ENGINES)('organisation notifications (e2e) [%s]', (engine) => {
     const empty = await ledger.as('service').get('/v1/organizations/org-q/notifications').expect(200);
     expect(empty.body).toEqual({ items: [], nextCursor: null });
   });
+
+  it('PUT alerts: 200 with the setting, the same again appends nothing, 400 naming fields, 404, roles', async () => {
+    await r.openOrg('org-s');
+    const path = '/v1/organizations/org-s/alerts';
+    const set = await ledger
+      .as('service')
+      .put(path)
+      .send({ creditsBelow: '20.50', expiringWithinDays: 3 })
+      .expect(200);
+    expect(set.body).toMatchObject({ organizationId: 'org-s', creditsBelow: '20.5', expiringWithinDays: 3 });
+    const before = await r.head();
+    const same = await ledger
+      .as('admin')
+      .put(path)
+      .send({ creditsBelow: '20.5', expiringWithinDays: 3 })
+      .expect(200);
+    expect(same.body).toMatchObject({ creditsBelow: '20.5', expiringWithinDays: 3 });
+    const bad = await ledger
+      .as('service')
+      .put(path)
+      .send({ creditsBelow: 'x', expiringWithinDays: 0 })
+      .expect(400);
+    expect(JSON.stringify(bad.body)).toContain('creditsBelow');
+    expect(JSON.stringify(bad.body)).toContain('expiringWithinDays');
+    await ledger.as('support').put(path).send({ creditsBelow: null, expiringWithinDays: null }).expect(403);
+    await ledger
+      .as('service')
+      .put('/v1/organizations/nobody/alerts')
+      .send({ creditsBelow: null, expiringWithinDays: null })
+      .expect(404);
+    expect(await r.head()).toBe(before);
+    const pool = (await r.events('organization-org-s')).filter((e) => e.type === 'AlertsSet');
+    expect(pool.map((e) => e.data)).toMatchObject([{ creditsBelow: '20.5', expiringWithinDays: 3 }]);
+  });
+
+  it('credits.low when a member’s usage takes the pool below the threshold (once per crossing); null horizon: no credits.expiring', async () => {
+    await r.openOrg('org-w', '30');
+    await ledger
+      .as('service')
+      .put('/v1/organizations/org-w/alerts')
+      .send({ creditsBelow: '20', expiringWithinDays: null })
+      .expect(200);
+    const expiresAt = new Date(ledger.app.get<Clock>(CLOCK).now() + 2 * DAY).toISOString();
+    await ledger
+      .as('admin')
+      .post('/v1/organizations/org-w/credits/grants', {
+        grantId: 'og-w',
+        credits: '1',
+        reason: 'pilot',
+        expiresAt,
+      })
+      .expect(201);
+    await r.openAccount('acct-w');
+    await r.addMember('org-w', 'acct-w').expect(200);
+    await r.spend('u-w1', 'acct-w', 9).expect(201); // 31 → 22: above
+    await r.spend('u-w2', 'acct-w', 3).expect(201); // 22 → 19: the crossing
+    const last = await r.spend('u-w3', 'acct-w', 3).expect(201); // 16: still below, nothing
+    const items = await list('/v1/organizations/org-w', last.body.position as string);
+    expect(items.map((n) => [n.kind, n.accountId, n.organizationId, n.data])).toEqual([
+      ['credits.low', 'org-w', 'org-w', { balance: '19', threshold: '20' }],
+    ]);
+  });
 });

@@ -42,7 +42,7 @@ export type OrganizationCommandInput = {
 export type OrganizationOutcome = CommandOutcome<OrganizationEvent>;
 
 /** Bump with the domain's ORGANIZATION_SNAPSHOT_FORMAT: an older snapshot is then ignored, never read. */
-const ORGANIZATION_SNAPSHOT_VERSION = 'organization-v1';
+const ORGANIZATION_SNAPSHOT_VERSION = 'organization-v2';
 
 /**
  * Runs commands on `organization-<orgId>` streams exactly as AccountCommandsService runs account

@@ -17,6 +17,7 @@ export class OrganizationCommand {
           | 'PurchaseOrgCredits'
           | 'GrantOrgCredits'
           | 'SetSpendLimit'
+          | 'SetOrgAlerts'
           | 'RequestCredits'
           | 'DecideCreditRequest';
       }

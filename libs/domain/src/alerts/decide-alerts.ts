@@ -14,7 +14,12 @@ import type {
   SetAutoTopUp,
 } from './commands';
 import type { AutoTopUpDisabled, TopUpFailed, TopUpRequested } from './events';
-import { drawableBalance, FAILURES_BEFORE_AUTO_TOP_UP_OFF, requestedInMonth } from './state';
+import {
+  drawableBalance,
+  FAILURES_BEFORE_AUTO_TOP_UP_OFF,
+  requestedInMonth,
+  type AlertsState,
+} from './state';
 
 /** `expiringWithinDays` bound: a year ahead is the furthest an alert looks. */
 export const MAX_EXPIRING_WITHIN_DAYS = 365;
@@ -100,25 +105,43 @@ function checkCredits(faults: Faults, field: string, value: unknown, allowZero: 
   return credits ?? 0n;
 }
 
-/** Idempotent by value: the settings it already has append nothing. */
-function decideSetAlerts(command: SetAlerts, state: AccountState, context: DecisionContext): Decision {
-  const { data, metadata } = command;
+/**
+ * What a SetAlerts calls for on a stream whose alerts slice is `alerts` (an account's or an
+ * organisation's): the AlertsSet fields, null when the settings are already these (idempotent by
+ * value), or the faults.
+ */
+export function alertsSetFields(
+  data: { readonly creditsBelow: string | null; readonly expiringWithinDays: number | null },
+  alerts: AlertsState,
+): { readonly faults: Faults } | { readonly fields: AlertsSetFields } | null {
   const faults: Faults = [];
   const below =
     data.creditsBelow === null ? null : checkCredits(faults, 'creditsBelow', data.creditsBelow, true);
   if (data.expiringWithinDays !== null) {
     checkIntegerRange(faults, 'expiringWithinDays', data.expiringWithinDays, 1, MAX_EXPIRING_WITHIN_DAYS);
   }
-  if (faults.length > 0) return failure(invalid(faults));
-  const a = state.alerts;
-  if (below === a.creditsBelow && data.expiringWithinDays === a.expiringWithinDays) return events();
-  return events({
-    type: 'AlertsSet',
-    data: stamped(data.accountId, metadata, context, {
+  if (faults.length > 0) return { faults };
+  if (below === alerts.creditsBelow && data.expiringWithinDays === alerts.expiringWithinDays) return null;
+  return {
+    fields: {
       creditsBelow: below === null ? null : formatCredits(below),
       expiringWithinDays: data.expiringWithinDays,
-    }),
-  });
+    },
+  };
+}
+
+export interface AlertsSetFields {
+  readonly creditsBelow: string | null;
+  readonly expiringWithinDays: number | null;
+}
+
+/** Idempotent by value: the settings it already has append nothing. */
+function decideSetAlerts(command: SetAlerts, state: AccountState, context: DecisionContext): Decision {
+  const { data, metadata } = command;
+  const set = alertsSetFields(data, state.alerts);
+  if (set === null) return events();
+  if ('faults' in set) return failure(invalid(set.faults));
+  return events({ type: 'AlertsSet', data: stamped(data.accountId, metadata, context, set.fields) });
 }
 
 /** Idempotent by value. The target must be above the threshold, or a top-up would leave it below. */

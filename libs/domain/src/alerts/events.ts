@@ -5,9 +5,10 @@ interface Event<T extends string, D> {
   readonly data: Readonly<D>;
 }
 
-export type AlertsSet = Event<
+/** On an account's stream (EventStamp) or an organisation's (its stamp: the pool's alerts). */
+export type AlertsSet<Stamp extends object = EventStamp> = Event<
   'AlertsSet',
-  EventStamp & { creditsBelow: string | null; expiringWithinDays: number | null }
+  Stamp & { creditsBelow: string | null; expiringWithinDays: number | null }
 >;
 
 export type AutoTopUpSet = Event<

@@ -49,6 +49,11 @@ export type SetSpendLimit = Command<
   'SetSpendLimit',
   { organizationId: string; level: SpendLimitLevel; key?: string; creditsPerMonth: string | null }
 >;
+/** The pool's alerts (`PUT /v1/organizations/{orgId}/alerts`): as the account's SetAlerts, idempotent by value. */
+export type SetOrgAlerts = Command<
+  'SetOrgAlerts',
+  { organizationId: string; creditsBelow: string | null; expiringWithinDays: number | null }
+>;
 export type RequestCredits = Command<
   'RequestCredits',
   { requestId: string; organizationId: string; accountId: string; credits: string; note?: string }
@@ -94,6 +99,7 @@ export type OrganizationCommand =
   | GrantOrgCredits
   | ExpireOrgCredits
   | SetSpendLimit
+  | SetOrgAlerts
   | RequestCredits
   | DecideCreditRequest
   | ReserveMemberSpend

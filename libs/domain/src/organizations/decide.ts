@@ -10,6 +10,7 @@ import {
   decideSetSpendLimit,
 } from './decide-setup';
 import { decideCreditRequest, decideRequestCredits } from './decide-requests';
+import { decideSetOrgAlerts } from './decide-alerts';
 import {
   decideExpireMemberSpend,
   decideReleaseMemberSpend,
@@ -102,6 +103,8 @@ function decideAfterExpiry(
       return orgEvents(); // the write-offs were prepended: that is the whole command
     case 'SetSpendLimit':
       return decideSetSpendLimit(command, state, context);
+    case 'SetOrgAlerts':
+      return decideSetOrgAlerts(command, state, context);
     case 'RequestCredits':
       return decideRequestCredits(command, state, context);
     case 'DecideCreditRequest':

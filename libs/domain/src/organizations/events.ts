@@ -1,3 +1,4 @@
+import type { AlertsSet } from '../alerts/events';
 import type { Allocation } from '../account/events';
 import type { MoneyPaid } from '../account/commands';
 import type { SpendLimitLevel } from './commands';
@@ -224,7 +225,9 @@ export type OrganizationEvent =
   | MemberSpendRejected
   | MemberSpendSettled
   | MemberSpendReleased
-  | MemberSpendExpired;
+  | MemberSpendExpired
+  /** The pool's alert settings (the alerts module's event, with the organisation's stamp). */
+  | AlertsSet<OrganizationStamp>;
 
 export type OrganizationEventType = OrganizationEvent['type'];
 
@@ -245,4 +248,5 @@ export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
   'MemberSpendSettled',
   'MemberSpendReleased',
   'MemberSpendExpired',
+  'AlertsSet',
 ];

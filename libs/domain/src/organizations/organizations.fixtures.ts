@@ -65,6 +65,8 @@ export const setLimit = (
     key === undefined ? { level, creditsPerMonth } : { level, key, creditsPerMonth },
     now,
   );
+export const setOrgAlerts = (creditsBelow: string | null, expiringWithinDays: number | null, now = T0) =>
+  command('SetOrgAlerts', { creditsBelow, expiringWithinDays }, now);
 export const requestCredits = (requestId: string, accountId: string, credits: string, now = T0) =>
   command('RequestCredits', { requestId, accountId, credits }, now);
 export const decideRequest = (requestId: string, approve: boolean, now = T0) =>

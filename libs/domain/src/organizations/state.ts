@@ -1,3 +1,4 @@
+import { applyAlertsEvent, noAlerts, type AlertsState } from '../alerts/state';
 import { AppendOnlyIndex } from '../append-only-index';
 import { BucketedMap } from './bucketed-map';
 import type { GrantState } from '../account/state';
@@ -91,6 +92,8 @@ export interface OrganizationState {
   /** Per member: a BucketedMap, as it changes on every settlement. */
   readonly memberSpend: BucketedMap<MemberMonthSpend>;
   readonly idempotency: IdempotencyIndex;
+  /** The pool's alerts: the alerts module's fixed-size slice, as the account's. */
+  readonly alerts: AlertsState;
 }
 
 export function initialOrganizationState(): OrganizationState {
@@ -108,6 +111,7 @@ export function initialOrganizationState(): OrganizationState {
     closedReservations: AppendOnlyIndex.empty(),
     memberSpend: BucketedMap.empty(),
     idempotency: AppendOnlyIndex.empty(),
+    alerts: noAlerts(),
   };
 }
 
@@ -206,6 +210,9 @@ function apply(draft: Draft, event: OrganizationEvent, owned: Owned): void {
       return;
     case 'SpendLimitSet':
       applySpendLimitSet(draft, event.data, owned);
+      return;
+    case 'AlertsSet':
+      applyAlertsEvent(draft, event);
       return;
     case 'CreditsRequested':
       draft.requests = mapWith(owned, draft.requests, event.data.requestId, {

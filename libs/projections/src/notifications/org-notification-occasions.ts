@@ -1,4 +1,4 @@
-import { formatCredits, msFromStored, type OrganizationEvent } from '@ledger/domain';
+import { creditsFromStored, formatCredits, msFromStored, type OrganizationEvent } from '@ledger/domain';
 import { EMPTY_ORG_TIMELINE_STATE, evolveOrgTimelineState } from '../timeline/org-timeline-state';
 import type { TimelineGrant } from '../timeline/timeline-state';
 import {
@@ -13,12 +13,19 @@ import {
 /** What the projection keeps per organisation: the pool's grants and the grants announced as expiring. */
 export interface OrgAlertWatch {
   readonly grants: readonly TimelineGrant[];
-  /** Days ahead for credits.expiring of pool grants: 7 (SPEC §8 default; no org setting yet). */
+  /** Micro-credits as a decimal string, or null (credits.low off; the default). */
+  readonly creditsBelow: string | null;
+  /** Days ahead for credits.expiring of pool grants, or null (off). Default 7 (SPEC §8). */
   readonly expiringWithinDays: number | null;
   readonly expiringNotified: readonly string[];
 }
 
-export const NEW_ORG_WATCH: OrgAlertWatch = { grants: [], expiringWithinDays: 7, expiringNotified: [] };
+export const NEW_ORG_WATCH: OrgAlertWatch = {
+  grants: [],
+  creditsBelow: null,
+  expiringWithinDays: 7,
+  expiringNotified: [],
+};
 
 /**
  * Pure: the organisation's watch after `event` and the notifications the event is the occasion of.
@@ -46,6 +53,28 @@ export function orgNotificationsOf(
     });
   const grants = evolveOrgTimelineState({ ...EMPTY_ORG_TIMELINE_STATE, grants: watch.grants }, event).grants;
   let next: OrgAlertWatch = grants === watch.grants ? watch : { ...watch, grants };
+  if (event.type === 'AlertsSet') {
+    next = {
+      ...next,
+      creditsBelow:
+        event.data.creditsBelow === null ? null : creditsFromStored(event.data.creditsBelow).toString(),
+      expiringWithinDays: event.data.expiringWithinDays,
+    };
+  }
+
+  // credits.low: this event moved the pool's drawable balance (reserved credits excluded) from at
+  // or above the threshold to below it — a reservation is the crossing, its settlement is not another.
+  if (next.creditsBelow !== null) {
+    const threshold = BigInt(next.creditsBelow);
+    const before = drawableAt(watch, now);
+    const after = drawableAt({ grants }, now);
+    if (before >= threshold && after < threshold) {
+      notify('credits.low', [position.toString()], {
+        balance: formatCredits(after),
+        threshold: formatCredits(threshold),
+      });
+    }
+  }
 
   // credits.depleted: the pool refused a member's reservation for lack of credits (each refusal).
   if (event.type === 'MemberSpendRejected' && event.data.reason === 'insufficient_credits') {
