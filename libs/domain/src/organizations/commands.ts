@@ -54,6 +54,22 @@ export type SetOrgAlerts = Command<
   'SetOrgAlerts',
   { organizationId: string; creditsBelow: string | null; expiringWithinDays: number | null }
 >;
+/** The pool's auto top-up (`PUT /v1/organizations/{orgId}/auto-top-up`): as the account's SetAutoTopUp. */
+export type SetOrgAutoTopUp = Command<
+  'SetOrgAutoTopUp',
+  {
+    organizationId: string;
+    enabled: boolean;
+    belowCredits: string;
+    targetCredits: string;
+    monthlyLimitCredits: string;
+  }
+>;
+/** The payment side could not fulfil the pool's outstanding request `topUpId`. Idempotent on topUpId. */
+export type RecordOrgTopUpFailure = Command<
+  'RecordOrgTopUpFailure',
+  { organizationId: string; topUpId: string; reason: string }
+>;
 export type RequestCredits = Command<
   'RequestCredits',
   { requestId: string; organizationId: string; accountId: string; credits: string; note?: string }
@@ -100,6 +116,8 @@ export type OrganizationCommand =
   | ExpireOrgCredits
   | SetSpendLimit
   | SetOrgAlerts
+  | SetOrgAutoTopUp
+  | RecordOrgTopUpFailure
   | RequestCredits
   | DecideCreditRequest
   | ReserveMemberSpend
@@ -126,6 +144,8 @@ export const organizationKeys = {
   reserve: (holdId: string) => `reserve:${holdId}`,
   settle: (holdId: string) => `settle:${holdId}`,
   release: (holdId: string) => `release:${holdId}`,
+  /** The account's key for the same command (idempotency.ts), so both streams spell it alike. */
+  topUpFailure: (topUpId: string) => `topupfailure:${topUpId}`,
 } as const;
 
 export function organizationIdempotencyKeyOf(
@@ -147,6 +167,8 @@ export function organizationIdempotencyKeyOf(
       return organizationKeys.settle(data.holdId);
     case 'ReleaseMemberSpend':
       return organizationKeys.release(data.holdId);
+    case 'RecordOrgTopUpFailure':
+      return organizationKeys.topUpFailure(data.topUpId);
     default:
       return null;
   }

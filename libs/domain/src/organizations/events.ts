@@ -1,4 +1,4 @@
-import type { AlertsSet } from '../alerts/events';
+import type { PoolAlertsEvent } from '../alerts/events';
 import type { Allocation } from '../account/events';
 import type { MoneyPaid } from '../account/commands';
 import type { SpendLimitLevel } from './commands';
@@ -226,8 +226,8 @@ export type OrganizationEvent =
   | MemberSpendSettled
   | MemberSpendReleased
   | MemberSpendExpired
-  /** The pool's alert settings (the alerts module's event, with the organisation's stamp). */
-  | AlertsSet<OrganizationStamp>;
+  /** The pool's alerts and auto top-up (the alerts module's events, with the organisation's stamp). */
+  | PoolAlertsEvent<OrganizationStamp>;
 
 export type OrganizationEventType = OrganizationEvent['type'];
 
@@ -249,4 +249,8 @@ export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
   'MemberSpendReleased',
   'MemberSpendExpired',
   'AlertsSet',
+  'AutoTopUpSet',
+  'TopUpRequested',
+  'TopUpFailed',
+  'AutoTopUpDisabled',
 ];

@@ -1,4 +1,4 @@
-import { applyAlertsEvent, noAlerts, type AlertsState } from '../alerts/state';
+import { applyAlertsEvent, closeTopUpBy, noAlerts, type AlertsState } from '../alerts/state';
 import { AppendOnlyIndex } from '../append-only-index';
 import { BucketedMap } from './bucketed-map';
 import type { GrantState } from '../account/state';
@@ -139,6 +139,8 @@ function keyOf(event: OrganizationEvent): string | null {
   switch (event.type) {
     case 'OrgCreditsPurchased':
       return organizationKeys.purchase(event.data.purchaseId);
+    case 'TopUpFailed':
+      return organizationKeys.topUpFailure(event.data.topUpId);
     case 'OrgCreditsGranted':
       return organizationKeys.grant(event.data.grantId);
     case 'CreditsRequested':
@@ -201,6 +203,8 @@ function apply(draft: Draft, event: OrganizationEvent, owned: Owned): void {
           amountPaid: purchase !== null ? purchase.amountPaid : null,
         },
       ];
+      // A purchase whose purchaseId is the outstanding topUpId fulfils the pool's request.
+      if (purchase !== null) closeTopUpBy(draft, purchase.purchaseId);
       return;
     }
     case 'OrgCreditsExpired':
@@ -212,6 +216,10 @@ function apply(draft: Draft, event: OrganizationEvent, owned: Owned): void {
       applySpendLimitSet(draft, event.data, owned);
       return;
     case 'AlertsSet':
+    case 'AutoTopUpSet':
+    case 'TopUpRequested':
+    case 'TopUpFailed':
+    case 'AutoTopUpDisabled':
       applyAlertsEvent(draft, event);
       return;
     case 'CreditsRequested':
