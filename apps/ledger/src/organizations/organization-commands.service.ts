@@ -217,7 +217,7 @@ function eventIdKeyOf(input: OrganizationCommandInput, loaded: LoadedStream<Orga
 
 function ownIdOf(input: OrganizationCommandInput): string | undefined {
   const data = input.data as Record<string, unknown>;
-  for (const field of ['purchaseId', 'grantId', 'requestId', 'holdId'] as const) {
+  for (const field of ['purchaseId', 'grantId', 'requestId', 'holdId', 'topUpId'] as const) {
     if (typeof data[field] === 'string') return data[field] as string;
   }
   return undefined;

@@ -18,6 +18,8 @@ export class OrganizationCommand {
           | 'GrantOrgCredits'
           | 'SetSpendLimit'
           | 'SetOrgAlerts'
+          | 'SetOrgAutoTopUp'
+          | 'RecordOrgTopUpFailure'
           | 'RequestCredits'
           | 'DecideCreditRequest';
       }

@@ -87,6 +87,21 @@ export function orgNotificationsOf(
     });
   }
 
+  // The pool's auto top-up: each request and each failure once (per topUpId), as the account's.
+  if (event.type === 'TopUpRequested') {
+    notify('topup.requested', [event.data.topUpId], {
+      topUpId: event.data.topUpId,
+      credits: event.data.credits,
+    });
+  } else if (event.type === 'TopUpFailed') {
+    notify('topup.failed', [event.data.topUpId], {
+      topUpId: event.data.topUpId,
+      reason: event.data.reason,
+      failuresInARow: event.data.failuresInARow,
+      autoTopUpTurnedOff: event.data.turnsAutoTopUpOff,
+    });
+  }
+
   // credits.expiring: pool grants, looked at whenever an event of the organisation arrives.
   if (next.expiringWithinDays !== null) {
     const due = expiringGrantsAt(grants, next.expiringNotified, now, next.expiringWithinDays);
