@@ -1,3 +1,4 @@
+import { AppendOnlyIndex } from '../append-only-index';
 import { invalid, notFound } from '../errors';
 import { isLedgerTime, isoOf, LEDGER_TIME_RANGE, type EpochMs } from '../time';
 import type { OrganizationCommand } from './commands';
@@ -114,7 +115,13 @@ function withTopUpRequest(
   stamp: OrganizationStamp,
 ): OrganizationDecision {
   if (!mayRequestTopUp(command, state, events)) return orgEvents(...events);
-  const after = foldOrganization(events, state);
+  // Only the alerts slice, the grants and the version are read: the trial fold starts from the state
+  // without its append-only indexes (branching them copies them: ~1 ms a decision at 4,000 events).
+  const after = foldOrganization(events, {
+    ...state,
+    idempotency: AppendOnlyIndex.empty(),
+    closedReservations: AppendOnlyIndex.empty(),
+  });
   const request = topUpRequestAfter(after, command.metadata.now, stamp);
   return request === null ? orgEvents(...events) : orgEvents(...events, request);
 }
