@@ -88,6 +88,13 @@ const ROUTES: Record<string, { errors: number[]; role: TestRole }> = {
   'get /v1/organizations/{orgId}': { errors: [400, 401, 403, 404, 503], role: 'support' },
   'get /v1/organizations/{orgId}/journal': { errors: [400, 401, 403, 404, 503], role: 'finance' },
   'get /v1/organizations/{orgId}/timeline': { errors: [400, 401, 403, 404, 503], role: 'support' },
+  'get /v1/organizations/{orgId}/notifications': { errors: [400, 401, 403, 404, 503], role: 'support' },
+  'put /v1/organizations/{orgId}/alerts': { errors: [400, 401, 403, 404, 415, 503], role: 'service' },
+  'put /v1/organizations/{orgId}/auto-top-up': { errors: [400, 401, 403, 404, 415, 503], role: 'service' },
+  'post /v1/organizations/{orgId}/top-ups/{topUpId}/failure': {
+    errors: [400, 401, 403, 404, 409, 415, 503],
+    role: 'service',
+  },
   'post /v1/organizations/{orgId}/credit-requests/{requestId}/decision': {
     errors: [400, 401, 403, 404, 409, 415, 503],
     role: 'admin',
@@ -229,8 +236,13 @@ describe('OpenAPI at /docs (e2e, SQLite)', () => {
       'put /v1/organizations/{orgId}/spend-limits/members/{accountId}',
       'post /v1/organizations/{orgId}/credit-requests',
       'post /v1/organizations/{orgId}/credit-requests/{requestId}/decision',
+      'put /v1/organizations/{orgId}/alerts',
+      'put /v1/organizations/{orgId}/auto-top-up',
+      'post /v1/organizations/{orgId}/top-ups/{topUpId}/failure',
       'post /v1/webhooks',
     ];
+    // The pool's outstanding request, if the auto-top-up example asked for one at once.
+    let poolTopUpId: string | null = null;
     const withBodies = operations().filter((o) => o.operation.requestBody !== undefined);
     expect(withBodies.map((o) => o.key).sort()).toEqual([...order].sort());
     for (const key of order) {
@@ -253,6 +265,22 @@ describe('OpenAPI at /docs (e2e, SQLite)', () => {
           .expect(200);
         url = url.replace(/top-ups\/[^/]+/, `top-ups/${asked.body.topUpRequested.topUpId as string}`);
       }
+      // The pool's likewise: the auto-top-up example's request, or one a setting the pool is below asks for.
+      if (key === 'post /v1/organizations/{orgId}/top-ups/{topUpId}/failure') {
+        if (poolTopUpId === null) {
+          const asked = await ledger
+            .as('service')
+            .put(url.replace(/\/top-ups\/.*$/, '/auto-top-up'), {
+              enabled: true,
+              belowCredits: '999999999',
+              targetCredits: '1000000000',
+              monthlyLimitCredits: '1',
+            })
+            .expect(200);
+          poolTopUpId = asked.body.topUpRequested.topUpId as string;
+        }
+        url = url.replace(/top-ups\/[^/]+/, `top-ups/${poolTopUpId}`);
+      }
       // A hold ends once: the release's example names a second hold, placed as the first one was.
       if (key === 'post /v1/holds/{holdId}/release') {
         const placing = withBodies.find((o) => o.key === 'post /v1/holds')!.operation;
@@ -260,6 +288,10 @@ describe('OpenAPI at /docs (e2e, SQLite)', () => {
         await ledger.as('service').post('/v1/holds', hold).expect(201);
       }
       const res = await (method === 'put' ? client.put(url, body) : client.post(url, body));
+      if (key === 'put /v1/organizations/{orgId}/auto-top-up') {
+        poolTopUpId =
+          (res.body as { topUpRequested?: { topUpId: string } | null }).topUpRequested?.topUpId ?? null;
+      }
       expect({ key, status: res.status, body: res.status < 300 ? null : (res.body as unknown) }).toEqual({
         key,
         status: expect.any(Number) as number,

@@ -213,6 +213,29 @@ describe.each(ENGINES)('organisations: writes (e2e) [%s]', (engine) => {
       { accountId: 'acct-l', group: 'eng', spentThisMonth: '42', limitSource: 'default' },
     ]);
     expect(view.credits).toMatchObject({ balance: '958', held: '0' });
+    // Each refusal is a member_limit.reached occasion (source and limit differ), the replay is not.
+    const notes = await ledger
+      .as('support')
+      .get(`/v1/accounts/acct-l/notifications?minPosition=${byDefault.body.position as string}`)
+      .expect(200);
+    const reached = (notes.body.items as { kind: string }[]).filter((n) => n.kind === 'member_limit.reached');
+    expect(reached).toMatchObject([
+      {
+        accountId: 'acct-l',
+        organizationId: 'org-l',
+        data: { usageId: 'u-l1', limitSource: 'member', limit: '30' },
+      },
+      {
+        accountId: 'acct-l',
+        organizationId: 'org-l',
+        data: { usageId: 'u-l3', limitSource: 'group', limit: '40' },
+      },
+      {
+        accountId: 'acct-l',
+        organizationId: 'org-l',
+        data: { usageId: 'u-l5', limitSource: 'default', limit: '50' },
+      },
+    ]);
   });
 
   it('rejects insufficient_credits when the pool cannot pay, and the same 402 on retry', async () => {

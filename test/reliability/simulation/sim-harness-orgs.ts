@@ -216,7 +216,13 @@ export function orgSummaryOf(event: OrganizationEvent): Summary {
     case 'MemberSpendSettled':
     case 'MemberSpendReleased':
     case 'MemberSpendExpired':
+    case 'AlertsSet':
+    case 'AutoTopUpSet':
+    case 'TopUpRequested':
+    case 'TopUpFailed':
+    case 'AutoTopUpDisabled':
       // A member's usage answers with its account event; the pool's side is checked in checkBooks.
+      // The simulation sets no pool alerts or auto top-up.
       throw new Error(`an organisation command of the simulation answered with ${event.type}`);
   }
 }

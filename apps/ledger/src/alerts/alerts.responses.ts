@@ -32,23 +32,31 @@ export const TOP_UP_FAILURE_ANSWER_SCHEMA = schema.object({
 
 export const NOTIFICATIONS_PAGE_SCHEMA = schema.object({
   items: schema.array(
-    schema.object({
-      notificationId: schema.string('deterministic: the same occasion always has the same id', 'ntf_3f2a…'),
-      kind: schema.enum([
-        'window.threshold',
-        'credits.low',
-        'credits.depleted',
-        'credits.expiring',
-        'spending_cap.reached',
-        'hold.expired',
-        'topup.requested',
-        'topup.failed',
-      ]),
-      accountId: schema.string('', 'acct-1'),
-      occurredAt: schema.time('ledger time of the event that was the occasion'),
-      position: schema.position('log position of that event'),
-      data: schema.any('per kind, as API.md says (e.g. topup.requested: { topUpId, credits })'),
-    }),
+    schema.object(
+      {
+        notificationId: schema.string('deterministic: the same occasion always has the same id', 'ntf_3f2a…'),
+        kind: schema.enum([
+          'window.threshold',
+          'credits.low',
+          'credits.depleted',
+          'credits.expiring',
+          'spending_cap.reached',
+          'member_limit.reached',
+          'hold.expired',
+          'topup.requested',
+          'topup.failed',
+        ]),
+        accountId: schema.string('the account (for a pool notification: the organisation)', 'acct-1'),
+        organizationId: schema.string(
+          'the organisation, when the occasion is one of its pool or a member limit',
+          'org-1',
+        ),
+        occurredAt: schema.time('ledger time of the event that was the occasion'),
+        position: schema.position('log position of that event'),
+        data: schema.any('per kind, as API.md says (e.g. topup.requested: { topUpId, credits })'),
+      },
+      ['organizationId'],
+    ),
   ),
   nextCursor: schema.nullable(schema.string('pass as ?cursor= for the next page', '42.0')),
 });

@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   LedgerReadSide,
   type JournalPage,
+  type NotificationPage,
   type OrganizationView,
   type OrgTimelinePage,
 } from '@ledger/projections';
@@ -14,6 +15,8 @@ import { IdField } from '../http/fields';
 import { ApiAnswer, ApiErrors } from '../http/openapi';
 import { answerAsyncQuery, answerQuery } from '../read-side/query-answer';
 import { JournalQueryDto, TimelineQueryDto } from '../read-side/query.dto';
+import { NOTIFICATIONS_PAGE_SCHEMA } from '../alerts/alerts.responses';
+import { NotificationsQueryDto } from '../alerts/notifications.controller';
 import { ORGANIZATION_TIMELINE_PAGE_SCHEMA, ORGANIZATION_VIEW_SCHEMA } from './organization-views.responses';
 
 @CompiledValidation()
@@ -76,6 +79,28 @@ export class OrganizationViewsController {
   ): Promise<OrgTimelinePage> {
     return answerAsyncQuery(`organization "${orgId}" has no events`, () =>
       this.readSide.organizationTimelines.timeline(orgId, query),
+    );
+  }
+
+  @Get(':orgId/notifications')
+  @Roles('service', 'support')
+  @ApiAnswer(200, 'The organisation’s notifications in log order, paged', NOTIFICATIONS_PAGE_SCHEMA)
+  @ApiErrors(400, 401, 403, 404, 503)
+  @ApiOperation({
+    summary:
+      "The pool's notifications (credits.depleted, credits.expiring; accountId = the organisation) and its members' member_limit.reached, each with organizationId",
+  })
+  notifications(
+    @Param() { orgId }: OrganizationIdParam,
+    @Query() query: NotificationsQueryDto,
+  ): NotificationPage {
+    return answerQuery(`organization "${orgId}" is not open`, () =>
+      this.readSide.organizations.organization(orgId, this.clock.now()) === null
+        ? null
+        : this.readSide.notifications.listForOrganization(orgId, {
+            cursor: query.cursor,
+            limit: query.limit,
+          }),
     );
   }
 }

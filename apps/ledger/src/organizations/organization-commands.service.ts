@@ -42,7 +42,7 @@ export type OrganizationCommandInput = {
 export type OrganizationOutcome = CommandOutcome<OrganizationEvent>;
 
 /** Bump with the domain's ORGANIZATION_SNAPSHOT_FORMAT: an older snapshot is then ignored, never read. */
-const ORGANIZATION_SNAPSHOT_VERSION = 'organization-v1';
+const ORGANIZATION_SNAPSHOT_VERSION = 'organization-v2';
 
 /**
  * Runs commands on `organization-<orgId>` streams exactly as AccountCommandsService runs account
@@ -217,7 +217,7 @@ function eventIdKeyOf(input: OrganizationCommandInput, loaded: LoadedStream<Orga
 
 function ownIdOf(input: OrganizationCommandInput): string | undefined {
   const data = input.data as Record<string, unknown>;
-  for (const field of ['purchaseId', 'grantId', 'requestId', 'holdId'] as const) {
+  for (const field of ['purchaseId', 'grantId', 'requestId', 'holdId', 'topUpId'] as const) {
     if (typeof data[field] === 'string') return data[field] as string;
   }
   return undefined;

@@ -17,6 +17,9 @@ export class OrganizationCommand {
           | 'PurchaseOrgCredits'
           | 'GrantOrgCredits'
           | 'SetSpendLimit'
+          | 'SetOrgAlerts'
+          | 'SetOrgAutoTopUp'
+          | 'RecordOrgTopUpFailure'
           | 'RequestCredits'
           | 'DecideCreditRequest';
       }

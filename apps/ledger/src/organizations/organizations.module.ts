@@ -5,6 +5,7 @@ import { MembershipService } from './membership.service';
 import { OrganizationCommandsService } from './organization-commands.service';
 import { MembershipCommandHandler, OrganizationCommandHandler } from './organizations.commands';
 import { OrganizationsController } from './organizations.controller';
+import { OrgAlertsController } from './org-alerts.controller';
 import {
   DUE_MEMBER_RESERVATIONS,
   ReservationSweeper,
@@ -18,7 +19,7 @@ import {
  */
 @Global()
 @Module({
-  controllers: [OrganizationsController],
+  controllers: [OrganizationsController, OrgAlertsController],
   providers: [
     OrganizationCommandsService,
     MembershipService,

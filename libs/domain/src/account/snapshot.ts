@@ -70,7 +70,8 @@ function membershipOf(j: MembershipJson): MembershipState {
   };
 }
 
-interface AlertsJson {
+/** The alerts slice in a snapshot: the account's and the organisation's (organizations/snapshot.ts). */
+export interface AlertsJson {
   readonly creditsBelow: string | null;
   readonly expiringWithinDays: number | null;
   readonly autoTopUp: {
@@ -85,7 +86,7 @@ interface AlertsJson {
   readonly announcedExpiring: readonly string[];
 }
 
-function alertsJsonOf(a: AlertsState): AlertsJson {
+export function alertsJsonOf(a: AlertsState): AlertsJson {
   const s = a.autoTopUp;
   const o = a.outstanding;
   return {
@@ -108,7 +109,7 @@ function alertsJsonOf(a: AlertsState): AlertsJson {
   };
 }
 
-function alertsOf(j: AlertsJson): AlertsState {
+export function alertsOf(j: AlertsJson): AlertsState {
   const s = j.autoTopUp;
   const o = j.outstanding;
   return {

@@ -4,10 +4,10 @@ import { accountDecider } from '../account/decide';
 import type { AccountEvent } from '../account/events';
 import { snapshotOf, stateFromSnapshot } from '../account/snapshot';
 import { foldAccount, initialState, type AccountState } from '../account/state';
-import { creditsFromStored, formatCredits } from '../credits';
+import { formatCredits } from '../credits';
 import { context, open, propertyOptions, purchase, T0, usage, expire } from '../testing/fixtures';
-import { msFromStored, utcMonthOf } from '../time';
 import { setAutoTopUp, topUpFailure } from './alerts-commands.fixtures';
+import { checkTopUps } from './top-up-reference';
 
 /**
  * Seeded simulation (FC_SEED=<seed> to reproduce): usage, purchases, fulfilled and failed top-ups,
@@ -54,48 +54,6 @@ const arbStep: fc.Arbitrary<[number, Step]> = fc.tuple(
     { weight: 1, arbitrary: fc.constant<Step>((_s, now) => expire(now)) },
   ),
 );
-
-/** The reference: what the log says about requests, month by month. */
-function checkTopUps(log: readonly AccountEvent[]): void {
-  const open = new Map<string, { credits: bigint; month: number }>();
-  const perMonth = new Map<number, bigint>();
-  let enabled = false;
-  for (const e of log) {
-    switch (e.type) {
-      case 'AutoTopUpSet':
-        enabled = e.data.enabled;
-        break;
-      case 'AutoTopUpDisabled':
-        enabled = false;
-        break;
-      case 'TopUpRequested': {
-        expect(enabled).toBe(true);
-        expect(open.size).toBe(0); // never two requests open
-        const month = utcMonthOf(msFromStored(e.data.recordedAt));
-        const c = creditsFromStored(e.data.credits);
-        expect(c > 0n).toBe(true);
-        const total = (perMonth.get(month) ?? 0n) + c;
-        expect(total <= creditsFromStored(e.data.monthlyLimitCredits)).toBe(true); // never past the limit
-        expect(creditsFromStored(e.data.balance) < creditsFromStored(e.data.belowCredits)).toBe(true);
-        perMonth.set(month, total);
-        open.set(e.data.topUpId, { credits: c, month });
-        break;
-      }
-      case 'TopUpFailed': {
-        const o = open.get(e.data.topUpId);
-        expect(o).toBeDefined();
-        if (o !== undefined) perMonth.set(o.month, (perMonth.get(o.month) ?? 0n) - o.credits);
-        open.delete(e.data.topUpId);
-        break;
-      }
-      case 'CreditsPurchased':
-        open.delete(e.data.purchaseId);
-        break;
-      default:
-        break;
-    }
-  }
-}
 
 describe('auto top-up — property: never past the monthly limit, never two requests open', () => {
   it('holds after every step, and the state is the fold of the log and survives a snapshot', () => {

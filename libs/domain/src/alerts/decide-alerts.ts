@@ -1,10 +1,10 @@
 import { formatCredits, minCredits, parseCredits, type Credits } from '../credits';
-import { conflict, invalid } from '../errors';
+import { conflict, invalid, type DomainError } from '../errors';
 import { idempotencyKeys } from '../idempotency';
 import { isoOf, type EpochMs } from '../time';
-import type { AccountEvent, EventStamp } from '../account/events';
+import type { EventStamp } from '../account/events';
 import { events, failure, repeatOf, stamped, type Decision, type DecisionContext } from '../account/decision';
-import type { AccountState } from '../account/state';
+import type { AccountState, GrantState } from '../account/state';
 import { checkId, checkIntegerRange, checkText, type Faults } from '../account/validate';
 import type {
   AlertsCommand,
@@ -14,7 +14,12 @@ import type {
   SetAutoTopUp,
 } from './commands';
 import type { AutoTopUpDisabled, TopUpFailed, TopUpRequested } from './events';
-import { drawableBalance, FAILURES_BEFORE_AUTO_TOP_UP_OFF, requestedInMonth } from './state';
+import {
+  drawableBalance,
+  FAILURES_BEFORE_AUTO_TOP_UP_OFF,
+  requestedInMonth,
+  type AlertsState,
+} from './state';
 
 /** `expiringWithinDays` bound: a year ahead is the furthest an alert looks. */
 export const MAX_EXPIRING_WITHIN_DAYS = 365;
@@ -100,30 +105,66 @@ function checkCredits(faults: Faults, field: string, value: unknown, allowZero: 
   return credits ?? 0n;
 }
 
-/** Idempotent by value: the settings it already has append nothing. */
-function decideSetAlerts(command: SetAlerts, state: AccountState, context: DecisionContext): Decision {
-  const { data, metadata } = command;
+/**
+ * What a SetAlerts calls for on a stream whose alerts slice is `alerts` (an account's or an
+ * organisation's): the AlertsSet fields, null when the settings are already these (idempotent by
+ * value), or the faults.
+ */
+export function alertsSetFields(
+  data: { readonly creditsBelow: string | null; readonly expiringWithinDays: number | null },
+  alerts: AlertsState,
+): { readonly faults: Faults } | { readonly fields: AlertsSetFields } | null {
   const faults: Faults = [];
   const below =
     data.creditsBelow === null ? null : checkCredits(faults, 'creditsBelow', data.creditsBelow, true);
   if (data.expiringWithinDays !== null) {
     checkIntegerRange(faults, 'expiringWithinDays', data.expiringWithinDays, 1, MAX_EXPIRING_WITHIN_DAYS);
   }
-  if (faults.length > 0) return failure(invalid(faults));
-  const a = state.alerts;
-  if (below === a.creditsBelow && data.expiringWithinDays === a.expiringWithinDays) return events();
-  return events({
-    type: 'AlertsSet',
-    data: stamped(data.accountId, metadata, context, {
+  if (faults.length > 0) return { faults };
+  if (below === alerts.creditsBelow && data.expiringWithinDays === alerts.expiringWithinDays) return null;
+  return {
+    fields: {
       creditsBelow: below === null ? null : formatCredits(below),
       expiringWithinDays: data.expiringWithinDays,
-    }),
-  });
+    },
+  };
 }
 
-/** Idempotent by value. The target must be above the threshold, or a top-up would leave it below. */
-function decideSetAutoTopUp(command: SetAutoTopUp, state: AccountState, context: DecisionContext): Decision {
+export interface AlertsSetFields {
+  readonly creditsBelow: string | null;
+  readonly expiringWithinDays: number | null;
+}
+
+/** Idempotent by value: the settings it already has append nothing. */
+function decideSetAlerts(command: SetAlerts, state: AccountState, context: DecisionContext): Decision {
   const { data, metadata } = command;
+  const set = alertsSetFields(data, state.alerts);
+  if (set === null) return events();
+  if ('faults' in set) return failure(invalid(set.faults));
+  return events({ type: 'AlertsSet', data: stamped(data.accountId, metadata, context, set.fields) });
+}
+
+export interface AutoTopUpSetFields {
+  readonly enabled: boolean;
+  readonly belowCredits: string;
+  readonly targetCredits: string;
+  readonly monthlyLimitCredits: string;
+}
+
+/**
+ * What a SetAutoTopUp calls for on a stream whose alerts slice is `alerts`: the AutoTopUpSet fields,
+ * null when the setting is already this one (idempotent by value), or the faults. The target must be
+ * above the threshold, or a top-up would leave the balance below it.
+ */
+export function autoTopUpSetFields(
+  data: {
+    readonly enabled: boolean;
+    readonly belowCredits: string;
+    readonly targetCredits: string;
+    readonly monthlyLimitCredits: string;
+  },
+  alerts: AlertsState,
+): { readonly faults: Faults } | { readonly fields: AutoTopUpSetFields } | null {
   const faults: Faults = [];
   if (typeof data.enabled !== 'boolean') faults.push({ field: 'enabled', message: 'must be a boolean' });
   const below = checkCredits(faults, 'belowCredits', data.belowCredits, true);
@@ -132,8 +173,8 @@ function decideSetAutoTopUp(command: SetAutoTopUp, state: AccountState, context:
   if (faults.length === 0 && target <= below) {
     faults.push({ field: 'targetCredits', message: 'must be greater than belowCredits' });
   }
-  if (faults.length > 0) return failure(invalid(faults));
-  const s = state.alerts.autoTopUp;
+  if (faults.length > 0) return { faults };
+  const s = alerts.autoTopUp;
   if (
     s !== null &&
     s.enabled === data.enabled &&
@@ -141,20 +182,80 @@ function decideSetAutoTopUp(command: SetAutoTopUp, state: AccountState, context:
     s.targetCredits === target &&
     s.monthlyLimitCredits === limit
   ) {
-    return events();
+    return null;
   }
-  return events({
-    type: 'AutoTopUpSet',
-    data: stamped(data.accountId, metadata, context, {
+  return {
+    fields: {
       enabled: data.enabled,
       belowCredits: formatCredits(below),
       targetCredits: formatCredits(target),
       monthlyLimitCredits: formatCredits(limit),
-    }),
-  });
+    },
+  };
 }
 
-/** Only the outstanding request can fail; the third failure in a row turns auto top-up off. */
+/** Idempotent by value. */
+function decideSetAutoTopUp(command: SetAutoTopUp, state: AccountState, context: DecisionContext): Decision {
+  const { data, metadata } = command;
+  const set = autoTopUpSetFields(data, state.alerts);
+  if (set === null) return events();
+  if ('faults' in set) return failure(invalid(set.faults));
+  return events({ type: 'AutoTopUpSet', data: stamped(data.accountId, metadata, context, set.fields) });
+}
+
+/** The facts of a reported failure: TopUpFailed's fields, and AutoTopUpDisabled's when it turns it off. */
+export interface TopUpFailureFacts {
+  readonly failed: {
+    readonly topUpId: string;
+    readonly fingerprint: string;
+    readonly reason: string;
+    readonly credits: string;
+    readonly failuresInARow: number;
+    readonly turnsAutoTopUpOff: boolean;
+  };
+  readonly off: { readonly reason: 'failures_in_a_row'; readonly failuresInARow: number } | null;
+}
+
+/**
+ * Only the outstanding request can fail; the third failure in a row turns auto top-up off. For any
+ * stream with an alerts slice (the caller checked idempotency on `topupfailure:<id>` first).
+ */
+export function topUpFailureFacts(
+  data: { readonly topUpId: string; readonly reason: string },
+  fingerprint: string,
+  alerts: AlertsState,
+): { readonly error: DomainError } | TopUpFailureFacts {
+  const faults: Faults = [];
+  checkId(faults, 'topUpId', data.topUpId);
+  checkText(faults, 'reason', data.reason, 500);
+  if (faults.length > 0) return { error: invalid(faults) };
+  const outstanding = alerts.outstanding;
+  if (outstanding === null || outstanding.topUpId !== data.topUpId) {
+    return {
+      error: conflict(
+        `top-up "${data.topUpId}" is not outstanding` +
+          (outstanding === null
+            ? ' (no request is open)'
+            : ` (the open request is "${outstanding.topUpId}")`),
+      ),
+    };
+  }
+  const failuresInARow = alerts.failuresInARow + 1;
+  const enabled = alerts.autoTopUp?.enabled === true;
+  const turnsOff = enabled && failuresInARow >= FAILURES_BEFORE_AUTO_TOP_UP_OFF;
+  return {
+    failed: {
+      topUpId: data.topUpId,
+      fingerprint,
+      reason: data.reason,
+      credits: formatCredits(outstanding.credits),
+      failuresInARow,
+      turnsAutoTopUpOff: turnsOff,
+    },
+    off: turnsOff ? { reason: 'failures_in_a_row' as const, failuresInARow } : null,
+  };
+}
+
 function decideRecordTopUpFailure(
   command: RecordTopUpFailure,
   state: AccountState,
@@ -167,42 +268,16 @@ function decideRecordTopUpFailure(
     metadata.fingerprint,
   );
   if (repeat !== null) return repeat;
-  const faults: Faults = [];
-  checkId(faults, 'topUpId', data.topUpId);
-  checkText(faults, 'reason', data.reason, 500);
-  if (faults.length > 0) return failure(invalid(faults));
-  const outstanding = state.alerts.outstanding;
-  if (outstanding === null || outstanding.topUpId !== data.topUpId) {
-    return failure(
-      conflict(
-        `top-up "${data.topUpId}" is not outstanding` +
-          (outstanding === null
-            ? ' (no request is open)'
-            : ` (the open request is "${outstanding.topUpId}")`),
-      ),
-    );
-  }
-  const failuresInARow = state.alerts.failuresInARow + 1;
-  const enabled = state.alerts.autoTopUp?.enabled === true;
-  const turnsOff = enabled && failuresInARow >= FAILURES_BEFORE_AUTO_TOP_UP_OFF;
+  const facts = topUpFailureFacts(data, metadata.fingerprint, state.alerts);
+  if ('error' in facts) return failure(facts.error);
   const failed: TopUpFailed = {
     type: 'TopUpFailed',
-    data: stamped(data.accountId, metadata, context, {
-      topUpId: data.topUpId,
-      fingerprint: metadata.fingerprint,
-      reason: data.reason,
-      credits: formatCredits(outstanding.credits),
-      failuresInARow,
-      turnsAutoTopUpOff: turnsOff,
-    }),
+    data: stamped(data.accountId, metadata, context, facts.failed),
   };
-  if (!turnsOff) return events(failed);
+  if (facts.off === null) return events(failed);
   const off: AutoTopUpDisabled = {
     type: 'AutoTopUpDisabled',
-    data: stamped(data.accountId, metadata, context, {
-      reason: 'failures_in_a_row' as const,
-      failuresInARow,
-    }),
+    data: stamped(data.accountId, metadata, context, facts.off),
   };
   return events(failed, off);
 }
@@ -213,11 +288,11 @@ function decideRecordTopUpFailure(
  * credits left. `after` is the state with the command's events folded; `topUpId` is derived from the
  * revision the request will have (deterministic, unique in the stream).
  */
-export function topUpRequestAfter(
-  after: AccountState,
+export function topUpRequestAfter<Stamp extends object = EventStamp>(
+  after: AlertsStream,
   now: EpochMs,
-  stamp: EventStamp,
-): TopUpRequested | null {
+  stamp: Stamp,
+): TopUpRequested<Stamp> | null {
   const a = after.alerts;
   const setting = a.autoTopUp;
   if (setting === null || !setting.enabled || a.outstanding !== null) return null;
@@ -244,6 +319,14 @@ export function topUpRequestAfter(
   };
 }
 
+/** What auto top-up reads of a stream's state after a command: an account's or an organisation's. */
+export interface AlertsStream {
+  readonly alerts: AlertsState;
+  readonly grants: readonly GrantState[];
+  /** Events folded = the revision the request will have. */
+  readonly version: number;
+}
+
 /** `topup-<revision>`: the stream revision of the request's own event. */
 export function topUpIdAt(revision: number): string {
   return `topup-${revision}`;
@@ -252,12 +335,15 @@ export function topUpIdAt(revision: number): string {
 /** True when a command's events may call for a top-up (not a failure report: the next command asks again). */
 export function mayRequestTopUp(
   command: { readonly type: string },
-  state: AccountState,
-  appended: readonly AccountEvent[],
+  state: { readonly alerts: AlertsState },
+  appended: readonly unknown[],
 ): boolean {
   return (
     appended.length > 0 &&
     command.type !== 'RecordTopUpFailure' &&
-    (state.alerts.autoTopUp?.enabled === true || command.type === 'SetAutoTopUp')
+    command.type !== 'RecordOrgTopUpFailure' &&
+    (state.alerts.autoTopUp?.enabled === true ||
+      command.type === 'SetAutoTopUp' ||
+      command.type === 'SetOrgAutoTopUp')
   );
 }

@@ -5,14 +5,15 @@ interface Event<T extends string, D> {
   readonly data: Readonly<D>;
 }
 
-export type AlertsSet = Event<
+/** On an account's stream (EventStamp) or an organisation's (its stamp: the pool's alerts). */
+export type AlertsSet<Stamp extends object = EventStamp> = Event<
   'AlertsSet',
-  EventStamp & { creditsBelow: string | null; expiringWithinDays: number | null }
+  Stamp & { creditsBelow: string | null; expiringWithinDays: number | null }
 >;
 
-export type AutoTopUpSet = Event<
+export type AutoTopUpSet<Stamp extends object = EventStamp> = Event<
   'AutoTopUpSet',
-  EventStamp & {
+  Stamp & {
     enabled: boolean;
     belowCredits: string;
     targetCredits: string;
@@ -25,9 +26,9 @@ export type AutoTopUpSet = Event<
  * reaches the target, capped by what is left of the monthly limit; `requestedThisMonth` counts this
  * request (requests that failed are not counted: nothing was bought).
  */
-export type TopUpRequested = Event<
+export type TopUpRequested<Stamp extends object = EventStamp> = Event<
   'TopUpRequested',
-  EventStamp & {
+  Stamp & {
     topUpId: string;
     credits: string;
     balance: string;
@@ -38,9 +39,9 @@ export type TopUpRequested = Event<
   }
 >;
 
-export type TopUpFailed = Event<
+export type TopUpFailed<Stamp extends object = EventStamp> = Event<
   'TopUpFailed',
-  EventStamp & {
+  Stamp & {
     topUpId: string;
     fingerprint: string;
     reason: string;
@@ -52,9 +53,9 @@ export type TopUpFailed = Event<
 >;
 
 /** Three failures in a row: auto top-up turned itself off (appended with the third TopUpFailed). */
-export type AutoTopUpDisabled = Event<
+export type AutoTopUpDisabled<Stamp extends object = EventStamp> = Event<
   'AutoTopUpDisabled',
-  EventStamp & { reason: 'failures_in_a_row'; failuresInARow: number }
+  Stamp & { reason: 'failures_in_a_row'; failuresInARow: number }
 >;
 
 /** A grant whose remainder expires within the account's horizon, announced once (`credits.expiring`). */
@@ -69,6 +70,14 @@ export type CreditsExpiringSoon = Event<
   'CreditsExpiringSoon',
   EventStamp & { withinDays: number; grants: readonly ExpiringGrant[] }
 >;
+
+/** The alerts events an organisation's stream carries (the pool's alerts and auto top-up). */
+export type PoolAlertsEvent<Stamp extends object> =
+  | AlertsSet<Stamp>
+  | AutoTopUpSet<Stamp>
+  | TopUpRequested<Stamp>
+  | TopUpFailed<Stamp>
+  | AutoTopUpDisabled<Stamp>;
 
 export type AlertsEvent =
   AlertsSet | AutoTopUpSet | TopUpRequested | TopUpFailed | AutoTopUpDisabled | CreditsExpiringSoon;

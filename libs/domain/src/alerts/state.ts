@@ -2,7 +2,7 @@ import { creditsFromStored, type Credits } from '../credits';
 import { isExpired } from '../expiry';
 import { msFromStored, utcMonthOf, type EpochMs } from '../time';
 import type { GrantState } from '../account/state';
-import type { AlertsEvent } from './events';
+import type { AlertsEvent, PoolAlertsEvent } from './events';
 
 export interface AutoTopUpSetting {
   readonly enabled: boolean;
@@ -69,7 +69,11 @@ export interface AlertsDraft {
   readonly grants: readonly GrantState[];
 }
 
-export function applyAlertsEvent(draft: AlertsDraft, event: AlertsEvent): void {
+/** An account's alerts events, or an organisation's (its own stamp). */
+export function applyAlertsEvent(
+  draft: AlertsDraft,
+  event: AlertsEvent | PoolAlertsEvent<{ readonly recordedAt: string }>,
+): void {
   const a = draft.alerts;
   switch (event.type) {
     case 'AlertsSet':

@@ -49,6 +49,27 @@ export type SetSpendLimit = Command<
   'SetSpendLimit',
   { organizationId: string; level: SpendLimitLevel; key?: string; creditsPerMonth: string | null }
 >;
+/** The pool's alerts (`PUT /v1/organizations/{orgId}/alerts`): as the account's SetAlerts, idempotent by value. */
+export type SetOrgAlerts = Command<
+  'SetOrgAlerts',
+  { organizationId: string; creditsBelow: string | null; expiringWithinDays: number | null }
+>;
+/** The pool's auto top-up (`PUT /v1/organizations/{orgId}/auto-top-up`): as the account's SetAutoTopUp. */
+export type SetOrgAutoTopUp = Command<
+  'SetOrgAutoTopUp',
+  {
+    organizationId: string;
+    enabled: boolean;
+    belowCredits: string;
+    targetCredits: string;
+    monthlyLimitCredits: string;
+  }
+>;
+/** The payment side could not fulfil the pool's outstanding request `topUpId`. Idempotent on topUpId. */
+export type RecordOrgTopUpFailure = Command<
+  'RecordOrgTopUpFailure',
+  { organizationId: string; topUpId: string; reason: string }
+>;
 export type RequestCredits = Command<
   'RequestCredits',
   { requestId: string; organizationId: string; accountId: string; credits: string; note?: string }
@@ -94,6 +115,9 @@ export type OrganizationCommand =
   | GrantOrgCredits
   | ExpireOrgCredits
   | SetSpendLimit
+  | SetOrgAlerts
+  | SetOrgAutoTopUp
+  | RecordOrgTopUpFailure
   | RequestCredits
   | DecideCreditRequest
   | ReserveMemberSpend
@@ -120,6 +144,8 @@ export const organizationKeys = {
   reserve: (holdId: string) => `reserve:${holdId}`,
   settle: (holdId: string) => `settle:${holdId}`,
   release: (holdId: string) => `release:${holdId}`,
+  /** The account's key for the same command (idempotency.ts), so both streams spell it alike. */
+  topUpFailure: (topUpId: string) => `topupfailure:${topUpId}`,
 } as const;
 
 export function organizationIdempotencyKeyOf(
@@ -141,6 +167,8 @@ export function organizationIdempotencyKeyOf(
       return organizationKeys.settle(data.holdId);
     case 'ReleaseMemberSpend':
       return organizationKeys.release(data.holdId);
+    case 'RecordOrgTopUpFailure':
+      return organizationKeys.topUpFailure(data.topUpId);
     default:
       return null;
   }

@@ -1,3 +1,4 @@
+import type { PoolAlertsEvent } from '../alerts/events';
 import type { Allocation } from '../account/events';
 import type { MoneyPaid } from '../account/commands';
 import type { SpendLimitLevel } from './commands';
@@ -224,7 +225,9 @@ export type OrganizationEvent =
   | MemberSpendRejected
   | MemberSpendSettled
   | MemberSpendReleased
-  | MemberSpendExpired;
+  | MemberSpendExpired
+  /** The pool's alerts and auto top-up (the alerts module's events, with the organisation's stamp). */
+  | PoolAlertsEvent<OrganizationStamp>;
 
 export type OrganizationEventType = OrganizationEvent['type'];
 
@@ -245,4 +248,9 @@ export const ORGANIZATION_EVENT_TYPES: readonly OrganizationEventType[] = [
   'MemberSpendSettled',
   'MemberSpendReleased',
   'MemberSpendExpired',
+  'AlertsSet',
+  'AutoTopUpSet',
+  'TopUpRequested',
+  'TopUpFailed',
+  'AutoTopUpDisabled',
 ];

@@ -65,6 +65,17 @@ export const setLimit = (
     key === undefined ? { level, creditsPerMonth } : { level, key, creditsPerMonth },
     now,
   );
+export const setOrgAlerts = (creditsBelow: string | null, expiringWithinDays: number | null, now = T0) =>
+  command('SetOrgAlerts', { creditsBelow, expiringWithinDays }, now);
+export const setOrgAutoTopUp = (
+  belowCredits: string,
+  targetCredits: string,
+  monthlyLimitCredits: string,
+  enabled = true,
+  now = T0,
+) => command('SetOrgAutoTopUp', { enabled, belowCredits, targetCredits, monthlyLimitCredits }, now);
+export const orgTopUpFailure = (topUpId: string, now = T0, reason = 'card declined') =>
+  command('RecordOrgTopUpFailure', { topUpId, reason }, now);
 export const requestCredits = (requestId: string, accountId: string, credits: string, now = T0) =>
   command('RequestCredits', { requestId, accountId, credits }, now);
 export const decideRequest = (requestId: string, approve: boolean, now = T0) =>

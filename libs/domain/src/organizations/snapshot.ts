@@ -1,3 +1,4 @@
+import { alertsJsonOf, alertsOf, type AlertsJson } from '../account/snapshot';
 import { AppendOnlyIndex } from '../append-only-index';
 import { BucketedMap } from './bucketed-map';
 import type { GrantState } from '../account/state';
@@ -15,7 +16,8 @@ import type {
  * Organisation snapshots, like the account's: versioned JSON (credits as decimal strings); one of
  * another format throws, and the shell then folds the stream from revision 0.
  */
-export const ORGANIZATION_SNAPSHOT_FORMAT = 1;
+/** 2 added the alerts slice (the pool's alerts). */
+export const ORGANIZATION_SNAPSHOT_FORMAT = 2;
 
 type GrantJson = Omit<GrantState, 'credits' | 'remaining'> & { credits: string; remaining: string };
 type ReservationJson = Omit<ReservationState, 'credits' | 'allocations'> & {
@@ -43,6 +45,7 @@ export interface OrganizationSnapshot {
   readonly closedReservations: readonly (readonly [string, ClosedReservation['status'], string, string])[];
   readonly memberSpend: readonly (readonly [string, number, string])[];
   readonly idempotency: readonly (readonly [string, string, number])[];
+  readonly alerts: AlertsJson;
 }
 
 const creditsPairs = (map: ReadonlyMap<string, Credits>) =>
@@ -80,6 +83,7 @@ export function organizationSnapshotOf(state: OrganizationState): OrganizationSn
     ),
     memberSpend: [...state.memberSpend].map(([id, s]) => [id, s.month, formatCredits(s.settled)] as const),
     idempotency: [...state.idempotency].map(([key, e]) => [key, e.fingerprint, e.revision] as const),
+    alerts: alertsJsonOf(state.alerts),
   };
 }
 
@@ -97,7 +101,11 @@ function isOrganizationSnapshot(json: unknown): json is OrganizationSnapshot {
     s.idempotency,
   ];
   return (
-    s.format === ORGANIZATION_SNAPSHOT_FORMAT && typeof s.limits === 'object' && lists.every(Array.isArray)
+    s.format === ORGANIZATION_SNAPSHOT_FORMAT &&
+    typeof s.limits === 'object' &&
+    typeof s.alerts === 'object' &&
+    s.alerts !== null &&
+    lists.every(Array.isArray)
   );
 }
 
@@ -155,5 +163,6 @@ export function organizationStateFromSnapshot(json: unknown): OrganizationState 
     idempotency: AppendOnlyIndex.of<string, IdempotencyEntry>(
       s.idempotency.map(([key, fingerprint, revision]) => [key, { fingerprint, revision }]),
     ),
+    alerts: alertsOf(s.alerts),
   };
 }

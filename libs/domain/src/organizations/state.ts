@@ -1,3 +1,4 @@
+import { applyAlertsEvent, closeTopUpBy, noAlerts, type AlertsState } from '../alerts/state';
 import { AppendOnlyIndex } from '../append-only-index';
 import { BucketedMap } from './bucketed-map';
 import type { GrantState } from '../account/state';
@@ -91,6 +92,8 @@ export interface OrganizationState {
   /** Per member: a BucketedMap, as it changes on every settlement. */
   readonly memberSpend: BucketedMap<MemberMonthSpend>;
   readonly idempotency: IdempotencyIndex;
+  /** The pool's alerts: the alerts module's fixed-size slice, as the account's. */
+  readonly alerts: AlertsState;
 }
 
 export function initialOrganizationState(): OrganizationState {
@@ -108,6 +111,7 @@ export function initialOrganizationState(): OrganizationState {
     closedReservations: AppendOnlyIndex.empty(),
     memberSpend: BucketedMap.empty(),
     idempotency: AppendOnlyIndex.empty(),
+    alerts: noAlerts(),
   };
 }
 
@@ -135,6 +139,8 @@ function keyOf(event: OrganizationEvent): string | null {
   switch (event.type) {
     case 'OrgCreditsPurchased':
       return organizationKeys.purchase(event.data.purchaseId);
+    case 'TopUpFailed':
+      return organizationKeys.topUpFailure(event.data.topUpId);
     case 'OrgCreditsGranted':
       return organizationKeys.grant(event.data.grantId);
     case 'CreditsRequested':
@@ -197,6 +203,8 @@ function apply(draft: Draft, event: OrganizationEvent, owned: Owned): void {
           amountPaid: purchase !== null ? purchase.amountPaid : null,
         },
       ];
+      // A purchase whose purchaseId is the outstanding topUpId fulfils the pool's request.
+      if (purchase !== null) closeTopUpBy(draft, purchase.purchaseId);
       return;
     }
     case 'OrgCreditsExpired':
@@ -206,6 +214,13 @@ function apply(draft: Draft, event: OrganizationEvent, owned: Owned): void {
       return;
     case 'SpendLimitSet':
       applySpendLimitSet(draft, event.data, owned);
+      return;
+    case 'AlertsSet':
+    case 'AutoTopUpSet':
+    case 'TopUpRequested':
+    case 'TopUpFailed':
+    case 'AutoTopUpDisabled':
+      applyAlertsEvent(draft, event);
       return;
     case 'CreditsRequested':
       draft.requests = mapWith(owned, draft.requests, event.data.requestId, {

@@ -118,3 +118,66 @@ describe('notification occasions (pure)', () => {
     expect(off.filter((n) => n.kind === 'credits.expiring')).toEqual([]);
   });
 });
+
+describe('member_limit.reached (pure)', () => {
+  const rejected = (
+    usageId: string,
+    now: number,
+    limitSource: 'member' | 'group' | 'default' | null,
+    limit: string | null,
+    reason: 'member_limit_reached' | 'insufficient_credits' = 'member_limit_reached',
+  ): AccountEvent => ({
+    type: 'UsageRejected',
+    data: {
+      usageId,
+      product: 'chat',
+      lines: [{ operation: 'message', quantity: 1 }],
+      recordedAt: new Date(now).toISOString(),
+      reason,
+      overageUnits: 1,
+      requiredCredits: '5',
+      resetsAt: null,
+      organizationId: 'org-1',
+      limitSource,
+      limit,
+    } as unknown as Extract<AccountEvent, { type: 'UsageRejected' }>['data'],
+  });
+
+  function run(events: readonly AccountEvent[]): Notification[] {
+    let watch: AlertWatch = NEW_WATCH;
+    const out: Notification[] = [];
+    events.forEach((event, i) => {
+      const r = notificationsOf(watch, 'member-1', event, BigInt(i + 1), () => []);
+      watch = r.watch;
+      out.push(...r.notifications);
+    });
+    return out;
+  }
+
+  it('once per UTC month, limit source and limit; carries the organisation', () => {
+    const all = run([
+      rejected('u-1', T0, 'default', '10'),
+      rejected('u-2', T0 + 1000, 'default', '10'), // the same occasion (same id, kept once)
+      rejected('u-3', T0 + 2000, 'member', '10'), // another source: new
+      rejected('u-4', T0 + 3000, 'member', '15'), // a new limit: new
+      rejected('u-5', T0 + 4000, 'member', '15', 'insufficient_credits'), // not this kind
+      rejected('u-6', T0 + 40 * DAY, 'member', '15'), // the next UTC month: new
+    ]).filter((n) => n.kind === 'member_limit.reached');
+    // The writer keeps the first event of an occasion.
+    const distinct = all.filter((n, i) => all.findIndex((m) => m.notificationId === n.notificationId) === i);
+    expect(distinct.map((n) => [n.data.usageId, n.data.limitSource, n.data.limit])).toEqual([
+      ['u-1', 'default', '10'],
+      ['u-3', 'member', '10'],
+      ['u-4', 'member', '15'],
+      ['u-6', 'member', '15'],
+    ]);
+    expect(all[0].notificationId).toBe(all[1].notificationId);
+    expect(new Set(all.map((n) => n.organizationId))).toEqual(new Set(['org-1']));
+    expect(all[0].data).toEqual({
+      usageId: 'u-1',
+      limitSource: 'default',
+      limit: '10',
+      requiredCredits: '5',
+    });
+  });
+});

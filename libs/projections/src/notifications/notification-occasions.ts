@@ -10,7 +10,12 @@ import {
   type EpochMs,
   type WindowSnapshot,
 } from '@ledger/domain';
-import { EMPTY_TIMELINE_STATE, evolveTimelineState, type TimelineState } from '../timeline/timeline-state';
+import {
+  EMPTY_TIMELINE_STATE,
+  evolveTimelineState,
+  type TimelineGrant,
+  type TimelineState,
+} from '../timeline/timeline-state';
 import type { ThresholdsOf } from './alert-thresholds';
 
 export const NOTIFICATION_KINDS = [
@@ -19,6 +24,7 @@ export const NOTIFICATION_KINDS = [
   'credits.depleted',
   'credits.expiring',
   'spending_cap.reached',
+  'member_limit.reached',
   'hold.expired',
   'topup.requested',
   'topup.failed',
@@ -29,6 +35,8 @@ export interface Notification {
   readonly notificationId: string;
   readonly kind: NotificationKind;
   readonly accountId: string;
+  /** The organisation the occasion belongs to (a member's limit, a pool's alert); absent otherwise. */
+  readonly organizationId?: string;
   readonly occurredAt: string;
   readonly position: bigint;
   readonly data: Readonly<Record<string, unknown>>;
@@ -74,7 +82,7 @@ export function notificationIdOf(
 const DAY_MS = 86_400_000;
 
 /** What can be drawn at `now`: grants not closed and not past expiry (held credits are off `remaining`). */
-export function drawableAt(account: TimelineState, now: EpochMs): Credits {
+export function drawableAt(account: { readonly grants: readonly TimelineGrant[] }, now: EpochMs): Credits {
   let total = 0n;
   for (const g of account.grants) {
     if (g.closed === true || (g.expiresAt !== null && now >= g.expiresAt)) continue;
@@ -101,11 +109,17 @@ export function notificationsOf(
   const now = msFromStored(event.data.recordedAt);
   const occurredAt = event.data.recordedAt;
   const out: Notification[] = [];
-  const notify = (kind: NotificationKind, occasion: (string | number)[], data: Record<string, unknown>) =>
+  const notify = (
+    kind: NotificationKind,
+    occasion: (string | number)[],
+    data: Record<string, unknown>,
+    organizationId?: string,
+  ) =>
     out.push({
       notificationId: notificationIdOf(kind, accountId, ...occasion),
       kind,
       accountId,
+      ...(organizationId === undefined ? {} : { organizationId }),
       occurredAt,
       position,
       data,
@@ -159,7 +173,13 @@ export function notificationsOf(
       const id =
         event.type === 'UsageRejected' ? { usageId: event.data.usageId } : { holdId: event.data.holdId };
       if (d.reason === 'insufficient_credits') {
-        notify('credits.depleted', [position.toString()], { ...id, requiredCredits: d.requiredCredits });
+        const organizationId = event.type === 'UsageRejected' ? event.data.organizationId : undefined;
+        notify(
+          'credits.depleted',
+          [position.toString()],
+          { ...id, requiredCredits: d.requiredCredits },
+          organizationId,
+        );
       } else if (d.reason === 'spending_cap_reached') {
         // Once per UTC month and cap: the cap is monthly, and a new cap is a new occasion.
         notify('spending_cap.reached', [utcMonthOf(now), next.capSetAt], {
@@ -167,6 +187,17 @@ export function notificationsOf(
           creditsPerMonth: account.spendingCap,
           requiredCredits: d.requiredCredits,
         });
+      } else if (d.reason === 'member_limit_reached' && event.type === 'UsageRejected') {
+        // Once per UTC month, organisation, limit source and limit: the limit is monthly, and a new
+        // limit (an override, an approved request, another group) is a new occasion.
+        const limitSource = event.data.limitSource ?? null;
+        const limit = event.data.limit ?? null;
+        notify(
+          'member_limit.reached',
+          [utcMonthOf(now), event.data.organizationId ?? '', limitSource ?? '', limit ?? ''],
+          { ...id, limitSource, limit, requiredCredits: d.requiredCredits },
+          event.data.organizationId,
+        );
       }
       break;
     }
@@ -208,25 +239,52 @@ export function notificationsOf(
 
   // credits.expiring: looked at whenever an event of the account arrives (see README.md).
   if (next.expiringWithinDays !== null) {
-    const horizon = now + next.expiringWithinDays * DAY_MS;
-    const notified = new Set(next.expiringNotified);
-    let added = false;
-    for (const g of account.grants) {
-      if (g.closed === true || g.expiresAt === null || notified.has(g.grantId)) continue;
-      const remaining = parseCredits(g.remaining, { max: null }) ?? 0n;
-      if (remaining <= 0n || g.expiresAt <= now || g.expiresAt > horizon) continue;
-      notify('credits.expiring', [g.grantId], {
-        grantId: g.grantId,
-        remaining: formatCredits(remaining),
-        expiresAt: new Date(g.expiresAt).toISOString(),
-      });
-      notified.add(g.grantId);
-      added = true;
-    }
-    if (added) {
-      const live = new Set(account.grants.map((g) => g.grantId));
-      next = { ...next, expiringNotified: [...notified].filter((id) => live.has(id)) };
-    }
+    const due = expiringGrantsAt(account.grants, next.expiringNotified, now, next.expiringWithinDays);
+    for (const g of due) notify('credits.expiring', [g.grantId], { ...g });
+    if (due.length > 0) next = { ...next, expiringNotified: notifiedAfter(account.grants, next, due) };
   }
   return { watch: next, notifications: out };
+}
+
+/** An expiring grant as `credits.expiring` data names it. */
+export interface ExpiringGrantData {
+  readonly grantId: string;
+  readonly remaining: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * Grants with a remainder expiring in (now, now + withinDays] not announced yet: an account's or an
+ * organisation pool's (both kept as timeline grants).
+ */
+export function expiringGrantsAt(
+  grants: readonly TimelineGrant[],
+  notified: readonly string[],
+  now: EpochMs,
+  withinDays: number,
+): ExpiringGrantData[] {
+  const horizon = now + withinDays * DAY_MS;
+  const seen = new Set(notified);
+  const due: ExpiringGrantData[] = [];
+  for (const g of grants) {
+    if (g.closed === true || g.expiresAt === null || seen.has(g.grantId)) continue;
+    const remaining = parseCredits(g.remaining, { max: null }) ?? 0n;
+    if (remaining <= 0n || g.expiresAt <= now || g.expiresAt > horizon) continue;
+    due.push({
+      grantId: g.grantId,
+      remaining: formatCredits(remaining),
+      expiresAt: new Date(g.expiresAt).toISOString(),
+    });
+  }
+  return due;
+}
+
+/** The announced ids after `due`, keeping only grants still there (the watch stays as small as the grants). */
+export function notifiedAfter(
+  grants: readonly TimelineGrant[],
+  watch: { readonly expiringNotified: readonly string[] },
+  due: readonly ExpiringGrantData[],
+): string[] {
+  const live = new Set(grants.map((g) => g.grantId));
+  return [...watch.expiringNotified, ...due.map((g) => g.grantId)].filter((id) => live.has(id));
 }

@@ -6,6 +6,7 @@ export interface NotificationView {
   readonly notificationId: string;
   readonly kind: NotificationKind;
   readonly accountId: string;
+  readonly organizationId?: string;
   readonly occurredAt: string;
   readonly position: string;
   readonly data: Readonly<Record<string, unknown>>;
@@ -20,6 +21,7 @@ export interface NotificationPage {
 interface Row {
   notification_id: string;
   account_id: string;
+  organization_id: string | null;
   kind: NotificationKind;
   occurred_at: string;
   position: bigint;
@@ -37,13 +39,24 @@ function parseNotificationCursor(cursor: string | undefined): [bigint, number] {
 /** `GET /v1/accounts/{id}/notifications`: the account's notifications in log order, paged. */
 export class NotificationQuery {
   private readonly page;
+  private readonly orgPage;
   private readonly expiringUnannounced;
 
   constructor(db: ReadModelDatabase) {
     this.page = db
       .prepare<[string, bigint, bigint, number, number], Row>(
-        `SELECT notification_id, account_id, kind, occurred_at, position, ordinal, data FROM notifications
-         WHERE account_id = ? AND (position > ? OR (position = ? AND ordinal > ?))
+        `SELECT notification_id, account_id, organization_id, kind, occurred_at, position, ordinal, data FROM notifications
+         WHERE account_id = ? AND stream = 'account' AND (position > ? OR (position = ? AND ordinal > ?))
+         ORDER BY position, ordinal LIMIT ?`,
+      )
+      .safeIntegers(true);
+    // The pool's own notifications and its members' member_limit.reached (a member's credits.depleted
+    // names the organisation too, but the pool's own refusal is the organisation's occasion).
+    this.orgPage = db
+      .prepare<[string, bigint, bigint, number, number], Row>(
+        `SELECT notification_id, account_id, organization_id, kind, occurred_at, position, ordinal, data FROM notifications
+         WHERE organization_id = ? AND (stream = 'organization' OR kind = 'member_limit.reached')
+           AND (position > ? OR (position = ? AND ordinal > ?))
          ORDER BY position, ordinal LIMIT ?`,
       )
       .safeIntegers(true);
@@ -71,13 +84,33 @@ export class NotificationQuery {
   }
 
   list(accountId: string, options: { cursor?: string; limit?: number | string } = {}): NotificationPage {
+    return this.pageOf(this.page, accountId, options);
+  }
+
+  /**
+   * `GET /v1/organizations/{orgId}/notifications`: the pool's notifications (accountId = the
+   * organisation) and its members' that name it, in log order, paged.
+   */
+  listForOrganization(
+    organizationId: string,
+    options: { cursor?: string; limit?: number | string } = {},
+  ): NotificationPage {
+    return this.pageOf(this.orgPage, organizationId, options);
+  }
+
+  private pageOf(
+    statement: { all(id: string, p: bigint, q: bigint, o: number, l: number): Row[] },
+    id: string,
+    options: { cursor?: string; limit?: number | string },
+  ): NotificationPage {
     const [position, ordinal] = parseNotificationCursor(options.cursor);
     const limit = parseLimit(options.limit);
-    const rows = this.page.all(accountId, position, position, ordinal, limit + 1);
+    const rows = statement.all(id, position, position, ordinal, limit + 1);
     const items = rows.slice(0, limit).map((r) => ({
       notificationId: r.notification_id,
       kind: r.kind,
       accountId: r.account_id,
+      ...(r.organization_id === null ? {} : { organizationId: r.organization_id }),
       occurredAt: r.occurred_at,
       position: r.position.toString(),
       data: JSON.parse(r.data) as Record<string, unknown>,

@@ -4,6 +4,9 @@ import type { ReadModelDatabase } from '../read-store/read-model-database';
 import type { Projection, ProjectionWriter } from '../runner/projection';
 import { rateCardThresholds, type ThresholdsOf } from './alert-thresholds';
 import { NEW_WATCH, notificationsOf, type AlertWatch, type Notification } from './notification-occasions';
+import { NEW_ORG_WATCH, orgNotificationsOf, type OrgAlertWatch } from './org-notification-occasions';
+
+type NotificationStream = 'account' | 'organization';
 
 /**
  * `notifications`: one row per occasion (SPEC §8), keyed by its deterministic id; (position,
@@ -14,6 +17,8 @@ export const NOTIFICATIONS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS notifications (
   notification_id TEXT    NOT NULL PRIMARY KEY,
   account_id      TEXT    NOT NULL,
+  organization_id TEXT,
+  stream          TEXT    NOT NULL,
   kind            TEXT    NOT NULL,
   occurred_at     TEXT    NOT NULL,
   position        INTEGER NOT NULL,
@@ -23,20 +28,28 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE TABLE IF NOT EXISTS notification_watches (
   account_id TEXT NOT NULL PRIMARY KEY,
   watch      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS notification_org_watches (
+  organization_id TEXT NOT NULL PRIMARY KEY,
+  watch           TEXT NOT NULL
 ) WITHOUT ROWID;`;
 
 export const NOTIFICATIONS_INDEXES = `
 CREATE INDEX IF NOT EXISTS notifications_by_account ON notifications (account_id, position, ordinal);
-CREATE INDEX IF NOT EXISTS notifications_by_position ON notifications (position, ordinal);`;
+CREATE INDEX IF NOT EXISTS notifications_by_position ON notifications (position, ordinal);
+CREATE INDEX IF NOT EXISTS notifications_by_organization ON notifications (organization_id, position, ordinal)
+  WHERE organization_id IS NOT NULL;`;
 
 export function notificationsProjectionWith(thresholdsOf: () => ThresholdsOf): Projection {
   return {
     name: 'notifications',
-    // 2: watches are stored without the account's windows.
-    version: 2,
+    // 2: watches are stored without the account's windows. 3: organization_id and stream
+    // (member_limit.reached, the organisation stream's own notifications).
+    version: 3,
     tables: [
       { name: 'notifications', key: ['notification_id'] },
       { name: 'notification_watches', key: ['account_id'] },
+      { name: 'notification_org_watches', key: ['organization_id'] },
     ],
     createSchema: (db) => db.exec(NOTIFICATIONS_SCHEMA),
     indexes: NOTIFICATIONS_INDEXES,
@@ -84,7 +97,11 @@ const KNOWN_IDS = 50_000;
  */
 class NotificationsWriter implements ProjectionWriter {
   private readonly watches: BufferedRows<AlertWatch>;
-  private readonly pending = new Map<string, Notification & { readonly ordinal: number }>();
+  private readonly orgWatches: BufferedRows<OrgAlertWatch>;
+  private readonly pending = new Map<
+    string,
+    Notification & { readonly ordinal: number; readonly stream: NotificationStream }
+  >();
   private readonly written = new Set<string>();
   private readonly selectNotification;
   private readonly insertNotification;
@@ -106,27 +123,53 @@ class NotificationsWriter implements ProjectionWriter {
       },
       (accountId, watch) => upsertWatch.run(accountId, JSON.stringify(watch)),
     );
+    const selectOrgWatch = db
+      .prepare<[string], string>('SELECT watch FROM notification_org_watches WHERE organization_id = ?')
+      .pluck();
+    const upsertOrgWatch = db.prepare<[string, string]>(
+      'INSERT OR REPLACE INTO notification_org_watches (organization_id, watch) VALUES (?, ?)',
+    );
+    this.orgWatches = new BufferedRows<OrgAlertWatch>(
+      (organizationId) => {
+        const json = selectOrgWatch.get(organizationId);
+        return json === undefined ? undefined : (JSON.parse(json) as OrgAlertWatch);
+      },
+      (organizationId, watch) => upsertOrgWatch.run(organizationId, JSON.stringify(watch)),
+    );
     this.selectNotification = db.prepare<[string], { one: number }>(
       'SELECT 1 AS one FROM notifications WHERE notification_id = ?',
     );
     this.insertNotification = db.prepare(
-      `INSERT OR IGNORE INTO notifications (notification_id, account_id, kind, occurred_at, position, ordinal, data)
-       VALUES (@notificationId, @accountId, @kind, @occurredAt, @position, @ordinal, @data)`,
+      `INSERT OR IGNORE INTO notifications
+         (notification_id, account_id, organization_id, stream, kind, occurred_at, position, ordinal, data)
+       VALUES (@notificationId, @accountId, @organizationId, @stream, @kind, @occurredAt, @position, @ordinal, @data)`,
     );
   }
 
   apply(projected: ProjectedEvent): void {
+    if (projected.stream === 'organization') {
+      const { organizationId, event, position } = projected;
+      const watch = this.orgWatches.get(organizationId) ?? NEW_ORG_WATCH;
+      const result = orgNotificationsOf(watch, organizationId, event, position);
+      if (result.watch !== watch) this.orgWatches.set(organizationId, result.watch);
+      this.add(result.notifications, 'organization');
+      return;
+    }
     if (projected.stream !== 'account') return;
     const { accountId, event, position } = projected;
     const watch = this.watches.get(accountId) ?? NEW_WATCH;
     const result = notificationsOf(watch, accountId, event, position, this.thresholdsOf);
     const next = withoutWindows(result.watch);
     if (!sameWatch(watch, next)) this.watches.set(accountId, next);
+    this.add(result.notifications, 'account');
+  }
+
+  private add(notifications: readonly Notification[], stream: NotificationStream): void {
     let ordinal = 0;
-    for (const n of result.notifications) {
+    for (const n of notifications) {
       // Each occasion once: the first event that is its occasion keeps it, in the batch and after.
       if (this.pending.has(n.notificationId) || this.isWritten(n.notificationId)) continue;
-      this.pending.set(n.notificationId, { ...n, ordinal });
+      this.pending.set(n.notificationId, { ...n, ordinal, stream });
       ordinal += 1;
     }
   }
@@ -145,10 +188,13 @@ class NotificationsWriter implements ProjectionWriter {
 
   flush(): void {
     this.watches.flush();
+    this.orgWatches.flush();
     for (const n of this.pending.values()) {
       this.insertNotification.run({
         notificationId: n.notificationId,
         accountId: n.accountId,
+        organizationId: n.organizationId ?? null,
+        stream: n.stream,
         kind: n.kind,
         occurredAt: n.occurredAt,
         position: n.position,
@@ -163,6 +209,7 @@ class NotificationsWriter implements ProjectionWriter {
   /** After a rollback: neither the cached watches nor the ids remembered since may have been written. */
   discard(): void {
     this.watches.discard();
+    this.orgWatches.discard();
     this.pending.clear();
     this.written.clear();
   }

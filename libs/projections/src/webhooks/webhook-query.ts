@@ -22,6 +22,7 @@ export interface NotificationBody {
   readonly notificationId: string;
   readonly kind: string;
   readonly accountId: string;
+  readonly organizationId?: string;
   readonly occurredAt: string;
   readonly position: string;
   readonly data: Readonly<Record<string, unknown>>;
@@ -63,6 +64,7 @@ interface WebhookRow {
 interface JoinedRow {
   notification_id: string;
   account_id: string;
+  organization_id: string | null;
   kind: string;
   occurred_at: string;
   position: bigint;
@@ -94,7 +96,7 @@ interface PageParams {
   limit: number;
 }
 
-const JOINED_COLUMNS = `n.notification_id, n.account_id, n.kind, n.occurred_at, n.position, n.ordinal, n.data,
+const JOINED_COLUMNS = `n.notification_id, n.account_id, n.organization_id, n.kind, n.occurred_at, n.position, n.ordinal, n.data,
   d.status, d.attempts, d.last_status_code, d.last_error, d.next_attempt_at`;
 
 /**
@@ -212,6 +214,7 @@ function deliveryRowOf(webhookId: string, row: JoinedRow): DeliveryRow {
       notificationId: row.notification_id,
       kind: row.kind,
       accountId: row.account_id,
+      ...(row.organization_id === null ? {} : { organizationId: row.organization_id }),
       occurredAt: row.occurred_at,
       position: row.position.toString(),
       data: JSON.parse(row.data) as Record<string, unknown>,
