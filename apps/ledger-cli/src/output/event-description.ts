@@ -7,6 +7,7 @@ import {
   type HoldLine,
   type HoldSettled,
   type LimitsReset,
+  type PoolAlertsEvent,
   type Released,
   type UsageReversed,
   type WindowSnapshot,
@@ -138,26 +139,11 @@ export function describeEvent(event: AccountEvent): EventCharge {
     case 'UsageReversed':
       return describeReversal(event);
     case 'AlertsSet':
-      return {
-        what: `alerts: credits below ${event.data.creditsBelow ?? 'off'}, expiring within ${event.data.expiringWithinDays ?? 'off'} days`,
-        ...none,
-      };
-    case 'AutoTopUpSet': {
-      const d = event.data;
-      return {
-        what: `auto top-up ${d.enabled ? 'on' : 'off'}: below ${d.belowCredits} up to ${d.targetCredits}, at most ${d.monthlyLimitCredits}/month`,
-        ...none,
-      };
-    }
+    case 'AutoTopUpSet':
     case 'TopUpRequested':
-      return { what: `top-up [${event.data.topUpId}] of ${event.data.credits} credits requested`, ...none };
     case 'TopUpFailed':
-      return {
-        what: `top-up [${event.data.topUpId}] failed ("${event.data.reason}"), ${event.data.failuresInARow} in a row`,
-        ...none,
-      };
     case 'AutoTopUpDisabled':
-      return { what: `auto top-up turned off after ${event.data.failuresInARow} failures in a row`, ...none };
+      return describeAlertsEvent(event);
     case 'CreditsExpiringSoon': {
       const grants = event.data.grants.map((g) => `${g.grantId} (${g.remaining} on ${g.expiresAt})`);
       return { what: `expiring within ${event.data.withinDays} days: ${grants.join(', ')}`, ...none };
@@ -304,4 +290,32 @@ export function describeGlobalReset(reset: LimitsReset): string {
   const d = reset.data;
   const who = d.scope === 'all' ? 'every user' : `plan ${d.plan ?? '?'}`;
   return `operator reset ${who}'s limits${d.product ? ` (${d.product})` : ''}: "${d.reason}"`;
+}
+
+/** An account's or an organisation pool's alert settings and top-ups (the same events, either stamp). */
+export function describeAlertsEvent(event: PoolAlertsEvent<object>): EventCharge {
+  const none = { allowanceUnits: '', credits: '' };
+  switch (event.type) {
+    case 'AlertsSet':
+      return {
+        what: `alerts: credits below ${event.data.creditsBelow ?? 'off'}, expiring within ${event.data.expiringWithinDays ?? 'off'} days`,
+        ...none,
+      };
+    case 'AutoTopUpSet': {
+      const d = event.data;
+      return {
+        what: `auto top-up ${d.enabled ? 'on' : 'off'}: below ${d.belowCredits} up to ${d.targetCredits}, at most ${d.monthlyLimitCredits}/month`,
+        ...none,
+      };
+    }
+    case 'TopUpRequested':
+      return { what: `top-up [${event.data.topUpId}] of ${event.data.credits} credits requested`, ...none };
+    case 'TopUpFailed':
+      return {
+        what: `top-up [${event.data.topUpId}] failed ("${event.data.reason}"), ${event.data.failuresInARow} in a row`,
+        ...none,
+      };
+    case 'AutoTopUpDisabled':
+      return { what: `auto top-up turned off after ${event.data.failuresInARow} failures in a row`, ...none };
+  }
 }

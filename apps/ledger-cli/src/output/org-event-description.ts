@@ -1,5 +1,5 @@
 import type { OrganizationEvent } from '@ledger/domain';
-import { allocationsText, money, type EventCharge } from './event-description';
+import { allocationsText, describeAlertsEvent, money, type EventCharge } from './event-description';
 import { shortTime } from './text-format';
 
 /**
@@ -101,6 +101,12 @@ export function describeOrgEvent(event: OrganizationEvent): EventCharge {
         credits: d.released.credits === '0' ? '' : `[pool +${d.released.credits}]`,
       };
     }
+    case 'AlertsSet':
+    case 'AutoTopUpSet':
+    case 'TopUpRequested':
+    case 'TopUpFailed':
+    case 'AutoTopUpDisabled':
+      return describeAlertsEvent(event);
   }
 }
 
