@@ -198,6 +198,10 @@ export class ReferenceOrgs {
         if (level === 'default') org.limits.default = value;
         else if (value === null) map.delete(limitKey as string);
         else map.set(limitKey as string, value);
+        // The admin's latest word on a member replaces an approved request's month override.
+        if (level === 'member')
+          for (const k of [...org.overrides.keys()])
+            if (k.startsWith(key(limitKey as string, ''))) org.overrides.delete(k);
         const summary = {
           type: 'SpendLimitSet',
           level,

@@ -301,6 +301,10 @@ export function orgBooksOf(events: readonly LoggedEvent[], organizationId: strin
           if (value === null) map.delete(key);
           else map.set(key, value);
         }
+        // The admin's latest word on a member replaces an approved request's month override
+        // (organizations/RULES.md): set or cleared, the member level drops every override of it.
+        if (data.level === 'member')
+          for (const k of [...overrides.keys()]) if (k.startsWith(monthKey(key, ''))) overrides.delete(k);
         break;
       }
       case 'CreditRequestApproved':
