@@ -7,7 +7,7 @@ import { foldAccount, initialState, type AccountState } from '../account/state';
 import { formatCredits } from '../credits';
 import { context, open, propertyOptions, purchase, T0, usage, expire } from '../testing/fixtures';
 import { setAutoTopUp, topUpFailure } from './alerts-commands.fixtures';
-import { checkTopUps } from './top-up-reference';
+import { checkTopUps } from '../testing/top-up-reference';
 
 /**
  * Seeded simulation (FC_SEED=<seed> to reproduce): usage, purchases, fulfilled and failed top-ups,

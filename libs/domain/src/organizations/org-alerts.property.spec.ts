@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { checkTopUps } from '../alerts/top-up-reference';
+import { checkTopUps } from '../testing/top-up-reference';
 import { formatCredits } from '../credits';
 import { propertyOptions, T0 } from '../testing/fixtures';
 import type { OrganizationCommand } from './commands';
