@@ -1,19 +1,8 @@
-import { DEFAULT_PRIORITY } from '../account/decide-credits';
-import {
-  checkCreditsAmount,
-  checkDerivedTime,
-  checkExpiresAt,
-  checkId,
-  checkIntegerRange,
-  checkMoney,
-  checkProducts,
-  checkText,
-  type Faults,
-} from '../account/validate';
+import { grantIntake, purchaseIntake } from '../account/decide-credits';
+import { checkId, checkText, type Faults } from '../account/validate';
 import { formatCredits, parseCredits, type Credits } from '../credits';
 import { conflict, invalid } from '../errors';
 import { planChoices, planOf } from '../rate-card';
-import { DAY_MS, isoOf } from '../time';
 import {
   organizationKeys,
   type AddMember,
@@ -142,31 +131,13 @@ export function decidePurchaseOrgCredits(
     metadata.fingerprint,
   );
   if (repeat !== null) return repeat;
-  const faults: Faults = [];
-  checkId(faults, 'purchaseId', data.purchaseId);
-  const credits = checkCreditsAmount(faults, 'credits', data.credits);
-  checkMoney(faults, data.amountPaid);
-  const expiresAt = checkExpiresAt(faults, data.expiresAt, metadata.now);
-  const products = checkProducts(faults, data.products, context.rateCard);
-  const defaultExpiryDays = context.rateCard.credits.defaultExpiryDays;
-  const defaultExpiry = metadata.now + defaultExpiryDays * DAY_MS;
-  if (expiresAt === null && data.expiresAt === undefined) {
-    checkDerivedTime(faults, 'expiresAt', defaultExpiry, `the default expiry (${defaultExpiryDays} days on)`);
-  }
-  if (faults.length > 0) return orgFailure(invalid(faults));
+  const intake = purchaseIntake(data, metadata, context.rateCard);
+  if ('faults' in intake) return orgFailure(invalid(intake.faults));
   const taken = idTakenByOtherKind(state, data.purchaseId, 'purchase');
   if (taken !== null) return taken;
   return orgEvents({
     type: 'OrgCreditsPurchased',
-    data: orgStamped(data.organizationId, metadata, context, {
-      purchaseId: data.purchaseId,
-      fingerprint: metadata.fingerprint,
-      credits: formatCredits(credits),
-      amountPaid: { amountMinor: data.amountPaid.amountMinor, currency: data.amountPaid.currency },
-      expiresAt: isoOf(expiresAt ?? defaultExpiry),
-      products,
-      priority: DEFAULT_PRIORITY,
-    }),
+    data: orgStamped(data.organizationId, metadata, context, intake.fields),
   });
 }
 
@@ -179,27 +150,13 @@ export function decideGrantOrgCredits(
   const { data, metadata } = command;
   const repeat = orgRepeatOf(state.idempotency, organizationKeys.grant(data.grantId), metadata.fingerprint);
   if (repeat !== null) return repeat;
-  const faults: Faults = [];
-  checkId(faults, 'grantId', data.grantId);
-  const credits = checkCreditsAmount(faults, 'credits', data.credits);
-  checkText(faults, 'reason', data.reason);
-  if (data.priority !== undefined) checkIntegerRange(faults, 'priority', data.priority, 0, 1000);
-  const expiresAt = checkExpiresAt(faults, data.expiresAt, metadata.now);
-  const products = checkProducts(faults, data.products, context.rateCard);
-  if (faults.length > 0) return orgFailure(invalid(faults));
+  const intake = grantIntake(data, metadata, context.rateCard);
+  if ('faults' in intake) return orgFailure(invalid(intake.faults));
   const taken = idTakenByOtherKind(state, data.grantId, 'promotional');
   if (taken !== null) return taken;
   return orgEvents({
     type: 'OrgCreditsGranted',
-    data: orgStamped(data.organizationId, metadata, context, {
-      grantId: data.grantId,
-      fingerprint: metadata.fingerprint,
-      credits: formatCredits(credits),
-      reason: data.reason,
-      expiresAt: expiresAt === null ? null : isoOf(expiresAt),
-      products,
-      priority: data.priority ?? DEFAULT_PRIORITY,
-    }),
+    data: orgStamped(data.organizationId, metadata, context, intake.fields),
   });
 }
 
