@@ -78,7 +78,11 @@ function stepsOf(scenario: LoadScenario): readonly string[] {
   return scenario.kind === 'holds' ? HOLD_STEPS : ['request'];
 }
 
-const HOLD_STEPS = ['usage', 'place', 'settle'] as const;
+/**
+ * A plain usage, a second plain usage (with the first, the floor pair: two durable round trips of
+ * the cheapest command, back to back), then a hold placed and settled.
+ */
+const HOLD_STEPS = ['usage', 'usage2', 'place', 'settle'] as const;
 
 /** The method, path and body of step `step` of cycle number `n` of a scenario. */
 function requestOf(scenario: LoadScenario, n: number, step = 0): HttpRequest {
@@ -133,10 +137,11 @@ function holdCycleRequest(
   const holdId = `${scenario.runTag}-hold-${n}`;
   switch (step) {
     case 'usage':
+    case 'usage2':
       return {
         method: 'POST',
         path: '/v1/usage',
-        body: usageBody(accountId, `${scenario.runTag}-usage-${n}`),
+        body: usageBody(accountId, `${scenario.runTag}-${step}-${n}`),
       };
     case 'place':
       return {
@@ -253,26 +258,35 @@ function runClosedLoop(job: LoadJob): Promise<Omit<LoadResult, 'cpuMs'>> {
 /**
  * Latencies per step of a cycle. With one request in flight per connection, a connection's
  * responses come in the order of its steps, so the n-th response of a connection is step n mod
- * steps. `pair`: a hold's place + settle on one connection (both 2xx), the two round trips.
+ * steps. `pair`: a hold's place + settle on one connection (both 2xx), the two round trips;
+ * `usagePair`: the cycle's two plain usages (usage + usage2) the same way, the pair's floor.
  */
 class StepLatencies {
-  private readonly seen = new Map<unknown, { count: number; placeMs: number | null }>();
+  private readonly seen = new Map<unknown, { count: number; firstMs: Record<string, number | null> }>();
   private readonly samples = new Map<string, number[]>();
+  /** Each pair: the step that starts it, the step that ends it. */
+  private static readonly PAIRS = [
+    { name: 'pair', first: 'place', second: 'settle' },
+    { name: 'usagePair', first: 'usage', second: 'usage2' },
+  ];
 
   constructor(private readonly steps: readonly string[]) {
-    for (const step of [...steps, 'pair']) this.samples.set(step, []);
+    for (const step of [...steps, ...StepLatencies.PAIRS.map((pair) => pair.name)])
+      this.samples.set(step, []);
   }
 
   record(client: unknown, ok: boolean, ms: number): void {
-    const connection = this.seen.get(client) ?? { count: 0, placeMs: null };
+    const connection = this.seen.get(client) ?? { count: 0, firstMs: {} };
     this.seen.set(client, connection);
     const step = this.steps[connection.count % this.steps.length];
     connection.count += 1;
     if (ok) this.push(step, ms);
-    if (step === 'place') connection.placeMs = ok ? ms : null;
-    if (step === 'settle') {
-      if (ok && connection.placeMs !== null) this.push('pair', connection.placeMs + ms);
-      connection.placeMs = null;
+    for (const pair of StepLatencies.PAIRS) {
+      if (step === pair.first) connection.firstMs[pair.name] = ok ? ms : null;
+      if (step !== pair.second) continue;
+      const firstMs = connection.firstMs[pair.name] ?? null;
+      if (ok && firstMs !== null) this.push(pair.name, firstMs + ms);
+      connection.firstMs[pair.name] = null;
     }
   }
 

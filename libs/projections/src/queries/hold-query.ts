@@ -28,6 +28,7 @@ export interface DueHold {
 /** Hold lookups over the `holds` read model, and the usage → accounts index beside it. */
 export class HoldQuery {
   private readonly selectById;
+  private readonly selectAccountsOfHold;
   private readonly selectOne;
   private readonly selectOpenOfAccount;
   private readonly selectDue;
@@ -37,6 +38,11 @@ export class HoldQuery {
     this.selectById = db
       .prepare<[string], HoldDbRow>('SELECT * FROM holds WHERE hold_id = ? ORDER BY account_id')
       .safeIntegers(true);
+    // The settle path's lookup: the account column alone, from the (hold_id) index (covering: the
+    // table's key is (account_id, hold_id)), not the row with its JSON lines.
+    this.selectAccountsOfHold = db
+      .prepare<[string], string>('SELECT account_id FROM holds WHERE hold_id = ? ORDER BY account_id')
+      .pluck();
     this.selectOne = db
       .prepare<[string, string], HoldDbRow>('SELECT * FROM holds WHERE account_id = ? AND hold_id = ?')
       .safeIntegers(true);
@@ -78,7 +84,9 @@ export class HoldQuery {
 
   /** The account whose stream holds the hold (to address settle/release); same errors as holdOf. */
   accountOfHold(holdId: string): string | undefined {
-    return this.single(holdId)?.account_id;
+    const accounts = this.selectAccountsOfHold.all(holdId);
+    if (accounts.length > 1) throw new AmbiguousHoldIdError(holdId, accounts);
+    return accounts[0];
   }
 
   /** Every account whose stream recorded the usage id (usage, rejection or settlement), sorted. */
