@@ -81,18 +81,52 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
     expect(settled.body).toMatchObject({ holdId: 'h-y2', credits: { balance: '94', held: '0' } });
   });
 
-  it('answers 409 naming both accounts when one hold id is held on two accounts', async () => {
-    await open('acct-d1', '10');
-    await open('acct-d2', '10');
-    await hold(a, 'h-dup', 'acct-d1', 3).expect(201);
-    await hold(b, 'h-dup', 'acct-d2', 3).expect(201);
-    // Node A's read models have seen both placements.
+  it("refuses (409, nothing recorded) a hold id another account placed; the first account's retry replays", async () => {
+    await open('acct-t1', '10');
+    await open('acct-t2', '10');
+    const first = await hold(a, 'h-taken', 'acct-t1', 3).expect(201);
+    // Node B's read models have seen the placement on node A.
+    const position = await headOf(a);
+    await b.as('support').get(`/v1/accounts/acct-t1?minPosition=${position}`).expect(200);
+    const taken = await hold(b, 'h-taken', 'acct-t2', 3).expect(409);
+    expect(taken.body.message).toContain('already a hold of another account');
+    expect(taken.body.message).not.toContain('acct-t1');
+    const events = await b.app.get<EventStore>(EVENT_STORE).readStream('account-acct-t2');
+    expect(events.map((e) => e.type)).toEqual(['AccountOpened', 'CreditsPurchased']);
+    // The same id on the same account is the first placement's retry, on either node.
+    const replay = await hold(b, 'h-taken', 'acct-t1', 3).expect(200);
+    expect(replay.body).toEqual(first.body);
+    // Settling on node B addresses the one hold of that id.
+    await settle(b, 'h-taken', 'u-taken', 3).expect(201);
+  });
+
+  it('when two nodes place one hold id for two accounts at the same instant, settles answer 409 naming both', async () => {
+    // Neither node may know of the other's placement yet, so both may be recorded; or one node
+    // already knows and refuses. Each pair of placements must end one of those two ways.
+    const ids = Array.from({ length: 8 }, (_, i) => `h-race-${i}`);
+    for (const id of ids) {
+      await open(`${id}-1`, '10');
+      await open(`${id}-2`, '10');
+    }
+    const placed = await Promise.all(
+      ids.map((id) => Promise.all([hold(a, id, `${id}-1`, 3), hold(b, id, `${id}-2`, 3)])),
+    );
     const position = await headOf(b);
-    await a.as('support').get(`/v1/accounts/acct-d2?minPosition=${position}`).expect(200);
-    const ambiguous = await settle(a, 'h-dup', 'u-dup', 3).expect(409);
-    expect(ambiguous.body.message).toContain('acct-d1');
-    expect(ambiguous.body.message).toContain('acct-d2');
-    // A refused hold holds nothing: its id placed on another account later is that account's hold alone.
+    await a.as('support').get(`/v1/accounts/${ids[0]}-1?minPosition=${position}`).expect(200);
+    for (const [i, [onA, onB]] of placed.entries()) {
+      const statuses = [onA.status, onB.status].sort();
+      if (statuses[0] === 201 && statuses[1] === 201) {
+        const ambiguous = await settle(a, ids[i], `u-race-${i}`, 3).expect(409);
+        expect(ambiguous.body.message).toContain(`${ids[i]}-1`);
+        expect(ambiguous.body.message).toContain(`${ids[i]}-2`);
+      } else {
+        expect(statuses).toEqual([201, 409]);
+        await settle(a, ids[i], `u-race-${i}`, 3).expect(201);
+      }
+    }
+  });
+
+  it("a refused hold holds nothing: its id placed on another account later is that account's hold alone", async () => {
     await open('acct-r1', '1');
     await open('acct-r2', '10');
     await hold(a, 'h-refused', 'acct-r1', 3).expect(402);

@@ -32,6 +32,25 @@ export class AccountOf {
     this.holds.set(holdId, accountId);
   }
 
+  /**
+   * A placement may not take a hold id another account already placed: settle and release name the
+   * hold alone, so the second account's hold would make both unaddressable (409 on each settle,
+   * then expiry: work done and never billed). Refused here, before deciding, as far as this
+   * process and its read models know now — no wait for the log's head, so two nodes placing one id
+   * for two accounts in the same instant can still both succeed; their settles then answer 409
+   * naming both (see `hold`). A retry of this account's own placement passes (the decider replays it).
+   */
+  assertHoldIdFree(holdId: string, accountId: string): void {
+    const holders = new Set(this.readSide.holds.accountsOfHold(holdId));
+    const remembered = this.holds.get(holdId);
+    if (remembered !== undefined) holders.add(remembered);
+    holders.delete(accountId);
+    if (holders.size > 0)
+      throw new ConflictException(
+        `hold id "${holdId}" is already a hold of another account: settle and release name a hold by its id alone, so each hold needs an id of its own; choose another`,
+      );
+  }
+
   async hold(holdId: string): Promise<string> {
     const known = this.knownAccountOfHold(holdId);
     if (known !== undefined) return known;

@@ -89,6 +89,7 @@ export class PlaceHoldHandler implements ICommandHandler<PlaceHoldCommand, Comma
 
   async execute({ hold, actor }: PlaceHoldCommand): Promise<CommandOutcome<AccountEvent>> {
     const { holdId, accountId, product, lines, ttlSeconds } = hold;
+    this.accountOf.assertHoldIdFree(holdId, accountId);
     const outcome = await this.accounts.execute(
       {
         type: 'PlaceHold',

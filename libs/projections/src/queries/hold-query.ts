@@ -84,9 +84,14 @@ export class HoldQuery {
 
   /** The account whose stream holds the hold (to address settle/release); same errors as holdOf. */
   accountOfHold(holdId: string): string | undefined {
-    const accounts = this.selectAccountsOfHold.all(holdId);
+    const accounts = this.accountsOfHold(holdId);
     if (accounts.length > 1) throw new AmbiguousHoldIdError(holdId, accounts);
     return accounts[0];
+  }
+
+  /** Every account whose stream placed a hold of that id (a refused hold is none), sorted. */
+  accountsOfHold(holdId: string): readonly string[] {
+    return this.selectAccountsOfHold.all(holdId);
   }
 
   /** Every account whose stream recorded the usage id (usage, rejection or settlement), sorted. */
