@@ -137,6 +137,45 @@ describe('holds read model', () => {
     }
   });
 
+  // A window instance removed in the millisecond it started lapses from the open holds that held in
+  // it (holds/RULES.md 1); the read model finds such holds by their windows' start (SQL), so holds
+  // whose windows started earlier are neither read nor changed. Equal to the decider's fold.
+  it('lapses the window references a reset or a usage removes in their first millisecond, as the decider', async () => {
+    const carol = 'carol';
+    const at = T0 + 10 * MINUTE;
+    await openWithCredits(f, carol, T0 + 5 * MINUTE);
+    const place = (holdId: string, now: number) =>
+      f.ledger.run('PlaceHold', { holdId, accountId: carol, product: 'codex', lines: [line(2)] }, now);
+    await place('c-old', at); // opens carol's windows at `at`
+    await f.ledger.run(
+      'ResetAccountLimits',
+      { resetId: 'c-reset-1', accountId: carol, reason: 'support', product: 'codex' },
+      at, // same millisecond: c-old's units lapse
+    );
+    await place('c-new', at + 1); // a new instance at at + 1
+    await f.ledger.run(
+      'RecordUsage',
+      { usageId: 'c-u', accountId: carol, product: 'codex', operation: 'local_message', quantity: 1 },
+      at + 1, // records the window c-new holds in: nothing lapses
+    );
+    await place('c-later', at + MINUTE);
+    await f.ledger.run(
+      'ResetAccountLimits',
+      { resetId: 'c-reset-2', accountId: carol, reason: 'support' },
+      at + 2 * MINUTE, // later than every instance: nothing lapses (they end, and keep their references)
+    );
+    expect(await f.readSide.waitForPosition(f.ledger.lastPosition, 5_000)).toBe(true);
+    const folded = foldAccount(f.ledger.eventsByAccount.get(carol) ?? []);
+    const byId = (a: HoldState, b: HoldState) => (a.holdId < b.holdId ? -1 : 1);
+    const projected = f.readSide.holds.openHoldsOf(carol).sort(byId);
+    expect(projected).toEqual(openHolds(folded.holds).sort(byId));
+    expect(projected.map((h) => [h.holdId, h.windows.length])).toEqual([
+      ['c-later', 2],
+      ['c-new', 2],
+      ['c-old', 0],
+    ]);
+  });
+
   it('survives a rebuild and verifies clean against a replay of the log', async () => {
     expect(await f.readSide.verify()).toMatchObject({ ok: true, mismatches: [] });
     await f.readSide.rebuild(['holds']);

@@ -1,4 +1,5 @@
 import type { EventStore } from '@ledger/event-store';
+import { MAX_OPEN_HOLDS } from '@ledger/domain';
 import { EVENT_STORE } from '../../../apps/ledger/src/store/store.tokens';
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../../support/ledger-app';
 import { holdRequests, TOKENS, tokensFor } from './hold-requests';
@@ -247,6 +248,23 @@ describe.each(ENGINES)('holds (e2e) [%s]', (engine) => {
       .expect(200);
     expect(account.body.credits.balance).toBe('100');
   });
+
+  it(`refuses a hold past ${MAX_OPEN_HOLDS} open ones on an account (409, nothing recorded); one released makes room`, async () => {
+    await open('acct-many', String(3 * MAX_OPEN_HOLDS + 3));
+    // One after the other: concurrent placements on one stream would only conflict and retry.
+    const statuses = new Set<number>();
+    for (let i = 0; i < MAX_OPEN_HOLDS; i++) statuses.add((await hold(`h-many-${i}`, 'acct-many', 3)).status);
+    expect([...statuses]).toEqual([201]);
+    const before = await head();
+    const refused = await hold('h-many-more', 'acct-many', 3).expect(409);
+    expect(refused.body.message).toContain(`${MAX_OPEN_HOLDS} open holds`);
+    expect(await head()).toBe(before);
+    // A retry of a hold already placed is still its replay.
+    expect((await hold('h-many-7', 'acct-many', 3).expect(200)).headers['idempotent-replayed']).toBe('true');
+    await release('h-many-7').expect(200);
+    await hold('h-many-more', 'acct-many', 3).expect(201);
+    await hold('h-many-last', 'acct-many', 3).expect(409);
+  }, 60_000);
 
   it('answers 404 for an unknown hold or usage and 400 naming each bad field, appending nothing', async () => {
     await open('acct-bad', '10');

@@ -10,7 +10,7 @@ import { isoOf, utcMonthOf } from '../time';
 import type { WindowSnapshot } from '../account/events';
 import { planProductOf } from '../rate-card';
 import { liveWindows, windowSnapshot, type CurrentWindow } from '../windows';
-import { DEFAULT_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, type PlaceHold } from './commands';
+import { DEFAULT_HOLD_TTL_SECONDS, MAX_HOLD_TTL_SECONDS, MAX_OPEN_HOLDS, type PlaceHold } from './commands';
 import type { HeldWindow } from './events';
 import { heldCredits, holdStatusOf, snapshotsWithoutHeld, withHoldsApplied } from './state';
 import { checkLines, checkProduct } from './validate-lines';
@@ -40,6 +40,13 @@ export function decidePlaceHold(command: PlaceHold, state: AccountState, context
   // the open one and lose what it holds.
   const status = holdStatusOf(state, data.holdId);
   if (status !== undefined) return failure(conflict(`hold "${data.holdId}" already exists (${status})`));
+  // After lazy expiry (decide expires due holds before this runs): only holds still open count.
+  if (state.holds.size >= MAX_OPEN_HOLDS)
+    return failure(
+      conflict(
+        `account "${data.accountId}" has ${state.holds.size} open holds, the most an account may have: settle or release one (or let one expire) before placing another; nothing was recorded`,
+      ),
+    );
 
   const stamp = { fingerprint: metadata.fingerprint, plan: state.plan ?? '', product: data.product };
   const request = { holdId: data.holdId, ...stamp, lines: lines.map((l) => l.line) };

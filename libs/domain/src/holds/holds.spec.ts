@@ -33,6 +33,7 @@ import { accountDecider } from '../account/decide';
 import { AppendOnlyIndex } from '../append-only-index';
 import type { IdempotencyEntry } from '../idempotency';
 import { LATEST_LEDGER_TIME } from '../time';
+import { MAX_OPEN_HOLDS } from './commands';
 
 /**
  * Holds (SPEC §6, holds/RULES.md). Test rate card: plus/codex has windows 5h = 10 units and
@@ -662,5 +663,52 @@ describe('accountView: a grant whose whole remainder is held', () => {
     expect(accountView(stateOf(history(expiring)), T0 + 2 * DAY, context)?.credits.grants[0]).toMatchObject({
       status: 'expired',
     });
+  });
+});
+
+describe('PlaceHold — at most MAX_OPEN_HOLDS open holds an account', () => {
+  /** Funded, then MAX_OPEN_HOLDS holds of one message each (ttl 1 h), decided one after the other. */
+  function atTheBound(): AccountEvent[] {
+    const events = history([open(), purchase('p-1', '100000')]);
+    let state = stateOf(events);
+    for (let i = 0; i < MAX_OPEN_HOLDS; i++) {
+      const decision = accountDecider.decide(placeHold(`h-${i}`, [line(1)]), state, context);
+      if (decision.kind !== 'events') throw new Error(`hold ${i}: ${JSON.stringify(decision)}`);
+      events.push(...decision.events);
+      state = decision.events.reduce(accountDecider.evolve, state);
+    }
+    return events;
+  }
+  const full = atTheBound();
+
+  it('refuses one more (conflict, nothing recorded), naming the bound', () => {
+    const decision = accountDecider.decide(placeHold('h-more', [line(1)]), stateOf(full), context);
+    expect(decision).toMatchObject({ kind: 'error', error: { code: 'conflict' } });
+    expect(decision.kind === 'error' && decision.error.message).toContain(`${MAX_OPEN_HOLDS} open holds`);
+  });
+
+  it('places it once one was released', () => {
+    const released = accountDecider.decide(releaseHold('h-7'), stateOf(full), context);
+    if (released.kind !== 'events') throw new Error('release refused');
+    spec()
+      .given([...full, ...released.events])
+      .when(placeHold('h-more', [line(1)]))
+      .thenMatches([{ type: 'HoldPlaced', data: { holdId: 'h-more' } }]);
+  });
+
+  it('places it when the open holds are due: they expire first, in the same decision', () => {
+    spec()
+      .given(full)
+      .when(placeHold('h-more', [line(1)], { now: T0 + HOUR }))
+      .thenMatches([
+        ...Array.from({ length: MAX_OPEN_HOLDS }, () => ({ type: 'HoldExpired' })),
+        { type: 'HoldPlaced', data: { holdId: 'h-more' } },
+      ]);
+  });
+
+  it('still answers a retry of a placed hold (the bound does not refuse a replay)', () => {
+    const first = placeHold('h-3', [line(1)]);
+    const decision = accountDecider.decide(first, stateOf(full), context);
+    expect(decision.kind).toBe('replay');
   });
 });

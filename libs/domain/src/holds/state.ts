@@ -86,16 +86,25 @@ export function openHolds(holds: HoldsState): HoldState[] {
 
 /** Open holds whose expiry has come (inclusive, like grant expiry), oldest first. */
 export function holdsDue(holds: HoldsState, now: EpochMs): HoldState[] {
-  if (holds.size === 0) return [];
-  return openHolds(holds)
-    .filter((h) => now >= h.expiresAt)
-    .sort((a, b) => a.expiresAt - b.expiresAt || (a.holdId < b.holdId ? -1 : 1));
+  // Every decision asks: no copy of the open set unless one is due.
+  const due: HoldState[] = [];
+  for (const hold of holds.values()) if (now >= hold.expiresAt) due.push(hold);
+  return due.length < 2
+    ? due
+    : due.sort((a, b) => a.expiresAt - b.expiresAt || (a.holdId < b.holdId ? -1 : 1));
 }
+
+/** heldCredits per open set: a set is never changed (a hold event makes a new one), so its sum neither. */
+const heldCreditsOf = new WeakMap<HoldsState, Credits>();
 
 /** Credits held by open holds, all products. */
 export function heldCredits(holds: HoldsState): Credits {
+  if (holds.size === 0) return 0n;
+  const known = heldCreditsOf.get(holds);
+  if (known !== undefined) return known;
   let held = 0n;
   for (const hold of holds.values()) held += hold.credits;
+  heldCreditsOf.set(holds, held);
   return held;
 }
 
@@ -233,11 +242,20 @@ export function withoutLapsedWindows<
 
 /** Called by the account `evolve` after every event: O(open holds) when it removes windows, else nothing. */
 export function lapseHeldWindows(draft: HoldsDraft, event: AccountEvent): void {
-  if (draft.holds.size === 0 || lapsingIn(event) === null) return;
+  if (draft.holds.size === 0) return;
+  const lapsing = lapsingIn(event);
+  if (lapsing === null || !anyLapses(draft.holds, lapsing)) return;
   const open = openHolds(draft.holds);
   const kept = withoutLapsedWindows(open, event);
   if (kept === open) return;
   draft.holds = new Map(kept.map((h) => [h.holdId, h]));
+}
+
+/** Whether any open hold keeps a reference that lapses: a scan without a copy (every usage event asks). */
+function anyLapses(holds: HoldsState, lapsing: (product: string, ref: WindowRef) => boolean): boolean {
+  for (const hold of holds.values())
+    for (const ref of hold.windows) if (lapsing(hold.product, ref)) return true;
+  return false;
 }
 
 /** Folds one hold event into the draft (called by the account `evolve`; the index is kept there). */

@@ -81,8 +81,17 @@ class HoldsWriter implements ProjectionWriter {
     this.insertUsage = db.prepare<[string, string]>(
       'INSERT OR IGNORE INTO usage_accounts (usage_id, account_id) VALUES (?, ?)',
     );
-    this.selectOpen = db.prepare<[string], { hold_id: string; product: string; held_windows: string }>(
-      `SELECT hold_id, product, held_windows FROM holds WHERE account_id = ? AND status = 'held'`,
+    // Only open holds with a window that started no earlier than two seconds before the event: a
+    // reference lapses only when its instance started at or after the event's time (`lapsingIn`),
+    // and every usage event asks, so an account's other open holds are neither read nor parsed
+    // (the margin keeps julianday's rounding on the safe side; the exact rule is applied after).
+    this.selectOpen = db.prepare<
+      [string, string],
+      { hold_id: string; product: string; held_windows: string }
+    >(
+      `SELECT hold_id, product, held_windows FROM holds WHERE account_id = ? AND status = 'held'
+         AND EXISTS (SELECT 1 FROM json_each(held_windows)
+                     WHERE julianday(json_extract(value, '$.startedAt')) >= julianday(?) - 2.0 / 86400)`,
     );
     this.updateWindows = db.prepare<[string, string, string]>(
       `UPDATE holds SET held_windows = ? WHERE account_id = ? AND hold_id = ? AND status = 'held'`,
@@ -97,8 +106,8 @@ class HoldsWriter implements ProjectionWriter {
 
   /** Open holds forget a window instance the event removed in its first millisecond, as the decider does. */
   private lapse(accountId: string, event: AccountEvent): void {
-    if (lapsingIn(event) === null) return;
-    for (const row of this.selectOpen.all(accountId)) {
+    if (lapsingIn(event) === null || !('recordedAt' in event.data)) return;
+    for (const row of this.selectOpen.all(accountId, event.data.recordedAt)) {
       const json = JSON.parse(row.held_windows) as HeldWindowJson[];
       const windows = json.map((w) => ({ name: w.window, startedAt: msFromStored(w.startedAt), json: w }));
       const [kept] = withoutLapsedWindows([{ product: row.product, windows }], event);
