@@ -683,8 +683,10 @@ describe('PlaceHold — at most MAX_OPEN_HOLDS open holds an account', () => {
 
   it('refuses one more (conflict, nothing recorded), naming the bound', () => {
     const decision = accountDecider.decide(placeHold('h-more', [line(1)]), stateOf(full), context);
-    expect(decision).toMatchObject({ kind: 'error', error: { code: 'conflict' } });
-    expect(decision.kind === 'error' && decision.error.message).toContain(`${MAX_OPEN_HOLDS} open holds`);
+    expect(decision).toMatchObject({
+      kind: 'error',
+      error: { code: 'conflict', message: expect.stringContaining(`${MAX_OPEN_HOLDS} open holds`) },
+    });
   });
 
   it('places it once one was released', () => {

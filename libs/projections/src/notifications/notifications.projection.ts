@@ -61,14 +61,16 @@ export function notificationsProjectionWith(thresholdsOf: () => ThresholdsOf): P
 export const notificationsProjection: Projection = notificationsProjectionWith(rateCardThresholds);
 
 /**
- * The watch as stored: no occasion reads the account's windows (window.threshold reads the event's),
- * so they are left out — most of a row's bytes, and a usage that charges no credits then leaves
- * the stored watch as it was (`sameWatch`: nothing to write).
+ * The watch as stored: no occasion reads the account's windows (window.threshold reads the event's)
+ * or its open holds (held credits are already off the grants' `remaining`, which credits.low
+ * reads), so both are left out — most of a row's bytes; and a usage, a hold or a settlement that
+ * moves no credits then leaves the stored watch as it was (`sameWatch`: nothing to write).
  */
-function withoutWindows(watch: AlertWatch): AlertWatch {
-  return watch.account.windows.length === 0
+function compactWatch(watch: AlertWatch): AlertWatch {
+  const { windows, holds, ...rest } = watch.account;
+  return windows.length === 0 && holds === undefined
     ? watch
-    : { ...watch, account: { ...watch.account, windows: [] } };
+    : { ...watch, account: { ...rest, windows: [] } };
 }
 
 /** By reference where the reducers keep parts they did not change: a cheap "nothing changed". */
@@ -159,7 +161,7 @@ class NotificationsWriter implements ProjectionWriter {
     const { accountId, event, position } = projected;
     const watch = this.watches.get(accountId) ?? NEW_WATCH;
     const result = notificationsOf(watch, accountId, event, position, this.thresholdsOf);
-    const next = withoutWindows(result.watch);
+    const next = compactWatch(result.watch);
     if (!sameWatch(watch, next)) this.watches.set(accountId, next);
     this.add(result.notifications, 'account');
   }
