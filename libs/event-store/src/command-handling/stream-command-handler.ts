@@ -166,17 +166,14 @@ export class StreamCommandHandler<State> {
         : cached
       : await this.loadCold(stream);
     let replayedAppends = 0;
-    const handled = (result: R, attempt: number, appended?: AppendResult): HandledCommand<State, R> => ({
-      result,
-      ...(appended ? { appended } : {}),
-      stream: loaded,
-      attempts: attempt - replayedAppends,
-      ...(replayedAppends > 0 ? { replayedAppends } : {}),
-    });
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (prepare) loaded = await prepare(loaded);
       const decision = decide(loaded);
-      if (decision.events.length === 0) return handled(decision.result, attempt);
+      if (decision.events.length === 0) {
+        return replayedAppends === 0
+          ? { result: decision.result, stream: loaded, attempts: attempt }
+          : { result: decision.result, stream: loaded, attempts: attempt - replayedAppends, replayedAppends };
+      }
       try {
         const appended = await this.store.appendToStream(stream, this.ownIds(decision.events), {
           expectedRevision: loaded.revision,
@@ -196,7 +193,15 @@ export class StreamCommandHandler<State> {
           decision.events.length,
         );
         this.cache.set(stream, loaded);
-        return handled(decision.result, attempt, appended);
+        return replayedAppends === 0
+          ? { result: decision.result, appended, stream: loaded, attempts: attempt }
+          : {
+              result: decision.result,
+              appended,
+              stream: loaded,
+              attempts: attempt - replayedAppends,
+              replayedAppends,
+            };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         // Someone else (another process) wrote the stream: bring the state up to date and decide again.
