@@ -183,4 +183,26 @@ describe('two nodes on one EventStoreDB', () => {
       expect(await streamOf('acct')).toHaveLength(after.length + 2);
     },
   );
+
+  it('answers an organisation pool purchase sent to both nodes at once, at the same instant, once 201 and once 200 + Idempotent-Replayed', async () => {
+    const org = { organizationId: 'org-1', plan: 'business', name: 'Org One' };
+    await a.as('service').post('/v1/organizations', org).expect(201);
+    // Both nodes have the organisation's stream cached (the replay of the open reads it on B).
+    await b.as('service').post('/v1/organizations', org).expect(200);
+    const purchase = {
+      purchaseId: 'op-1',
+      credits: '100',
+      amountPaid: { amountMinor: 10_000, currency: 'USD' },
+    };
+    const path = '/v1/organizations/org-1/credits/purchases';
+    double.faults.set({ kind: 'delay', ms: 150 });
+    const answers = await Promise.all([a, b].map((node) => node.as('service').post(path, purchase)));
+    double.faults.set(undefined);
+    const byStatus = [...answers].sort((x, y) => x.status - y.status);
+    expect(byStatus.map((r) => [r.status, r.headers['idempotent-replayed']])).toEqual([
+      [200, 'true'],
+      [201, undefined],
+    ]);
+    expect(byStatus[0].body).toEqual(byStatus[1].body);
+  });
 });
