@@ -85,8 +85,11 @@ describe('EventStoreDB double: Streams.Append', () => {
       const first = await client.appendToStream('s', batch, { expectedRevision: 'no_stream' });
       await client.appendToStream('s', event(), { expectedRevision: 1n });
       const replay = await client.appendToStream('s', batch, { expectedRevision: 'no_stream' });
-      // AlreadyCommitted → RequestManagerBase.ReturnCommitAt: the ORIGINAL last revision and position.
+      // AlreadyCommitted → RequestManagerBase.ReturnCommitAt: the ORIGINAL last revision and position,
+      // in the same Success message a fresh write gets (a position, not no_position; no marker):
+      // kurrent-io/KurrentDB src/KurrentDB.Core/Services/Transport/Grpc/Streams.Append.cs.
       expect(replay).toEqual(first);
+      expect(replay).toEqual({ success: true, nextExpectedRevision: 1n, position: expect.anything() });
       expect(double.log.stream('s')).toHaveLength(3);
     });
 

@@ -3,7 +3,7 @@ import { readStreamIfExists, type EventStore } from '@ledger/event-store';
 import { EVENT_STORE } from '../../apps/ledger/src/store/store.tokens';
 import { seededRandom } from '../crash/seeded-random';
 import { startEsdbDouble, type EsdbDouble } from '../support/esdb-double/esdb-double';
-import { removeDir, startTestLedger, type TestLedger, type TestRole } from '../support/ledger-app';
+import { KEYS, removeDir, startTestLedger, type TestLedger, type TestRole } from '../support/ledger-app';
 import type { HttpAnswer, HttpRequest } from './support/http-client';
 import { booksOf, definite, HoldsLoad, lostOrChanged, stillHeld, type Sent } from './support/holds-load';
 import { viewFromLog } from './support/ledger-log';
@@ -40,8 +40,16 @@ describe(`holds on two ledger instances on one EventStoreDB log (seed ${SEED})`,
   let nodes: TestLedger[] = [];
   beforeAll(async () => {
     double = await startEsdbDouble();
-    nodes = [await startTestLedger(ENV, { engine: 'eventstoredb', double })];
-    nodes.push(await startTestLedger(ENV, { engine: 'eventstoredb', double }));
+    // Keys configured with ids, as a cluster shares them: one client key is one actor on both
+    // instances, so both decide a retried command byte-identically (Finding 41's precondition).
+    const env = {
+      ...ENV,
+      LEDGER_API_KEYS: Object.entries(KEYS)
+        .map(([role, key]) => `${role}@${role}-key:${key}`)
+        .join(','),
+    };
+    nodes = [await startTestLedger(env, { engine: 'eventstoredb', double })];
+    nodes.push(await startTestLedger(env, { engine: 'eventstoredb', double }));
   }, 120_000);
   afterAll(async () => {
     for (const node of nodes) {
@@ -57,7 +65,15 @@ describe(`holds on two ledger instances on one EventStoreDB log (seed ${SEED})`,
     const random = seededRandom(SEED);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
     const load = new HoldsLoad(random, ACCOUNTS, 'he');
-    const figures = { requests: 0, retried503: 0, replaysChecked: 0, replayMismatches: 0, clockMoves: 0 };
+    const figures = {
+      requests: 0,
+      retried503: 0,
+      replaysChecked: 0,
+      replayMismatches: 0,
+      /** Retries answered 201 with the first body (Finding 41): must be 0. */
+      replayedAs201: 0,
+      clockMoves: 0,
+    };
     let simNow = START;
     let clockTurn: Promise<void> = Promise.resolve();
     const moveClocks = (advanceMs: number): Promise<void> => {
@@ -129,6 +145,12 @@ describe(`holds on two ledger instances on one EventStoreDB log (seed ${SEED})`,
               again.status !== 503 &&
               JSON.stringify({ status: again.status, body: again.json }) !== JSON.stringify(expected)
             ) {
+              if (
+                again.status === 201 &&
+                expected.status === 200 &&
+                JSON.stringify(again.json) === JSON.stringify(expected.body)
+              )
+                figures.replayedAs201 += 1;
               figures.replayMismatches += 1;
               mismatches.push(
                 `retry of ${JSON.stringify(first.request.body)}: ${again.status} ${again.raw.slice(0, 300)}; first ${expected.status} ${first.answer?.raw.slice(0, 300)}`,
@@ -140,6 +162,7 @@ describe(`holds on two ledger instances on one EventStoreDB log (seed ${SEED})`,
       }),
     );
     expect(mismatches).toEqual([]);
+    expect(figures.replayedAs201).toBe(0);
     const refused = acknowledged.filter((s) => !definite(s));
     expect(
       refused.map(

@@ -13,7 +13,7 @@ import { freePort, LedgerServer } from './support/server-process';
 // had. Fixed in 37af8aa (a stale writer's colliding append is a conflict, not a replay): the first
 // two tests were `it.failing` reproductions and now guard the fix; so is the third since the
 // runner re-reads its checkpoints in each batch's transaction. The servers start at the same
-// instant (a node used to die at boot on SQLITE_BUSY). See docs/RELIABILITY.md "Findings" 1, 7, 8.
+// instant (a node used to die at boot on SQLITE_BUSY). See docs/RELIABILITY.md "Findings" 1, 7, 8, 41.
 describe('known bugs found by the reliability suite (two server processes, one file)', () => {
   let dir: string;
   let a: LedgerServer;
@@ -63,16 +63,16 @@ describe('known bugs found by the reliability suite (two server processes, one f
     });
   }, 60_000);
 
-  // Open (found by holds-multi-node.spec.ts, seed 7, issue 17): a command retried on the other server,
-  // whose cached state is the one the original was decided on, at the same instant (a simulated
-  // clock; a real one in the same millisecond), decides byte-identical events with identical ids;
-  // the store takes the append as an idempotent replay and the server answers 201 with the original
-  // body — not 200 with Idempotent-Replayed. The same happens to RecordUsage (tried by hand). Nothing
-  // is appended twice and the cache equals the log; only the status and the header are wrong.
-  it.failing(
-    'answers a hold placement retried on another server with 200 and Idempotent-Replayed',
-    async () => {
-      const hold = {
+  // Was Finding 41 (found by holds-multi-node.spec.ts, seed 7, issue 17): a command retried on the
+  // other server, whose cached state is the one the original was decided on, at the same instant (a
+  // simulated clock; a real one in the same millisecond), decides byte-identical events with identical
+  // ids; the store took the append as an idempotent replay and the server answered 201 with the
+  // original body, not 200 with Idempotent-Replayed. Now the store flags the replay
+  // (AppendResult.replayed) and the handler reads the log and answers the recorded outcome.
+  const sameInstantRetries = [
+    [
+      'a hold placement',
+      {
         method: 'POST',
         path: '/v1/holds',
         body: {
@@ -81,9 +81,16 @@ describe('known bugs found by the reliability suite (two server processes, one f
           product: 'codex',
           lines: [{ operation: 'local_message', quantity: 2 }],
         },
-      } as const;
-      const first = await b.client.as('service')(hold);
-      const retry = await a.client.as('service')(hold);
+      },
+    ],
+    ['a usage', usage('u1', 1)],
+  ] as const;
+  it.each(sameInstantRetries)(
+    'answers %s retried on another server at the same instant with 200 and Idempotent-Replayed',
+    async (_name, request) => {
+      expect((await a.client.as('support')({ method: 'GET', path: '/v1/accounts/x1' })).status).toBe(200); // A caches it
+      const first = await b.client.as('service')(request);
+      const retry = await a.client.as('service')(request);
       expect(first.status).toBe(201);
       expect({
         status: retry.status,
@@ -94,6 +101,12 @@ describe('known bugs found by the reliability suite (two server processes, one f
         replayed: 'true',
         body: first.json,
       });
+      // Nothing appended twice, and A's cache is the log: its next command lands where B's view says.
+      const again = await b.client.as('service')(request);
+      expect({ status: again.status, body: again.json }).toEqual({ status: 200, body: first.json });
+      const next = await a.client.as('service')(usage('u-next', 1));
+      expect(next.status).toBe(201);
+      expect(logViolations(readLedgerLog(dir))).toEqual([]);
     },
     60_000,
   );

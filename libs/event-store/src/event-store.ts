@@ -41,6 +41,14 @@ export interface AppendResult {
   readonly nextExpectedRevision: bigint;
   /** Global position of the last event appended (or of the already-stored event when the append was a replay). */
   readonly position: bigint;
+  /**
+   * `true` when the append was an idempotent replay: every event was already stored (same ids, same
+   * content, at the places this expected revision gives them) and nothing was appended. The caller's
+   * events were NOT written by this call: someone (another node, or an earlier try of the same
+   * command) wrote them. Absent on a fresh append, and always absent on engines that cannot tell
+   * (see `reportsReplays`).
+   */
+  readonly replayed?: true;
 }
 
 export interface ReadStreamOptions {
@@ -68,6 +76,14 @@ export interface Subscription extends AsyncIterable<SubscriptionItem> {
 }
 
 export interface EventStore {
+  /**
+   * `true` when the engine tells a replayed append from a fresh one (`AppendResult.replayed`).
+   * EventStoreDB does not: its answer to an idempotent append is the original one, nothing more (see
+   * esdb/esdb-event-store.ts), so callers that must know who wrote their events keep their ids
+   * apart from other writers' (StreamCommandHandler).
+   */
+  readonly reportsReplays?: boolean;
+
   /**
    * Appends atomically, or not at all. Resolves only when the events are durable.
    * An append whose event ids are all already stored at that place in the stream is an idempotent

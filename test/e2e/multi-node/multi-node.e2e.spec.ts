@@ -1,6 +1,6 @@
 import { EsdbEventStore } from '@ledger/event-store/esdb';
 import { startEsdbDouble, type EsdbDouble } from '../../support/esdb-double/esdb-double';
-import { CLOCK_START, startTestLedger, type TestLedger } from '../../support/ledger-app';
+import { CLOCK_START, KEYS, startTestLedger, type TestLedger } from '../../support/ledger-app';
 
 /**
  * Two ledger nodes on one EventStoreDB (the gRPC double), each with its own data dir, cache and
@@ -14,8 +14,15 @@ describe('two nodes on one EventStoreDB', () => {
 
   beforeEach(async () => {
     double = await startEsdbDouble();
-    a = await startTestLedger({}, { engine: 'eventstoredb', double });
-    b = await startTestLedger({}, { engine: 'eventstoredb', double });
+    // Keys configured with their ids, as a cluster shares them: a client's key is the same actor on
+    // both nodes (without ids, each data dir's own secret names it differently).
+    const env = {
+      LEDGER_API_KEYS: Object.entries(KEYS)
+        .map(([role, key]) => `${role}@${role}-key:${key}`)
+        .join(','),
+    };
+    a = await startTestLedger(env, { engine: 'eventstoredb', double });
+    b = await startTestLedger(env, { engine: 'eventstoredb', double });
     log = new EsdbEventStore(double.connectionString);
   });
   afterEach(async () => {
@@ -121,5 +128,81 @@ describe('two nodes on one EventStoreDB', () => {
     const times = (await streamOf('acct')).map((e) => Date.parse(e.data.recordedAt as string));
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]);
     expect(times[times.length - 1]).toBeGreaterThanOrEqual(Date.parse(CLOCK_START) + 3_600_000);
+  });
+
+  // Finding 41 (docs/RELIABILITY.md): both nodes read the stream's tail before B's append lands, then
+  // decide the same command at the same instant: byte-identical events. EventStoreDB answers an
+  // idempotent append exactly like a fresh one, so the late node used to answer 201 as well. Every
+  // call to the double is held 150 ms here, so both tail reads finish before either append starts.
+  const sameInstant = [
+    [
+      'a hold placement',
+      '/v1/holds',
+      {
+        holdId: 'h1',
+        accountId: 'acct',
+        product: 'codex',
+        lines: [{ operation: 'cloud_task', quantity: 2 }],
+      },
+    ],
+    [
+      'a usage',
+      '/v1/usage',
+      { usageId: 'u1', accountId: 'acct', product: 'codex', operation: 'cloud_task', quantity: 1 },
+    ],
+  ] as const;
+  it.each(sameInstant)(
+    'answers %s sent to both nodes at once, at the same instant, once 201 and once 200 + Idempotent-Replayed',
+    async (_name, path, body) => {
+      await a.as('service').post('/v1/accounts', { accountId: 'acct', plan: 'plus' }).expect(201);
+      // Both nodes have run a usage (the account, the resets stream and the key index are warm), so
+      // neither makes more calls to the double than the other before its append.
+      await usage(a, 'warm-a').expect(201);
+      await usage(b, 'warm-b').expect(201);
+      const before = await streamOf('acct');
+      double.faults.set({ kind: 'delay', ms: 150 });
+      const answers = await Promise.all([a, b].map((node) => node.as('service').post(path, body)));
+      double.faults.set(undefined);
+      console.log(
+        JSON.stringify(answers.map((r) => [r.status, r.headers['idempotent-replayed'], r.body])),
+        JSON.stringify((await streamOf('acct')).map((e) => [e.id, e.type, e.metadata])),
+      );
+      const byStatus = [...answers].sort((x, y) => x.status - y.status);
+      expect(byStatus.map((r) => [r.status, r.headers['idempotent-replayed']])).toEqual([
+        [200, 'true'],
+        [201, undefined],
+      ]);
+      expect(byStatus[0].body).toEqual(byStatus[1].body);
+      const after = await streamOf('acct');
+      expect(after.slice(before.length).map((e) => e.type)).toEqual([
+        path === '/v1/holds' ? 'HoldPlaced' : 'UsageRecorded',
+      ]);
+      // Both caches are the log: the next command on either node is decided on it and appended.
+      await usage(a, 'next-a').expect(201);
+      await usage(b, 'next-b').expect(201);
+      expect(await streamOf('acct')).toHaveLength(after.length + 2);
+    },
+  );
+
+  it('answers an organisation pool purchase sent to both nodes at once, at the same instant, once 201 and once 200 + Idempotent-Replayed', async () => {
+    const org = { organizationId: 'org-1', plan: 'business', name: 'Org One' };
+    await a.as('service').post('/v1/organizations', org).expect(201);
+    // Both nodes have the organisation's stream cached (the replay of the open reads it on B).
+    await b.as('service').post('/v1/organizations', org).expect(200);
+    const purchase = {
+      purchaseId: 'op-1',
+      credits: '100',
+      amountPaid: { amountMinor: 10_000, currency: 'USD' },
+    };
+    const path = '/v1/organizations/org-1/credits/purchases';
+    double.faults.set({ kind: 'delay', ms: 150 });
+    const answers = await Promise.all([a, b].map((node) => node.as('service').post(path, purchase)));
+    double.faults.set(undefined);
+    const byStatus = [...answers].sort((x, y) => x.status - y.status);
+    expect(byStatus.map((r) => [r.status, r.headers['idempotent-replayed']])).toEqual([
+      [200, 'true'],
+      [201, undefined],
+    ]);
+    expect(byStatus[0].body).toEqual(byStatus[1].body);
   });
 });

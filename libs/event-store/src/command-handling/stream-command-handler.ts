@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import {
   EventStore,
   EventToAppend,
@@ -28,12 +29,18 @@ export interface StreamDecision<R> {
 
 export interface HandledCommand<State, R> {
   readonly result: R;
-  /** The append, when events were appended. */
+  /** The append, when events were appended (by this command: never another writer's replayed append). */
   readonly appended?: AppendResult;
   /** State after the command. */
   readonly stream: LoadedStream<State>;
   /** How many attempts the command took (1 when no version conflict happened). */
   readonly attempts: number;
+  /**
+   * How many of this command's appends the store answered as replays (the same events, already
+   * written by another writer): each was followed by a read of the stream and a new decision, so
+   * `result` is the decision on the log as it is (for a keyed command, its recorded outcome).
+   */
+  readonly replayedAppends?: number;
 }
 
 export interface StreamCommandHandlerOptions<State> {
@@ -67,8 +74,9 @@ export interface StreamCommandHandlerOptions<State> {
   readonly readPageSize?: number;
   /**
    * Read the stream's tail before every decision, even on a cache hit: for logs shared by several
-   * nodes whose store cannot tell a replay of our own append from another node's append with the
-   * same (deterministic) event ids — EventStoreDB compares ids only.
+   * nodes, so that a node decides on the latest state (fewer conflicts). Correctness does not rest on
+   * it: another writer's byte-identical append is either reported as a replay (SQLite) or, where the
+   * store cannot tell (EventStoreDB compares ids only), kept apart by this writer's own event ids.
    */
   readonly readBeforeDecide?: boolean;
 }
@@ -90,6 +98,15 @@ export class TooManyConflictsError extends Error {
  */
 export class StreamCommandHandler<State> {
   private readonly serializer = new KeyedSerializer();
+  /**
+   * For a store that cannot tell a replayed append from a fresh one (EventStoreDB, see
+   * `EventStore.reportsReplays`): this writer's own namespace for event ids, so that another writer
+   * (node) deciding byte-identical events never shares their ids. Its stale append is then a version
+   * conflict (it reads the log and decides again: a replay) instead of a silent success answered as
+   * its own. The same writer re-sending the same decision keeps the same ids and still dedupes.
+   * Undefined for stores that report replays: ids stay exactly as the caller derived them.
+   */
+  private readonly writerIdNamespace: Buffer | undefined;
   private readonly cache: LruCache<string, LoadedStream<State>>;
   private readonly maxAttempts: number;
   private readonly pageSize: number;
@@ -102,6 +119,9 @@ export class StreamCommandHandler<State> {
     this.cache = new LruCache(options.cacheCapacity ?? 50_000);
     this.maxAttempts = options.maxAttempts ?? 8;
     this.pageSize = options.readPageSize ?? 1_000;
+    // Read once: behind a Proxy (metrics wrappers) the property comes from the wrapped store.
+    this.writerIdNamespace =
+      store.reportsReplays === true ? undefined : Buffer.from(randomUUID().replaceAll('-', ''), 'hex');
   }
 
   /**
@@ -145,23 +165,43 @@ export class StreamCommandHandler<State> {
         ? await this.catchUp(stream, cached)
         : cached
       : await this.loadCold(stream);
+    let replayedAppends = 0;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (prepare) loaded = await prepare(loaded);
       const decision = decide(loaded);
       if (decision.events.length === 0) {
-        return { result: decision.result, stream: loaded, attempts: attempt };
+        return replayedAppends === 0
+          ? { result: decision.result, stream: loaded, attempts: attempt }
+          : { result: decision.result, stream: loaded, attempts: attempt - replayedAppends, replayedAppends };
       }
       try {
-        const appended = await this.store.appendToStream(stream, decision.events, {
+        const appended = await this.store.appendToStream(stream, this.ownIds(decision.events), {
           expectedRevision: loaded.revision,
         });
+        if (appended.replayed) {
+          // Another writer appended these very events (same ids, same content) since our state was
+          // read: nothing of ours was written, so this is not our outcome to answer. Read the log up
+          // to date and decide again; a keyed command now finds its key and answers its recorded
+          // outcome as a replay (200 + Idempotent-Replayed), like any retry. Only this rare path reads.
+          replayedAppends += 1;
+          loaded = await this.catchUp(stream, loaded);
+          continue;
+        }
         loaded = await this.maybeSnapshot(
           stream,
           this.apply(loaded, decision.events),
           decision.events.length,
         );
         this.cache.set(stream, loaded);
-        return { result: decision.result, appended, stream: loaded, attempts: attempt };
+        return replayedAppends === 0
+          ? { result: decision.result, appended, stream: loaded, attempts: attempt }
+          : {
+              result: decision.result,
+              appended,
+              stream: loaded,
+              attempts: attempt - replayedAppends,
+              replayedAppends,
+            };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         // Someone else (another process) wrote the stream: bring the state up to date and decide again.
@@ -171,6 +211,13 @@ export class StreamCommandHandler<State> {
     }
     this.cache.delete(stream);
     throw new TooManyConflictsError(stream, this.maxAttempts);
+  }
+
+  /** The events with this writer's ids (see `writerIdNamespace`), or as they are. */
+  private ownIds(events: readonly EventToAppend[]): readonly EventToAppend[] {
+    const namespace = this.writerIdNamespace;
+    if (namespace === undefined) return events;
+    return events.map((event) => ({ ...event, id: uuidV5(event.id, namespace) }));
   }
 
   private backOff(attempt: number): Promise<void> {
@@ -274,6 +321,13 @@ export class StreamCommandHandler<State> {
       return loaded;
     }
   }
+}
+
+/** RFC 9562 §5.5 uuid v5 (SHA-1 of the namespace's 16 bytes then the name's UTF-8). */
+function uuidV5(name: string, namespace: Buffer): string {
+  const hex = createHash('sha1').update(namespace).update(name, 'utf8').digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function revisionNumber(revision: bigint | 'no_stream'): number {

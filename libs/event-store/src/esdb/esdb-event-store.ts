@@ -78,6 +78,24 @@ export interface EsdbEventStoreOptions {
 const isUserEvent = (type: string): boolean => /^[^$]/.test(type);
 
 export class EsdbEventStore implements EventStore {
+  /**
+   * An idempotent append cannot be told from a fresh one here: the server answers it exactly like
+   * the original write. Read in kurrent-io/KurrentDB (v24.10.0 and main, 44996ed):
+   * src/{EventStore,KurrentDB}.Core/Services/Storage/ReaderIndex/IndexWriter.cs `CheckCommit` finds
+   * every id at expected+1… and returns CommitDecision.Idempotent with the original range and the
+   * log position of the original last event; Services/Storage/StorageWriterService.cs replies
+   * StorageMessage.AlreadyCommitted; Services/RequestManager/Managers/RequestManagerBase.cs
+   * `Handle(AlreadyCommitted)` → `ReturnCommitAt` completes the request as committed at that
+   * position; Managers/WriteEvents.cs `ClientSuccessMsg` sends WriteEventsCompleted(Success, first,
+   * last, CommitPosition, CommitPosition) — the same message a fresh write gets; and
+   * Services/Transport/Grpc/Streams.Append.cs turns it into AppendResp.Success{current_revision,
+   * position} (no_position only when the position is -1, which an idempotent write reports only if
+   * reading its last event failed). No flag, no "already existed" marker, no stream head: client
+   * 6.2.1's AppendResult ({ success, nextExpectedRevision, position }) is identical for both. So
+   * `replayed` is never set by this adapter; StreamCommandHandler keeps each writer's event ids apart
+   * instead (see its `writerIdNamespace`). The double (test/support/esdb-double) answers the same way.
+   */
+  readonly reportsReplays = false;
   private readonly client: EventStoreDBClient;
   private readonly checkpointInterval: number;
   private readonly reconnect: ReconnectPolicy;

@@ -133,7 +133,7 @@ export class SqliteAppendWriter {
   /**
    * An append is a replay when all its ids are stored, in order, in this stream, at the revisions
    * this expected revision would have given them, with the same type and data: the original result,
-   * nothing appended. Same ids with other content are not a replay but another decision under the
+   * flagged `replayed` (this caller's events were written by someone else), nothing appended. Same ids with other content are not a replay but another decision under the
    * same idempotency key (a writer deciding on a stale state): a version conflict, so that writer
    * reads the stream again instead of believing its own events were stored.
    */
@@ -156,7 +156,7 @@ export class SqliteAppendWriter {
       }
       last = stored;
     }
-    return { nextExpectedRevision: last.revision, position: last.position };
+    return { nextExpectedRevision: last.revision, position: last.position, replayed: true };
   }
 }
 

@@ -47,6 +47,8 @@ interface QueuedAppend extends AppendRequest {
  * next batch.
  */
 export class SqliteEventStore implements EventStore {
+  /** The append writer flags a replay (`AppendResult.replayed`): inline and on the writer thread. */
+  readonly reportsReplays = true;
   private readonly db: Database.Database;
   /** The inline writer, or the thread that writes (writerThread). */
   private readonly writer: SqliteAppendWriter | SqliteWriterThread;

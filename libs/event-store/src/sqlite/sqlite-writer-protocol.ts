@@ -23,7 +23,11 @@ export type RefusalData =
   | { readonly kind: 'duplicate-event-id'; readonly stream: StreamName; readonly eventId: string };
 
 export type OutcomeData =
-  | { readonly ok: true; readonly result: { nextExpectedRevision: bigint; position: bigint } }
+  // `replayed` crosses the thread boundary as it is (structured clone keeps the property).
+  | {
+      readonly ok: true;
+      readonly result: { nextExpectedRevision: bigint; position: bigint; replayed?: true };
+    }
   | { readonly ok: false; readonly refusal: RefusalData };
 
 /** A failure of the whole transaction (I/O, disk full, lock timeout): its message and SQLite code. */
