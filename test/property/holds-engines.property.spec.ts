@@ -5,7 +5,7 @@ import { AccountCommandsService } from '../../apps/ledger/src/core/account-comma
 import { EVENT_STORE } from '../../apps/ledger/src/store/store.tokens';
 import { ENGINES, removeDir, startTestLedger, type TestLedger } from '../support/ledger-app';
 import { HoldsHttpRun } from './support/holds-http-run';
-import { checkRun, type RunTally } from './support/holds-log-checks';
+import { checkAccount, checkRun, streamAtHead, type RunTally } from './support/holds-log-checks';
 import { ACCOUNTS, HOUR, runOf, seeded, type Cmd } from './support/holds-workload';
 
 /**
@@ -20,11 +20,11 @@ import { ACCOUNTS, HOUR, runOf, seeded, type Cmd } from './support/holds-workloa
  * checks of holds-log-checks.ts run from the log and the API: the books, nothing held, GET of every
  * hold = the log's fold, every acknowledged answer in the log, trial balance zero, verify clean.
  *
- * FC_RUNS (default 6) runs per engine, FC_SEED replays one seed (the failure names it), FC_LENGTH the
- * commands per run (default 40), FC_SHRINK=1 shrinks a failure (slow: every step is real I/O).
+ * FC_RUNS (default 25) runs per engine, FC_SEED replays one seed (the failure names it), FC_LENGTH the
+ * most commands per run (default 60), FC_SHRINK=1 shrinks a failure (slow: every step is real I/O).
  */
-const RUNS = Number(process.env.FC_RUNS ?? 6);
-const LENGTH = Number(process.env.FC_LENGTH ?? 40);
+const RUNS = Number(process.env.FC_RUNS ?? 25);
+const LENGTH = Number(process.env.FC_LENGTH ?? 60);
 /** Past every hold's expiry (the longest TTL is a day) and the grants' of the run's opening. */
 const PAST_EVERY_EXPIRY = 31 * HOUR;
 
@@ -55,16 +55,28 @@ describe.each(ENGINES)('holds on the real HTTP app, seeded property [%s]', (engi
       clock.advanceBy(ms),
     );
     await run.open(clock.now());
+    const midway: string[] = [];
     for (const cmd of cmds) {
       await run.run(cmd, clock.now());
-      if (cmd.kind === 'burst') figures.bursts += 1;
+      if (cmd.kind !== 'burst') continue;
+      figures.bursts += 1;
+      // Right after the race: the account's books, held credits and holds, as the log and the API say.
+      const { accountId, holds } = run.accounts[cmd.a];
+      const { events, q } = await streamAtHead(ledger, store, accountId);
+      const found = await checkAccount(ledger, accountId, events, holds, accounts, q, {
+        expectNothingHeld: false,
+      });
+      midway.push(...found.map((p) => `after a burst of ${cmd.cmds.map((c) => c.kind).join(', ')}: ${p}`));
     }
     // Past every expiry: quietly, then one command on the first account (its due holds expire on the
     // lazy path, before the usage is decided), then the clock endpoint's sweep for the rest.
     clock.advanceBy(PAST_EVERY_EXPIRY);
     await run.run({ kind: 'usage', a: 0, line: { operation: 'local_message', quantity: 1 } }, clock.now());
     await ledger.advanceClock(1);
-    const problems = await checkRun(ledger, run, store, accounts, tally, { expectNothingHeld: true });
+    const problems = [
+      ...midway,
+      ...(await checkRun(ledger, run, store, accounts, tally, { expectNothingHeld: true })),
+    ];
     figures.runs += 1;
     figures.commands += cmds.length;
     figures.requests += run.sent.length;
@@ -75,27 +87,39 @@ describe.each(ENGINES)('holds on the real HTTP app, seeded property [%s]', (engi
       );
   }
 
+  /** Cases the workload must reach (else the property proves little about them). */
+  const missing = () => [
+    ...['settled within', 'settled exactly at', 'settled beyond, paid', 'released'].filter(
+      (c) => tally.holdCases[c] === undefined,
+    ),
+    ...(Object.keys(tally.holdCases).some((c) => c.startsWith('expired')) ? [] : ['expired']),
+    ...(figures.retriesReplayed > 0 ? [] : ['a retry replayed']),
+  ];
+
   it(`keeps every credit exact under random and concurrent holds, settlements, usage, expiry and retries (${RUNS} runs)`, async () => {
     const started = Date.now();
-    const options = seeded(RUNS);
-    await fc
-      .assert(
-        fc.asyncProperty(runOf(LENGTH), (cmds) => oneRun(cmds)),
-        options,
-      )
-      .catch((error: unknown) => {
-        throw new Error(
-          `${String(error)}\nreplay with FC_SEED=${options.seed} FC_RUNS=${RUNS} FC_LENGTH=${LENGTH}`,
-        );
-      });
+    const seeds: number[] = [];
+    // A batch rarely misses a case (a settlement beyond its hold that is paid in full is the rarest):
+    // then another batch, with its own seed, checked in full; at most 3 (with FC_SEED, just the one).
+    const batches = process.env.FC_SEED ? 1 : 3;
+    for (let batch = 0; batch < batches && (batch === 0 || missing().length > 0); batch++) {
+      const options = seeded(RUNS);
+      seeds.push(options.seed);
+      await fc
+        .assert(
+          fc.asyncProperty(runOf(LENGTH), (cmds) => oneRun(cmds)),
+          options,
+        )
+        .catch((error: unknown) => {
+          throw new Error(
+            `${String(error)}\nreplay with FC_SEED=${options.seed} FC_RUNS=${RUNS} FC_LENGTH=${LENGTH}` +
+              ' (bursts are concurrent: their interleaving may differ on replay)',
+          );
+        });
+    }
     console.log(
-      `[holds-engines ${engine}] seed ${options.seed}: ${JSON.stringify({ ...figures, seconds: (Date.now() - started) / 1000, holdCases: tally.holdCases, events: tally.events })}`,
+      `[holds-engines ${engine}] seeds ${seeds.join(', ')}: ${JSON.stringify({ ...figures, seconds: (Date.now() - started) / 1000, holdCases: tally.holdCases, events: tally.events })}`,
     );
-    // The workload must reach the cases it is about (else the property proves little about them).
-    expect(Object.keys(tally.holdCases)).toEqual(
-      expect.arrayContaining(['settled within', 'settled exactly at', 'settled beyond, paid', 'released']),
-    );
-    expect(Object.keys(tally.holdCases).some((c) => c.startsWith('expired'))).toBe(true);
-    expect(figures.retriesReplayed).toBeGreaterThan(0);
+    expect(missing()).toEqual([]);
   }, 300_000);
 });

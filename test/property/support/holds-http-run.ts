@@ -246,7 +246,7 @@ export class HoldsHttpRun {
         return;
       }
       case 'settle': {
-        const hold = this.holdOf(acc, cmd.k);
+        const hold = this.holdOf(acc, cmd.k, now);
         if (hold === undefined) return;
         const usageId = this.fresh('s');
         acc.usages.push(usageId);
@@ -262,7 +262,7 @@ export class HoldsHttpRun {
         return;
       }
       case 'release': {
-        const hold = this.holdOf(acc, cmd.k);
+        const hold = this.holdOf(acc, cmd.k, now);
         if (hold === undefined) return;
         await this.send({
           role: 'service',
@@ -344,20 +344,21 @@ export class HoldsHttpRun {
   }
 
   /**
-   * The k-th hold sent on the account: among the ones not yet settled or released by an answer
-   * (most settlements find a live hold), one in five among all (a closed one: 409, nothing appended).
+   * The k-th hold sent on the account: among the ones still live as far as the answers tell (placed,
+   * not past the expiry they answered, not settled or released; or not answered yet: racing in a
+   * burst), so most settlements find a live hold; one time in five among all of them (a closed or
+   * refused one: 409 or 404, nothing appended).
    */
-  private holdOf(acc: AccountRun, k: number): HoldSent | undefined {
-    const closed = new Set(
-      this.sent
-        .filter(
-          (s) =>
-            (s.req.kind === 'settle' && s.status === 201) || (s.req.kind === 'release' && s.status === 200),
-        )
-        .map((s) => (s.req.kind === 'release' ? s.req.id : (s.body.holdId as string))),
-    );
-    const open = acc.holds.filter((h) => !closed.has(h.holdId));
-    const pool = open.length > 0 && k % 5 !== 0 ? open : acc.holds;
+  private holdOf(acc: AccountRun, k: number, now: number): HoldSent | undefined {
+    const dead = new Set<string>();
+    for (const s of this.sent) {
+      if (s.req.kind === 'settle' && s.status === 201) dead.add(s.body.holdId as string);
+      if (s.req.kind === 'release' && s.status === 200) dead.add(s.req.id);
+      if (s.req.kind === 'hold' && (s.status !== 201 || Date.parse(s.body.expiresAt as string) <= now))
+        dead.add(s.req.id);
+    }
+    const live = acc.holds.filter((h) => !dead.has(h.holdId));
+    const pool = live.length > 0 && k % 5 !== 0 ? live : acc.holds;
     return pool.length === 0 ? undefined : pool[k % pool.length];
   }
 }

@@ -36,90 +36,7 @@ export async function checkRun(
 
   for (const { accountId, holds } of run.accounts) {
     const events = logOf.get(accountId) ?? [];
-    // The books from the log alone (sim-books.ts): per grant remaining + held + used + expired +
-    // refunded = granted, a hold closed once with exactly what it held, nothing appended while a hold
-    // is past its expiry, a usage id charged once and reversed once.
-    const books = new AccountBooks(accountId);
-    books.feed(events.map(({ type, data }) => ({ type, data })));
-    const view = await ledger.as('support').get(`/v1/accounts/${accountId}?${q}`);
-    if (view.status !== 200) {
-      problems.push(`GET /v1/accounts/${accountId} → ${view.status} ${view.text}`);
-      continue;
-    }
-    const credits = view.body.credits as {
-      balance: string;
-      held: string;
-      grants: { grantId: string; remaining: string; held: string }[];
-    };
-    // The fold of the log: each hold as HoldPlaced made it, closed by the event that closed it.
-    const folded = holdsOfLog(events);
-    const open = [...folded.values()].filter((h) => h.status === 'held').map((h) => h.holdId);
-    books.checkState(
-      credits.grants.map((g) => ({ grantId: g.grantId, remaining: micro(g.remaining) })),
-      open,
-    );
-    problems.push(...books.violations);
-    let heldOnGrants = 0n;
-    for (const g of credits.grants) {
-      const b = books.grants.get(g.grantId);
-      if (b === undefined) continue; // reported by checkState
-      if (micro(g.held) !== b.held)
-        problems.push(
-          `${accountId} grant "${g.grantId}": the API holds ${g.held}, the log ${decimal(b.held)}`,
-        );
-      const left = micro(g.remaining) + b.held + b.used + b.expired + b.refunded;
-      if (left !== b.granted)
-        problems.push(
-          `${accountId} grant "${g.grantId}": remaining ${g.remaining} + held ${decimal(b.held)} + used ${decimal(b.used)} + expired ${decimal(b.expired)} + refunded ${decimal(b.refunded)} ≠ granted ${decimal(b.granted)}`,
-        );
-      heldOnGrants += b.held;
-    }
-    if (micro(credits.held) !== heldOnGrants)
-      problems.push(
-        `${accountId}: the API holds ${credits.held} in all, its grants ${decimal(heldOnGrants)}`,
-      );
-    if (credits.balance.startsWith('-') || credits.held.startsWith('-'))
-      problems.push(`${accountId}: negative balance or held ${JSON.stringify(credits)}`);
-    // The shell's own fold of the stream (snapshot + tail) names the same open and closed holds.
-    const state = await accounts.load(accountId);
-    const shellOpen = [...state.holds.keys()].sort();
-    if (JSON.stringify(shellOpen) !== JSON.stringify([...open].sort()))
-      problems.push(
-        `${accountId}: open holds: log ${JSON.stringify(open)}, shell state ${JSON.stringify(shellOpen)}`,
-      );
-    for (const h of folded.values()) {
-      if (h.status === 'held') continue;
-      const closed = state.closedHolds.get(h.holdId);
-      if (closed?.status !== h.status)
-        problems.push(
-          `${accountId} hold "${h.holdId}": log ${h.status}, shell state ${closed?.status ?? 'none'}`,
-        );
-    }
-    if (options.expectNothingHeld) {
-      if (open.length > 0)
-        problems.push(`${accountId}: past every expiry and a sweep, still held: ${open.join(', ')}`);
-      if (credits.held !== '0')
-        problems.push(`${accountId}: past every expiry, credits.held ${credits.held}`);
-      for (const w of view.body.windows as { window: string; held: number }[])
-        if (w.held !== 0)
-          problems.push(`${accountId}: past every expiry, window ${w.window} holds ${w.held}`);
-    }
-    // GET /v1/holds/{id} is the log's fold of that hold; a hold never placed is unknown (404).
-    for (const { holdId } of holds) {
-      const res = await ledger.as('support').get(`/v1/holds/${holdId}?${q}`);
-      const expected = folded.get(holdId);
-      if (expected === undefined) {
-        if (res.status !== 404)
-          problems.push(`GET /v1/holds/${holdId}: never placed in the log, answered ${res.status}`);
-        continue;
-      }
-      const { status, ...rest } = expected;
-      const want = { ...rest, status, accountId };
-      if (res.status !== 200 || JSON.stringify(sortKeys(res.body)) !== JSON.stringify(sortKeys(want)))
-        problems.push(
-          `GET /v1/holds/${holdId} → ${res.status} ${JSON.stringify(res.body)}; the log's fold ${JSON.stringify(want)}`,
-        );
-    }
+    problems.push(...(await checkAccount(ledger, accountId, events, holds, accounts, q, options)));
     countTally(tally, events);
   }
 
@@ -133,6 +50,115 @@ export async function checkRun(
   if (verify.status !== 200 || verify.body.ok !== true)
     problems.push(`verify → ${verify.status} ${JSON.stringify(verify.body).slice(0, 2000)}`);
   return problems;
+}
+
+/**
+ * One account now, from its stream (`events`, read at the log's head) and the API read at that head
+ * (`q` = `minPosition=<head>`): the books, the API's grants and held credits against them, the shell's
+ * fold naming the same holds, GET of each hold = the log's fold; with `expectNothingHeld`, nothing held.
+ */
+export async function checkAccount(
+  ledger: TestLedger,
+  accountId: string,
+  events: readonly RecordedEvent[],
+  holds: readonly { holdId: string }[],
+  accounts: AccountCommandsService,
+  q: string,
+  options: { expectNothingHeld: boolean },
+): Promise<string[]> {
+  const problems: string[] = [];
+  // The books from the log alone (sim-books.ts): per grant remaining + held + used + expired +
+  // refunded = granted, a hold closed once with exactly what it held, nothing appended while a hold
+  // is past its expiry, a usage id charged once and reversed once.
+  const books = new AccountBooks(accountId);
+  books.feed(events.map(({ type, data }) => ({ type, data })));
+  const view = await ledger.as('support').get(`/v1/accounts/${accountId}?${q}`);
+  if (view.status !== 200) {
+    problems.push(`GET /v1/accounts/${accountId} → ${view.status} ${view.text}`);
+    return problems;
+  }
+  const credits = view.body.credits as {
+    balance: string;
+    held: string;
+    grants: { grantId: string; remaining: string; held: string }[];
+  };
+  // The fold of the log: each hold as HoldPlaced made it, closed by the event that closed it.
+  const folded = holdsOfLog(events);
+  const open = [...folded.values()].filter((h) => h.status === 'held').map((h) => h.holdId);
+  books.checkState(
+    credits.grants.map((g) => ({ grantId: g.grantId, remaining: micro(g.remaining) })),
+    open,
+  );
+  problems.push(...books.violations);
+  let heldOnGrants = 0n;
+  for (const g of credits.grants) {
+    const b = books.grants.get(g.grantId);
+    if (b === undefined) continue; // reported by checkState
+    if (micro(g.held) !== b.held)
+      problems.push(`${accountId} grant "${g.grantId}": the API holds ${g.held}, the log ${decimal(b.held)}`);
+    const left = micro(g.remaining) + b.held + b.used + b.expired + b.refunded;
+    if (left !== b.granted)
+      problems.push(
+        `${accountId} grant "${g.grantId}": remaining ${g.remaining} + held ${decimal(b.held)} + used ${decimal(b.used)} + expired ${decimal(b.expired)} + refunded ${decimal(b.refunded)} ≠ granted ${decimal(b.granted)}`,
+      );
+    heldOnGrants += b.held;
+  }
+  if (micro(credits.held) !== heldOnGrants)
+    problems.push(`${accountId}: the API holds ${credits.held} in all, its grants ${decimal(heldOnGrants)}`);
+  if (credits.balance.startsWith('-') || credits.held.startsWith('-'))
+    problems.push(`${accountId}: negative balance or held ${JSON.stringify(credits)}`);
+  // The shell's own fold of the stream (snapshot + tail) names the same open and closed holds.
+  const state = await accounts.load(accountId);
+  const shellOpen = [...state.holds.keys()].sort();
+  if (JSON.stringify(shellOpen) !== JSON.stringify([...open].sort()))
+    problems.push(
+      `${accountId}: open holds: log ${JSON.stringify(open)}, shell state ${JSON.stringify(shellOpen)}`,
+    );
+  for (const h of folded.values()) {
+    if (h.status === 'held') continue;
+    const closed = state.closedHolds.get(h.holdId);
+    if (closed?.status !== h.status)
+      problems.push(
+        `${accountId} hold "${h.holdId}": log ${h.status}, shell state ${closed?.status ?? 'none'}`,
+      );
+  }
+  if (options.expectNothingHeld) {
+    if (open.length > 0)
+      problems.push(`${accountId}: past every expiry and a sweep, still held: ${open.join(', ')}`);
+    if (credits.held !== '0') problems.push(`${accountId}: past every expiry, credits.held ${credits.held}`);
+    for (const w of view.body.windows as { window: string; held: number }[])
+      if (w.held !== 0) problems.push(`${accountId}: past every expiry, window ${w.window} holds ${w.held}`);
+  }
+  // GET /v1/holds/{id} is the log's fold of that hold; a hold never placed is unknown (404).
+  for (const { holdId } of holds) {
+    const res = await ledger.as('support').get(`/v1/holds/${holdId}?${q}`);
+    const expected = folded.get(holdId);
+    if (expected === undefined) {
+      if (res.status !== 404)
+        problems.push(`GET /v1/holds/${holdId}: never placed in the log, answered ${res.status}`);
+      continue;
+    }
+    const { status, ...rest } = expected;
+    const want = { ...rest, status, accountId };
+    if (res.status !== 200 || JSON.stringify(sortKeys(res.body)) !== JSON.stringify(sortKeys(want)))
+      problems.push(
+        `GET /v1/holds/${holdId} → ${res.status} ${JSON.stringify(res.body)}; the log's fold ${JSON.stringify(want)}`,
+      );
+  }
+  return problems;
+}
+
+/** The account's stream at the log's head, and `minPosition=<head>` to read the API there. */
+export async function streamAtHead(
+  ledger: TestLedger,
+  store: EventStore,
+  accountId: string,
+): Promise<{ events: RecordedEvent[]; q: string }> {
+  const head = (await ledger.http().get('/health').expect(200)).body.position as string;
+  return {
+    events: (await readStreamIfExists(store, accountStreamName(accountId))) ?? [],
+    q: `minPosition=${head}`,
+  };
 }
 
 interface FoldedHold {

@@ -96,7 +96,7 @@ const racing: fc.Arbitrary<Cmd> = fc.oneof(
 
 export const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: hold, weight: 6 },
-  { arbitrary: settle, weight: 5 },
+  { arbitrary: settle, weight: 6 },
   { arbitrary: usage, weight: 3 },
   { arbitrary: release, weight: 2 },
   {
@@ -142,7 +142,7 @@ export const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   {
     arbitrary: fc.record({
       kind: fc.constant('advance' as const),
-      ms: fc.constantFrom(1, 1000, 60_000, HOUR, 6 * HOUR, 30 * HOUR),
+      ms: fc.constantFrom(1, 1000, 60_000, 60_000, HOUR, 6 * HOUR, 30 * HOUR),
       sweep: fc.boolean(),
     }),
     weight: 4,
@@ -153,7 +153,7 @@ export const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       a,
       cmds: fc.array(racing, { minLength: 2, maxLength: 6 }),
     }),
-    weight: 4,
+    weight: 5,
   },
   { arbitrary: fc.record({ kind: fc.constant('retry' as const), k: fc.nat({ max: 200 }) }), weight: 3 },
 );
