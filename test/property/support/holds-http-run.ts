@@ -155,13 +155,18 @@ export class HoldsHttpRun {
         again.status === expectedStatus &&
         (again.status === 402 || again.replayed) &&
         JSON.stringify(again.body) === JSON.stringify(first.body);
-      if (!same)
+      if (!same) {
+        const why = [
+          again.status !== expectedStatus ? `status ${again.status}, not ${expectedStatus}` : '',
+          again.status !== 402 && !again.replayed ? 'no Idempotent-Replayed: true' : '',
+          JSON.stringify(again.body) !== JSON.stringify(first.body) ? 'another body' : '',
+        ].filter((w) => w !== '');
         this.problems.push(
-          `retry of ${first.req.method.toUpperCase()} ${first.req.url} ${JSON.stringify(first.req.body)}: ` +
-            `first ${first.status} ${JSON.stringify(first.body)}; ` +
-            `again ${again.status} (Idempotent-Replayed ${again.replayed}) ${JSON.stringify(again.body)}`,
+          `retry of ${first.req.method.toUpperCase()} ${first.req.url} answered with ${why.join(', ')}: ` +
+            `${JSON.stringify(first.req.body)} first ${first.status} ${JSON.stringify(first.body)}; ` +
+            `again ${again.status} ${JSON.stringify(again.body)}`,
         );
-      else this.retries.replayed += 1;
+      } else this.retries.replayed += 1;
       return;
     }
     if (cmd.kind === 'globalReset') {

@@ -142,7 +142,8 @@ export async function checkAccount(
     const want = { ...rest, status, accountId };
     if (res.status !== 200 || JSON.stringify(sortKeys(res.body)) !== JSON.stringify(sortKeys(want)))
       problems.push(
-        `GET /v1/holds/${holdId} → ${res.status} ${JSON.stringify(res.body)}; the log's fold ${JSON.stringify(want)}`,
+        `GET /v1/holds/${holdId} → ${res.status}, differs from the log's fold in ${differing(res.body as Data, want).join(', ')}: ` +
+          `${JSON.stringify(res.body)}; the log's fold ${JSON.stringify(want)}`,
       );
   }
   return problems;
@@ -272,6 +273,16 @@ function expectedEvent({
 
 function field(data: Data, path: string): unknown {
   return path.split('.').reduce<unknown>((v, k) => (v as Data | undefined)?.[k], data);
+}
+
+/** The top-level fields where two answers differ, with both values when short. */
+function differing(got: Data, want: Data): string[] {
+  return [...new Set([...Object.keys(got ?? {}), ...Object.keys(want)])]
+    .filter((k) => JSON.stringify(sortKeys(got?.[k])) !== JSON.stringify(sortKeys(want[k])))
+    .map((k) => {
+      const [g, w] = [JSON.stringify(got?.[k]), JSON.stringify(want[k])];
+      return g !== undefined && w !== undefined && g.length + w.length < 80 ? `${k} (${g} ≠ ${w})` : k;
+    });
 }
 
 function sortKeys(value: unknown): unknown {
