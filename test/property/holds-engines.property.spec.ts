@@ -35,7 +35,7 @@ describe.each(ENGINES)('holds on the real HTTP app, seeded property [%s]', (engi
   let accounts: AccountCommandsService;
   let runs = 0;
   const tally: RunTally = { events: {}, holdCases: {} };
-  const figures = { runs: 0, commands: 0, requests: 0, bursts: 0, retriesReplayed: 0 };
+  const figures = { runs: 0, commands: 0, requests: 0, bursts: 0, retriesReplayed: 0, sentTwiceAtOnce: 0 };
 
   beforeAll(async () => {
     // The periodic sweep would run at random moments: only the clock moves (POST /v1/admin/clock) sweep.
@@ -81,6 +81,7 @@ describe.each(ENGINES)('holds on the real HTTP app, seeded property [%s]', (engi
     figures.commands += cmds.length;
     figures.requests += run.sent.length;
     figures.retriesReplayed += run.retries.replayed;
+    figures.sentTwiceAtOnce += run.retries.twice;
     if (problems.length > 0)
       throw new Error(
         `run ${run.prefix} broke ${problems.length} rule(s):\n${problems.slice(0, 30).join('\n')}`,

@@ -2,6 +2,9 @@ import type { Response } from 'supertest';
 import type { TestLedger, TestRole } from '../../support/ledger-app';
 import type { Cmd, Line, SettleMode } from './holds-workload';
 
+/** A command on one account (not a burst, a clock move, a retry or a global reset). */
+type AccountCmd = Exclude<Cmd, { kind: 'burst' | 'advance' | 'retry' | 'globalReset' | 'twice' }>;
+
 /** One request as sent (so a retry sends exactly the same). */
 export interface Req {
   readonly role: TestRole;
@@ -68,7 +71,7 @@ export class HoldsHttpRun {
   readonly accounts: AccountRun[];
   readonly sent: Sent[] = [];
   /** Retries sent, by what they answered. */
-  readonly retries = { replayed: 0 };
+  readonly retries = { replayed: 0, twice: 0 };
   /** Problems seen while sending (an unexpected status, an answer that breaks a rule). */
   readonly problems: string[] = [];
   private n = 0;
@@ -169,6 +172,18 @@ export class HoldsHttpRun {
       } else this.retries.replayed += 1;
       return;
     }
+    if (cmd.kind === 'twice') {
+      const req = this.requestOf({ ...cmd.cmd, a: cmd.a } as AccountCmd, now);
+      if (req === undefined) return;
+      const answers = await Promise.all([this.send(req), this.send(req)]);
+      const problem = twiceProblem(answers[0], answers[1]);
+      if (problem !== undefined)
+        this.problems.push(
+          `${req.method.toUpperCase()} ${req.url} ${JSON.stringify(req.body)} sent twice at once: ${problem}`,
+        );
+      else this.retries.twice += 1;
+      return;
+    }
     if (cmd.kind === 'globalReset') {
       const resetId = this.fresh('gr');
       await this.send({
@@ -181,13 +196,19 @@ export class HoldsHttpRun {
       });
       return;
     }
+    const req = this.requestOf(cmd, now);
+    if (req !== undefined) await this.send(req);
+  }
+
+  /** The request of a command on one account (its references resolved against what the run sent), or none to send. */
+  private requestOf(cmd: AccountCmd, now: number): Req | undefined {
     const acc = this.accounts[cmd.a];
     const accountId = acc.accountId;
     switch (cmd.kind) {
       case 'purchase': {
         const purchaseId = this.fresh('p');
         acc.purchases.push(purchaseId);
-        await this.send({
+        return {
           role: 'service',
           method: 'post',
           url: `/v1/accounts/${accountId}/credits/purchases`,
@@ -200,12 +221,11 @@ export class HoldsHttpRun {
           kind: 'purchase',
           accountId,
           id: purchaseId,
-        });
-        return;
+        };
       }
       case 'grant': {
         const grantId = this.fresh('g');
-        await this.send({
+        return {
           role: 'admin',
           method: 'post',
           url: `/v1/accounts/${accountId}/credits/grants`,
@@ -219,13 +239,12 @@ export class HoldsHttpRun {
           kind: 'grant',
           accountId,
           id: grantId,
-        });
-        return;
+        };
       }
       case 'usage': {
         const usageId = this.fresh('u');
         acc.usages.push(usageId);
-        await this.send({
+        return {
           role: 'service',
           method: 'post',
           url: '/v1/usage',
@@ -233,13 +252,12 @@ export class HoldsHttpRun {
           kind: 'usage',
           accountId,
           id: usageId,
-        });
-        return;
+        };
       }
       case 'hold': {
         const holdId = this.fresh('h');
         acc.holds.push({ holdId, lines: cmd.lines });
-        await this.send({
+        return {
           role: 'service',
           method: 'post',
           url: '/v1/holds',
@@ -247,15 +265,14 @@ export class HoldsHttpRun {
           kind: 'hold',
           accountId,
           id: holdId,
-        });
-        return;
+        };
       }
       case 'settle': {
         const hold = this.holdOf(acc, cmd.k, now);
-        if (hold === undefined) return;
+        if (hold === undefined) return undefined;
         const usageId = this.fresh('s');
         acc.usages.push(usageId);
-        await this.send({
+        return {
           role: 'service',
           method: 'post',
           url: `/v1/holds/${hold.holdId}/settlement`,
@@ -263,13 +280,12 @@ export class HoldsHttpRun {
           kind: 'settle',
           accountId,
           id: usageId,
-        });
-        return;
+        };
       }
       case 'release': {
         const hold = this.holdOf(acc, cmd.k, now);
-        if (hold === undefined) return;
-        await this.send({
+        if (hold === undefined) return undefined;
+        return {
           role: 'service',
           method: 'post',
           url: `/v1/holds/${hold.holdId}/release`,
@@ -277,14 +293,13 @@ export class HoldsHttpRun {
           kind: 'release',
           accountId,
           id: hold.holdId,
-        });
-        return;
+        };
       }
       case 'reverse': {
-        if (acc.usages.length === 0) return;
+        if (acc.usages.length === 0) return undefined;
         const usageId = acc.usages[cmd.k % acc.usages.length];
         const reversalId = this.fresh('rv');
-        await this.send({
+        return {
           role: 'admin',
           method: 'post',
           url: `/v1/usage/${usageId}/reversals`,
@@ -292,14 +307,13 @@ export class HoldsHttpRun {
           kind: 'reverse',
           accountId,
           id: reversalId,
-        });
-        return;
+        };
       }
       case 'refund': {
-        if (acc.purchases.length === 0) return;
+        if (acc.purchases.length === 0) return undefined;
         const purchaseId = acc.purchases[cmd.k % acc.purchases.length];
         const refundId = this.fresh('rf');
-        await this.send({
+        return {
           role: 'admin',
           method: 'post',
           url: `/v1/accounts/${accountId}/credits/purchases/${purchaseId}/refunds`,
@@ -307,11 +321,10 @@ export class HoldsHttpRun {
           kind: 'refund',
           accountId,
           id: refundId,
-        });
-        return;
+        };
       }
       case 'cap':
-        await this.send({
+        return {
           role: 'service',
           method: 'put',
           url: `/v1/accounts/${accountId}/spending-cap`,
@@ -319,10 +332,9 @@ export class HoldsHttpRun {
           kind: 'cap',
           accountId,
           id: accountId,
-        });
-        return;
+        };
       case 'plan':
-        await this.send({
+        return {
           role: 'service',
           method: 'put',
           url: `/v1/accounts/${accountId}/plan`,
@@ -330,11 +342,10 @@ export class HoldsHttpRun {
           kind: 'plan',
           accountId,
           id: accountId,
-        });
-        return;
+        };
       case 'accountReset': {
         const resetId = this.fresh('ar');
-        await this.send({
+        return {
           role: 'admin',
           method: 'post',
           url: '/v1/limits/resets',
@@ -342,8 +353,7 @@ export class HoldsHttpRun {
           kind: 'reset',
           accountId,
           id: resetId,
-        });
-        return;
+        };
       }
     }
   }
@@ -366,6 +376,26 @@ export class HoldsHttpRun {
     const pool = live.length > 0 && k % 5 !== 0 ? live : acc.holds;
     return pool.length === 0 ? undefined : pool[k % pool.length];
   }
+}
+
+/**
+ * Two answers to one request sent twice at once: one decision, so the same body, and exactly one of
+ * them the replay (200 + Idempotent-Replayed) when it was accepted (or both, when an earlier request
+ * had decided it); a refusal (402) or an error (404, 409) the same twice. Undefined when they agree.
+ */
+function twiceProblem(x: Sent, y: Sent): string | undefined {
+  const show = (s: Sent) => `${s.status}${s.replayed ? ' (replayed)' : ''} ${JSON.stringify(s.body)}`;
+  const [first, again] = x.replayed ? [y, x] : [x, y];
+  if (JSON.stringify(first.body) !== JSON.stringify(again.body) && first.status < 400)
+    return `two decisions: ${show(first)}; ${show(again)}`;
+  // Both replays: an earlier request decided that key (a release repeats per hold id).
+  if (first.status === 201 || (first.status === 200 && first.req.kind === 'release'))
+    return !again.replayed || again.status !== 200
+      ? `not one answer and its replay: ${show(first)}; ${show(again)}`
+      : undefined;
+  return first.status === again.status && JSON.stringify(first.body) === JSON.stringify(again.body)
+    ? undefined
+    : `different answers: ${show(first)}; ${show(again)}`;
 }
 
 /** The lines a settlement reports: fewer than held (within), the same (exact), or `factor` times as many (beyond). */

@@ -80,35 +80,43 @@ export async function checkAccount(
   const credits = view.body.credits as {
     balance: string;
     held: string;
-    grants: { grantId: string; remaining: string; held: string }[];
+    grants: { grantId: string; remaining: string; held: string; status: string }[];
   };
   // The fold of the log: each hold as HoldPlaced made it, closed by the event that closed it.
   const folded = holdsOfLog(events);
   const open = [...folded.values()].filter((h) => h.status === 'held').map((h) => h.holdId);
-  books.checkState(
-    credits.grants.map((g) => ({ grantId: g.grantId, remaining: micro(g.remaining) })),
-    open,
-  );
+  // The shell's own fold of the stream (snapshot + tail): its grants' remaining are what the books
+  // leave, and it names the same open and closed holds.
+  const state = await accounts.load(accountId);
+  books.checkState(state.grants, open);
   problems.push(...books.violations);
   let heldOnGrants = 0n;
   for (const g of credits.grants) {
     const b = books.grants.get(g.grantId);
-    if (b === undefined) continue; // reported by checkState
+    if (b === undefined) {
+      problems.push(`${accountId}: the API shows grant "${g.grantId}" that no event granted`);
+      continue;
+    }
     if (micro(g.held) !== b.held)
       problems.push(`${accountId} grant "${g.grantId}": the API holds ${g.held}, the log ${decimal(b.held)}`);
-    const left = micro(g.remaining) + b.held + b.used + b.expired + b.refunded;
-    if (left !== b.granted)
+    // What the API shows as remaining: all that is left while the grant is active (or exhausted); 0
+    // once it is expired (what is left is written off by the next command or sweep) or refunded.
+    const left = b.granted - b.held - b.used - b.expired - b.refunded;
+    const shown = g.status === 'active' || g.status === 'exhausted' ? left : 0n;
+    if (micro(g.remaining) !== shown || left < 0n || (g.status === 'refunded' && left !== 0n))
       problems.push(
-        `${accountId} grant "${g.grantId}": remaining ${g.remaining} + held ${decimal(b.held)} + used ${decimal(b.used)} + expired ${decimal(b.expired)} + refunded ${decimal(b.refunded)} ≠ granted ${decimal(b.granted)}`,
+        `${accountId} grant "${g.grantId}" (${g.status}): the API shows remaining ${g.remaining}; the log: granted ${decimal(b.granted)} − held ${decimal(b.held)} − used ${decimal(b.used)} − expired ${decimal(b.expired)} − refunded ${decimal(b.refunded)} = ${left < 0n ? '-' + decimal(-left) : decimal(left)}`,
       );
     heldOnGrants += b.held;
   }
+  if (credits.grants.length !== books.grants.size)
+    problems.push(
+      `${accountId}: the API shows ${credits.grants.length} grants, the log ${books.grants.size}`,
+    );
   if (micro(credits.held) !== heldOnGrants)
     problems.push(`${accountId}: the API holds ${credits.held} in all, its grants ${decimal(heldOnGrants)}`);
   if (credits.balance.startsWith('-') || credits.held.startsWith('-'))
     problems.push(`${accountId}: negative balance or held ${JSON.stringify(credits)}`);
-  // The shell's own fold of the stream (snapshot + tail) names the same open and closed holds.
-  const state = await accounts.load(accountId);
   const shellOpen = [...state.holds.keys()].sort();
   if (JSON.stringify(shellOpen) !== JSON.stringify([...open].sort()))
     problems.push(

@@ -47,6 +47,8 @@ export type Cmd =
   | { readonly kind: 'advance'; readonly ms: number; readonly sweep: boolean }
   /** Several commands on one account at once (Promise.all): holds, usage, settlements racing for the last credits. */
   | { readonly kind: 'burst'; readonly a: number; readonly cmds: readonly Cmd[] }
+  /** One new request sent twice at once (a client's retry racing its first try): one decision, two equal answers. */
+  | { readonly kind: 'twice'; readonly a: number; readonly cmd: Cmd }
   /** The k-th acknowledged request of the run, sent again with the same body. */
   | { readonly kind: 'retry'; readonly k: number };
 
@@ -86,12 +88,29 @@ const settle = fc.record({
 const usage = fc.record({ kind: fc.constant('usage' as const), a, line });
 const release = fc.record({ kind: fc.constant('release' as const), a, k });
 
+const twice: fc.Arbitrary<Cmd> = fc.record({
+  kind: fc.constant('twice' as const),
+  a,
+  cmd: fc.oneof(hold, usage, settle, release),
+});
+
+/**
+ * Inside a burst, only new holds and usage are sent twice: a settlement or release sent twice there
+ * may name a hold placed in the same burst, so one copy may fairly meet it and the other not (404).
+ */
+const twiceInBurst: fc.Arbitrary<Cmd> = fc.record({
+  kind: fc.constant('twice' as const),
+  a,
+  cmd: fc.oneof(hold, usage),
+});
+
 /** The racing part of a burst: the account is the burst's. */
 const racing: fc.Arbitrary<Cmd> = fc.oneof(
   { arbitrary: hold, weight: 3 },
   { arbitrary: usage, weight: 2 },
   { arbitrary: settle, weight: 3 },
   { arbitrary: release, weight: 1 },
+  { arbitrary: twiceInBurst, weight: 1 },
 );
 
 export const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -156,6 +175,7 @@ export const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     weight: 5,
   },
   { arbitrary: fc.record({ kind: fc.constant('retry' as const), k: fc.nat({ max: 200 }) }), weight: 3 },
+  { arbitrary: twice, weight: 2 },
 );
 
 /** One run: the commands in order (bursts inside are concurrent). */
