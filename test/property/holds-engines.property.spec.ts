@@ -15,8 +15,8 @@ import { ACCOUNTS, HOUR, runOf, seeded, type Cmd } from './support/holds-workloa
  * settlements within / exactly at / beyond their hold, releases, reversals, refunds, caps, plan
  * changes, account and global window resets, clock moves (with the expiry sweep, or quietly so the
  * next command meets due holds on the lazy path), concurrent bursts on one account (holds, usage and
- * settlements racing for the last credits), and retries of earlier requests (same answer, 200 +
- * Idempotent-Replayed). Then past every expiry (lazily on one account, by the sweep for the rest) the
+ * settlements racing for the last credits), new requests sent twice at once, retries of earlier
+ * requests (same answer, 200 + Idempotent-Replayed), and every fifth run a restart of the app halfway. Then past every expiry (lazily on one account, by the sweep for the rest) the
  * checks of holds-log-checks.ts run from the log and the API: the books, nothing held, GET of every
  * hold = the log's fold, every acknowledged answer in the log, trial balance zero, verify clean.
  *
@@ -27,6 +27,8 @@ const RUNS = Number(process.env.FC_RUNS ?? 25);
 const LENGTH = Number(process.env.FC_LENGTH ?? 60);
 /** Past every hold's expiry (the longest TTL is a day) and the grants' of the run's opening. */
 const PAST_EVERY_EXPIRY = 31 * HOUR;
+/** Runs between restarts of the app (mid-run). */
+const RESTART_EVERY_RUNS = 5;
 
 describe.each(ENGINES)('holds on the real HTTP app, seeded property [%s]', (engine) => {
   let ledger: TestLedger;
@@ -35,14 +37,37 @@ describe.each(ENGINES)('holds on the real HTTP app, seeded property [%s]', (engi
   let accounts: AccountCommandsService;
   let runs = 0;
   const tally: RunTally = { events: {}, holdCases: {} };
-  const figures = { runs: 0, commands: 0, requests: 0, bursts: 0, retriesReplayed: 0, sentTwiceAtOnce: 0 };
+  const figures = {
+    runs: 0,
+    restarts: 0,
+    commands: 0,
+    requests: 0,
+    bursts: 0,
+    retriesReplayed: 0,
+    sentTwiceAtOnce: 0,
+  };
 
-  beforeAll(async () => {
-    // The periodic sweep would run at random moments: only the clock moves (POST /v1/admin/clock) sweep.
-    ledger = await startTestLedger({ LEDGER_EXPIRY_SWEEP_MS: '86400000' }, { engine });
+  const attach = (started: TestLedger) => {
+    ledger = started;
     clock = ledger.app.get<SimulatedClock>(CLOCK);
     store = ledger.app.get<EventStore>(EVENT_STORE);
     accounts = ledger.app.get(AccountCommandsService);
+  };
+  /**
+   * Stops the app and starts a new one on the same SQLite file / EventStoreDB double: caches dropped,
+   * accounts load from snapshots + the log, the read side resumes from its checkpoint. The simulated
+   * clock restarts at the log's time: set forward to where it was (quiet moves append nothing).
+   */
+  const restart = async () => {
+    const before = clock.now();
+    attach(await ledger.restart());
+    if (clock.now() < before) clock.advanceBy(before - clock.now());
+    figures.restarts += 1;
+  };
+
+  beforeAll(async () => {
+    // The periodic sweep would run at random moments: only the clock moves (POST /v1/admin/clock) sweep.
+    attach(await startTestLedger({ LEDGER_EXPIRY_SWEEP_MS: '86400000' }, { engine }));
   });
   afterAll(async () => {
     await ledger.close();
@@ -51,12 +76,18 @@ describe.each(ENGINES)('holds on the real HTTP app, seeded property [%s]', (engi
 
   async function oneRun(cmds: readonly Cmd[]): Promise<void> {
     runs += 1;
-    const run = new HoldsHttpRun(ledger, `${engine === 'sqlite' ? 's' : 'e'}${runs}`, ACCOUNTS, (ms) =>
-      clock.advanceBy(ms),
+    const run = new HoldsHttpRun(
+      () => ledger,
+      `${engine === 'sqlite' ? 's' : 'e'}${runs}`,
+      ACCOUNTS,
+      (ms) => clock.advanceBy(ms),
     );
     await run.open(clock.now());
     const midway: string[] = [];
-    for (const cmd of cmds) {
+    for (const [i, cmd] of cmds.entries()) {
+      // Every fifth run restarts the app halfway: later commands, retries of earlier ones and the
+      // checks meet a ledger rebuilt from snapshots and the log.
+      if (runs % RESTART_EVERY_RUNS === 0 && i === Math.floor(cmds.length / 2)) await restart();
       await run.run(cmd, clock.now());
       if (cmd.kind !== 'burst') continue;
       figures.bursts += 1;

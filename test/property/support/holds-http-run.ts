@@ -77,7 +77,8 @@ export class HoldsHttpRun {
   private n = 0;
 
   constructor(
-    private readonly ledger: TestLedger,
+    /** The ledger now (a getter: the test may restart it during a run). */
+    private readonly node: () => TestLedger,
     readonly prefix: string,
     accounts: number,
     /** Moves the clock without the sweep (the test's handle on the simulated clock). */
@@ -97,7 +98,7 @@ export class HoldsHttpRun {
   }
 
   async send(req: Req): Promise<Sent> {
-    const client = this.ledger.as(req.role);
+    const client = this.node().as(req.role);
     const res: Response = await (req.method === 'post'
       ? client.post(req.url, req.body)
       : client.put(req.url, req.body));
@@ -144,7 +145,7 @@ export class HoldsHttpRun {
       return;
     }
     if (cmd.kind === 'advance') {
-      if (cmd.sweep) await this.ledger.advanceClock(cmd.ms);
+      if (cmd.sweep) await this.node().advanceClock(cmd.ms);
       else this.advanceQuietly(cmd.ms);
       return;
     }
