@@ -16,9 +16,11 @@ import { ACCOUNTS, HOUR, runOf, seeded, type Cmd } from './support/holds-workloa
  * changes, account and global window resets, clock moves (with the expiry sweep, or quietly so the
  * next command meets due holds on the lazy path), concurrent bursts on one account (holds, usage and
  * settlements racing for the last credits), new requests sent twice at once, retries of earlier
- * requests (same answer, 200 + Idempotent-Replayed), and every fifth run a restart of the app halfway. Then past every expiry (lazily on one account, by the sweep for the rest) the
- * checks of holds-log-checks.ts run from the log and the API: the books, nothing held, GET of every
- * hold = the log's fold, every acknowledged answer in the log, trial balance zero, verify clean.
+ * requests (same answer, 200 + Idempotent-Replayed), and every fifth run a restart of the app
+ * halfway. After every burst, the account's books are checked; after the run, past every expiry
+ * (lazily on one account, by the sweep for the rest), all the checks of holds-log-checks.ts, from the
+ * log and the API: the books, nothing held, GET of every hold = the log's fold, every acknowledged
+ * answer in the log at the position it named, trial balance zero, verify clean.
  *
  * FC_RUNS (default 25) runs per engine, FC_SEED replays one seed (the failure names it), FC_LENGTH the
  * most commands per run (default 60), FC_SHRINK=1 shrinks a failure (slow: every step is real I/O).
