@@ -19,7 +19,9 @@ import type { Outcome, SimOp, Summary } from './sim-types';
 
 /**
  * The system under test without HTTP: the ledger core (the real command services over the real
- * SQLite store, snapshots and all) as a Nest application context, on a simulated clock.
+ * store, snapshots and all) as a Nest application context, on a simulated clock. The store is the
+ * embedded SQLite log under `dir`, or, given an `eventStoreConnectionString`, EventStoreDB through
+ * its official client (the tests hand it the gRPC wire double's; snapshots stay under `dir`).
  * `restart()` closes it and builds a new one on the same files, as a process restart would: every
  * cache is dropped and later commands load from snapshots + log. The clock survives restarts.
  */
@@ -32,16 +34,26 @@ export class SimulatedLedger {
   /** Organisations (SPEC §7): the shell's org services on this context's store and clock. */
   orgs!: SimulatedOrgs;
 
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly eventStoreConnectionString: string | undefined,
+  ) {}
 
-  static async start(dir: string, start: number): Promise<SimulatedLedger> {
-    const ledger = new SimulatedLedger(dir);
+  static async start(
+    dir: string,
+    start: number,
+    options: { eventStoreConnectionString?: string } = {},
+  ): Promise<SimulatedLedger> {
+    const ledger = new SimulatedLedger(dir, options.eventStoreConnectionString);
     await ledger.open(start);
     return ledger;
   }
 
   private async open(now: number): Promise<void> {
     const config = loadLedgerConfig({
+      ...(this.eventStoreConnectionString === undefined
+        ? {}
+        : { EVENTSTORE_CONNECTION_STRING: this.eventStoreConnectionString }),
       LEDGER_DATA_DIR: this.dir,
       LEDGER_CLOCK: 'simulated',
       LEDGER_CLOCK_START: new Date(now).toISOString(),
