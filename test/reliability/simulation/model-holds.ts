@@ -110,6 +110,9 @@ function released(account: ModelAccount, left: readonly Share[], units: number, 
   };
 }
 
+/** The ledger's bound on open holds an account, restated here (not imported: the model is independent). */
+const MAX_OPEN_HOLDS = 1_000;
+
 export function placeHold(
   card: Card,
   account: ModelAccount,
@@ -130,6 +133,10 @@ export function placeHold(
     !linesValid(card, product, data.lines)
   )
     return error('invalid');
+  // At most MAX_OPEN_HOLDS open holds an account (holds/RULES.md), counted after the lazy step.
+  let open = 0;
+  for (const h of account.holds.values()) if (h.status === 'held') open += 1;
+  if (open >= MAX_OPEN_HOLDS) return error('conflict');
   const lines = (data.lines as Line[]).map(({ operation, quantity }) => ({ operation, quantity }));
   const held = heldViewOf(account);
   const scratch = scratchCopy(account);
