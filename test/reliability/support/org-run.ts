@@ -225,8 +225,11 @@ export async function runOrgLoad(options: OrgRunOptions, live: LedgerServer[]): 
                 const firstAnswer = first.answer as HttpAnswer;
                 const as201 =
                   again.status === 201 && firstAnswer.status === 201 && again.raw === firstAnswer.raw;
-                if (as201) figures.replayedAs201 += 1;
-                else if (again.status !== 503 && !sameAnswer(firstAnswer, again)) {
+                if (as201) {
+                  // Finding 41 (fixed): a retry is 200 + Idempotent-Replayed, never a second 201.
+                  figures.replayedAs201 += 1;
+                  problems.push(`retry of ${JSON.stringify(first.request.body)} answered 201 again`);
+                } else if (again.status !== 503 && !sameAnswer(firstAnswer, again)) {
                   figures.replayMismatches += 1;
                   problems.push(
                     `retry of ${JSON.stringify(first.request.body)}: ${again.status} ${again.raw.slice(0, 400)}; first ${firstAnswer.status} ${firstAnswer.raw.slice(0, 400)}`,
