@@ -129,10 +129,17 @@ describe.each(ENGINES)('holds across two nodes on one log [%s]', (engine) => {
   it("a refused hold holds nothing: its id placed on another account later is that account's hold alone", async () => {
     await open('acct-r1', '1');
     await open('acct-r2', '10');
-    await hold(a, 'h-refused', 'acct-r1', 3).expect(402);
+    const refused = await hold(a, 'h-refused', 'acct-r1', 3).expect(402);
     await hold(b, 'h-refused', 'acct-r2', 3).expect(201);
     const settled = await settle(a, 'h-refused', 'u-refused', 3).expect(201);
     expect(settled.body).toMatchObject({ accountId: 'acct-r2', charged: { credits: '3' } });
+    // The refused placement sent again is a retry: its first answer (402), not "taken" (409), on
+    // either node, though the id now names another account's hold.
+    for (const node of [a, b]) {
+      const again = await hold(node, 'h-refused', 'acct-r1', 3).expect(402);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(refused.body);
+    }
   });
 
   it('holds 20 concurrent requests split over both nodes within the credits (a 503 is resent with the same id)', async () => {

@@ -195,6 +195,17 @@ export class AccountCommandsService {
     return this.handler.drain();
   }
 
+  /**
+   * Whether the account's stream recorded a command under this idempotency key (in the state, or in
+   * the key index for keys a snapshot moved out): a command sent again under it is a retry, answered
+   * by its first outcome. For checks the shell makes before deciding (a rare path: it reads).
+   */
+  async hasKey(accountId: string, key: string): Promise<boolean> {
+    const stream = accountStreamName(accountId);
+    const loaded = await this.handler.load(stream);
+    return (await this.withKey(stream, key, loaded)).state.idempotency.has(key);
+  }
+
   /** The account's folded state, brought up to date with the log (for views and dry runs). */
   async load(accountId: string): Promise<AccountState> {
     return (await this.handler.load(accountStreamName(accountId))).state;

@@ -33,22 +33,16 @@ export class AccountOf {
   }
 
   /**
-   * A placement may not take a hold id another account already placed: settle and release name the
-   * hold alone, so the second account's hold would make both unaddressable (409 on each settle,
-   * then expiry: work done and never billed). Refused here, before deciding, as far as this
-   * process and its read models know now — no wait for the log's head, so two nodes placing one id
-   * for two accounts in the same instant can still both succeed; their settles then answer 409
-   * naming both (see `hold`). A retry of this account's own placement passes (the decider replays it).
+   * The accounts other than `accountId` that placed a hold of this id, as far as this process and
+   * its read models know now (no wait for the log's head): a placement may not take such an id (see
+   * PlaceHoldHandler). Empty on the hot path's usual answer.
    */
-  assertHoldIdFree(holdId: string, accountId: string): void {
+  otherHoldersOf(holdId: string, accountId: string): ReadonlySet<string> {
     const holders = new Set(this.readSide.holds.accountsOfHold(holdId));
     const remembered = this.holds.get(holdId);
     if (remembered !== undefined) holders.add(remembered);
     holders.delete(accountId);
-    if (holders.size > 0)
-      throw new ConflictException(
-        `hold id "${holdId}" is already a hold of another account: settle and release name a hold by its id alone, so each hold needs an id of its own; choose another`,
-      );
+    return holders;
   }
 
   async hold(holdId: string): Promise<string> {

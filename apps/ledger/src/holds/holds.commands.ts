@@ -1,6 +1,8 @@
+import { ConflictException } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   holdOutcomeOf,
+  idempotencyKeys,
   releaseOutcomeOf,
   settlementOutcomeOf,
   type AccountEvent,
@@ -89,7 +91,7 @@ export class PlaceHoldHandler implements ICommandHandler<PlaceHoldCommand, Comma
 
   async execute({ hold, actor }: PlaceHoldCommand): Promise<CommandOutcome<AccountEvent>> {
     const { holdId, accountId, product, lines, ttlSeconds } = hold;
-    this.accountOf.assertHoldIdFree(holdId, accountId);
+    await this.refuseTakenId(holdId, accountId);
     const outcome = await this.accounts.execute(
       {
         type: 'PlaceHold',
@@ -111,6 +113,22 @@ export class PlaceHoldHandler implements ICommandHandler<PlaceHoldCommand, Comma
     )
       this.accountOf.rememberHold(holdId, accountId);
     return outcome;
+  }
+
+  /**
+   * A placement may not take a hold id another account already placed: settle and release name the
+   * hold alone, so a second account's hold would make both unaddressable (409 on each settle, then
+   * expiry: work done and never billed). Refused (409, nothing recorded) as far as this process and
+   * its read models know now — two nodes placing one id for two accounts in the same instant can
+   * still both succeed; their settles then answer 409 naming both (AccountOf.hold). A retry of this
+   * account's own placement, placed or refused, is not refused: it replays its first answer.
+   */
+  private async refuseTakenId(holdId: string, accountId: string): Promise<void> {
+    if (this.accountOf.otherHoldersOf(holdId, accountId).size === 0) return;
+    if (await this.accounts.hasKey(accountId, idempotencyKeys.hold(holdId))) return;
+    throw new ConflictException(
+      `hold id "${holdId}" is already a hold of another account: settle and release name a hold by its id alone, so each hold needs an id of its own; choose another`,
+    );
   }
 }
 
