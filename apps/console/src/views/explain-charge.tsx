@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { utc } from '../format';
 import type { Allocation, TimelineItem, WindowView } from '../ledger-types';
 import { ExplainHoldEnd, ExplainReversal, ExplainSettlement } from './explain-hold';
@@ -20,7 +20,7 @@ export function ExplainCharge({ item, onClose }: { item: TimelineItem; onClose: 
 
 function ExplainUsage({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [item]);
+  useLayoutEffect(() => heading.current?.focus(), [item]);
   const d = item.data;
   const windows = (d.windows ?? []) as readonly WindowView[];
   const allocations = (d.allocations ?? []) as readonly Allocation[];

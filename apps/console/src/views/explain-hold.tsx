@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { utc } from '../format';
 import type { Allocation, TimelineItem } from '../ledger-types';
 import { Fact } from './explain-charge';
@@ -27,7 +27,7 @@ function partOf(value: unknown): Part {
  */
 export function ExplainSettlement({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [item]);
+  useLayoutEffect(() => heading.current?.focus(), [item]);
   const d = item.data;
   const consumed = partOf(d.consumed);
   const charged = partOf(d.charged);
@@ -90,7 +90,7 @@ export function ExplainSettlement({ item, onClose }: { item: TimelineItem; onClo
 /** A reversed usage (UsageReversed): that it was reversed, why, and where its credits and units went. */
 export function ExplainReversal({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [item]);
+  useLayoutEffect(() => heading.current?.focus(), [item]);
   const d = item.data;
   const allocations = (d.allocations ?? []) as readonly Allocation[];
   const regranted = d.regranted as { grantId: string; credits: string } | null | undefined;
@@ -152,7 +152,7 @@ export function ExplainReversal({ item, onClose }: { item: TimelineItem; onClose
  */
 export function ExplainHoldEnd({ item, onClose }: { item: TimelineItem; onClose: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => heading.current?.focus(), [item]);
+  useLayoutEffect(() => heading.current?.focus(), [item]);
   const d = item.data;
   const released = partOf(d.released) as Released;
   const expired = item.type === 'HoldExpired';

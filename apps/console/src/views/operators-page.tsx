@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { newId, type Api, type FieldProblem, ApiError } from '../api';
 import { WebhooksPanel } from './webhooks-panel';
 
@@ -188,7 +188,7 @@ function Confirmation(props: {
 }) {
   const { request, sending } = props;
   const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirmButton.current?.focus(), []);
+  useLayoutEffect(() => confirmButton.current?.focus(), []);
   return (
     <div
       class="confirm"

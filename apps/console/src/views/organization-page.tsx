@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, query, segment, type Api, type FieldProblem } from '../api';
 import type { SignedIn } from '../app';
 import type { CreditRequest, OrganizationView } from '../ledger-types';
@@ -44,7 +44,13 @@ export function OrganizationPage({ signedIn, orgId }: { signedIn: SignedIn; orgI
   const operates = session.roles.some((role) => role === 'admin');
   const readsTimeline = session.roles.some((role) => role === 'support' || role === 'finance');
 
+  // Another organisation in the address: its own search text, no change message, the latest view.
+  // Not on mount (the state starts so): an effect runs after the first paint, and would clear what
+  // was typed into the search meanwhile.
+  const shownOrg = useRef(orgId);
   useEffect(() => {
+    if (shownOrg.current === orgId) return;
+    shownOrg.current = orgId;
     setSearch(orgId ?? '');
     setDone(null);
     setMinPosition(undefined);
@@ -534,7 +540,7 @@ function ConfirmBox(props: {
   children?: preact.ComponentChildren;
 }) {
   const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirmButton.current?.focus(), [props.text]);
+  useLayoutEffect(() => confirmButton.current?.focus(), [props.text]);
   return (
     <div
       class="confirm"

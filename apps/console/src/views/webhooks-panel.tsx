@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { query, segment, type Api } from '../api';
 import { utc } from '../format';
 import type { DeliveryPage, DeliveryView, WebhookView } from '../ledger-types';
@@ -243,7 +243,7 @@ function RedeliveryConfirm(props: {
   onCancel: () => void;
 }) {
   const button = useRef<HTMLButtonElement>(null);
-  useEffect(() => button.current?.focus(), [props.delivery.deliveryId]);
+  useLayoutEffect(() => button.current?.focus(), [props.delivery.deliveryId]);
   const d = props.delivery;
   return (
     <div
