@@ -1,21 +1,15 @@
 import { Body, Controller, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import {
-  formatCredits,
-  parseCredits,
-  type AccountEvent,
-  type AlertsSet,
-  type AutoTopUpSet,
-  type TopUpFailed,
-} from '@ledger/domain';
+import type { AccountEvent } from '@ledger/domain';
 import type { FastifyReply } from 'fastify';
 import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
-import type { CommandOutcome, PositionedEvent } from '../core/command-outcome';
-import { lastEvent, respond } from '../http/command-response';
+import type { CommandOutcome } from '../core/command-outcome';
+import { respond } from '../http/command-response';
 import { ApiAnswer, ApiAnsweredOrReplayed, ApiErrors } from '../http/openapi';
 import { AccountIdParam } from '../http/params';
+import { alertsAnswer, autoTopUpAnswer, topUpFailureAnswer } from './alert-answers';
 import { AlertsCommand } from './alerts.commands';
 import { SetAlertsDto, SetAutoTopUpDto, TopUpFailureDto, TopUpParams } from './alerts.dto';
 import {
@@ -23,14 +17,6 @@ import {
   AUTO_TOP_UP_ANSWER_SCHEMA,
   TOP_UP_FAILURE_ANSWER_SCHEMA,
 } from './alerts.responses';
-
-/** A valid amount in its canonical spelling (the DTO has checked it already). */
-const canonical = (credits: string): string => formatCredits(parseCredits(credits, { max: null }) ?? 0n);
-
-function eventOf<E extends AccountEvent>(events: readonly PositionedEvent<AccountEvent>[], type: E['type']) {
-  const found = events.find((e) => e.event.type === type);
-  return found === undefined ? undefined : { event: found.event as E, position: found.position };
-}
 
 @ApiTags('alerts')
 @Controller('v1/accounts/:accountId')
@@ -65,25 +51,7 @@ export class AlertsController {
       { type: 'SetAlerts', data: { accountId, creditsBelow, expiringWithinDays } },
       actor,
     );
-    return respond(reply, outcome, {
-      body: (events) => {
-        const { event, position } = lastEvent(events);
-        const d = (event as AlertsSet).data;
-        return {
-          accountId,
-          creditsBelow: d.creditsBelow,
-          expiringWithinDays: d.expiringWithinDays,
-          position: position.toString(),
-        };
-      },
-      created: () => 200,
-      unchanged: (position) => ({
-        accountId,
-        creditsBelow: creditsBelow === null ? null : canonical(creditsBelow),
-        expiringWithinDays,
-        position: position.toString(),
-      }),
-    });
+    return respond(reply, outcome, alertsAnswer({ accountId }, dto));
   }
 
   @Put('auto-top-up')
@@ -120,41 +88,7 @@ export class AlertsController {
       },
       actor,
     );
-    return respond(reply, outcome, {
-      body: (events) => {
-        const { event, position } = lastEvent(events);
-        const d = (event as AutoTopUpSet).data;
-        const setting = {
-          accountId,
-          enabled: d.enabled,
-          belowCredits: d.belowCredits,
-          targetCredits: d.targetCredits,
-          monthlyLimitCredits: d.monthlyLimitCredits,
-        };
-        const requested = eventOf<Extract<AccountEvent, { type: 'TopUpRequested' }>>(
-          events,
-          'TopUpRequested',
-        );
-        return {
-          ...setting,
-          topUpRequested:
-            requested === undefined
-              ? null
-              : { topUpId: requested.event.data.topUpId, credits: requested.event.data.credits },
-          position: (requested?.position ?? position).toString(),
-        };
-      },
-      created: () => 200,
-      unchanged: (position) => ({
-        accountId,
-        enabled,
-        belowCredits: canonical(belowCredits),
-        targetCredits: canonical(targetCredits),
-        monthlyLimitCredits: canonical(monthlyLimitCredits),
-        topUpRequested: null,
-        position: position.toString(),
-      }),
-    });
+    return respond(reply, outcome, autoTopUpAnswer({ accountId }, dto));
   }
 
   @Post('top-ups/:topUpId/failure')
@@ -179,22 +113,6 @@ export class AlertsController {
       { type: 'RecordTopUpFailure', data: { accountId, topUpId, reason: dto.reason } },
       actor,
     );
-    return respond(reply, outcome, {
-      body: (events) => {
-        const failed = eventOf<TopUpFailed>(events, 'TopUpFailed');
-        if (failed === undefined) throw new Error('a top-up failure outcome without TopUpFailed');
-        const d = failed.event.data;
-        return {
-          accountId,
-          topUpId: d.topUpId,
-          reason: d.reason,
-          credits: d.credits,
-          failuresInARow: d.failuresInARow,
-          autoTopUpTurnedOff: d.turnsAutoTopUpOff,
-          recordedAt: d.recordedAt,
-          position: failed.position.toString(),
-        };
-      },
-    });
+    return respond(reply, outcome, topUpFailureAnswer({ accountId }));
   }
 }

@@ -2,21 +2,12 @@ import { Body, Controller, Param, Post, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IdField } from '../http/fields';
-import {
-  formatCredits,
-  parseCredits,
-  type AlertsSet,
-  type AutoTopUpSet,
-  type OrganizationEvent,
-  type OrganizationStamp,
-  type TopUpFailed,
-} from '@ledger/domain';
-import type { PositionedEvent } from '../core/command-outcome';
 import type { FastifyReply } from 'fastify';
+import { alertsAnswer, autoTopUpAnswer, topUpFailureAnswer } from '../alerts/alert-answers';
 import { SetAlertsDto, SetAutoTopUpDto, TopUpFailureDto } from '../alerts/alerts.dto';
 import { Actor } from '../auth/actor.decorator';
 import { Roles } from '../auth/roles.decorator';
-import { lastEvent, respond } from '../http/command-response';
+import { respond } from '../http/command-response';
 import { ApiAnswer, ApiAnsweredOrReplayed, ApiErrors, schema } from '../http/openapi';
 import type { OrganizationOutcome } from './organization-commands.service';
 import { OrganizationCommand } from './organizations.commands';
@@ -57,17 +48,6 @@ export class OrgTopUpParams extends OrganizationIdParam {
   topUpId!: string;
 }
 
-function eventOf<E extends OrganizationEvent>(
-  events: readonly PositionedEvent<OrganizationEvent>[],
-  type: E['type'],
-) {
-  const found = events.find((e) => e.event.type === type);
-  return found === undefined ? undefined : { event: found.event as E, position: found.position };
-}
-
-/** A valid amount in its canonical spelling (the DTO has checked it already). */
-const canonical = (credits: string): string => formatCredits(parseCredits(credits, { max: null }) ?? 0n);
-
 /** The pool's alerts (API.md "Alerts, auto top-up, webhooks", the org variants; SPEC §8). */
 @ApiTags('organizations')
 @Controller('v1/organizations/:orgId')
@@ -98,25 +78,7 @@ export class OrgAlertsController {
         actor,
       ),
     );
-    return respond(reply, outcome, {
-      body: (events) => {
-        const { event, position } = lastEvent(events);
-        const d = (event as AlertsSet<OrganizationStamp>).data;
-        return {
-          organizationId: orgId,
-          creditsBelow: d.creditsBelow,
-          expiringWithinDays: d.expiringWithinDays,
-          position: position.toString(),
-        };
-      },
-      created: () => 200,
-      unchanged: (position) => ({
-        organizationId: orgId,
-        creditsBelow: creditsBelow === null ? null : canonical(creditsBelow),
-        expiringWithinDays,
-        position: position.toString(),
-      }),
-    });
+    return respond(reply, outcome, alertsAnswer({ organizationId: orgId }, dto));
   }
 
   @Put('auto-top-up')
@@ -155,38 +117,7 @@ export class OrgAlertsController {
         actor,
       ),
     );
-    return respond(reply, outcome, {
-      body: (events) => {
-        const { event, position } = lastEvent(events);
-        const d = (event as AutoTopUpSet<OrganizationStamp>).data;
-        const requested = eventOf<Extract<OrganizationEvent, { type: 'TopUpRequested' }>>(
-          events,
-          'TopUpRequested',
-        );
-        return {
-          organizationId: orgId,
-          enabled: d.enabled,
-          belowCredits: d.belowCredits,
-          targetCredits: d.targetCredits,
-          monthlyLimitCredits: d.monthlyLimitCredits,
-          topUpRequested:
-            requested === undefined
-              ? null
-              : { topUpId: requested.event.data.topUpId, credits: requested.event.data.credits },
-          position: (requested?.position ?? position).toString(),
-        };
-      },
-      created: () => 200,
-      unchanged: (position) => ({
-        organizationId: orgId,
-        enabled,
-        belowCredits: canonical(belowCredits),
-        targetCredits: canonical(targetCredits),
-        monthlyLimitCredits: canonical(monthlyLimitCredits),
-        topUpRequested: null,
-        position: position.toString(),
-      }),
-    });
+    return respond(reply, outcome, autoTopUpAnswer({ organizationId: orgId }, dto));
   }
 
   @Post('top-ups/:topUpId/failure')
@@ -213,22 +144,6 @@ export class OrgAlertsController {
         actor,
       ),
     );
-    return respond(reply, outcome, {
-      body: (events) => {
-        const failed = eventOf<TopUpFailed<OrganizationStamp>>(events, 'TopUpFailed');
-        if (failed === undefined) throw new Error('a top-up failure outcome without TopUpFailed');
-        const d = failed.event.data;
-        return {
-          organizationId: orgId,
-          topUpId: d.topUpId,
-          reason: d.reason,
-          credits: d.credits,
-          failuresInARow: d.failuresInARow,
-          autoTopUpTurnedOff: d.turnsAutoTopUpOff,
-          recordedAt: d.recordedAt,
-          position: failed.position.toString(),
-        };
-      },
-    });
+    return respond(reply, outcome, topUpFailureAnswer({ organizationId: orgId }));
   }
 }
